@@ -1,0 +1,117 @@
+"""Reading Table Schemas: the one source of truth for every field's type, constraints and text.
+
+Everything typed elsewhere (pandera schemas, loader dtypes, the data dictionary) is derived from
+what this module reads. It imports only the standard library and pandas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+# Table Schema type -> pandas dtype name. Enums override this with a CategoricalDtype.
+PANDAS_DTYPES: dict[str, str] = {
+    "string": "string",
+    "integer": "Int64",
+    "year": "Int64",
+    "number": "Float64",
+    "boolean": "boolean",
+    "date": "datetime64[ns]",
+    "datetime": "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a Table Schema, with the parts the tools use."""
+
+    name: str
+    type: str
+    title: str = ""
+    description: str = ""
+    format: str = "default"
+    constraints: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required", False))
+
+    @property
+    def enum(self) -> list[str] | None:
+        values = self.constraints.get("enum")
+        return list(values) if values is not None else None
+
+    def pandas_dtype(self) -> Any:
+        """The pandas dtype this field loads as (enums as ``category`` with the schema's order)."""
+        if self.enum is not None:
+            return pd.CategoricalDtype(categories=self.enum, ordered=False)
+        try:
+            return PANDAS_DTYPES[self.type]
+        except KeyError:
+            raise ValueError(
+                f"field {self.name!r} has Table Schema type {self.type!r}, which cnplans does not "
+                f"map to a pandas dtype (known: {', '.join(sorted(PANDAS_DTYPES))})"
+            ) from None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: list[str]
+    resource: str
+    reference_fields: list[str]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A parsed Table Schema file."""
+
+    fields: list[Field]
+    primary_key: list[str]
+    foreign_keys: list[ForeignKey]
+    missing_values: list[str]
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @classmethod
+    def from_descriptor(cls, descriptor: dict[str, Any]) -> TableSchema:
+        fields = [
+            Field(
+                name=f["name"],
+                type=f.get("type", "string"),
+                title=f.get("title", ""),
+                description=f.get("description", ""),
+                format=f.get("format", "default"),
+                constraints=dict(f.get("constraints", {})),
+            )
+            for f in descriptor.get("fields", [])
+        ]
+        pk = descriptor.get("primaryKey", [])
+        pk = [pk] if isinstance(pk, str) else list(pk)
+        fks = []
+        for fk in descriptor.get("foreignKeys", []):
+            own = fk["fields"]
+            ref = fk["reference"]["fields"]
+            fks.append(
+                ForeignKey(
+                    fields=[own] if isinstance(own, str) else list(own),
+                    resource=fk["reference"].get("resource", ""),
+                    reference_fields=[ref] if isinstance(ref, str) else list(ref),
+                )
+            )
+        return cls(fields, pk, fks, list(descriptor.get("missingValues", [""])))
+
+    @classmethod
+    def from_path(cls, path: Path) -> TableSchema:
+        return cls.from_descriptor(json.loads(path.read_text(encoding="utf-8")))

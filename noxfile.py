@@ -38,3 +38,51 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "src", "scripts", "tests", "noxfile.py")
     session.run("ruff", "check", "src", "scripts", "tests", "noxfile.py")
     session.run("mypy")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time load_all() against plain pandas.read_csv in fresh processes (benchmarks/load.py)."""
+    _install(session, "bench")
+    session.run("python", "benchmarks/load.py", *session.posargs)
+
+
+@nox.session(default=False)
+def convert(session: nox.Session) -> None:
+    """Recompute the derived US dollar columns of targets.csv from the exchange-rate table."""
+    _install(session)
+    session.run("cnplans", "convert", "datapackage.json", *session.posargs)
+
+
+@nox.session(default=False)
+def rates(session: nox.Session) -> None:
+    """Fetch fresh annual exchange rates into exchange_rates.csv (network; `-- --dry-run`)."""
+    _install(session)
+    session.run("cnplans", "rates", "update", "datapackage.json", *session.posargs)
+
+
+@nox.session(default=False)
+def site(session: nox.Session) -> None:
+    """Build the static download site into dist/site/ (release files from dist/ when built)."""
+    _install(session)
+    session.run("cnplans", "site", "--root", ".", *session.posargs)
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Cut a data release: `nox -s release -- X.Y.Z` (check, stamp, build dist/, commit, tag)."""
+    _install(session, "test")
+    session.run("python", "-m", "scripts.release", "release", *session.posargs)
+
+
+@nox.session(default=False)
+def diff(session: nox.Session) -> None:
+    """Print the data changes against a git ref as markdown: `nox -s diff -- [REF]`."""
+    session.run("python", "-m", "scripts.release", "diff", *session.posargs)
+
+
+@nox.session(default=False)
+def publish(session: nox.Session) -> None:
+    """Publish a built release: `nox -s publish -- X.Y.Z --to github|zenodo [--dry-run]`."""
+    _install(session)
+    session.run("python", "-m", "scripts.release", "publish", *session.posargs)

@@ -7,6 +7,11 @@ commands that need them.
 from __future__ import annotations
 
 from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cnplans.fx import to_currency
+    from cnplans.loader import describe, load, load_all, package, tables
 
 
 def _read_version() -> str:
@@ -22,4 +27,21 @@ def _read_version() -> str:
 
 __version__ = _read_version()
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "describe", "load", "load_all", "package", "tables", "to_currency"]
+
+# Public functions imported on first use, so that ``import cnplans`` does not import pandas.
+_LAZY = {name: "cnplans.loader" for name in ("describe", "load", "load_all", "package", "tables")}
+_LAZY["to_currency"] = "cnplans.fx"
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'cnplans' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -12,6 +12,12 @@ from collections.abc import Sequence
 # and keeps heavy imports (pandera, frictionless, requests) inside ``run``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cnplans.validation.command", "check a data package: schemas, rows, keys, quotes"),
+    "tables": ("cnplans.cli_tables", "list the tables with their row counts"),
+    "show": ("cnplans.cli_show", "print one table as CSV or JSON, optionally for one region"),
+    "export": ("cnplans.cli_export", "write every table as CSV, Excel or Parquet files"),
+    "convert": ("cnplans.cli_convert", "recompute the derived US dollar columns of targets"),
+    "rates": ("cnplans.rates.command", "fetch fresh annual exchange rates (rates update)"),
+    "site": ("cnplans.site.build", "build the static download site of a release (dist/site/)"),
 }
 
 

@@ -1,0 +1,46 @@
+"""Shared pieces of the data commands (tables, show, export): the --release option and turning
+loader errors into one-line messages with exit codes (1 invalid data, 2 cannot run)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+EXIT_OK = 0
+EXIT_INVALID_DATA = 1
+EXIT_CANNOT_RUN = 2
+
+
+def add_release_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--release X.Y.Z``: read a published release instead of the bundled data."""
+    parser.add_argument(
+        "--release",
+        metavar="X.Y.Z",
+        default=None,
+        help="read this published release (downloaded once, then cached) instead of the "
+        "data bundled with this installation",
+    )
+
+
+def run_reporting_errors(action: Callable[[], int]) -> int:
+    """Run ``action``; print a known failure as ``cnplans: <message>`` and return its exit code."""
+    from cnplans.loader import DataError
+    from cnplans.region_filter import RegionError
+    from cnplans.releases import ReleaseError
+
+    try:
+        return action()
+    except DataError as exc:
+        return _fail(str(exc), EXIT_INVALID_DATA)
+    except KeyError as exc:  # unknown table: the message lists the valid names
+        return _fail(str(exc.args[0]) if exc.args else str(exc), EXIT_CANNOT_RUN)
+    except (RegionError, ReleaseError) as exc:
+        return _fail(str(exc), EXIT_CANNOT_RUN)
+    except OSError as exc:
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), EXIT_CANNOT_RUN)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"cnplans: {message}", file=sys.stderr)
+    return code

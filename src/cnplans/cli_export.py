@@ -1,0 +1,42 @@
+"""``cnplans export --to DIR``: write every table as CSV, Excel or Parquet files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cnplans.cli_data import EXIT_CANNOT_RUN, EXIT_OK, add_release_option, run_reporting_errors
+from cnplans.export import FORMATS, WORKBOOK_NAME
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's options."""
+    parser.add_argument(
+        "--to", required=True, type=Path, metavar="DIR", help="folder to write (created if needed)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="csv",
+        help=f"csv or parquet: one file per table; xlsx: one workbook {WORKBOOK_NAME} with a "
+        "sheet per table",
+    )
+    add_release_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load every table and write it; print the paths written."""
+    return run_reporting_errors(lambda: _export(args.to, args.format, args.release))
+
+
+def _export(folder: Path, fmt: str, release: str | None) -> int:
+    from cnplans.export import export
+    from cnplans.loader import load_all
+
+    if folder.exists() and not folder.is_dir():
+        print(f"cnplans: {folder} exists and is not a folder; choose another --to", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    for path in export(load_all(version=release), folder, fmt):
+        print(path)
+    return EXIT_OK

@@ -1,0 +1,31 @@
+"""``cnplans tables``: list the package's tables with their row counts and titles."""
+
+from __future__ import annotations
+
+import argparse
+
+from cnplans.cli_data import EXIT_OK, add_release_option, run_reporting_errors
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's options."""
+    add_release_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one line per table: name, number of rows, title."""
+    return run_reporting_errors(lambda: _list(args.release))
+
+
+def _list(release: str | None) -> int:
+    from cnplans.loader import load, package
+
+    resources = package(version=release)["resources"]
+    rows = [
+        (str(r["name"]), len(load(str(r["name"]), version=release)), str(r.get("title", "")))
+        for r in resources
+    ]
+    width = max((len(name) for name, _, _ in rows), default=0)
+    for name, count, title in rows:
+        print(f"{name:<{width}}  {count:>6} rows  {title}")
+    return EXIT_OK

@@ -1,0 +1,282 @@
+"""Exchange rates: reading the ``exchange_rates`` table and converting amounts between currencies.
+
+Every rate in the table is in units of the currency per US dollar (``units_per_usd``), one row per
+currency, year and provider. ``federal_reserve`` rows (release G.5A, republished by FRED as series
+AEXCHUS) are the conversion basis of the package; ``world_bank`` rows (PA.NUS.FCRF) are a second,
+separately labelled series kept for comparison.
+
+The table is read with the standard library's ``csv`` module and cached per file version, so
+converting costs neither pandera, frictionless nor requests. :func:`to_currency` is the
+researcher-facing API; :mod:`cnplans.convert` and :mod:`cnplans.rates` use the readers.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import math
+import os
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RESOURCE_NAME = "exchange_rates"
+USD = "USD"
+# The provider whose rates ``cnplans convert`` and :func:`to_currency` use by default.
+DEFAULT_PROVIDER = "federal_reserve"
+# What an ISO 4217 currency code looks like; a target's unit matching this is money.
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+class MissingRateError(KeyError, ValueError):
+    """No exchange rate exists for a currency and year (catchable as KeyError or ValueError)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class RatesFileError(ValueError):
+    """The exchange-rate table cannot be read: missing file, missing column, unparsable value."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One row of the exchange-rate table, values kept as the text written in the file."""
+
+    currency: str
+    year: int
+    provider: str
+    units_per_usd: str  # text as in the file, so derived columns can copy it byte for byte
+    line: int  # physical line in the CSV file (header is line 1)
+
+    @property
+    def value(self) -> float:
+        return float(self.units_per_usd)
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """The exchange-rate table, indexed by (currency, provider) then year."""
+
+    path: Path
+    rates: dict[tuple[str, str], dict[int, Rate]]
+
+    def get(self, currency: str, year: int, provider: str = DEFAULT_PROVIDER) -> Rate | None:
+        """The rate of ``currency`` in ``year`` from ``provider``; None when the table lacks it."""
+        return self.rates.get((currency, provider), {}).get(year)
+
+    def require(self, currency: str, year: int, provider: str = DEFAULT_PROVIDER) -> Rate:
+        """The rate of ``currency`` in ``year``; :class:`MissingRateError` when there is none."""
+        rate = self.get(currency, year, provider)
+        if rate is None:
+            raise MissingRateError(missing_rate_message(self.path, currency, [year], provider))
+        return rate
+
+    @classmethod
+    def from_rows(cls, path: Path, rows: Iterable[tuple[int, Mapping[str, str]]]) -> RateTable:
+        """A table from ``(line, row)`` pairs of text cells; rows that do not parse are skipped.
+
+        For callers that have already read (and will report problems in) the file, such as the
+        validator.
+        """
+        rates: dict[tuple[str, str], dict[int, Rate]] = {}
+        for line, row in rows:
+            year_text, text = row.get("year", ""), row.get("units_per_usd", "")
+            if not re.fullmatch(r"[0-9]{4}", year_text) or not _is_positive_number(text):
+                continue
+            rate = Rate(
+                row.get("currency", ""), int(year_text), row.get("provider", ""), text, line
+            )
+            rates.setdefault((rate.currency, rate.provider), {})[rate.year] = rate
+        return cls(path, rates)
+
+    def years(self, currency: str, provider: str = DEFAULT_PROVIDER) -> list[int]:
+        """Years for which the table has a rate of ``currency`` from ``provider``."""
+        return sorted(self.rates.get((currency, provider), {}))
+
+
+def missing_rate_message(path: Path, currency: str, years: list[int], provider: str) -> str:
+    """The sentence every missing-rate error uses: which currency, which years, which file."""
+    listed = ", ".join(str(y) for y in sorted(set(years)))
+    noun = "year" if len(set(years)) == 1 else "years"
+    return (
+        f"no exchange rate for {currency} in {noun} {listed} (provider {provider}) in {path}: "
+        f"add the row to the {RESOURCE_NAME} table or run `cnplans rates update`"
+    )
+
+
+def resource_path(descriptor_path: Path, name: str) -> Path:
+    """Path of the file of resource ``name`` as ``datapackage.json`` lists it.
+
+    Raises :class:`FileNotFoundError` or :class:`ValueError` with a sentence saying what is wrong.
+    """
+    try:
+        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{descriptor_path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{descriptor_path}: cannot read the descriptor ({error})") from None
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    for resource in resources if isinstance(resources, list) else []:
+        if isinstance(resource, dict) and resource.get("name") == name:
+            relative = resource.get("path")
+            if not isinstance(relative, str) or not relative:
+                raise ValueError(f"{descriptor_path}: resource {name!r} has no path")
+            return descriptor_path.parent / relative
+    raise ValueError(f"{descriptor_path}: the descriptor lists no resource named {name!r}")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once or not at all.
+
+    The bytes go to a temporary file in the same folder, which is flushed to disk and then renamed
+    over ``path``, so a reader never sees a half-written file and a failure leaves ``path`` as it
+    was.
+    """
+    # Not mkstemp: its files are private (0600); this one gets the usual umask permissions.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with tmp.open("xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def bundled_rates_path() -> Path:
+    """The exchange-rate table bundled with this installation of cnplans."""
+    from cnplans.paths import bundled_descriptor
+
+    return resource_path(bundled_descriptor(), RESOURCE_NAME)
+
+
+def read_rates(path: Path) -> RateTable:
+    """Read the exchange-rate table at ``path`` (cached until the file changes)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise RatesFileError(f"{path}: no such file; the exchange-rate table is missing") from None
+    return _read_rates(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_rates(path: Path, mtime_ns: int, size: int) -> RateTable:
+    rates: dict[tuple[str, str], dict[int, Rate]] = {}
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        missing = {"currency", "year", "provider", "units_per_usd"} - set(reader.fieldnames or [])
+        if missing:
+            raise RatesFileError(
+                f"{path}: line 1: the header lacks the column(s) {', '.join(sorted(missing))}"
+            )
+        for row in reader:
+            line = reader.line_num - row_newlines(row)
+            year_text, text = row["year"], row["units_per_usd"]
+            if not re.fullmatch(r"[0-9]{4}", year_text or ""):
+                raise RatesFileError(
+                    f"{path}: line {line}: column year: expected a four-digit year, "
+                    f"found {year_text!r}"
+                )
+            if not _is_positive_number(text):
+                raise RatesFileError(
+                    f"{path}: line {line}: column units_per_usd: expected a positive number, "
+                    f"found {text!r}"
+                )
+            rate = Rate(row["currency"], int(year_text), row["provider"], text, line)
+            rates.setdefault((rate.currency, rate.provider), {})[rate.year] = rate
+    return RateTable(path, rates)
+
+
+def row_newlines(row: dict[str, str]) -> int:
+    """How many line breaks a parsed CSV row's quoted cells contain (to find its first line)."""
+    return sum(value.count("\n") for value in row.values() if isinstance(value, str))
+
+
+def _is_positive_number(text: str | None) -> bool:
+    try:
+        number = float(text or "")
+    except ValueError:
+        return False
+    return math.isfinite(number) and number > 0
+
+
+def to_currency(
+    amounts: pd.Series,
+    currency: str = "CNY",
+    *,
+    year: int | pd.Series,
+    to: str = USD,
+    provider: str = DEFAULT_PROVIDER,
+    rates_path: Path | None = None,
+) -> pd.Series:
+    """Convert ``amounts`` from ``currency`` to ``to`` at the annual average rate of ``year``.
+
+    Vectorized: ``year`` is one year for every amount, or a Series aligned with ``amounts``
+    (same index) giving each amount its own year. Rates come from the bundled ``exchange_rates``
+    table (or ``rates_path``) in units of currency per US dollar: yuan to dollars divides by the
+    yuan rate, dollars to yuan multiplies by it, and any other pair goes through the dollar
+    (``amount / rate[currency] * rate[to]``, both of the same year). The US dollar's own rate is
+    1 in every year. A missing amount or year gives a missing result; an amount whose currency
+    and year have no rate raises :class:`MissingRateError` (a ``KeyError`` and ``ValueError``)
+    naming the currency and the years, never a silent NaN.
+
+    >>> import pandas as pd
+    >>> from cnplans import to_currency
+    >>> to_currency(pd.Series([6_729.0, 13_458.0]), "CNY", year=2022).tolist()
+    [1000.0, 2000.0]
+    >>> to_currency(pd.Series([1_000.0]), "USD", year=2022, to="CNY").tolist()
+    [6729.0]
+    >>> to_currency(pd.Series([1.0, 1.0]), year=pd.Series([2020, 2021])).round(4).tolist()
+    [0.1448, 0.155]
+    >>> to_currency(pd.Series([1.0]), year=1900)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cnplans.fx.MissingRateError: no exchange rate for CNY in year 1900 (provider ...
+    """
+    import pandas as pd
+
+    if not isinstance(amounts, pd.Series):
+        raise TypeError(f"amounts must be a pandas Series, got {type(amounts).__name__}")
+    table = read_rates(rates_path if rates_path is not None else bundled_rates_path())
+    if isinstance(year, pd.Series):
+        if not year.index.equals(amounts.index):
+            raise ValueError("year must be an int or a Series with the same index as amounts")
+        years = year
+    elif isinstance(year, int) and not isinstance(year, bool):
+        years = pd.Series(year, index=amounts.index, dtype="Int64")
+    else:
+        raise TypeError(f"year must be an int or a pandas Series, got {type(year).__name__}")
+    source = _rates_for(table, currency, years, amounts, provider)
+    target = _rates_for(table, to, years, amounts, provider)
+    result = amounts / source * target
+    result.name = amounts.name
+    return result
+
+
+def _rates_for(
+    table: RateTable, currency: str, years: pd.Series, amounts: pd.Series, provider: str
+) -> pd.Series:
+    """Per-row rate of ``currency`` (float, NaN where the year or amount is missing)."""
+    import pandas as pd
+
+    if currency == USD:
+        return pd.Series(1.0, index=years.index)
+    by_year = {year: rate.value for year, rate in table.rates.get((currency, provider), {}).items()}
+    numeric_years = pd.to_numeric(years, errors="raise")
+    looked_up = numeric_years.map(lambda y: by_year.get(int(y), math.nan) if pd.notna(y) else y)
+    looked_up = looked_up.astype("float64")
+    missing = looked_up.isna() & numeric_years.notna() & amounts.notna()
+    if missing.any():
+        wanted = sorted({int(y) for y in numeric_years[missing]})
+        raise MissingRateError(missing_rate_message(table.path, currency, wanted, provider))
+    return looked_up

@@ -1,0 +1,460 @@
+"""Load the data package's tables as typed pandas DataFrames.
+
+The dtypes come from the Table Schemas through :mod:`cnplans.table_schema` (the one type map);
+this module only parses text into them. Bundled data is trusted: it was validated before it was
+released, so loading checks what is cheap (recorded hashes, the header, the primary key, values
+that do not parse as their type) and leaves the full validation to ``cnplans validate``.
+
+Nothing here imports pandera, frictionless or requests; ``version=`` imports
+:mod:`cnplans.releases`, which imports pooch (and so requests) only when it must download.
+
+>>> import cnplans
+>>> "plans" in cnplans.tables()
+True
+>>> plans = cnplans.load("plans")
+>>> list(plans.columns[:3])
+['plan_id', 'region_id', 'title']
+>>> str(plans["period_start"].dtype), str(plans["region_id"].dtype), str(plans["sector"].dtype)
+('Int64', 'string', 'category')
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+import pandas as pd
+
+from cnplans import paths
+from cnplans.table_schema import Field, TableSchema
+
+# Files at least this big are parsed by pyarrow's multithreaded reader; smaller ones by pandas'
+# C reader, which starts faster (measured on pandas 3.1 / pyarrow 26: ~1 ms against ~2.5 ms for a
+# 500-row table, ~70 ms against ~10 ms for a 100,000-row one).
+PYARROW_MIN_BYTES = 256 * 1024
+
+# How many offending values an error message lists before it says "and N more".
+_MAX_EXAMPLES = 5
+
+
+class DataError(ValueError):
+    """A table's file does not match its schema or its recorded hash, so it cannot be loaded."""
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def package(*, version: str | None = None) -> dict[str, Any]:
+    """The data package descriptor (``datapackage.json``) as a dict.
+
+    With ``version="X.Y.Z"`` it is the descriptor of that published release (downloaded once,
+    then read from the cache).
+
+    >>> import cnplans
+    >>> descriptor = cnplans.package()
+    >>> descriptor["name"], descriptor["version"] == cnplans.__version__
+    ('cnplans', True)
+    """
+    return read_descriptor(_data_root(version))
+
+
+def tables(*, version: str | None = None) -> list[str]:
+    """Names of the package's tables, in the order the descriptor lists them.
+
+    >>> import cnplans
+    >>> cnplans.tables()[:3]
+    ['sources', 'regions', 'plans']
+    """
+    return [str(r["name"]) for r in read_descriptor(_data_root(version))["resources"]]
+
+
+def describe(name: str, *, version: str | None = None) -> pd.DataFrame:
+    """The data dictionary of one table, generated from its Table Schema.
+
+    One row per field, in schema order, with the columns ``field``, ``title``, ``type`` (Table
+    Schema type), ``dtype`` (what :func:`load` gives), ``key`` (primary or foreign key),
+    ``constraints`` (as text) and ``description``.
+
+    >>> import cnplans
+    >>> fields = cnplans.describe("plans")
+    >>> fields.loc[0, ["field", "type", "dtype", "key"]].tolist()
+    ['plan_id', 'string', 'string', 'primary key']
+    >>> fields.set_index("field").loc["region_id", "key"]
+    'foreign key -> regions.region_id'
+    >>> fields.set_index("field").loc["sector", "constraints"]
+    'required; one of: new_materials, electronic_information_manufacturing, multi_sector'
+    """
+    table_schema = schema(name, version=version)
+    keys: dict[str, list[str]] = {}
+    for field_name in table_schema.primary_key:
+        keys.setdefault(field_name, []).append("primary key")
+    for fk in table_schema.foreign_keys:
+        for own, ref in zip(fk.fields, fk.reference_fields, strict=True):
+            keys.setdefault(own, []).append(f"foreign key -> {fk.resource or name}.{ref}")
+    rows = [
+        {
+            "field": f.name,
+            "title": f.title,
+            "type": f.type,
+            "dtype": str(_dtype_name(f)),
+            "key": "; ".join(keys.get(f.name, [])),
+            "constraints": _constraints_text(f),
+            "description": f.description,
+        }
+        for f in table_schema.fields
+    ]
+    columns = ["field", "title", "type", "dtype", "key", "constraints", "description"]
+    return pd.DataFrame(rows, columns=columns).astype("string")
+
+
+def schema(name: str, *, version: str | None = None) -> TableSchema:
+    """The parsed Table Schema of one table (fields, keys), as :func:`load` uses it.
+
+    >>> from cnplans.loader import schema
+    >>> schema("targets").primary_key
+    ['target_id']
+    """
+    root = _data_root(version)
+    return _schema(root, _resource(read_descriptor(root), name))
+
+
+def load(name: str, *, version: str | None = None) -> pd.DataFrame:
+    """Load one table with the dtypes its Table Schema gives, columns in schema order.
+
+    ``version=None`` reads the data bundled with this installation; ``version="X.Y.Z"`` reads
+    that published release, downloaded once and verified against its sha256, then served from
+    the cache (see :mod:`cnplans.releases`).
+
+    Raises ``KeyError`` (listing the valid names) for an unknown table, :class:`DataError` when
+    the file does not match its schema (header, unparsable values, duplicate primary keys) or its
+    recorded hash.
+
+    >>> import cnplans
+    >>> regions = cnplans.load("regions")
+    >>> regions["region_id"].is_unique
+    True
+    >>> cnplans.load("plan")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    KeyError: "no table named 'plan'; the tables are: sources, regions, plans, ..."
+    """
+    return read_table(_data_root(version), name)
+
+
+def load_all(*, version: str | None = None) -> dict[str, pd.DataFrame]:
+    """Load every table, keyed by name in descriptor order (see :func:`load`).
+
+    >>> import cnplans
+    >>> frames = cnplans.load_all()
+    >>> list(frames) == cnplans.tables()
+    True
+    """
+    root = _data_root(version)
+    return {
+        str(r["name"]): read_table(root, str(r["name"])) for r in read_descriptor(root)["resources"]
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Any data package folder (the bundled data, a cached release, a test fixture)
+# --------------------------------------------------------------------------------------------
+
+
+def read_descriptor(root: Path) -> dict[str, Any]:
+    """Read ``root/datapackage.json``; a missing or malformed file is a :class:`DataError`."""
+    path = root / paths.DESCRIPTOR_NAME
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist; cnplans cannot find the data package") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise DataError(f"{path}: expected a JSON object with a 'resources' list")
+    return descriptor
+
+
+def read_table(root: Path, name: str) -> pd.DataFrame:
+    """Load table ``name`` of the data package in folder ``root`` (see :func:`load`)."""
+    resource = _resource(read_descriptor(root), name)
+    table_schema = _schema(root, resource)
+    path = _inside(root, resource.get("path"), f"resource {name!r} 'path'")
+    _check_hash(path, resource.get("hash"))
+    frame = _read_strings(path, table_schema, str(resource.get("encoding", "utf-8")))
+    _check_header(path, frame, table_schema)
+    columns = {f.name: _convert(path, frame[f.name], f) for f in table_schema.fields}
+    typed = pd.DataFrame(columns, copy=False)  # schema order; one construction, no inserts
+    _check_primary_key(path, typed, table_schema.primary_key)
+    return typed
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _data_root(version: str | None) -> Path:
+    if version is None:
+        return paths.bundled_root()
+    from cnplans import releases  # imports pooch/requests only when it has to download
+
+    return releases.fetch(version)
+
+
+def _resource(descriptor: dict[str, Any], name: str) -> dict[str, Any]:
+    names = [str(r.get("name")) for r in descriptor["resources"]]
+    for resource in descriptor["resources"]:
+        if resource.get("name") == name:
+            return dict(resource)
+    raise KeyError(f"no table named {name!r}; the tables are: {', '.join(names)}")
+
+
+def _schema(root: Path, resource: dict[str, Any]) -> TableSchema:
+    declared = resource.get("schema")
+    if isinstance(declared, dict):
+        return TableSchema.from_descriptor(declared)
+    path = _inside(root, declared, f"resource {resource.get('name')!r} 'schema'")
+    try:
+        return TableSchema.from_path(path)
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist (the schema of {resource.get('name')!r})") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
+def _inside(root: Path, relative: object, what: str) -> Path:
+    """``root / relative`` for a relative POSIX path that stays inside ``root``."""
+    if not isinstance(relative, str) or not relative:
+        raise DataError(f"{root / paths.DESCRIPTOR_NAME}: {what} must be a relative file path")
+    parts = PurePosixPath(relative).parts
+    if PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in relative:
+        raise DataError(
+            f"{root / paths.DESCRIPTOR_NAME}: {what} is {relative!r}, which points outside the "
+            "data package; expected a relative path such as 'resources/plans.csv'"
+        )
+    return root.joinpath(*parts)
+
+
+def _check_hash(path: Path, recorded: object) -> None:
+    """Compare a file with the descriptor's ``hash`` ("sha256:<hex>"; bare hex is md5)."""
+    if not recorded:
+        return
+    algorithm, _, expected = str(recorded).rpartition(":")
+    algorithm = algorithm or "md5"  # Data Package v1: a hash without a prefix is md5
+    if algorithm not in hashlib.algorithms_guaranteed:
+        raise DataError(f"{path}: the descriptor's hash {recorded!r} uses an unknown algorithm")
+    try:
+        with path.open("rb") as file:
+            actual = hashlib.file_digest(file, algorithm).hexdigest()
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist; the data package is incomplete") from None
+    if actual != expected.lower():
+        raise DataError(
+            f"{path} does not match the {algorithm} recorded in datapackage.json (expected "
+            f"{expected}, found {actual}); the file was changed after the package was built. "
+            "Reinstall cnplans, or rebuild the descriptor's hashes if you edited the data."
+        )
+
+
+def _read_strings(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame:
+    """Read every column as nullable text; the schema's missing values become <NA>."""
+    try:
+        size_bytes = path.stat().st_size
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist; the data package is incomplete") from None
+    engine: Literal["c", "pyarrow"] = (
+        "pyarrow" if size_bytes >= PYARROW_MIN_BYTES and _has_pyarrow() else "c"
+    )
+    return _read_csv(path, table_schema, encoding, engine)
+
+
+def _read_csv(
+    path: Path, table_schema: TableSchema, encoding: str, engine: Literal["c", "pyarrow"]
+) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            path,
+            engine=engine,
+            encoding=encoding,
+            dtype={name: "string" for name in table_schema.field_names},
+            keep_default_na=False,
+            na_values=table_schema.missing_values,
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty; expected at least a header row") from None
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path} cannot be read as {encoding} CSV: {exc}") from None
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _check_header(path: Path, frame: pd.DataFrame, table_schema: TableSchema) -> None:
+    found = [str(c) for c in frame.columns]
+    missing = [n for n in table_schema.field_names if n not in found]
+    extra = [n for n in found if n not in table_schema.field_names]
+    if missing or extra:
+        problems = []
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            problems.append(f"unexpected column(s) {', '.join(extra)}")
+        raise DataError(
+            f"{path}, line 1: the header does not match the schema ({'; '.join(problems)}); "
+            f"expected {', '.join(table_schema.field_names)}"
+        )
+
+
+def _dtype_name(f: Field) -> str:
+    dtype = f.pandas_dtype()
+    return "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
+
+
+def _convert(path: Path, text: pd.Series, f: Field) -> pd.Series:
+    """Parse one text column into the field's dtype; unparsable values are a DataError."""
+    dtype = f.pandas_dtype()
+    if isinstance(dtype, pd.CategoricalDtype):
+        unknown = text.notna() & ~text.isin(list(dtype.categories))
+        _report(path, f, text, unknown, f"one of {', '.join(map(str, dtype.categories))}")
+        return text.astype(dtype)
+    if f.type in ("date", "datetime"):
+        return _convert_datetime(path, text, f, dtype)
+    if f.type == "boolean":
+        values = {"true": True, "True": True, "TRUE": True, "1": True}
+        values.update({"false": False, "False": False, "FALSE": False, "0": False})
+        converted = text.map(values, na_action="ignore").astype(dtype)
+        _report(path, f, text, converted.isna() & text.notna(), "true or false")
+        return converted
+    if text.dtype == dtype:  # text fields: already what the reader produced
+        return text
+    try:
+        return text.astype(dtype)
+    except (ValueError, TypeError, OverflowError) as exc:
+        if f.type in ("integer", "year"):
+            bad = text.notna() & ~text.str.fullmatch(r"[+-]?[0-9]+").fillna(False)
+        else:
+            bad = text.notna() & pd.to_numeric(text, errors="coerce").isna()
+        _report(path, f, text, bad, f"a value of Table Schema type {f.type!r}")
+        raise DataError(f"{path}, column {f.name}: cannot convert to {dtype}: {exc}") from None
+
+
+def _convert_datetime(path: Path, text: pd.Series, f: Field, dtype: Any) -> pd.Series:
+    if f.format == "any":
+        fmt = "mixed"
+    elif f.format not in ("default", ""):
+        fmt = f.format
+    else:
+        fmt = "%Y-%m-%d" if f.type == "date" else "ISO8601"
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=f.type == "datetime")
+    if f.type == "datetime":
+        parsed = parsed.dt.tz_localize(None)  # UTC, without a zone: the dtype the type map gives
+    _report(path, f, text, parsed.isna() & text.notna(), f"a {f.type} in format {fmt!r}")
+    return parsed.astype(dtype)
+
+
+def _report(path: Path, f: Field, text: pd.Series, bad: pd.Series, expected: str) -> None:
+    """Raise a DataError naming the lines of the first values flagged in ``bad``."""
+    positions = [i for i, flag in enumerate(bad.to_numpy(dtype=bool, na_value=False)) if flag]
+    if not positions:
+        return
+    lines = _record_lines(path)
+    examples = [
+        f"line {lines[i] if i < len(lines) else '?'}: {text.iloc[i]!r}"
+        for i in positions[:_MAX_EXAMPLES]
+    ]
+    more = f" and {len(positions) - _MAX_EXAMPLES} more" if len(positions) > _MAX_EXAMPLES else ""
+    raise DataError(
+        f"{path}, column {f.name}: expected {expected}, found {'; '.join(examples)}{more}"
+    )
+
+
+def _check_primary_key(path: Path, frame: pd.DataFrame, primary_key: list[str]) -> None:
+    if not primary_key:
+        return
+    if len(primary_key) == 1:  # the common case, and Series checks are much faster
+        key = frame[primary_key[0]]
+        if not key.hasnans and key.is_unique:
+            return
+    keys = frame[primary_key]
+    label = ", ".join(primary_key)
+    missing = keys.isna().any(axis=1)
+    if missing.any():
+        lines = _record_lines(path)
+        first = [str(lines[i]) for i in _positions(missing)[:_MAX_EXAMPLES]]
+        raise DataError(
+            f"{path}: the primary key ({label}) is empty on line(s) {', '.join(first)}; "
+            "every row needs one"
+        )
+    duplicated = keys.duplicated(keep=False)
+    if not duplicated.any():
+        return
+    lines = _record_lines(path)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i in _positions(duplicated):
+        groups.setdefault(tuple(keys.iloc[i]), []).append(lines[i] if i < len(lines) else -1)
+    examples = [
+        f"{_key_text(key)} on lines {', '.join(map(str, where))}"
+        for key, where in list(groups.items())[:_MAX_EXAMPLES]
+    ]
+    raise DataError(
+        f"{path}: the primary key ({label}) is not unique: {'; '.join(examples)}; "
+        "each row needs its own key"
+    )
+
+
+def _key_text(key: tuple[Any, ...]) -> str:
+    return repr(key[0]) if len(key) == 1 else "(" + ", ".join(map(repr, key)) + ")"
+
+
+def _positions(mask: pd.Series) -> list[int]:
+    return [i for i, flag in enumerate(mask.to_numpy(dtype=bool)) if flag]
+
+
+def _record_lines(path: Path) -> list[int]:
+    """Line number on which each data record starts (only computed to word an error)."""
+    return list(_iter_record_lines(path))
+
+
+def _iter_record_lines(path: Path) -> Iterator[int]:
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.reader(file)
+        end_of_previous = 0
+        header_seen = False
+        for row in reader:
+            start = end_of_previous + 1
+            end_of_previous = reader.line_num
+            if not row:  # blank lines are skipped by the CSV readers too
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            yield start
+
+
+def _constraints_text(f: Field) -> str:
+    """The field's constraints as a short sentence for the data dictionary."""
+    parts = []
+    constraints = dict(f.constraints)
+    if constraints.pop("required", False):
+        parts.append("required")
+    if constraints.pop("unique", False):
+        parts.append("unique")
+    enum = constraints.pop("enum", None)
+    for key, value in constraints.items():
+        words = re.sub(r"(?<!^)([A-Z])", r" \1", key).lower()
+        parts.append(f"{words} {value}")
+    if enum is not None:
+        parts.append("one of: " + ", ".join(map(str, enum)))
+    return "; ".join(parts)

@@ -1,0 +1,249 @@
+"""The rate services ``cnplans rates update`` reads, and the checks on what they send back.
+
+Each :class:`RateSource` knows its URL, the label its figures get in the table (``series``,
+``provider``) and how to turn a response body into ``{year: value text}``. Parsing refuses
+anything that is not what the service documents: an HTML page (a login wall, an error page),
+another header, a year that does not parse, a value that is not a positive number, a body that
+stops mid-line. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class ResponseRejected(ValueError):
+    """What a service sent back is not usable; the table must stay as it was."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A response body and what the transport knows about it."""
+
+    url: str
+    body: bytes
+    content_type: str  # lower-cased, without parameters ("" when absent)
+    framed: bool  # the body's length was declared (Content-Length or chunked) and met
+
+
+@dataclass(frozen=True)
+class RateSource:
+    """One rate service: where to fetch, how to label, how to parse."""
+
+    name: str  # the --source choice
+    title: str  # for messages
+    provider: str  # the table's ``provider`` value
+    series: str  # the table's ``series`` value
+    currency: str  # ISO 4217 code of the currency the series prices, per US dollar
+    base_url: str  # scheme and host; ``--url`` / CNPLANS_FX_URL replace it
+    path: Callable[[int | None, int], str]  # (first year, last year) -> path and query
+    parse: Callable[[Fetched], dict[int, str]]
+    note: str  # the table's ``note`` for fetched rows
+
+    def url(self, base_url: str | None, since: int | None, until: int) -> str:
+        """The URL to fetch: ``base_url`` (or the service's own) followed by the path."""
+        return (base_url or self.base_url).rstrip("/") + self.path(since, until)
+
+
+_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _refuse_html(fetched: Fetched, expected: str) -> None:
+    head = fetched.body[:512].lstrip().lower()
+    if "html" in fetched.content_type or head.startswith(b"<"):
+        raise ResponseRejected(
+            f"{_host(fetched.url)} sent an HTML page instead of {expected} "
+            "(an error or login page?)"
+        )
+
+
+def _decode(fetched: Fetched, expected: str) -> str:
+    try:
+        return fetched.body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ResponseRejected(
+            f"{_host(fetched.url)} sent {expected} that is not UTF-8 text"
+        ) from None
+
+
+def _positive(text: str, where: str) -> str:
+    if not _NUMBER.match(text) or not math.isfinite(float(text)) or float(text) <= 0:
+        raise ResponseRejected(f"{where}: expected a positive number, found {text!r}")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# FRED graph CSV: "observation_date,AEXCHUS" then "2020-01-01,6.9042"; "." marks a missing value
+# --------------------------------------------------------------------------------------------
+
+FRED_SERIES_ID = "AEXCHUS"
+
+
+def parse_fred_csv(fetched: Fetched) -> dict[int, str]:
+    """Year -> value text from FRED's graph CSV of an annual series (missing values left out)."""
+    _refuse_html(fetched, "CSV")
+    text = _decode(fetched, "CSV")
+    host = _host(fetched.url)
+    if not text.strip():
+        raise ResponseRejected(f"{host} sent an empty body instead of CSV")
+    if not text.endswith("\n") and not fetched.framed:
+        raise ResponseRejected(
+            f"the CSV from {host} ends in the middle of a line and its length was not "
+            "declared: the body looks truncated"
+        )
+    lines = text.splitlines()
+    expected_header = f"observation_date,{FRED_SERIES_ID}"
+    if lines[0].strip() != expected_header:
+        raise ResponseRejected(
+            f"the CSV from {host} starts with {lines[0][:80]!r}, expected the header "
+            f"{expected_header!r}"
+        )
+    values: dict[int, str] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        where = f"line {number} of the CSV from {host}"
+        cells = line.strip().split(",")
+        if len(cells) != 2:
+            raise ResponseRejected(f"{where}: expected 2 cells, found {len(cells)}: {line[:80]!r}")
+        date, value = cells
+        match = re.fullmatch(r"([0-9]{4})-01-01", date)
+        if match is None:
+            raise ResponseRejected(
+                f"{where}: expected the date of an annual observation (YYYY-01-01), found {date!r}"
+            )
+        year = int(match.group(1))
+        if year in values:
+            raise ResponseRejected(f"{where}: a second value for {year}")
+        if value == ".":
+            continue
+        values[year] = _positive(value, where)
+    if not values:
+        raise ResponseRejected(f"the CSV from {host} has a header but no values")
+    return values
+
+
+def _fred_path(since: int | None, until: int) -> str:
+    return f"/graph/fredgraph.csv?id={FRED_SERIES_ID}"
+
+
+# --------------------------------------------------------------------------------------------
+# World Bank API: [ {"page":1,"pages":1,...,"total":16}, [ {"date":"2020","value":6.9,...}, ... ] ]
+# --------------------------------------------------------------------------------------------
+
+WORLD_BANK_INDICATOR = "PA.NUS.FCRF"
+WORLD_BANK_COUNTRY = "CHN"
+
+
+def parse_world_bank_json(fetched: Fetched) -> dict[int, str]:
+    """Year -> value text from the World Bank API's JSON for one country and indicator."""
+    _refuse_html(fetched, "JSON")
+    text = _decode(fetched, "JSON")
+    host = _host(fetched.url)
+    try:
+        # Keep numbers as the text the service wrote, so the table stores exactly that.
+        document = json.loads(text, parse_float=str, parse_int=str)
+    except json.JSONDecodeError as error:
+        raise ResponseRejected(
+            f"the JSON from {host} does not parse ({error.msg}, character {error.pos}): "
+            "the body is truncated or not JSON"
+        ) from None
+    if (
+        isinstance(document, list)
+        and len(document) == 1
+        and isinstance(document[0], dict)
+        and "message" in document[0]
+    ):
+        raise ResponseRejected(f"{host} answered with an error message: {document[0]['message']}")
+    if not (isinstance(document, list) and len(document) == 2 and isinstance(document[0], dict)):
+        raise ResponseRejected(
+            f"the JSON from {host} is not the documented two-element array [meta, rows]"
+        )
+    meta, rows = document
+    if str(meta.get("pages", "1")) != "1":
+        raise ResponseRejected(
+            f"the World Bank answer has {meta.get('pages')} pages; cnplans asks for one page "
+            "and reads only that"
+        )
+    if not isinstance(rows, list) or not rows:
+        raise ResponseRejected(f"the JSON from {host} has no observations")
+    total = meta.get("total")
+    if total is not None and str(total) != str(len(rows)):
+        raise ResponseRejected(
+            f"the JSON from {host} announces {total} observations but holds {len(rows)}: "
+            "the body looks truncated"
+        )
+    values: dict[int, str] = {}
+    for index, row in enumerate(rows):
+        where = f"observation {index + 1} of the JSON from {host}"
+        if not isinstance(row, dict):
+            raise ResponseRejected(f"{where}: expected an object, found {type(row).__name__}")
+        indicator = row.get("indicator")
+        indicator_id = indicator.get("id") if isinstance(indicator, dict) else None
+        if indicator_id != WORLD_BANK_INDICATOR:
+            raise ResponseRejected(
+                f"{where}: expected indicator {WORLD_BANK_INDICATOR}, found {indicator_id!r}"
+            )
+        if row.get("countryiso3code") != WORLD_BANK_COUNTRY:
+            raise ResponseRejected(
+                f"{where}: expected country {WORLD_BANK_COUNTRY}, "
+                f"found {row.get('countryiso3code')!r}"
+            )
+        date = row.get("date")
+        if not (isinstance(date, str) and re.fullmatch(r"[0-9]{4}", date)):
+            raise ResponseRejected(f"{where}: expected a year as date, found {date!r}")
+        year = int(date)
+        if year in values:
+            raise ResponseRejected(f"{where}: a second value for {year}")
+        value = row.get("value")
+        if value is None:
+            continue
+        values[year] = _positive(str(value), where)
+    if not values:
+        raise ResponseRejected(f"the JSON from {host} has observations but no values")
+    return values
+
+
+def _world_bank_path(since: int | None, until: int) -> str:
+    first = since if since is not None else 1960
+    return (
+        f"/v2/country/{WORLD_BANK_COUNTRY}/indicator/{WORLD_BANK_INDICATOR}"
+        f"?format=json&date={first}:{until}&per_page=100"
+    )
+
+
+SOURCES: dict[str, RateSource] = {
+    "fred": RateSource(
+        name="fred",
+        title="FRED",
+        provider="federal_reserve",
+        series=f"FRED {FRED_SERIES_ID}",
+        currency="CNY",
+        base_url="https://fred.stlouisfed.org",
+        path=_fred_path,
+        parse=parse_fred_csv,
+        note="annual average of daily noon buying rates in New York (Federal Reserve H.10/G.5A)",
+    ),
+    "worldbank": RateSource(
+        name="worldbank",
+        title="the World Bank",
+        provider="world_bank",
+        series=f"World Bank {WORLD_BANK_INDICATOR}",
+        currency="CNY",
+        base_url="https://api.worldbank.org",
+        path=_world_bank_path,
+        parse=parse_world_bank_json,
+        note="official exchange rate, local currency units per US dollar, period average "
+        "(World Bank, from IMF International Financial Statistics); a different series from "
+        "the Federal Reserve's",
+    ),
+}

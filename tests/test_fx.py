@@ -1,0 +1,153 @@
+"""``cnplans.to_currency``: vectorized conversion at annual average rates, never a silent NaN."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cnplans
+from cnplans.fx import MissingRateError, read_rates, to_currency
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED_RATES = REPO / "resources" / "exchange_rates.csv"
+
+
+def bundled_rate(year: int, currency: str = "CNY") -> float:
+    with BUNDLED_RATES.open(encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(file):
+            if (row["currency"], row["year"], row["provider"]) == (
+                currency,
+                str(year),
+                "federal_reserve",
+            ):
+                return float(row["units_per_usd"])
+    raise AssertionError(f"the bundled table has no {currency} {year}")
+
+
+def write_rates(path: Path, rows: list[tuple[str, int, str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(
+            [
+                "currency",
+                "year",
+                "provider",
+                "units_per_usd",
+                "series",
+                "source_url",
+                "retrieved",
+                "note",
+            ]
+        )
+        for currency, year, provider, rate in rows:
+            writer.writerow([currency, year, provider, rate, "test", "http://127.0.0.1/", "", ""])
+    return path
+
+
+def test_scalar_year_divides_by_the_bundled_yuan_rate() -> None:
+    amounts = pd.Series([10_000_000_000.0, 0.0], index=["a", "b"], name="value")
+    result = to_currency(amounts, "CNY", year=2024)
+    expected = amounts / bundled_rate(2024)
+    pd.testing.assert_series_equal(result, expected)
+    assert result.name == "value"
+    assert list(result.index) == ["a", "b"]
+
+
+def test_year_series_gives_each_amount_its_own_rate() -> None:
+    amounts = pd.Series([100.0, 100.0, 100.0], index=[10, 20, 30])
+    years = pd.Series([2020, 2021, 2020], index=[10, 20, 30])
+    result = to_currency(amounts, year=years)
+    assert result.tolist() == pytest.approx(
+        [100 / bundled_rate(2020), 100 / bundled_rate(2021), 100 / bundled_rate(2020)]
+    )
+
+
+def test_usd_to_cny_multiplies_and_round_trips() -> None:
+    dollars = pd.Series([1_000.0, 2_500.0])
+    yuan = to_currency(dollars, "USD", year=2022, to="CNY")
+    assert yuan.tolist() == pytest.approx([1_000 * bundled_rate(2022), 2_500 * bundled_rate(2022)])
+    back = to_currency(yuan, "CNY", year=2022, to="USD")
+    assert back.tolist() == pytest.approx(dollars.tolist())
+
+
+def test_same_currency_and_usd_to_usd_are_identity() -> None:
+    amounts = pd.Series([3.0, 4.0])
+    assert to_currency(amounts, "USD", year=1900, to="USD").tolist() == [3.0, 4.0]
+    assert to_currency(amounts, "CNY", year=2020, to="CNY").tolist() == pytest.approx([3.0, 4.0])
+
+
+def test_cross_rate_goes_through_the_dollar(tmp_path: Path) -> None:
+    rates = write_rates(
+        tmp_path / "rates.csv",
+        [("CNY", 2020, "federal_reserve", "7.0"), ("EUR", 2020, "federal_reserve", "0.875")],
+    )
+    result = to_currency(pd.Series([7.0, 14.0]), "CNY", year=2020, to="EUR", rates_path=rates)
+    assert result.tolist() == pytest.approx([0.875, 1.75])
+
+
+def test_provider_selects_the_series(tmp_path: Path) -> None:
+    rates = write_rates(
+        tmp_path / "rates.csv",
+        [("CNY", 2020, "federal_reserve", "7.0"), ("CNY", 2020, "world_bank", "5.0")],
+    )
+    amounts = pd.Series([35.0])
+    assert to_currency(amounts, year=2020, rates_path=rates).tolist() == [5.0]
+    world_bank = to_currency(amounts, year=2020, provider="world_bank", rates_path=rates)
+    assert world_bank.tolist() == [7.0]
+
+
+def test_missing_rate_raises_naming_currency_and_years() -> None:
+    amounts = pd.Series([1.0, 2.0, 3.0])
+    with pytest.raises(MissingRateError) as caught:
+        to_currency(amounts, year=pd.Series([2020, 1901, 1900]))
+    message = str(caught.value)
+    assert "CNY" in message and "1900, 1901" in message
+    assert "2020" not in message.split("provider")[0]
+    assert isinstance(caught.value, KeyError) and isinstance(caught.value, ValueError)
+
+
+def test_unknown_currency_raises_instead_of_nan() -> None:
+    with pytest.raises(KeyError, match="no exchange rate for XYZ in year 2020"):
+        to_currency(pd.Series([1.0]), "XYZ", year=2020)
+    with pytest.raises(ValueError, match="no exchange rate for XYZ in year 2020"):
+        to_currency(pd.Series([1.0]), "USD", year=2020, to="XYZ")
+
+
+def test_missing_amounts_and_years_stay_missing_without_error() -> None:
+    amounts = pd.Series([1.0, None, 5.0])
+    years = pd.Series([2020, 1900, None], dtype="Int64")  # 1900 has no rate, but no amount either
+    result = to_currency(amounts, year=years)
+    assert result.iloc[0] == pytest.approx(1 / bundled_rate(2020))
+    assert result.iloc[1:].isna().all()
+
+
+def test_year_series_must_be_aligned() -> None:
+    with pytest.raises(ValueError, match="same index"):
+        to_currency(pd.Series([1.0, 2.0]), year=pd.Series([2020, 2021], index=[5, 6]))
+    with pytest.raises(TypeError, match="year must be"):
+        to_currency(pd.Series([1.0]), year="2020")  # type: ignore[arg-type]
+
+
+def test_rates_are_reread_when_the_file_changes(tmp_path: Path) -> None:
+    path = write_rates(tmp_path / "rates.csv", [("CNY", 2020, "federal_reserve", "7.0")])
+    assert read_rates(path).require("CNY", 2020).units_per_usd == "7.0"
+    write_rates(path, [("CNY", 2020, "federal_reserve", "8.00")])
+    assert read_rates(path).require("CNY", 2020).units_per_usd == "8.00"
+
+
+def test_exported_lazily_without_heavy_imports() -> None:
+    assert cnplans.to_currency is to_currency
+    code = (
+        "import sys, cnplans; f = cnplans.to_currency; import pandas as pd; "
+        "f(pd.Series([1.0]), year=2020); "
+        "print(sorted(m for m in ('pandera', 'frictionless', 'requests') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,53 @@
+"""The data package zip: what the loader downloads with ``cnplans.load(..., version=...)``.
+
+Members sit at the top level: datapackage.json, resources/*.csv, schemas/*.json, README.md,
+LICENSE, CHANGELOG.md, CITATION.cff, and the archived source texts the descriptor's ``sources``
+list (every fact row cites one, so they travel with the data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..errors import ReleaseError
+from . import reproducible_zip
+
+DOCUMENTS = ("datapackage.json", "README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff")
+
+
+def member_paths(root: Path, descriptor: dict[str, Any]) -> list[str]:
+    """Relative POSIX paths of every member, sorted; a missing file is a ReleaseError."""
+    paths = set(DOCUMENTS)
+    for resource in descriptor["resources"]:
+        for key in ("path", "schema"):
+            value = resource.get(key)
+            if isinstance(value, str):
+                paths.add(_inside(value))
+    for source in descriptor.get("sources", []):
+        value = source.get("path") if isinstance(source, dict) else None
+        if isinstance(value, str) and "://" not in value:
+            paths.add(_inside(value))
+    missing = sorted(p for p in paths if not root.joinpath(*PurePosixPath(p).parts).is_file())
+    if missing:
+        raise ReleaseError(
+            f"the release zip needs {', '.join(missing)}, which do not exist in {root}"
+        )
+    return sorted(paths)
+
+
+def build(root: Path, descriptor: dict[str, Any], target: Path, epoch: int) -> Path:
+    """Write the zip to ``target`` and return it."""
+    members = [
+        (path, root.joinpath(*PurePosixPath(path).parts).read_bytes())
+        for path in member_paths(root, descriptor)
+    ]
+    reproducible_zip.write(target, members, epoch)
+    return target
+
+
+def _inside(path: str) -> str:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        raise ReleaseError(f"datapackage.json lists {path!r}, which is outside the package")
+    return str(pure)

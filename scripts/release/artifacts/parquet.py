@@ -1,0 +1,35 @@
+"""One Parquet file per table, with Arrow types derived from the loader's typed frames.
+
+Integers stay nullable integers, enums become dictionary-encoded strings (categoricals in
+pandas), ``date`` fields become Arrow dates; each field's title and description travel as
+Arrow field metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .tables import TypedTable
+
+
+def build(tables: list[TypedTable], folder: Path, prefix: str) -> list[Path]:
+    """Write ``<prefix><table>.parquet`` for every table into ``folder``; return the paths."""
+    written = []
+    for table in tables:
+        arrow = pa.Table.from_pandas(table.frame, preserve_index=False)
+        fields = []
+        for field in table.schema.fields:
+            arrow_field = arrow.schema.field(field.name)
+            if field.type == "date":
+                arrow_field = arrow_field.with_type(pa.date32())
+            metadata = {"title": field.title, "description": field.description}
+            fields.append(arrow_field.with_metadata({k: v for k, v in metadata.items() if v}))
+        schema = pa.schema(fields, metadata=arrow.schema.metadata)
+        arrow = arrow.select([f.name for f in table.schema.fields]).cast(schema)
+        path = folder / f"{prefix}{table.name}.parquet"
+        pq.write_table(arrow, path, compression="snappy")
+        written.append(path)
+    return written

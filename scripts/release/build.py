@@ -1,0 +1,109 @@
+"""Build every artifact of one version into ``dist/cnplans-X.Y.Z/``.
+
+The artifacts are written into a temporary folder inside dist/ and that folder is renamed to
+``cnplans-X.Y.Z`` only when all of them (and SHA256SUMS) are complete, so dist/ never holds a
+half-built release. Times inside the artifacts come from SOURCE_DATE_EPOCH (default: the last
+commit's time), so building the same commit twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import checksums, stamp
+from .artifacts import data_zip, parquet, python_dist, sqlite, workbook
+from .artifacts import tables as typed_tables
+from .errors import ReleaseError
+from .gitrepo import GitRepo
+
+EPOCH_ENV = "SOURCE_DATE_EPOCH"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build: the wheel and sdist are slow, so they can be left out."""
+
+    python_dist: bool = True
+    build_isolation: bool = True
+
+
+def folder_name(version: str) -> str:
+    return f"cnplans-{version}"
+
+
+def epoch_from_env() -> int | None:
+    """``$SOURCE_DATE_EPOCH`` as an int, or None when it is not set."""
+    configured = os.environ.get(EPOCH_ENV)
+    if not configured:
+        return None
+    try:
+        value = int(configured)
+    except ValueError:
+        raise ReleaseError(
+            f"{EPOCH_ENV} is {configured!r}; expected whole seconds since 1970-01-01 UTC"
+        ) from None
+    if value < 0:
+        raise ReleaseError(f"{EPOCH_ENV} is {value}; it cannot be negative")
+    return value
+
+
+def source_date_epoch(repo: GitRepo) -> int:
+    """``$SOURCE_DATE_EPOCH`` if set, else the committer time of HEAD."""
+    configured = epoch_from_env()
+    return repo.last_commit_epoch() if configured is None else configured
+
+
+def build_staged(
+    root: Path,
+    dist: Path,
+    version: str,
+    epoch: int,
+    options: BuildOptions,
+    *,
+    after_zip: Callable[[Path], None] | None = None,
+) -> Path:
+    """Build all artifacts of the package in ``root`` into a new temporary folder in ``dist``.
+
+    ``after_zip(zip_path)`` runs once the data zip exists, before the wheel is built (the
+    release uses it to record the zip's sha256 in the loader's registry, which the wheel ships).
+    Returns the temporary folder; :func:`finalize` moves it into place.
+    """
+    descriptor = stamp.read(root)
+    if descriptor.get("version") != version:
+        raise ReleaseError(
+            f"datapackage.json says version {descriptor.get('version')!r}, not {version!r}"
+        )
+    dist.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder_name(version)}.partial-", dir=dist))
+    try:
+        prefix = folder_name(version)
+        archive = data_zip.build(root, descriptor, staging / f"{prefix}.zip", epoch)
+        if after_zip is not None:
+            after_zip(archive)
+        tables = typed_tables.read_all(root, descriptor)
+        workbook.build(descriptor, tables, staging / f"{prefix}.xlsx", epoch)
+        parquet.build(tables, staging, f"{prefix}-")
+        sqlite.build(tables, staging / f"{prefix}.sqlite")
+        if options.python_dist:
+            python_dist.build(root, staging, epoch, isolation=options.build_isolation)
+        checksums.write(staging)
+        staging.chmod(0o755)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def finalize(staging: Path, dist: Path, version: str) -> Path:
+    """Rename the complete ``staging`` folder to ``dist/cnplans-X.Y.Z`` in one step."""
+    final = dist / folder_name(version)
+    if final.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReleaseError(f"{final} already exists; nothing was replaced")
+    staging.rename(final)
+    return final

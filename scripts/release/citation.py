@@ -1,0 +1,100 @@
+"""Small, format-preserving edits of CITATION.cff, .zenodo.json and the README's DOI line.
+
+CITATION.cff is edited line by line (top-level ``key: value`` scalars only) so its comments,
+order and layout survive; it is read with PyYAML for checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import ReleaseError
+
+CITATION = "CITATION.cff"
+ZENODO = ".zenodo.json"
+README = "README.md"
+DOI_START = "<!-- cnplans:doi -->"
+DOI_END = "<!-- /cnplans:doi -->"
+
+
+def read_citation(root: Path) -> dict[str, Any]:
+    """CITATION.cff as a dict; a missing or malformed file is a ReleaseError."""
+    import yaml
+
+    path = root / CITATION
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReleaseError(f"{path} does not exist; a release needs citation metadata") from None
+    except yaml.YAMLError as exc:
+        raise ReleaseError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{path}: expected a YAML mapping of CFF keys")
+    return data
+
+
+def read_zenodo(root: Path) -> dict[str, Any]:
+    """.zenodo.json as a dict; a missing or malformed file is a ReleaseError."""
+    path = root / ZENODO
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReleaseError(f"{path} does not exist; a release needs Zenodo metadata") from None
+    except json.JSONDecodeError as exc:
+        raise ReleaseError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{path}: expected a JSON object")
+    return data
+
+
+def set_scalar(text: str, key: str, value: str, *, after: str = "version") -> str:
+    """CFF text with top-level ``key`` set to the quoted string ``value``.
+
+    An existing ``key:`` line is replaced; otherwise the line goes after the ``after:`` line (or
+    at the end).
+
+    >>> set_scalar('title: "x"\\nversion: "1.0.0"\\n', "version", "1.1.0")
+    'title: "x"\\nversion: "1.1.0"\\n'
+    >>> set_scalar('version: "1.0.0"\\nlicense: MIT\\n', "doi", "10.5281/zenodo.1")
+    'version: "1.0.0"\\ndoi: "10.5281/zenodo.1"\\nlicense: MIT\\n'
+    """
+    line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+    pattern = re.compile(rf"^{re.escape(key)}:[^\n]*$", re.MULTILINE)
+    if pattern.search(text):
+        return pattern.sub(lambda _: line, text, count=1)
+    anchor = re.compile(rf"^{re.escape(after)}:[^\n]*$", re.MULTILINE).search(text)
+    if anchor is None:
+        return text.rstrip("\n") + "\n" + line + "\n"
+    return text[: anchor.end()] + "\n" + line + text[anchor.end() :]
+
+
+def zenodo_with_version(text: str, version: str) -> str:
+    """.zenodo.json text with ``version`` set (two-space indent, key order kept)."""
+    data = json.loads(text)
+    data["version"] = version
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def readme_with_doi(text: str, doi: str) -> str:
+    """README text whose DOI block (between the cnplans:doi markers) names ``doi``.
+
+    Without the markers, the block goes below the first ``# `` title.
+    """
+    block = f"{DOI_START}\nDOI: [{doi}](https://doi.org/{doi})\n{DOI_END}"
+    if DOI_START in text and DOI_END in text:
+        head, _, rest = text.partition(DOI_START)
+        _, _, tail = rest.partition(DOI_END)
+        return head + block + tail
+    lines = text.splitlines()
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+    new = [
+        *lines[:at],
+        "",
+        block,
+        *([""] if at < len(lines) and lines[at].strip() else []),
+        *lines[at:],
+    ]
+    return "\n".join(new).rstrip("\n") + "\n"

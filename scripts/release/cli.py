@@ -1,0 +1,182 @@
+"""Command line of the release tools: ``python -m scripts.release COMMAND`` from the repository.
+
+Commands:
+  release X.Y.Z   check, stamp, write the changelog, validate, build dist/, commit and tag
+  build           build the artifacts of the current version (e.g. again, at a release tag)
+  diff [REF]      print the data changes since REF (default: the last release tag) as markdown
+  stamp           recompute the descriptor's bytes/hash/sources after editing data
+  publish X.Y.Z --to github|zenodo [--dry-run]
+
+Exit status: 0 done, 1 refused or failed (the message says why), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .changelog import DEFAULT_LIMIT
+from .errors import Refused, ReleaseError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.release",
+        description="Versioned releases of the cnplans data package.",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), help="the package folder (default: .)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    release = sub.add_parser("release", help="cut release X.Y.Z (see scripts/release/release.py)")
+    release.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
+    _build_arguments(release)
+    release.add_argument(
+        "--no-commit",
+        action="store_true",
+        help="stamp and build, but leave committing and tagging to the maintainer",
+    )
+    release.add_argument(
+        "--validate-command",
+        help="validator to run instead of `python -m cnplans validate datapackage.json`",
+    )
+    release.add_argument("--changelog-limit", type=int, default=DEFAULT_LIMIT, metavar="N")
+
+    build = sub.add_parser("build", help="build the artifacts of the version in datapackage.json")
+    _build_arguments(build)
+    build.add_argument(
+        "--allow-dirty", action="store_true", help="build even with uncommitted changes"
+    )
+
+    diff = sub.add_parser("diff", help="print the data changes since a git ref, as markdown")
+    diff.add_argument("ref", nargs="?", help="a tag, branch or commit (default: last vX.Y.Z tag)")
+    diff.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N")
+
+    sub.add_parser("stamp", help="recompute bytes, hash and sources in datapackage.json")
+
+    publish = sub.add_parser("publish", help="publish a built release to GitHub or Zenodo")
+    publish.add_argument("version")
+    publish.add_argument("--to", required=True, choices=["github", "zenodo"])
+    publish.add_argument("--dry-run", action="store_true", help="print the requests, send none")
+    publish.add_argument("--dist", type=Path, default=Path("dist"))
+    publish.add_argument("--repo", help="GitHub repository OWNER/NAME (or $GITHUB_REPOSITORY)")
+    publish.add_argument("--github-api-url", help="default https://api.github.com")
+    publish.add_argument("--github-uploads-url", help="default https://uploads.github.com")
+    publish.add_argument("--zenodo-url", help="default https://zenodo.org")
+    publish.add_argument(
+        "--zenodo-new-version-of",
+        metavar="DEPOSITION_ID",
+        help="make the deposition a new version of this earlier one (shared concept DOI)",
+    )
+    return parser
+
+
+def _build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dist", type=Path, default=Path("dist"), help="default: dist")
+    parser.add_argument(
+        "--no-python-dist", action="store_true", help="leave out the wheel and sdist"
+    )
+    parser.add_argument(
+        "--no-build-isolation",
+        action="store_true",
+        help="build the wheel with the installed hatchling instead of a fresh environment",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Refused as exc:
+        print(f"release: refused: {exc}", file=sys.stderr)
+        return 1
+    except ReleaseError as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("release: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    root: Path = args.root.resolve()
+    if args.command == "release":
+        from .build import BuildOptions
+        from .release import ReleaseOptions, release, summary
+
+        options = ReleaseOptions(
+            dist=args.dist,
+            build=BuildOptions(not args.no_python_dist, not args.no_build_isolation),
+            validate_command=shlex.split(args.validate_command) if args.validate_command else None,
+            changelog_limit=args.changelog_limit,
+            commit=not args.no_commit,
+        )
+        print(summary(release(root, args.version, options)))
+        return 0
+    if args.command == "build":
+        return _build(root, args)
+    if args.command == "diff":
+        print(_diff(root, args.ref, args.limit), end="")
+        return 0
+    if args.command == "stamp":
+        from . import atomic, stamp
+
+        descriptor = stamp.stamped(root, stamp.read(root))
+        atomic.write_text(root / stamp.DESCRIPTOR, stamp.dump(descriptor))
+        count = len(descriptor["resources"])
+        print(f"stamped {root / stamp.DESCRIPTOR}: bytes and hash of {count} resources")
+        return 0
+    from .publish.command import PublishOptions, publish
+
+    publish_options = PublishOptions(
+        to=args.to,
+        dist=args.dist,
+        dry_run=args.dry_run,
+        repo=args.repo,
+        github_api_url=args.github_api_url,
+        github_uploads_url=args.github_uploads_url,
+        zenodo_url=args.zenodo_url,
+        zenodo_new_version_of=args.zenodo_new_version_of,
+    )
+    return publish(root, args.version, publish_options)
+
+
+def _build(root: Path, args: argparse.Namespace) -> int:
+    import tempfile
+
+    from . import checks, stamp, workspace
+    from .build import BuildOptions, build_staged, finalize, source_date_epoch
+    from .gitrepo import GitRepo
+
+    repo = GitRepo(root)
+    if not args.allow_dirty:
+        checks.require_clean_tree(repo)
+    version = str(stamp.read(root)["version"])
+    dist = args.dist if args.dist.is_absolute() else root / args.dist
+    epoch = source_date_epoch(repo)
+    options = BuildOptions(not args.no_python_dist, not args.no_build_isolation)
+    with tempfile.TemporaryDirectory(prefix="cnplans-build-") as scratch:
+        work = workspace.tracked_copy(repo, Path(scratch) / "tree")
+        staging = build_staged(work, dist, version, epoch, options)
+    folder = finalize(staging, dist, version)
+    print(f"built cnplans {version} into {folder} (SOURCE_DATE_EPOCH={epoch})")
+    return 0
+
+
+def _diff(root: Path, ref: str | None, limit: int) -> str:
+    from . import changelog, semver, snapshot
+    from .diff import compare
+    from .gitrepo import GitRepo
+
+    repo = GitRepo(root)
+    if ref is None:
+        tags = repo.release_tags()
+        if not tags:
+            raise ReleaseError("there is no release tag (vX.Y.Z) yet; name a ref to compare with")
+        ref = tags[-1]
+    diff = compare(snapshot.from_git(repo, ref), snapshot.from_directory(root))
+    return changelog.review(diff, semver.reasons(diff), limit=limit)

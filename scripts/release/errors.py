@@ -1,0 +1,14 @@
+"""The two ways a release step stops: a refusal before anything changed, or a failure."""
+
+from __future__ import annotations
+
+
+class ReleaseError(Exception):
+    """A release step cannot go on; the message says what went wrong and what to do about it."""
+
+
+class Refused(ReleaseError):
+    """A precondition is not met (dirty tree, failing data, version too small, ...).
+
+    Raised before the step changed any file, so the maintainer can fix the cause and rerun.
+    """

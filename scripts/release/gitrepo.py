@@ -1,0 +1,109 @@
+"""The few git operations a release needs, run with the ``git`` command in one repository.
+
+Old versions of files are read with ``git show REF:./PATH``, so nothing is checked out and the
+working tree is never touched by a read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ReleaseError
+
+RELEASE_TAG = re.compile(r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+
+
+@dataclass(frozen=True)
+class GitRepo:
+    """A git working tree at ``root`` (the folder holding ``datapackage.json``)."""
+
+    root: Path
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run ``git ARGS`` in the repository and return the finished process (never raises)."""
+        full_env = None if env is None else {**os.environ, **env}
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=self.root, capture_output=True, env=full_env, check=False
+            )
+        except FileNotFoundError:
+            raise ReleaseError(
+                "the git command is not installed or not on PATH; releases need git"
+            ) from None
+
+    def check(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run ``git ARGS`` and return its standard output; a failure is a ReleaseError."""
+        done = self.run(*args, env=env)
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip()
+            raise ReleaseError(f"git {' '.join(args)} failed in {self.root}: {message}")
+        return done.stdout.decode("utf-8", "replace")
+
+    def is_repository(self) -> bool:
+        """True if ``root`` is inside a git working tree."""
+        return self.run("rev-parse", "--is-inside-work-tree").returncode == 0
+
+    def uncommitted(self) -> list[str]:
+        """``git status --porcelain`` lines: changed, staged and untracked (not ignored) files."""
+        return [line for line in self.check("status", "--porcelain").splitlines() if line.strip()]
+
+    def tags(self) -> list[str]:
+        """All tag names."""
+        return [line.strip() for line in self.check("tag", "--list").splitlines() if line.strip()]
+
+    def has_tag(self, name: str) -> bool:
+        return self.run("rev-parse", "--verify", "--quiet", f"refs/tags/{name}").returncode == 0
+
+    def release_tags(self) -> list[str]:
+        """Tags of the form ``vX.Y.Z``, oldest version first."""
+        found = [t for t in self.tags() if RELEASE_TAG.match(t)]
+
+        def key(tag: str) -> tuple[int, ...]:
+            match = RELEASE_TAG.match(tag)
+            assert match is not None
+            return tuple(int(part) for part in match.groups())
+
+        return sorted(found, key=key)
+
+    def resolve(self, ref: str) -> str:
+        """The commit hash ``ref`` names; an unknown ref is a ReleaseError."""
+        done = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        if done.returncode != 0:
+            raise ReleaseError(
+                f"{ref!r} is not a commit, branch or tag in {self.root}; "
+                "give a ref such as v1.0.0, main or HEAD~1"
+            )
+        return done.stdout.decode().strip()
+
+    def show(self, ref: str, path: str) -> bytes | None:
+        """The bytes of ``path`` (relative to ``root``) at ``ref``, or None if it did not exist."""
+        self.resolve(ref)
+        done = self.run("show", f"{ref}:./{path}")
+        return done.stdout if done.returncode == 0 else None
+
+    def has_commits(self) -> bool:
+        return self.run("rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
+
+    def last_commit_epoch(self) -> int:
+        """Committer time of HEAD in seconds since 1970 (the default SOURCE_DATE_EPOCH)."""
+        return int(self.check("log", "-1", "--format=%ct").strip())
+
+    def commit(self, paths: list[str], message: str, *, epoch: int) -> str:
+        """Commit ``paths`` with author and committer time ``epoch``; returns the new commit."""
+        self.check("add", "--", *paths)
+        stamp = f"@{epoch} +0000"
+        self.check(
+            "commit", "--quiet", "-m", message, "--", *paths,
+            env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+        )  # fmt: skip
+        return self.check("rev-parse", "HEAD").strip()
+
+    def tag(self, name: str, message: str, *, epoch: int) -> None:
+        """Create the annotated tag ``name`` on HEAD."""
+        self.check("tag", "-a", name, "-m", message, env={"GIT_COMMITTER_DATE": f"@{epoch} +0000"})

@@ -1,0 +1,210 @@
+"""``release X.Y.Z``: check, version, stamp, changelog, validate, build, commit and tag.
+
+The flow, in this order (nothing in the maintainer's tree changes before step 6):
+
+1. Refuse on a dirty tree, disagreeing version numbers or citation metadata, or a version whose
+   tag or artifacts already exist.
+2. Copy the committed files to a private workspace and stamp it: the version in pyproject.toml,
+   datapackage.json, CITATION.cff and .zenodo.json; ``created``; the descriptor's ``sources``;
+   each resource's ``bytes`` and ``hash``.
+3. Diff the workspace against the previous ``vX.Y.Z`` tag and refuse a version smaller than the
+   changes need (the first release may have any version); prepend the changelog section.
+4. Run ``cnplans validate`` on the workspace in a subprocess; refuse unless it passes.
+5. Build every artifact from the workspace into a temporary folder in dist/ (the zip's sha256 is
+   recorded in ``src/cnplans/releases.json`` before the wheel is built, so the loader knows it).
+6. Write the stamped files into the tree, move the artifacts to ``dist/cnplans-X.Y.Z/``, then
+   commit the stamped files and tag ``vX.Y.Z`` (unless ``--no-commit``).
+
+The release time is ``$SOURCE_DATE_EPOCH`` or now; the commit gets that time as its author and
+committer date, so ``build`` run later on the tag (whose default SOURCE_DATE_EPOCH is the last
+commit's time) rebuilds byte-identical artifacts. Publishing is a separate step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import changelog, checks, checksums, snapshot, stamp, versions, workspace
+from .build import BuildOptions, build_staged, epoch_from_env, finalize
+from .citation import CITATION, ZENODO, set_scalar, zenodo_with_version
+from .diff import PackageDiff, compare
+from .errors import ReleaseError
+from .gitrepo import GitRepo
+from .semver import Level, Reason, Version, check, required
+
+REGISTRY = "src/cnplans/releases.json"
+CHANGELOG = "CHANGELOG.md"
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    dist: Path
+    build: BuildOptions = field(default_factory=BuildOptions)
+    validate_command: list[str] | None = None
+    changelog_limit: int = changelog.DEFAULT_LIMIT
+    commit: bool = True
+
+
+@dataclass
+class ReleaseResult:
+    version: Version
+    previous: Version | None
+    level: Level
+    folder: Path
+    edited: list[str]
+    commit: str | None
+    notes: str
+    epoch: int
+
+
+def release_epoch() -> int:
+    """``$SOURCE_DATE_EPOCH`` if set, else now (the release commit gets this time)."""
+    configured = epoch_from_env()
+    return int(time.time()) if configured is None else configured
+
+
+def release(
+    root: Path, version_text: str, options: ReleaseOptions, *, say: Callable[[str], None] = print
+) -> ReleaseResult:
+    """Cut release ``version_text`` of the package in ``root``; see the module docstring."""
+    root = root.resolve()
+    dist = options.dist if options.dist.is_absolute() else root / options.dist
+    repo = GitRepo(root)
+    version = Version.parse(version_text)
+    checks.require_clean_tree(repo)
+    versions.require_agreement(root)
+    checks.require_metadata_agreement(root, stamp.read(root))
+    checks.require_unreleased(repo, dist, version)
+    tags = repo.release_tags()
+    previous_tag = tags[-1] if tags else None
+    epoch = release_epoch()
+    created = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    with tempfile.TemporaryDirectory(prefix="cnplans-release-") as scratch:
+        work = workspace.tracked_copy(repo, Path(scratch) / "tree")
+        edits = _stamp_edits(work, str(version), created)
+        workspace.apply(work, edits)
+
+        diff: PackageDiff | None = None
+        reasons: list[Reason] = []
+        previous: Version | None = None
+        if previous_tag is not None:
+            previous = Version.parse(previous_tag[1:])
+            say(f"comparing with {previous_tag} …")
+            diff = compare(snapshot.from_git(repo, previous_tag), snapshot.from_directory(work))
+            reasons = check(previous, version, diff)
+        section = changelog.release_section(
+            version, created[:10], diff, reasons, snapshot.from_directory(work),
+            previous=previous, limit=options.changelog_limit,
+        )  # fmt: skip
+        existing = (
+            (work / CHANGELOG).read_text(encoding="utf-8") if (work / CHANGELOG).is_file() else None
+        )
+        edits[CHANGELOG] = changelog.insert(existing, section)
+        workspace.apply(work, {CHANGELOG: edits[CHANGELOG]})
+
+        say("validating the stamped data with `cnplans validate` …")
+        checks.run_validator(work, options.validate_command)
+
+        def record_zip(archive: Path) -> None:
+            text = _registry_with(work, str(version), checksums.sha256(archive))
+            if text is not None:
+                edits[REGISTRY] = text
+                workspace.apply(work, {REGISTRY: text})
+
+        say(f"building the artifacts of {version} …")
+        staging = build_staged(work, dist, str(version), epoch, options.build, after_zip=record_zip)
+        edits = {path: text for path, text in edits.items() if _differs(root / path, text)}
+        try:
+            workspace.apply(root, edits)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    folder = finalize(staging, dist, str(version))
+    edited = sorted(edits)
+    commit = None
+    if options.commit:
+        try:
+            commit = repo.commit(edited, f"Release {version}", epoch=epoch)
+            repo.tag(version.tag, f"cnplans {version}", epoch=epoch)
+        except ReleaseError as exc:
+            raise ReleaseError(
+                f"{exc}\nThe files are stamped and the artifacts are in {folder}, but the release "
+                "was not committed. Commit and tag it by hand:\n  "
+                + _manual_commit(edited, version, epoch)
+            ) from None
+    level = required(diff) if diff is not None else Level.NONE
+    return ReleaseResult(version, previous, level, folder, edited, commit, section, epoch)
+
+
+def _stamp_edits(work: Path, version: str, created: str) -> dict[str, str]:
+    """New texts of the files that carry the version, stamped from the files in ``work``."""
+    descriptor = stamp.stamped(work, stamp.read(work), version=version, created=created)
+    citation = (work / CITATION).read_text(encoding="utf-8")
+    citation = set_scalar(set_scalar(citation, "version", version), "date-released", created[:10])
+    return {
+        versions.PYPROJECT: versions.pyproject_with_version(
+            (work / versions.PYPROJECT).read_text(encoding="utf-8"), version
+        ),
+        stamp.DESCRIPTOR: stamp.dump(descriptor),
+        CITATION: citation,
+        ZENODO: zenodo_with_version((work / ZENODO).read_text(encoding="utf-8"), version),
+    }
+
+
+def _differs(path: Path, text: str) -> bool:
+    return not path.is_file() or path.read_text(encoding="utf-8") != text
+
+
+def _registry_with(work: Path, version: str, digest: str) -> str | None:
+    """releases.json text with this release's zip sha256, or None if the package has none."""
+    path = work.joinpath(*PurePosixPath(REGISTRY).parts)
+    if not path.is_file():
+        return None
+    entries = json.loads(path.read_text(encoding="utf-8") or "{}")
+    if not isinstance(entries, dict):
+        raise ReleaseError(f"{REGISTRY} must be a JSON object {{version: sha256}}")
+    entries[version] = digest
+    return json.dumps(dict(sorted(entries.items())), indent=2) + "\n"
+
+
+def _manual_commit(paths: list[str], version: Version, epoch: int) -> str:
+    dates = f"GIT_AUTHOR_DATE='@{epoch} +0000' GIT_COMMITTER_DATE='@{epoch} +0000'"
+    return (
+        f"git add {shlex.join(paths)} && {dates} git commit -m 'Release {version}' && "
+        f"GIT_COMMITTER_DATE='@{epoch} +0000' git tag -a {version.tag} -m 'cnplans {version}'"
+    )
+
+
+def summary(result: ReleaseResult) -> str:
+    """What the maintainer reads at the end of a release."""
+    files = sorted(p.name for p in result.folder.iterdir())
+    kind = "first release" if result.previous is None else f"after {result.previous}"
+    lines = [
+        f"Released cnplans {result.version} ({kind}).",
+        f"  stamped: {', '.join(result.edited)}",
+        f"  artifacts: {result.folder} ({len(files)} files, checksums in SHA256SUMS)",
+    ]
+    if result.commit:
+        lines += [
+            f"  committed as {result.commit[:12]} and tagged {result.version.tag}",
+            "Next: review the commit, push it and the tag "
+            f"(git push origin HEAD {result.version.tag}), then publish:",
+            f"  nox -s publish -- {result.version} --to github",
+            f"  nox -s publish -- {result.version} --to zenodo",
+        ]
+    else:
+        lines += [
+            "  not committed (--no-commit). Commit and tag with the release time, so the tag "
+            "rebuilds byte-identical artifacts:",
+            f"  {_manual_commit(result.edited, result.version, result.epoch)}",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""Stamp the descriptor for a release: version, ``created``, source documents, bytes and hashes.
+
+``bytes`` and ``hash`` ("sha256:<hex>") let frictionless and the loader check that every CSV
+file is the one that was released. They go stale when a CSV file is edited afterwards:
+``python -m scripts.release stamp`` recomputes them (the version is left alone).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import ReleaseError
+
+DESCRIPTOR = "datapackage.json"
+SOURCES_TABLE = "sources"
+
+
+def file_stamp(path: Path) -> tuple[int, str]:
+    """(size in bytes, "sha256:<hex>") of a file."""
+    try:
+        with path.open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+    except FileNotFoundError:
+        raise ReleaseError(f"{path} does not exist, but datapackage.json lists it") from None
+    return path.stat().st_size, f"sha256:{digest}"
+
+
+def source_documents(root: Path, descriptor: dict[str, Any]) -> list[dict[str, str]] | None:
+    """The descriptor's ``sources``: title and archived path of each row of the sources table.
+
+    None when the package has no ``sources`` table with ``title`` and ``path`` columns.
+    """
+    resource = next((r for r in descriptor["resources"] if r.get("name") == SOURCES_TABLE), None)
+    if resource is None or not isinstance(resource.get("path"), str):
+        return None
+    path = root.joinpath(*PurePosixPath(resource["path"]).parts)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    if not rows or "title" not in rows[0] or "path" not in rows[0]:
+        return None
+    return [{"title": row["title"], "path": row["path"]} for row in rows if row["title"]]
+
+
+def stamped(
+    root: Path,
+    descriptor: dict[str, Any],
+    *,
+    version: str | None = None,
+    created: str | None = None,
+) -> dict[str, Any]:
+    """A copy of ``descriptor`` stamped from the files in ``root`` (key order kept)."""
+    result = dict(descriptor)
+    if version is not None:
+        result["version"] = version
+    if created is not None:
+        result = _with_key(result, "created", created, after="version")
+    documents = source_documents(root, descriptor)
+    if documents is not None:
+        result = _with_key(result, "sources", documents, before="resources")
+    resources = []
+    for resource in descriptor["resources"]:
+        resource = dict(resource)
+        path = resource.get("path")
+        if isinstance(path, str):
+            size, digest = file_stamp(root.joinpath(*PurePosixPath(path).parts))
+            resource["bytes"] = size
+            resource["hash"] = digest
+        resources.append(resource)
+    result["resources"] = resources
+    return result
+
+
+def dump(descriptor: dict[str, Any]) -> str:
+    """The descriptor as datapackage.json text (two-space indent, UTF-8, final newline)."""
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
+def read(root: Path) -> dict[str, Any]:
+    path = root / DESCRIPTOR
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReleaseError(
+            f"{path} does not exist; run the release tools at the package root"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ReleaseError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise ReleaseError(f"{path}: expected a JSON object with a 'resources' list")
+    return descriptor
+
+
+def _with_key(
+    data: dict[str, Any],
+    key: str,
+    value: Any,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+) -> dict[str, Any]:
+    """``data`` with ``key`` set; a new key goes right after ``after`` or before ``before``."""
+    if key in data:
+        return {**data, key: value}
+    result: dict[str, Any] = {}
+    for existing, item in data.items():
+        if existing == before:
+            result[key] = value
+        result[existing] = item
+        if existing == after:
+            result[key] = value
+    result.setdefault(key, value)
+    return result

@@ -1,0 +1,93 @@
+"""The version number lives in several files; this module reads them all and sets them together.
+
+Files: pyproject.toml (``[project].version``, which becomes ``cnplans.__version__`` when the
+package is installed), datapackage.json, CITATION.cff and .zenodo.json. When the ``cnplans``
+installed in this Python was installed from this folder, its metadata is checked too: an
+editable install keeps the version it had when it was installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from .citation import CITATION, ZENODO, read_citation, read_zenodo
+from .errors import Refused, ReleaseError
+
+PYPROJECT = "pyproject.toml"
+DESCRIPTOR = "datapackage.json"
+
+
+def pyproject_version(root: Path) -> str:
+    path = root / PYPROJECT
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReleaseError(f"{path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ReleaseError(f"{path} is not valid TOML: {exc}") from None
+    version = data.get("project", {}).get("version")
+    if not isinstance(version, str):
+        raise ReleaseError(f"{path} has no [project] version string")
+    return version
+
+
+def found_versions(root: Path) -> dict[str, str]:
+    """Where each version is written -> the version found there."""
+    descriptor = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    found = {
+        f"{PYPROJECT} [project].version": pyproject_version(root),
+        f"{DESCRIPTOR} version": str(descriptor.get("version")),
+        f"{CITATION} version": str(read_citation(root).get("version")),
+        f"{ZENODO} version": str(read_zenodo(root).get("version")),
+    }
+    installed = installed_version(root)
+    if installed is not None:
+        found["cnplans.__version__ (the cnplans installed from this folder)"] = installed
+    return found
+
+
+def installed_version(root: Path) -> str | None:
+    """Version of the ``cnplans`` installed from ``root`` (None if it came from elsewhere)."""
+    try:
+        distribution = metadata.distribution("cnplans")
+    except metadata.PackageNotFoundError:
+        return None
+    direct = distribution.read_text("direct_url.json")
+    if not direct:
+        return None
+    try:
+        url = json.loads(direct).get("url", "")
+    except json.JSONDecodeError:
+        return None
+    return distribution.version if url == root.resolve().as_uri() else None
+
+
+def require_agreement(root: Path) -> str:
+    """The one version every file states; refuse (listing them) when they disagree."""
+    found = found_versions(root)
+    distinct = sorted(set(found.values()))
+    if len(distinct) != 1:
+        listing = "\n".join(f"  - {where}: {version}" for where, version in found.items())
+        raise Refused(
+            "the version numbers disagree, so it is unclear which release this tree is:\n"
+            f"{listing}\nMake them equal (reinstall with `pip install -e .` if only the "
+            "installed cnplans differs) and commit, then release again."
+        )
+    return distinct[0]
+
+
+def pyproject_with_version(text: str, version: str) -> str:
+    """pyproject.toml text with ``[project].version`` set, everything else untouched."""
+    section = re.search(r"(?ms)^\[project\][ \t]*\n(.*?)(?=^\[|\Z)", text)
+    if section is None:
+        raise ReleaseError(f"{PYPROJECT} has no [project] table")
+    body = section.group(1)
+    line = re.compile(r'(?m)^(version[ \t]*=[ \t]*)"[^"\n]*"')
+    if not line.search(body):
+        raise ReleaseError(f'{PYPROJECT} [project] has no line version = "X.Y.Z"')
+    new_body = line.sub(lambda m: f'{m.group(1)}"{version}"', body, count=1)
+    return text[: section.start(1)] + new_body + text[section.end(1) :]

@@ -1,0 +1,34 @@
+"""A private copy of the committed files, where a release is stamped, validated and built.
+
+Working on a copy keeps the maintainer's tree untouched until every check passed and every
+artifact was built, and makes the artifacts depend only on tracked files (never on caches,
+virtual environments or other untracked files lying around).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path, PurePosixPath
+
+from . import atomic
+from .gitrepo import GitRepo
+
+
+def tracked_copy(repo: GitRepo, target: Path) -> Path:
+    """Copy every file git tracks (as it is in the working tree) into ``target``."""
+    listing = repo.check("ls-files", "-z", "--cached")
+    for name in sorted(filter(None, listing.split("\0"))):
+        source = repo.root.joinpath(*PurePosixPath(name).parts)
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree (only possible with --allow-dirty)
+        destination = target.joinpath(*PurePosixPath(name).parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination, follow_symlinks=False)
+    return target
+
+
+def apply(root: Path, edits: dict[str, str]) -> None:
+    """Write ``edits`` (relative POSIX path -> new text) into ``root``, all files together."""
+    atomic.write_texts(
+        [(root.joinpath(*PurePosixPath(path).parts), text) for path, text in sorted(edits.items())]
+    )

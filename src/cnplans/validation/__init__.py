@@ -1,0 +1,27 @@
+"""Validation of the cnplans data package (``cnplans validate``).
+
+Modules, one job each: :mod:`.problems` (the Problem record and its reporters), :mod:`.reading`
+(bounded CSV reading with physical line numbers), :mod:`.conversion` (text cells to the type
+map's dtypes), :mod:`.pandera_schema` (Table Schema -> pandera schema), :mod:`.package`
+(descriptor, path safety, loading), :mod:`.rows`, :mod:`.rules` and :mod:`.provenance` (the
+checks), :mod:`.registry` (how checks are listed and added), :mod:`.runner` and
+:mod:`.command`. Importing this package is cheap: the heavy modules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Problem", "validate_package"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Problem":
+        from cnplans.validation.problems import Problem
+
+        return Problem
+    if name == "validate_package":
+        from cnplans.validation.runner import validate_package
+
+        return validate_package
+    raise AttributeError(f"module 'cnplans.validation' has no attribute {name!r}")

@@ -1,0 +1,120 @@
+"""What a check sees: the loaded package, its tables with physical line numbers, its problems.
+
+Checks are functions ``check(context: PackageContext) -> Iterable[Problem]`` (see
+:mod:`cnplans.validation.registry`). They read tables from :attr:`PackageContext.tables`, where
+every DataFrame is indexed by the physical line on which each row starts in its CSV file, so a
+problem's line is simply the row's index label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cnplans.table_schema import TableSchema
+from cnplans.validation.problems import Problem
+
+DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class ResourceEntry:
+    """One resource as the descriptor lists it, before its file is read."""
+
+    index: int
+    name: str
+    path: str  # as written in the descriptor, relative to the descriptor's folder
+    file: Path | None  # absolute path, or None when the path is unsafe or not a string
+    schema_label: str  # where the schema comes from: a file such as ``schemas/x.json``, or inline
+    schema: TableSchema | None  # None when the schema could not be read or is not valid
+
+
+@dataclass
+class Table:
+    """A resource whose CSV file was read: its text cells and its typed values.
+
+    ``raw`` holds every cell as the text in the file (``""`` for an empty cell); ``frame`` holds
+    the same cells converted to the dtypes of the type map in :mod:`cnplans.table_schema`, with
+    ``<NA>`` for empty cells and for cells that could not be converted (those got a ``type`` or
+    ``enum`` problem and are listed in ``unparsed``). Both are indexed by physical line number.
+    Only the schema's fields that the file has are present, in schema order.
+    """
+
+    name: str
+    path: str
+    schema: TableSchema
+    header: list[str]
+    raw: pd.DataFrame
+    frame: pd.DataFrame
+    unparsed: pd.DataFrame  # bool, True where a non-empty cell could not be converted
+
+    def text(self, line: int, column: str) -> str:
+        """The text of one cell as written in the file."""
+        return str(self.raw.at[line, column])
+
+    def cells(self, mask: pd.Series, column: str) -> list[tuple[int, str]]:
+        """``(line, text)`` of ``column`` on the rows where ``mask`` (indexed like raw) is true."""
+        picked = self.raw.loc[mask.to_numpy(dtype=bool), column]
+        return list(zip(picked.index.tolist(), [str(v) for v in picked.tolist()], strict=True))
+
+    def column_number(self, column: str | None) -> int | None:
+        """1-based position of ``column`` in the file's header, or None."""
+        if column is None or column not in self.header:
+            return None
+        return self.header.index(column) + 1
+
+
+@dataclass
+class PackageContext:
+    """The loaded data package handed to every check."""
+
+    root: Path  # folder holding the descriptor
+    descriptor_path: Path
+    descriptor: dict[str, Any]
+    resources: list[ResourceEntry] = field(default_factory=list)
+    tables: dict[str, Table] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # found while loading
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # Results checks share (e.g. source texts read once); keys are "<module>:<what>".
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def descriptor_label(self) -> str:
+        """The descriptor's file name, as problems name it."""
+        return self.descriptor_path.name
+
+    def table(self, name: str) -> Table | None:
+        """The loaded table called ``name``, or None when it is absent or could not be read."""
+        return self.tables.get(name)
+
+    def schema(self, name: str) -> TableSchema | None:
+        """The schema of the resource called ``name``, whether or not its file could be read."""
+        for entry in self.resources:
+            if entry.name == name:
+                return entry.schema
+        return None
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the descriptor's folder, with forward slashes when possible."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def problems_at(
+        self,
+        table: Table,
+        lines: Iterable[int],
+        column: str | None,
+        rule: str,
+        messages: Iterable[str],
+    ) -> list[Problem]:
+        """Problems for many rows of one table at once (lines and messages paired in order)."""
+        return [
+            Problem(table.path, int(line), column, rule, message)
+            for line, message in zip(lines, messages, strict=True)
+        ]

@@ -1,0 +1,362 @@
+"""Loading a data package for validation: descriptor, path safety, schemas, tables.
+
+Only files inside the descriptor's folder are ever opened: a resource or schema path that is
+absolute, climbs out with ``..``, is a URL or resolves (through links) outside the folder is an
+``unsafe-path`` problem and is never read or fetched. Frictionless checks the descriptor and the
+schemas as metadata only (schemas are inlined before frictionless sees them), never the rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cnplans.table_schema import TableSchema
+from cnplans.validation.context import DEFAULT_MAX_FILE_BYTES, PackageContext, ResourceEntry, Table
+from cnplans.validation.conversion import convert_table
+from cnplans.validation.problems import Problem
+from cnplans.validation.reading import header_problems, read_csv_text
+
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class CannotRun(Exception):
+    """The descriptor itself cannot be used (missing, unreadable, not JSON): exit code 2."""
+
+
+def unsafe_reason(path: str) -> str | None:
+    """Why ``path`` may not be read from a package, or None when it is a safe relative path."""
+    if not path:
+        return "the path is empty"
+    if "\x00" in path:
+        return "the path contains a NUL character"
+    if path.startswith(("/", "\\")) or WINDOWS_DRIVE.match(path):
+        return "the path is absolute; expected a path relative to the descriptor's folder"
+    if URL.match(path) or path.startswith("//"):
+        return "the path is a URL; cnplans only reads files inside the package, never remote ones"
+    if "\\" in path:
+        return "the path uses backslashes; expected forward slashes (resources/name.csv)"
+    if ".." in PurePosixPath(path).parts:
+        return "the path climbs out of the package with '..'; expected a path inside it"
+    return None
+
+
+def resolve_inside(root: Path, path: str) -> tuple[Path | None, str | None]:
+    """The file ``path`` names inside ``root``, or the reason it may not be opened."""
+    reason = unsafe_reason(path)
+    if reason is not None:
+        return None, reason
+    target = root / path
+    try:
+        resolved = target.resolve()
+        resolved.relative_to(root.resolve())
+    except ValueError:
+        return (
+            None,
+            "the path leads outside the package (through a link); expected a file inside it",
+        )
+    except OSError as error:
+        return None, f"the path cannot be resolved: {error.strerror or error}"
+    return target, None
+
+
+def read_descriptor(path: Path) -> dict[str, Any]:
+    """Read and parse ``datapackage.json``; raise :class:`CannotRun` with a sentence if unusable."""
+    if path.is_dir():
+        path = path / "datapackage.json"
+    if not path.exists():
+        raise CannotRun(f"cannot validate: {path} does not exist (expected a datapackage.json)")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CannotRun(f"cannot validate: {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise CannotRun(
+            f"cannot validate: {path} cannot be read: {error.strerror or error}"
+        ) from None
+    try:
+        descriptor = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CannotRun(
+            f"cannot validate: {path} is not valid JSON: {error.msg} at line {error.lineno}, "
+            f"column {error.colno}"
+        ) from None
+    if not isinstance(descriptor, dict):
+        raise CannotRun(
+            f"cannot validate: {path} holds JSON but not a data package descriptor "
+            "(expected an object with a 'resources' list)"
+        )
+    return descriptor
+
+
+def _load_schema_json(
+    context: PackageContext, name: str, schema: Any
+) -> tuple[str, dict[str, Any] | None, list[Problem]]:
+    """One resource's schema descriptor (inline or from its file), the file it is in, problems."""
+    label = context.descriptor_label
+    if isinstance(schema, dict):
+        return label, schema, []
+    if not isinstance(schema, str):
+        message = f"resource {name!r} has no schema; expected a path such as schemas/name.json"
+        return label, None, [_descriptor_problem(label, message)]
+    file, reason = resolve_inside(context.root, schema)
+    if file is None:
+        message = f"resource {name!r} schema {schema!r}: {reason}"
+        return label, None, [Problem(label, None, None, "unsafe-path", message)]
+    if not file.is_file():
+        message = f"the schema of resource {name!r} does not exist; expected a Table Schema file"
+        return schema, None, [Problem(schema, None, None, "missing-file", message)]
+    try:
+        data = json.loads(file.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        return schema, None, [_descriptor_problem(schema, f"the schema cannot be read: {error}")]
+    except json.JSONDecodeError as error:
+        message = f"the schema is not valid JSON: {error.msg} (column {error.colno})"
+        return schema, None, [Problem(schema, error.lineno, None, "descriptor", message)]
+    if not isinstance(data, dict):
+        return schema, None, [_descriptor_problem(schema, "expected a JSON object with 'fields'")]
+    return schema, data, []
+
+
+def _descriptor_problem(file: str, message: str) -> Problem:
+    return Problem(file, None, None, "descriptor", message)
+
+
+def _frictionless_problems(
+    context: PackageContext, schemas: dict[int, tuple[str, dict[str, Any] | None]]
+) -> tuple[set[int], list[Problem]]:
+    """Problems frictionless finds in the schemas and the descriptor (metadata only).
+
+    Returns the indexes of resources whose schema is not valid, and the problems.
+    """
+    import frictionless
+
+    problems: list[Problem] = []
+    invalid: set[int] = set()
+    for index, (label, schema) in schemas.items():
+        if schema is None:
+            continue
+        name = next((e.name for e in context.resources if e.index == index), f"#{index + 1}")
+        for message in _frictionless_errors(frictionless.Schema, schema):
+            problems.append(
+                _descriptor_problem(
+                    label, f"the Table Schema of resource {name!r} is not valid: {message}"
+                )
+            )
+            invalid.add(index)
+    # The package as frictionless sees it: valid schemas inlined, unsafe paths replaced.
+    package = copy.deepcopy(context.descriptor)
+    resources = package.get("resources")
+    if isinstance(resources, list):
+        for index, resource in enumerate(resources):
+            if not isinstance(resource, dict):
+                continue
+            _, schema = schemas.get(index, ("", None))
+            resource["schema"] = (
+                schema if schema is not None and index not in invalid else {"fields": []}
+            )
+            path = resource.get("path")
+            if isinstance(path, str) and unsafe_reason(path) is not None:
+                resource["path"] = "unsafe-path-checked-by-cnplans.csv"
+    for message in _frictionless_errors(frictionless.Package, package):
+        problems.append(_descriptor_problem(context.descriptor_label, message))
+    return invalid, problems
+
+
+def _frictionless_errors(cls: Any, descriptor: dict[str, Any]) -> list[str]:
+    """Frictionless' messages for a descriptor, never raising."""
+    try:
+        report = cls.validate_descriptor(descriptor)
+    except Exception as error:  # frictionless raises for some malformed descriptors
+        return [str(error)]
+    return [str(error.message) for error in report.errors]
+
+
+def _table_schema(label: str, data: dict[str, Any]) -> tuple[TableSchema | None, list[Problem]]:
+    try:
+        schema = TableSchema.from_descriptor(data)
+        for field in schema.fields:
+            field.pandas_dtype()
+            if "pattern" in field.constraints:
+                re.compile(str(field.constraints["pattern"]))
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as error:
+        return None, [_descriptor_problem(label, f"the Table Schema cannot be used: {error}")]
+    return schema, []
+
+
+def _foreign_key_problems(context: PackageContext) -> list[Problem]:
+    """Foreign keys must name a listed resource and fields that resource has."""
+    problems = []
+    names = {entry.name for entry in context.resources}
+    for entry in context.resources:
+        if entry.schema is None:
+            continue
+        for fk in entry.schema.foreign_keys:
+            target_name = fk.resource or entry.name
+            if target_name not in names:
+                problems.append(
+                    _descriptor_problem(
+                        entry.schema_label,
+                        f"a foreign key on {', '.join(fk.fields)} refers to resource "
+                        f"{target_name!r}, which the package does not list; expected one of: "
+                        f"{', '.join(sorted(names))}",
+                    )
+                )
+                continue
+            target = context.schema(target_name)
+            if target is None:
+                continue
+            missing = [f for f in fk.reference_fields if f not in target.field_names]
+            if missing or len(fk.reference_fields) != len(fk.fields):
+                problems.append(
+                    _descriptor_problem(
+                        entry.schema_label,
+                        f"a foreign key on {', '.join(fk.fields)} refers to "
+                        f"{target_name}.{', '.join(fk.reference_fields)}; expected as many fields, "
+                        f"all in {target_name}'s schema ({', '.join(target.field_names)})",
+                    )
+                )
+    return problems
+
+
+def _unlisted_files(context: PackageContext) -> list[Problem]:
+    """CSV files under resources/ that no resource lists (by path, links not followed)."""
+    folder = context.root / "resources"
+    if not folder.is_dir():
+        return []
+    listed = {
+        os.path.normpath(context.root / entry.path)
+        for entry in context.resources
+        if entry.path and unsafe_reason(entry.path) is None
+    }
+    problems = []
+    for file in sorted(folder.rglob("*")):
+        if file.suffix.lower() != ".csv" or not (file.is_file() or file.is_symlink()):
+            continue
+        if os.path.normpath(file) not in listed:
+            problems.append(
+                Problem(
+                    context.relative(file),
+                    None,
+                    None,
+                    "unlisted-file",
+                    f"the file is not listed in {context.descriptor_label}; expected every CSV in "
+                    "resources/ to be a resource of the package (add it, or remove the file)",
+                )
+            )
+    return problems
+
+
+def load_package(
+    descriptor_path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> PackageContext:
+    """Read the descriptor, its schemas and its tables into a :class:`PackageContext`.
+
+    Raises :class:`CannotRun` only when the descriptor itself is unusable; every other problem
+    is recorded in ``context.problems``.
+    """
+    if descriptor_path.is_dir():
+        descriptor_path = descriptor_path / "datapackage.json"
+    descriptor = read_descriptor(descriptor_path)
+    context = PackageContext(
+        root=descriptor_path.parent,
+        descriptor_path=descriptor_path,
+        descriptor=descriptor,
+        max_file_bytes=max_file_bytes,
+    )
+    label = context.descriptor_label
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        resources = []
+    schemas: dict[int, tuple[str, dict[str, Any] | None]] = {}
+    seen_names: set[str] = set()
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            continue
+        name = str(resource.get("name", f"#{index + 1}"))
+        if name in seen_names:
+            context.problems.append(
+                _descriptor_problem(
+                    label, f"two resources are named {name!r}; expected every name once"
+                )
+            )
+        seen_names.add(name)
+        schema_label, schema_json, problems = _load_schema_json(
+            context, name, resource.get("schema")
+        )
+        context.problems.extend(problems)
+        schemas[index] = (schema_label, schema_json)
+        path = resource.get("path")
+        file = None
+        if isinstance(path, str):
+            file, reason = resolve_inside(context.root, path)
+            if reason is not None:
+                context.problems.append(
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        "unsafe-path",
+                        f"resource {name!r} path {path!r}: {reason}",
+                    )
+                )
+        elif path is not None:
+            context.problems.append(
+                _descriptor_problem(
+                    label, f"resource {name!r} has path {path!r}; expected one relative file path"
+                )
+            )
+        context.resources.append(
+            ResourceEntry(
+                index, name, path if isinstance(path, str) else "", file, schema_label, None
+            )
+        )
+
+    invalid, problems = _frictionless_problems(context, schemas)
+    context.problems.extend(problems)
+    for entry in context.resources:
+        schema_label, schema_json = schemas[entry.index]
+        if schema_json is not None and entry.index not in invalid:
+            entry.schema, problems = _table_schema(schema_label, schema_json)
+            context.problems.extend(problems)
+    context.problems.extend(_foreign_key_problems(context))
+
+    for entry in context.resources:
+        if entry.file is None:
+            continue
+        table = _load_table(context, entry)
+        if table is not None:
+            context.tables[entry.name] = table
+    context.problems.extend(_unlisted_files(context))
+    return context
+
+
+def _load_table(context: PackageContext, entry: ResourceEntry) -> Table | None:
+    """Read one resource's CSV and convert it to types; problems go to the context."""
+    assert entry.file is not None
+    if not entry.file.exists():
+        context.problems.append(
+            Problem(
+                entry.path,
+                None,
+                None,
+                "missing-file",
+                f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
+                "but it does not exist",
+            )
+        )
+        return None
+    text, problems = read_csv_text(entry.file, entry.path, context.max_file_bytes)
+    context.problems.extend(problems)
+    if text is None or entry.schema is None:
+        return None
+    context.problems.extend(header_problems(text.header, entry.schema.field_names, entry.path))
+    present = [name for name in entry.schema.field_names if name in text.rows.columns]
+    raw = text.rows[present]
+    frame, unparsed = convert_table(raw, entry.schema)
+    return Table(entry.name, entry.path, entry.schema, text.header, raw, frame, unparsed)

@@ -1,0 +1,237 @@
+"""Row checks every Table Schema implies: cell types, constraints (via pandera), key order.
+
+Constraint checks run the pandera schema built by :mod:`cnplans.validation.pandera_schema` over
+each typed table, lazily, and turn pandera's failure cases into problems located by line (the
+frame's index) and field name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from cnplans.table_schema import Field
+from cnplans.validation.context import PackageContext, Table
+from cnplans.validation.conversion import expected_text
+from cnplans.validation.pandera_schema import build_schema, field_checks
+from cnplans.validation.problems import Problem
+from cnplans.validation.registry import register_check
+
+
+def shown(value: object) -> str:
+    """A cell value quoted for a message, shortened when long."""
+    text = str(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return repr(text)
+
+
+@register_check
+def cell_types(context: PackageContext) -> Iterator[Problem]:
+    """Cells that are not a value of their field's type (``type``) or not in its enum (``enum``)."""
+    for table in context.tables.values():
+        for column in table.unparsed.columns:
+            failed = table.unparsed[column]
+            if not failed.any():
+                continue
+            field = table.schema.field(column)
+            texts = table.cells(failed, column)
+            if field.enum is not None:
+                choices = ", ".join(field.enum)
+                for line, text in texts:
+                    yield Problem(
+                        table.path,
+                        line,
+                        column,
+                        "enum",
+                        f"expected one of: {choices}; found {shown(text)}",
+                    )
+            else:
+                expected = expected_text(field)
+                for line, text in texts:
+                    yield Problem(
+                        table.path,
+                        line,
+                        column,
+                        "type",
+                        f"expected {expected}; found {shown(text)}",
+                    )
+
+
+def _first_lines(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """For every row, the first line holding the same values in ``columns``."""
+    lines = pd.Series(frame.index, index=frame.index)
+    keys = [frame[c].astype("string") for c in columns]
+    return lines.groupby(keys, dropna=True, observed=True).transform("min")
+
+
+def _constraint_message(field: Field, rule: str, text: str) -> str:
+    c = field.constraints
+    if rule == "minimum":
+        return f"expected {field.name} of at least {c['minimum']}; found {shown(text)}"
+    if rule == "maximum":
+        return f"expected {field.name} of at most {c['maximum']}; found {shown(text)}"
+    if rule == "pattern":
+        return (
+            f"expected {field.name} to match the pattern {c['pattern']} "
+            f"({field.description or field.title}); found {shown(text)}"
+        )
+    if rule == "enum":
+        return f"expected one of: {', '.join(field.enum or [])}; found {shown(text)}"
+    if rule == "min-length":
+        return f"expected at least {c['minLength']} characters; found {len(text)} ({shown(text)})"
+    if rule == "max-length":
+        return f"expected at most {c['maxLength']} characters; found {len(text)}"
+    return f"expected a valid {field.name}; found {shown(text)}"
+
+
+def _pandera_failures(table: Table) -> pd.DataFrame:
+    """pandera's failure cases for ``table`` (empty when every check passes)."""
+    import pandera.pandas as pa
+
+    schema = build_schema(table.schema, table.name)
+    try:
+        schema.validate(table.frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return errors.failure_cases
+    return pd.DataFrame(columns=["check", "check_number", "column", "index", "failure_case"])
+
+
+@register_check
+def constraints(context: PackageContext) -> Iterator[Problem]:
+    """Required cells, uniqueness, primary keys, bounds, patterns, enums and lengths."""
+    for table in context.tables.values():
+        failures = _pandera_failures(table)
+        if failures.empty:
+            continue
+        located = failures["index"].notna()
+        yield from _checks_that_could_not_run(table, failures[~located])
+        failures = failures[located]
+        pk = table.schema.primary_key
+        reported_keys: set[int] = set()
+        for check, group in failures.groupby("check", sort=False):
+            check = str(check)
+            if check == "multiple_fields_uniqueness":
+                lines = sorted({int(i) for i in group["index"]} - reported_keys)
+                reported_keys.update(lines)
+                yield from _duplicates(table, pk, lines, "primary-key")
+                continue
+            for column, cases in group.groupby("column", sort=False):
+                yield from _column_failures(table, str(column), check, cases)
+
+
+def _checks_that_could_not_run(table: Table, failures: pd.DataFrame) -> Iterator[Problem]:
+    """pandera failures without a row: a check that raised instead of answering."""
+    for check, column, case in failures[["check", "column", "failure_case"]].itertuples(
+        index=False
+    ):
+        if str(check) == "column_in_dataframe" or str(check).startswith("dtype("):
+            continue  # a missing column is a header problem; types come from conversion
+        yield Problem(
+            table.path,
+            None,
+            str(column) if pd.notna(column) else None,
+            "constraint-error",
+            f"the check {check} could not run on this column ({case}); expected the schema's "
+            "constraint to suit the field's type",
+        )
+
+
+def _column_failures(
+    table: Table, column: str, check: str, cases: pd.DataFrame
+) -> Iterator[Problem]:
+    field = table.schema.field(column)
+    lines = [int(i) for i in cases["index"]]
+    if check == "not_nullable":
+        unparsed = table.unparsed[column]
+        for line in lines:
+            if not unparsed.loc[line]:  # a cell that failed conversion already has a problem
+                yield Problem(
+                    table.path,
+                    line,
+                    column,
+                    "required",
+                    f"{column} is required; expected a value, found an empty cell",
+                )
+        return
+    if check == "field_uniqueness":
+        rule = "primary-key" if table.schema.primary_key == [column] else "unique"
+        known = table.frame[column].notna()
+        present = [line for line in lines if bool(known.loc[line])]
+        yield from _duplicates(table, [column], present, rule)
+        return
+    if check.startswith("dtype(") or check == "column_in_dataframe":
+        return  # typed by conversion; a missing column is a header problem
+    rules = [rule for rule, _ in field_checks(field)]
+    numbers = cases["check_number"]
+    for line, number in zip(lines, numbers, strict=True):
+        rule = rules[int(number)] if pd.notna(number) and int(number) < len(rules) else check
+        text = table.text(line, column)
+        yield Problem(table.path, line, column, rule, _constraint_message(field, rule, text))
+
+
+def _duplicates(table: Table, columns: list[str], lines: list[int], rule: str) -> Iterator[Problem]:
+    if not lines:
+        return
+    first = _first_lines(table.frame, columns)
+    what = "the primary key" if rule == "primary-key" else "the unique column"
+    label = columns[0] if len(columns) == 1 else "(" + ", ".join(columns) + ")"
+    for line in lines:
+        values = [table.text(line, c) for c in columns]
+        value = shown(values[0]) if len(values) == 1 else "(" + ", ".join(map(shown, values)) + ")"
+        first_line = first.get(line)
+        where = f" (first on line {int(first_line)})" if pd.notna(first_line) else ""
+        yield Problem(
+            table.path,
+            line,
+            columns[0],
+            rule,
+            f"{label} {value} appears more than once{where}; expected {what} {label} "
+            "to be different on every row",
+        )
+
+
+@register_check
+def sort_order(context: PackageContext) -> Iterator[Problem]:
+    """Rows must be sorted by the primary key; reports the first row out of order."""
+    for table in context.tables.values():
+        key = table.schema.primary_key
+        if len(table.frame) < 2 or not key or any(c not in table.frame.columns for c in key):
+            continue
+        current = table.frame[key]
+        previous = current.shift(1)
+        out_of_order = pd.Series(False, index=current.index)
+        equal_so_far = pd.Series(True, index=current.index)
+        for column in key:
+            cur, prev = _comparable(current[column]), _comparable(previous[column])
+            greater = (prev > cur).fillna(False).astype(bool)
+            out_of_order |= equal_so_far & greater
+            equal_so_far &= (prev == cur).fillna(False).astype(bool)
+        out_of_order.iloc[0] = False
+        if not out_of_order.any():
+            continue
+        position = int(out_of_order.to_numpy().argmax())
+        line = int(current.index[position])
+        before = int(current.index[position - 1])
+        label = ", ".join(key)
+
+        yield Problem(
+            table.path,
+            line,
+            key[0],
+            "sort-order",
+            f"rows must be sorted by {label}; expected {_key_text(table, line, key)} "
+            f"(line {line}) to come before {_key_text(table, before, key)} (line {before})",
+        )
+
+
+def _key_text(table: Table, line: int, key: list[str]) -> str:
+    return ", ".join(shown(table.text(line, column)) for column in key)
+
+
+def _comparable(series: pd.Series) -> pd.Series:
+    """Values compared in their type's order (text by code point, categories as their text)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype("string")
+    return series

@@ -1,8 +1,9 @@
 """The data package zip: what the loader downloads with ``cnplans.load(..., version=...)``.
 
 Members sit at the top level: datapackage.json, resources/*.csv, schemas/*.json, README.md,
-LICENSE, CHANGELOG.md, CITATION.cff, and the archived source texts the descriptor's ``sources``
-list (every fact row cites one, so they travel with the data).
+LICENSE, CHANGELOG.md and CITATION.cff. The archived source texts in ``sources/`` stay in the
+repository (provenance for contributors and reviewers) and are not redistributed in releases: they
+are third parties' articles. Every row still names its source and quotes it verbatim.
 """
 
 from __future__ import annotations
@@ -24,10 +25,6 @@ def member_paths(root: Path, descriptor: dict[str, Any]) -> list[str]:
             value = resource.get(key)
             if isinstance(value, str):
                 paths.add(_inside(value))
-    for source in descriptor.get("sources", []):
-        value = source.get("path") if isinstance(source, dict) else None
-        if isinstance(value, str) and "://" not in value:
-            paths.add(_inside(value))
     missing = sorted(p for p in paths if not root.joinpath(*PurePosixPath(p).parts).is_file())
     if missing:
         raise ReleaseError(

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 
 # name -> (module that implements it, one-line help). Each module defines
-# ``configure(parser: argparse.ArgumentParser) -> None`` and ``run(args: argparse.Namespace) -> int``,
-# and keeps heavy imports (pandera, frictionless, requests) inside ``run``.
+# ``configure(parser: argparse.ArgumentParser) -> None`` and
+# ``run(args: argparse.Namespace) -> int``, and keeps heavy imports (pandera, frictionless,
+# requests) inside ``run``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cnplans.validation.command", "check a data package: schemas, rows, keys, quotes"),
     "tables": ("cnplans.cli_tables", "list the tables with their row counts"),

@@ -98,7 +98,9 @@ def test_wheel_carries_the_data_and_loads_offline_from_outside_the_checkout(
 
     python = _fresh_environment(tmp_path / "env")
     install = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
-    install += ["--no-deps", "--no-index", str(wheel)]
+    # --ignore-installed: the test environment's own cnplans is visible through the .pth line and
+    # would otherwise count as "already satisfied"; it is shadowed, never uninstalled.
+    install += ["--no-deps", "--no-index", "--ignore-installed", str(wheel)]
     subprocess.run(install, check=True, capture_output=True, text=True)
 
     outside = tmp_path / "elsewhere"

@@ -86,3 +86,10 @@ def publish(session: nox.Session) -> None:
     """Publish a built release: `nox -s publish -- X.Y.Z --to github|zenodo [--dry-run]`."""
     _install(session)
     session.run("python", "-m", "scripts.release", "publish", *session.posargs)
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Rebuild the release artifacts of the checked-out version into dist/ (CI, at a v* tag)."""
+    _install(session, "test")
+    session.run("python", "-m", "scripts.release", "build", *session.posargs)

@@ -25,6 +25,12 @@ def _resource(data: dict[str, Any], name: str) -> dict[str, Any]:
     return next(r for r in data["resources"] if r["name"] == name)
 
 
+def _line_holding(package: Path, text: str) -> int:
+    """The line of the package's datapackage.json on which ``text`` is written."""
+    lines = (package / "datapackage.json").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if text in line)
+
+
 def test_frictionless_finds_the_real_descriptor_and_data_valid() -> None:
     import frictionless
 
@@ -130,7 +136,8 @@ def test_unsafe_resource_path_is_reported_and_never_opened(
     monkeypatch.setattr(socket, "create_connection", no_network)
     outcome = validate(package)
     assert outcome.code == 1
-    assert outcome.of("unsafe-path") == [("datapackage.json", None, None)]
+    line = _line_holding(package, f'"path": {json.dumps(path)}')
+    assert outcome.of("unsafe-path") == [("datapackage.json", line, None)]
     assert repr(path) in outcome.problems[0]["message"]
     # The real file is no longer listed, so it is reported too; the outside file is not read.
     assert outcome.of("unlisted-file") == [("resources/projects.csv", None, None)]
@@ -145,7 +152,8 @@ def test_symlink_leading_outside_the_package_is_unsafe(
     (package / "resources/projects.csv").unlink()
     (package / "resources/projects.csv").symlink_to(outside)
     outcome = validate(package)
-    assert outcome.of("unsafe-path") == [("datapackage.json", None, None)]
+    line = _line_holding(package, '"path": "resources/projects.csv"')
+    assert outcome.of("unsafe-path") == [("datapackage.json", line, None)]
     assert "link" in outcome.problems[0]["message"]
 
 

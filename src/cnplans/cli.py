@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("cnplans.cli_convert", "recompute the derived US dollar columns of targets"),
     "rates": ("cnplans.rates.command", "fetch fresh annual exchange rates (rates update)"),
     "site": ("cnplans.site.build", "build the static download site of a release (dist/site/)"),
+    "new-source": ("cnplans.cli_new_source", "archive a source text and add its sources row"),
+    "new-plan": ("cnplans.cli_new_plan", "add a plan stated in an archived source text"),
 }
 
 

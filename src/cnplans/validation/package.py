@@ -3,7 +3,10 @@
 Only files inside the descriptor's folder are ever opened: a resource or schema path that is
 absolute, climbs out with ``..``, is a URL or resolves (through links) outside the folder is an
 ``unsafe-path`` problem and is never read or fetched. Frictionless checks the descriptor and the
-schemas as metadata only (schemas are inlined before frictionless sees them), never the rows.
+schemas as metadata only (schemas are inlined before frictionless sees them), never the rows;
+a ``profile`` other than the standard names is reported and hidden from frictionless, which would
+otherwise fetch it from its URL or open it relative to the current folder. The descriptor and
+schema files are bounded by the same size limit as the tables.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from cnplans.validation.reading import header_problems, read_csv_text
 
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+# Profiles frictionless knows by name; it loads any other one as a JSON Schema, from the network.
+STANDARD_PROFILES = {
+    "package": ("data-package", "tabular-data-package"),
+    "resource": ("data-resource", "tabular-data-resource"),
+}
+DESCRIPTOR_TEXT = "package:descriptor-text"  # context.cache key: the descriptor as text
 
 
 class CannotRun(Exception):
@@ -38,7 +47,7 @@ def unsafe_reason(path: str) -> str | None:
     if path.startswith(("/", "\\")) or WINDOWS_DRIVE.match(path):
         return "the path is absolute; expected a path relative to the descriptor's folder"
     if URL.match(path) or path.startswith("//"):
-        return "the path is a URL; cnplans only reads files inside the package, never remote ones"
+        return "the path is a URL; expected a file inside the package (nothing remote is read)"
     if "\\" in path:
         return "the path uses backslashes; expected forward slashes (resources/name.csv)"
     if ".." in PurePosixPath(path).parts:
@@ -65,13 +74,25 @@ def resolve_inside(root: Path, path: str) -> tuple[Path | None, str | None]:
     return target, None
 
 
-def read_descriptor(path: Path) -> dict[str, Any]:
+def read_descriptor(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> dict[str, Any]:
     """Read and parse ``datapackage.json``; raise :class:`CannotRun` with a sentence if unusable."""
+    return _read_descriptor_text(path, max_bytes)[1]
+
+
+def _read_descriptor_text(path: Path, max_bytes: int) -> tuple[str, dict[str, Any]]:
     if path.is_dir():
         path = path / "datapackage.json"
     if not path.exists():
         raise CannotRun(f"cannot validate: {path} does not exist (expected a datapackage.json)")
+    if not path.is_file():
+        raise CannotRun(f"cannot validate: {path} is not a regular file (expected a JSON file)")
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise CannotRun(
+                f"cannot validate: {path} has {size:,} bytes, more than the limit of "
+                f"{max_bytes:,} bytes; raise it with --max-file-size-mb"
+            )
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CannotRun(f"cannot validate: {path} is not UTF-8 text") from None
@@ -91,13 +112,37 @@ def read_descriptor(path: Path) -> dict[str, Any]:
             f"cannot validate: {path} holds JSON but not a data package descriptor "
             "(expected an object with a 'resources' list)"
         )
-    return descriptor
+    return text, descriptor
+
+
+def descriptor_line(
+    context: PackageContext, key: str, value: str, occurrence: int = 0, in_resources: bool = True
+) -> int | None:
+    """The line of the descriptor on which ``"key": value`` is written (its n-th occurrence).
+
+    With ``in_resources``, only the text after the ``"resources"`` key is searched, so a
+    resource's path is not confused with a path in ``sources`` or ``licenses``.
+    """
+    text = context.cache.get(DESCRIPTOR_TEXT)
+    if not isinstance(text, str):
+        return None
+    start = max(text.find('"resources"'), 0) if in_resources else 0
+    for ascii_only in (False, True):
+        literal = json.dumps(value, ensure_ascii=ascii_only)
+        pattern = re.escape(json.dumps(key)) + r"\s*:\s*" + re.escape(literal)
+        matches = list(re.compile(pattern).finditer(text, start))
+        if occurrence < len(matches):
+            return text.count("\n", 0, matches[occurrence].start()) + 1
+    return None
 
 
 def _load_schema_json(
-    context: PackageContext, name: str, schema: Any
+    context: PackageContext, name: str, schema: Any, occurrence: int = 0
 ) -> tuple[str, dict[str, Any] | None, list[Problem]]:
-    """One resource's schema descriptor (inline or from its file), the file it is in, problems."""
+    """One resource's schema descriptor (inline or from its file), the file it is in, problems.
+
+    ``occurrence`` counts earlier resources naming the same schema, to locate this one's line.
+    """
     label = context.descriptor_label
     if isinstance(schema, dict):
         return label, schema, []
@@ -107,10 +152,18 @@ def _load_schema_json(
     file, reason = resolve_inside(context.root, schema)
     if file is None:
         message = f"resource {name!r} schema {schema!r}: {reason}"
-        return label, None, [Problem(label, None, None, "unsafe-path", message)]
+        line = descriptor_line(context, "schema", schema, occurrence)
+        return label, None, [Problem(label, line, None, "unsafe-path", message)]
     if not file.is_file():
         message = f"the schema of resource {name!r} does not exist; expected a Table Schema file"
         return schema, None, [Problem(schema, None, None, "missing-file", message)]
+    size = file.stat().st_size
+    if size > context.max_file_bytes:
+        message = (
+            f"the file has {size:,} bytes, more than the limit of {context.max_file_bytes:,} "
+            "bytes; raise the limit with --max-file-size-mb if this is intended"
+        )
+        return schema, None, [Problem(schema, None, None, "file-too-large", message)]
     try:
         data = json.loads(file.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -151,6 +204,7 @@ def _frictionless_problems(
             invalid.add(index)
     # The package as frictionless sees it: valid schemas inlined, unsafe paths replaced.
     package = copy.deepcopy(context.descriptor)
+    problems.extend(_without_loadable_profiles(context, package))
     resources = package.get("resources")
     if isinstance(resources, list):
         for index, resource in enumerate(resources):
@@ -166,6 +220,46 @@ def _frictionless_problems(
     for message in _frictionless_errors(frictionless.Package, package):
         problems.append(_descriptor_problem(context.descriptor_label, message))
     return invalid, problems
+
+
+def _without_loadable_profiles(context: PackageContext, package: dict[str, Any]) -> list[Problem]:
+    """Remove from ``package`` (a copy) every profile frictionless would load, and report it.
+
+    Frictionless validates against any profile but the standard names by loading it as a JSON
+    Schema: a URL is fetched, anything else is opened relative to the current folder.
+    """
+    resources = package.get("resources")
+    holders = [("package", "the package", package)] + [
+        ("resource", f"resource {r.get('name')!r}", r)
+        for r in (resources if isinstance(resources, list) else [])
+        if isinstance(r, dict)
+    ]
+    problems = []
+    seen: dict[str, int] = {}
+    for kind, owner, holder in holders:
+        profile = holder.get("profile")
+        if profile is None or profile in STANDARD_PROFILES[kind]:
+            continue
+        del holder["profile"]
+        line = None
+        if isinstance(profile, str):
+            if kind == "package":
+                line = descriptor_line(context, "profile", profile, in_resources=False)
+            else:
+                line = descriptor_line(context, "profile", profile, seen.get(profile, 0))
+                seen[profile] = seen.get(profile, 0) + 1
+        problems.append(
+            Problem(
+                context.descriptor_label,
+                line,
+                None,
+                "unsafe-path",
+                f"{owner} has the profile {profile!r}, which would be loaded from elsewhere; "
+                "cnplans never fetches or opens profiles. Expected one of: "
+                f"{', '.join(STANDARD_PROFILES[kind])}, or no profile",
+            )
+        )
+    return problems
 
 
 def _frictionless_errors(cls: Any, descriptor: dict[str, Any]) -> list[str]:
@@ -262,13 +356,15 @@ def load_package(
     """
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
-    descriptor = read_descriptor(descriptor_path)
+    text, descriptor = _read_descriptor_text(descriptor_path, max_file_bytes)
     context = PackageContext(
         root=descriptor_path.parent,
         descriptor_path=descriptor_path,
         descriptor=descriptor,
         max_file_bytes=max_file_bytes,
     )
+    context.cache[DESCRIPTOR_TEXT] = text
+    occurrences: dict[tuple[str, str], int] = {}
     label = context.descriptor_label
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
@@ -286,8 +382,9 @@ def load_package(
                 )
             )
         seen_names.add(name)
+        schema = resource.get("schema")
         schema_label, schema_json, problems = _load_schema_json(
-            context, name, resource.get("schema")
+            context, name, schema, _count(occurrences, "schema", schema)
         )
         context.problems.extend(problems)
         schemas[index] = (schema_label, schema_json)
@@ -295,11 +392,12 @@ def load_package(
         file = None
         if isinstance(path, str):
             file, reason = resolve_inside(context.root, path)
+            occurrence = _count(occurrences, "path", path)
             if reason is not None:
                 context.problems.append(
                     Problem(
                         label,
-                        None,
+                        descriptor_line(context, "path", path, occurrence),
                         None,
                         "unsafe-path",
                         f"resource {name!r} path {path!r}: {reason}",
@@ -336,6 +434,15 @@ def load_package(
     return context
 
 
+def _count(seen: dict[tuple[str, str], int], key: str, value: object) -> int:
+    """How many earlier resources gave ``key`` this same text value (0 for the first)."""
+    if not isinstance(value, str):
+        return 0
+    count = seen.get((key, value), 0)
+    seen[(key, value)] = count + 1
+    return count
+
+
 def _load_table(context: PackageContext, entry: ResourceEntry) -> Table | None:
     """Read one resource's CSV and convert it to types; problems go to the context."""
     assert entry.file is not None
@@ -347,7 +454,7 @@ def _load_table(context: PackageContext, entry: ResourceEntry) -> Table | None:
                 None,
                 "missing-file",
                 f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
-                "but it does not exist",
+                "but it does not exist; expected the file there (add it, or fix the path)",
             )
         )
         return None

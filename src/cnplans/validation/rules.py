@@ -15,8 +15,10 @@ from cnplans.validation.context import PackageContext, Table
 from cnplans.validation.problems import Problem
 from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
+from cnplans.validation.vectorized import is_in
 
-FORMULA_START = r"[=+\-@]"
+# What spreadsheets may run as a formula (OWASP CSV injection: a leading tab or CR too).
+FORMULA_START = r"[=+\-@\t\r]"
 
 
 def _has(table: Table | None, *columns: str) -> bool:
@@ -43,7 +45,7 @@ def foreign_keys(context: PackageContext) -> Iterator[Problem]:
             parent = _as_text(target.frame[fk.reference_fields]).dropna()
             present = child.notna().all(axis=1)
             if len(fk.fields) == 1:
-                found = child.iloc[:, 0].isin(parent.iloc[:, 0])
+                found = is_in(child.iloc[:, 0], parent.iloc[:, 0])
             else:
                 keys = pd.MultiIndex.from_frame(child)
                 found = pd.Series(keys.isin(pd.MultiIndex.from_frame(parent)), index=child.index)
@@ -163,13 +165,15 @@ def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
 
 @register_check
 def formula_injection(context: PackageContext) -> Iterator[Problem]:
-    """No text cell begins with =, +, - or @ (spreadsheets would run it as a formula)."""
+    """No text cell begins with =, +, -, @, a tab or a carriage return (spreadsheet formulas)."""
     for table in context.tables.values():
         for field in table.schema.fields:
             if field.type != "string" or field.name not in table.raw.columns:
                 continue
             text = table.raw[field.name]
             risky = text.str.match(FORMULA_START).fillna(False).astype(bool)
+            if not risky.any():
+                continue
             for line, cell in table.cells(risky, field.name):
                 yield Problem(
                     table.path,
@@ -177,6 +181,6 @@ def formula_injection(context: PackageContext) -> Iterator[Problem]:
                     field.name,
                     "formula-injection",
                     f"the text begins with {cell[0]!r} ({shown(cell)}); spreadsheet programs run "
-                    "cells starting with =, +, - or @ as formulas. Expected text that starts "
-                    "with another character",
+                    "cells starting with =, +, -, @ (or a tab or carriage return before them) as "
+                    "formulas. Expected text that starts with another character",
                 )

@@ -1,0 +1,102 @@
+"""``cnplans new-source``: archive a source text in sources/ and add its row to the sources table.
+
+Exit codes: 0 archived, 1 refused (the message says which value and why), 2 the package cannot be
+used. Nothing is written unless everything is right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnplans.scaffold import Result
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's arguments."""
+    parser.add_argument("text", type=Path, metavar="PATH", help="the source text, a UTF-8 file")
+    parser.add_argument(
+        "--id",
+        required=True,
+        metavar="SLUG",
+        dest="source_id",
+        help="the new source_id: lower-case letters, digits and hyphens; the text is archived "
+        "as sources/SLUG.txt",
+    )
+    parser.add_argument(
+        "--title",
+        help="the document's own headline, verbatim (default: the file's first non-empty line)",
+    )
+    parser.add_argument("--publisher", help="who published it, only as the document states it")
+    parser.add_argument("--url", help="where it was published, only as the document states it")
+    parser.add_argument(
+        "--published",
+        metavar="DATE",
+        help="publication date as stated: 2024, 2024-11 or 2024-11-22",
+    )
+    parser.add_argument(
+        "--language", help="language of the text, a BCP 47 tag such as zh (default: en)"
+    )
+    parser.add_argument("--notes", help="remarks for the notes column")
+    add_package_option(parser)
+
+
+def add_package_option(parser: argparse.ArgumentParser) -> None:
+    """``--package PATH``: the datapackage.json to add to (shared with ``new-plan``)."""
+    parser.add_argument(
+        "--package",
+        type=Path,
+        default=Path("datapackage.json"),
+        metavar="PATH",
+        help="the package's datapackage.json, or its folder (default: ./datapackage.json)",
+    )
+
+
+def report(command: str, action: Callable[[], Result]) -> int:
+    """Run ``action``; print the files it wrote and the next steps, or why it refused."""
+    from cnplans.scaffold import EXIT_CANNOT_RUN, ScaffoldError
+
+    try:
+        result = action()
+    except ScaffoldError as error:
+        print(f"cnplans {command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:
+        print(
+            f"cnplans {command}: {error}; nothing was changed",
+            file=sys.stderr,
+        )
+        return EXIT_CANNOT_RUN
+    for change in result.changes:
+        print(f"wrote {change.label}")
+    print(f"new row: {result.table_label}, line {result.line}")
+    for remark in result.remarks:
+        print(remark)
+    print("Next steps:")
+    for number, step in enumerate(result.next_steps, start=1):
+        print(f"  {number}. {step}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Archive the text and add its sources row."""
+    from cnplans.scaffold import new_source
+
+    return report(
+        "new-source",
+        lambda: new_source(
+            args.package,
+            args.text,
+            args.source_id,
+            title=args.title,
+            publisher=args.publisher,
+            url=args.url,
+            published=args.published,
+            language=args.language,
+            notes=args.notes,
+        ),
+    )

@@ -1,0 +1,708 @@
+"""Starting a contribution: archive a source text, then add its plan.
+
+``cnplans new-source`` and ``cnplans new-plan`` do what CONTRIBUTING.md asks a contributor to do
+by hand, and nothing more. Everything is checked first and written only when all is well:
+
+- each value given is checked against the Table Schema of the table it goes into (required cells,
+  patterns, enums, lengths, bounds, formula-like text): the schema is the one source of truth and
+  nothing about a field is re-declared here;
+- a new key must not exist yet, a referenced source or region must exist, and a plan's quote must
+  occur in its source text (whitespace may differ: the validator's own rule);
+- the new row is inserted where primary-key order puts it, every other byte of the file is left
+  as it was (UTF-8, LF line ends, a cell quoted only when it must be), and all files change
+  together, each replaced atomically; on any error nothing is written.
+
+Cells the contributor did not give stay empty: nothing is guessed. The descriptor's ``sources``
+list (title and path of each archived text, which ``scripts.release stamp`` also maintains) is
+kept in step, and so are the ``bytes`` and ``hash`` of a table a release stamped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cnplans.table_schema import Field, TableSchema
+
+SOURCES, PLANS, REGIONS = "sources", "plans", "regions"
+SOURCE_FOLDER = "sources"
+DEFAULT_LANGUAGE = "en"
+MAX_SOURCE_BYTES = 200 * 1024 * 1024  # the default limit of `cnplans validate`
+EXIT_REFUSED, EXIT_CANNOT_RUN = 1, 2
+
+
+class ScaffoldError(Exception):
+    """A contribution cannot be added; the message says what is wrong and what to do instead.
+
+    ``exit_code`` is 1 when the values given are refused, 2 when the package cannot be used.
+    """
+
+    def __init__(self, message: str, exit_code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class Change:
+    """A file to write: its new bytes, and whether it must not exist yet."""
+
+    path: Path
+    label: str  # relative to the descriptor's folder, for messages
+    data: bytes
+    new: bool = False
+
+
+@dataclass
+class Result:
+    """What a command did: the files it wrote, the new row's line, remarks and next steps."""
+
+    changes: list[Change]
+    table_label: str
+    line: int
+    remarks: list[str] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# The package and its tables
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Package:
+    """A data package opened for editing: the descriptor and where its files are."""
+
+    path: Path
+    root: Path
+    descriptor: dict[str, Any]
+    text: str
+
+    @classmethod
+    def open(cls, descriptor: Path) -> Package:
+        path = descriptor / "datapackage.json" if descriptor.is_dir() else descriptor
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            raise ScaffoldError(
+                f"{path} does not exist; run the command in the folder holding datapackage.json "
+                "or name it with --package",
+                EXIT_CANNOT_RUN,
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScaffoldError(f"{path} cannot be read: {error}", EXIT_CANNOT_RUN) from None
+        try:
+            descriptor_data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ScaffoldError(
+                f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column "
+                f"{error.colno}); fix it first (`cnplans validate` says more)",
+                EXIT_CANNOT_RUN,
+            ) from None
+        if not isinstance(descriptor_data, dict) or not isinstance(
+            descriptor_data.get("resources"), list
+        ):
+            raise ScaffoldError(
+                f"{path} is not a data package descriptor (expected a 'resources' list)",
+                EXIT_CANNOT_RUN,
+            )
+        return cls(path, path.parent, descriptor_data, text)
+
+    def resource(self, name: str) -> dict[str, Any]:
+        for resource in self.descriptor["resources"]:
+            if isinstance(resource, dict) and resource.get("name") == name:
+                return resource
+        raise ScaffoldError(f"{self.path.name} lists no resource named {name!r}", EXIT_CANNOT_RUN)
+
+    def inside(self, relative: object, what: str) -> Path:
+        """The file ``relative`` names inside the package; never outside it, never a URL."""
+        from cnplans.validation.package import resolve_inside
+
+        if not isinstance(relative, str):
+            raise ScaffoldError(f"{what} is {relative!r}; expected a path", EXIT_CANNOT_RUN)
+        file, reason = resolve_inside(self.root, relative)
+        if file is None:
+            raise ScaffoldError(f"{what} {relative!r}: {reason}", EXIT_CANNOT_RUN)
+        return file
+
+    def table(self, name: str) -> CsvTable:
+        resource = self.resource(name)
+        declared = resource.get("schema")
+        try:
+            if isinstance(declared, dict):
+                schema = TableSchema.from_descriptor(declared)
+            else:
+                schema = TableSchema.from_path(self.inside(declared, f"the schema of {name!r}"))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ScaffoldError(
+                f"the Table Schema of {name!r} cannot be read ({error}); run `cnplans validate`",
+                EXIT_CANNOT_RUN,
+            ) from None
+        path = self.inside(resource.get("path"), f"the path of {name!r}")
+        return CsvTable.read(name, path, path.relative_to(self.root).as_posix(), schema)
+
+
+@dataclass
+class CsvTable:
+    """A table's CSV text, its header and its records with the line each starts on."""
+
+    name: str
+    path: Path
+    label: str
+    schema: TableSchema
+    text: str
+    header: list[str]
+    records: list[tuple[int, list[str]]]  # (start line, cells), data rows only
+    line_starts: list[int]  # character offset where each physical line starts
+
+    @classmethod
+    def read(cls, name: str, path: Path, label: str, schema: TableSchema) -> CsvTable:
+        fix = "fix it first: `cnplans validate` says where"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ScaffoldError(f"{label} does not exist", EXIT_CANNOT_RUN) from None
+        except OSError as error:
+            raise ScaffoldError(f"{label} cannot be read: {error}", EXIT_CANNOT_RUN) from None
+        if data.startswith(b"\xef\xbb\xbf"):
+            raise ScaffoldError(f"{label} starts with a byte order mark; {fix}", EXIT_CANNOT_RUN)
+        if b"\r" in data:
+            raise ScaffoldError(f"{label} has Windows line ends (CR); {fix}", EXIT_CANNOT_RUN)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScaffoldError(f"{label} is not UTF-8 text; {fix}", EXIT_CANNOT_RUN) from None
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader, [])
+            records = []
+            previous_end = reader.line_num
+            for cells in reader:
+                if cells:
+                    records.append((previous_end + 1, cells))
+                previous_end = reader.line_num
+        except csv.Error as error:
+            raise ScaffoldError(
+                f"{label} line {reader.line_num} is not valid CSV ({error}); {fix}",
+                EXIT_CANNOT_RUN,
+            ) from None
+        if header != schema.field_names:
+            raise ScaffoldError(
+                f"the header of {label} is {','.join(header)!r}, but its schema expects "
+                f"{','.join(schema.field_names)!r}; {fix}",
+                EXIT_CANNOT_RUN,
+            )
+        starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        return cls(name, path, label, schema, text, header, records, starts)
+
+    def column(self, name: str) -> list[str]:
+        index = self.header.index(name)
+        return [cells[index] if index < len(cells) else "" for _, cells in self.records]
+
+    def key_of(self, cells: Sequence[str]) -> tuple[str, ...]:
+        return tuple(
+            cells[self.header.index(k)] if self.header.index(k) < len(cells) else ""
+            for k in self.schema.primary_key
+        )
+
+    def with_row(self, row: Mapping[str, str]) -> tuple[str, int]:
+        """The file's text with ``row`` inserted in primary-key order, and the row's line."""
+        cells = [row.get(name, "") for name in self.header]
+        key = self.key_of(cells)
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        rendered = buffer.getvalue()
+        for line, existing in self.records:
+            if self.key_of(existing) > key:
+                offset = self.line_starts[line - 1]
+                return self.text[:offset] + rendered + self.text[offset:], line
+        text = self.text if self.text.endswith("\n") else self.text + "\n"
+        return text + rendered, text.count("\n") + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Checking values against the schema
+# --------------------------------------------------------------------------------------------
+
+
+def clean(value: str | None) -> str:
+    """A value as it goes into a cell: runs of whitespace (line breaks too) made one space."""
+    return " ".join(value.split()) if value else ""
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+def _number_problem(field: Field, value: str) -> str | None:
+    """What a valid value of a number or year field looks like, when ``value`` is not one."""
+    from cnplans.validation.conversion import EXPECTED, INTEGER, NUMBER, YEAR
+
+    pattern = {"integer": INTEGER, "year": YEAR}.get(field.type, NUMBER)
+    if re.fullmatch(pattern, value) and math.isfinite(float(value)):
+        return None
+    return EXPECTED.get(field.type, "a number")
+
+
+def cell_problem(table: str, field: Field, value: str, option: str) -> str | None:
+    """Why ``value`` cannot go into ``field`` of ``table``, as a sentence; None when it can."""
+    from cnplans.validation.conversion import STRING_FORMATS
+    from cnplans.validation.rules import FORMULA_START
+
+    where = f"{option} (the {field.name} column of {table})"
+    choices = f"one of: {', '.join(field.enum)}" if field.enum is not None else ""
+    if not value:
+        if field.required:
+            return f"{where} is required ({field.description}); pass {option} " + (
+                f"with {choices}" if choices else "with a value"
+            )
+        return None
+    if field.type in ("integer", "year", "number"):
+        expected = _number_problem(field, value)
+        if expected is not None:
+            return f"{where}: expected {expected}; found {_shown(value)}"
+        number = float(value)
+        low, high = field.constraints.get("minimum"), field.constraints.get("maximum")
+        if low is not None and number < float(low):
+            return f"{where}: expected at least {low}; found {_shown(value)}"
+        if high is not None and number > float(high):
+            return f"{where}: expected at most {high}; found {_shown(value)}"
+        return None
+    if re.match(FORMULA_START, value):
+        return (
+            f"{where}: the text starts with {value[0]!r}, which spreadsheet programs run as a "
+            "formula; expected text that starts with another character"
+        )
+    if choices and value not in (field.enum or []):
+        return f"{where}: expected {choices}; found {_shown(value)}"
+    pattern = field.constraints.get("pattern")
+    if pattern is not None and not re.fullmatch(str(pattern), value):
+        if "slug" in field.description.lower():
+            expected = (
+                "a slug: lower-case letters a-z and digits, words joined by single hyphens "
+                "(like 'shanxi-new-materials-growth')"
+            )
+        else:
+            expected = f"{field.description.rstrip('.')} (the pattern {pattern})"
+        return f"{where}: expected {expected}; found {_shown(value)}"
+    if field.type == "string" and field.format in STRING_FORMATS:
+        pattern, described = STRING_FORMATS[field.format]
+        if not re.fullmatch(pattern, value):
+            return f"{where}: expected {described}; found {_shown(value)}"
+    length = len(value)
+    if length < int(field.constraints.get("minLength", 0)):
+        return (
+            f"{where}: expected at least {field.constraints['minLength']} characters; "
+            f"found {_shown(value)}"
+        )
+    if "maxLength" in field.constraints and length > int(field.constraints["maxLength"]):
+        return f"{where}: expected at most {field.constraints['maxLength']} characters"
+    return None
+
+
+def row_problems(table: CsvTable, row: Mapping[str, str], options: Mapping[str, str]) -> list[str]:
+    """Every schema problem of a new row; ``options`` names the option that gave each field."""
+    problems = []
+    for schema_field in table.schema.fields:
+        option = options.get(schema_field.name, schema_field.name)
+        problem = cell_problem(table.label, schema_field, row.get(schema_field.name, ""), option)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _refuse(problems: Sequence[str]) -> None:
+    if len(problems) == 1:
+        raise ScaffoldError(problems[0])
+    if problems:
+        raise ScaffoldError(
+            f"{len(problems)} problems, nothing was written:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The descriptor's stamps
+# --------------------------------------------------------------------------------------------
+
+
+def _descriptor_change(
+    package: Package, tables: Mapping[str, bytes], sources_rows: list[dict[str, str]] | None
+) -> Change | None:
+    """datapackage.json with its ``sources`` list and the stamps of edited tables updated."""
+    original = json.loads(package.text)
+    data = json.loads(package.text)
+    if sources_rows is not None:
+        documents = [{"title": r["title"], "path": r["path"]} for r in sources_rows if r["title"]]
+        if "sources" in data:
+            data["sources"] = documents
+        else:  # where the release stamp puts it: right before "resources"
+            reordered: dict[str, Any] = {}
+            for key, value in data.items():
+                if key == "resources":
+                    reordered["sources"] = documents
+                reordered[key] = value
+            data = reordered
+    for resource in data["resources"]:
+        if not isinstance(resource, dict) or resource.get("name") not in tables:
+            continue
+        content = tables[resource["name"]]
+        if "bytes" in resource:
+            resource["bytes"] = len(content)
+        if "hash" in resource:
+            resource["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
+    if data == original:
+        return None
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return Change(package.path, package.path.name, text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Writing all files or none
+# --------------------------------------------------------------------------------------------
+
+
+def write_all(changes: Sequence[Change]) -> None:
+    """Write every change, or (on an error) none: new files are removed, others restored."""
+    for change in changes:
+        if change.new and (change.path.exists() or change.path.is_symlink()):
+            raise ScaffoldError(f"{change.label} already exists; nothing was written")
+    staged: list[tuple[Path, Change]] = []
+    done: list[tuple[Change, bytes | None]] = []
+    try:
+        for change in changes:
+            change.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = change.path.with_name(f".{change.path.name}.{secrets.token_hex(6)}.tmp")
+            with temporary.open("xb") as file:
+                file.write(change.data)
+                file.flush()
+                os.fsync(file.fileno())
+            staged.append((temporary, change))
+        for temporary, change in staged:
+            previous = None if change.new else change.path.read_bytes()
+            if change.new:
+                _create(temporary, change)
+            else:
+                os.replace(temporary, change.path)
+            done.append((change, previous))
+    except BaseException:
+        for change, previous in reversed(done):
+            with contextlib.suppress(OSError):
+                if previous is None:
+                    change.path.unlink()
+                else:
+                    change.path.write_bytes(previous)
+        raise
+    finally:
+        for temporary, _ in staged:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _create(temporary: Path, change: Change) -> None:
+    """Move ``temporary`` to the new file's place, refusing to replace a file that appeared."""
+    try:
+        os.link(temporary, change.path)  # atomic, and fails if the file exists
+    except FileExistsError:
+        raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
+    except OSError:  # a file system without hard links
+        if change.path.exists():
+            raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
+        os.replace(temporary, change.path)
+    else:
+        temporary.unlink()
+
+
+# --------------------------------------------------------------------------------------------
+# new-source
+# --------------------------------------------------------------------------------------------
+
+
+SOURCE_OPTIONS = {
+    "source_id": "--id",
+    "title": "--title",
+    "publisher": "--publisher",
+    "url": "--url",
+    "published": "--published",
+    "language": "--language",
+    "notes": "--notes",
+}
+
+
+def _read_source_text(text_file: Path) -> tuple[bytes, str]:
+    """The bytes of the text to archive, and its text; refuses what the validator would."""
+    if not text_file.is_file():
+        what = "is a folder" if text_file.is_dir() else "does not exist"
+        raise ScaffoldError(f"{text_file} {what}; expected the source text as a file")
+    size = text_file.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise ScaffoldError(
+            f"{text_file} has {size:,} bytes, more than the {MAX_SOURCE_BYTES:,} bytes "
+            "`cnplans validate` reads; archive the document's text only"
+        )
+    data = text_file.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ScaffoldError(
+            f"{text_file} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
+            "it and save it again as 'UTF-8', then run this command again"
+        ) from None
+    if not text.strip():
+        raise ScaffoldError(f"{text_file} is empty; expected the source's text")
+    return data, text.removeprefix("\ufeff")
+
+
+def new_source(
+    descriptor: Path,
+    text_file: Path,
+    source_id: str,
+    *,
+    title: str | None = None,
+    publisher: str | None = None,
+    url: str | None = None,
+    published: str | None = None,
+    language: str | None = None,
+    notes: str | None = None,
+) -> Result:
+    """Archive ``text_file`` as ``sources/<source_id>.txt`` and add its ``sources`` row.
+
+    The bytes are copied unchanged and their SHA-256 recorded. ``title`` defaults to the text's
+    first non-empty line and ``language`` to ``en`` (a remark says so for each). Raises
+    :class:`ScaffoldError`; writes nothing then.
+    """
+    package = Package.open(descriptor)
+    sources = package.table(SOURCES)
+    data, text = _read_source_text(text_file)
+    remarks = []
+    if title is None or not title.strip():
+        title = next(line for line in text.splitlines() if line.strip())
+        remarks.append(
+            f"title: taken from the first non-empty line of {text_file.name}: "
+            f"{_shown(clean(title))}; pass --title to give the document's own headline instead"
+        )
+    if language is None:
+        language = DEFAULT_LANGUAGE
+        remarks.append(
+            f"language: {DEFAULT_LANGUAGE} (the default); pass --language zh for a Chinese text"
+        )
+    relative = f"{SOURCE_FOLDER}/{source_id}.txt"
+    row = {
+        "source_id": source_id,
+        "title": clean(title),
+        "publisher": clean(publisher),
+        "url": clean(url),
+        "published": clean(published),
+        "language": clean(language),
+        "path": relative,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "notes": clean(notes),
+    }
+    problems = row_problems(sources, row, SOURCE_OPTIONS)
+    if any(problem.startswith(SOURCE_OPTIONS["source_id"] + " ") for problem in problems):
+        problems = [p for p in problems if not p.startswith("path ")]  # follows from the ID
+    if source_id in sources.column("source_id"):
+        problems.append(
+            f"--id {source_id!r} is already a source in {sources.label}; IDs are never reused: "
+            "choose another slug"
+        )
+    for existing_id, digest in zip(
+        sources.column("source_id"), sources.column("sha256"), strict=True
+    ):
+        if digest == row["sha256"]:
+            problems.append(
+                f"{text_file.name} is already archived, byte for byte, as source {existing_id!r}"
+            )
+    _refuse(problems)
+    target = package.inside(relative, "the archived text's path")
+    if target.exists() or target.is_symlink():
+        _refuse([f"{relative} already exists; choose another --id (nothing was overwritten)"])
+
+    new_text, line = sources.with_row(row)
+    table_bytes = new_text.encode("utf-8")
+    rows = [dict(zip(sources.header, cells, strict=False)) for cells in _rows(new_text)]
+    changes = [
+        Change(target, relative, data, new=True),
+        Change(sources.path, sources.label, table_bytes),
+    ]
+    descriptor_change = _descriptor_change(package, {SOURCES: table_bytes}, rows)
+    if descriptor_change is not None:
+        changes.append(descriptor_change)
+    write_all(changes)
+    plans_label = _label_or(package, PLANS, "resources/plans.csv")
+    return Result(
+        changes,
+        sources.label,
+        line,
+        remarks,
+        [
+            f"Check the new row on line {line} of {sources.label}: fill in publisher, url and "
+            "published only where the document itself states them (an empty cell is right "
+            "where it is silent), and explain anything unusual in notes.",
+            f"Add the plan: cnplans new-plan --source {source_id} --id PLAN-SLUG --region CODE "
+            '--title "..." --quote "..." (it adds the row to ' + plans_label + ").",
+            "Then add the plan's targets, clusters, cluster_regions, projects and measures, "
+            "each with a verbatim quote (see CONTRIBUTING.md).",
+            "Run `nox -s convert`, then `nox -s validate`, and fix what it reports.",
+        ],
+    )
+
+
+def _rows(text: str) -> list[list[str]]:
+    """The data rows of CSV text (header and blank lines left out)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    return [cells for cells in reader if cells]
+
+
+def _label_or(package: Package, name: str, default: str) -> str:
+    try:
+        path = package.resource(name).get("path")
+    except ScaffoldError:
+        return default
+    return path if isinstance(path, str) else default
+
+
+# --------------------------------------------------------------------------------------------
+# new-plan
+# --------------------------------------------------------------------------------------------
+
+
+PLAN_OPTIONS = {
+    "plan_id": "--id",
+    "region_id": "--region",
+    "title": "--title",
+    "issuer": "--issuer",
+    "sector": "--sector",
+    "document_type": "--document-type",
+    "issued": "--issued",
+    "period_start": "--period-start",
+    "period_end": "--period-end",
+    "source_id": "--source",
+    "quote": "--quote",
+    "notes": "--notes",
+}
+
+
+def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: str) -> str | None:
+    """Why ``quote`` is not in the text of ``source_id``, or None when it is."""
+    from cnplans.validation.provenance import closest_passage, normalize_quote, normalize_whitespace
+
+    index = sources.column("source_id").index(source_id)
+    relative = sources.column("path")[index]
+    try:
+        file = package.inside(relative, f"the path of source {source_id!r}")
+        data = file.read_bytes()
+        if len(data) > MAX_SOURCE_BYTES:
+            return f"{relative} is larger than `cnplans validate` reads; archive the text only"
+        text = normalize_whitespace(data.decode("utf-8").removeprefix("\ufeff"))
+    except ScaffoldError as error:
+        return str(error)
+    except (OSError, UnicodeDecodeError) as error:
+        return f"the text of source {source_id!r} ({relative}) cannot be read: {error}"
+    wanted = normalize_quote(quote)
+    if wanted and wanted in text:
+        return None
+    return (
+        f"--quote: expected a verbatim, contiguous passage of {relative} (whitespace may "
+        f"differ), but it is not there; the closest passage is: “{closest_passage(text, wanted)}”"
+    )
+
+
+def new_plan(
+    descriptor: Path,
+    *,
+    source_id: str,
+    plan_id: str,
+    region_id: str,
+    title: str,
+    quote: str,
+    issuer: str | None = None,
+    sector: str | None = None,
+    document_type: str | None = None,
+    issued: str | None = None,
+    period_start: str | None = None,
+    period_end: str | None = None,
+    notes: str | None = None,
+) -> Result:
+    """Add the ``plans`` row of a plan stated in an archived source text.
+
+    The quote must occur in the source's text; the region and the source must exist; cells not
+    given stay empty. Raises :class:`ScaffoldError`; writes nothing then.
+    """
+    package = Package.open(descriptor)
+    plans = package.table(PLANS)
+    sources = package.table(SOURCES)
+    regions = package.table(REGIONS)
+    row = {
+        "plan_id": plan_id,
+        "region_id": clean(region_id),
+        "title": clean(title),
+        "issuer": clean(issuer),
+        "sector": clean(sector),
+        "document_type": clean(document_type),
+        "issued": clean(issued),
+        "period_start": clean(period_start),
+        "period_end": clean(period_end),
+        "source_id": source_id,
+        "quote": clean(quote),
+        "notes": clean(notes),
+    }
+    problems = row_problems(plans, row, PLAN_OPTIONS)
+    if plan_id in plans.column("plan_id"):
+        problems.append(
+            f"--id {plan_id!r} is already a plan in {plans.label}; IDs are never reused: "
+            "choose another slug"
+        )
+    if row["region_id"] and row["region_id"] not in regions.column("region_id"):
+        problems.append(
+            f"--region {row['region_id']!r} is not in {regions.label}; add the region's row "
+            "first (its GB/T 2260 code, names, level and a quote naming it; see CONTRIBUTING.md)"
+        )
+    if source_id not in sources.column("source_id"):
+        problems.append(
+            f"--source {source_id!r} is not in {sources.label}; archive the text first with "
+            "`cnplans new-source PATH --id SLUG`"
+        )
+    elif row["quote"]:
+        quote_problem = _quote_problem(package, sources, source_id, row["quote"])
+        if quote_problem is not None:
+            problems.append(quote_problem)
+    _refuse(problems)
+
+    new_text, line = plans.with_row(row)
+    table_bytes = new_text.encode("utf-8")
+    changes = [Change(plans.path, plans.label, table_bytes)]
+    descriptor_change = _descriptor_change(package, {PLANS: table_bytes}, None)
+    if descriptor_change is not None:
+        changes.append(descriptor_change)
+    write_all(changes)
+    targets = _label_or(package, "targets", "resources/targets.csv")
+    measures = _label_or(package, "measures", "resources/measures.csv")
+    return Result(
+        changes,
+        plans.label,
+        line,
+        [],
+        [
+            f"Check the new row on line {line} of {plans.label}; cells you did not give are "
+            "empty (right where the source is silent).",
+            f"Add the plan's quantified goals to {targets} and its policy actions to {measures} "
+            f"(every plan needs at least one of either), with plan_id {plan_id}, source_id "
+            f"{source_id} and a verbatim quote each.",
+            "Add the clusters, cluster_regions and projects the source names, the same way.",
+            "Run `nox -s convert` (it fills the US dollar columns of targets), then "
+            "`nox -s validate`, and fix what it reports.",
+        ],
+    )

@@ -1,0 +1,200 @@
+"""CONTRIBUTING.md is true and sufficient.
+
+Its worked example is the real data (rows copied verbatim, quotes found in the archived text),
+its sample validator output is what the validator prints for the mistakes it describes, its
+table of rules covers every rule the corpus of bad contributions triggers, and following its
+steps on a copy of the package, from a new source text to a new target, gives a valid package.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Csv, copy_package, run_cli
+from test_contrib_corpus import CASES
+
+from cnplans.validation.provenance import normalize_whitespace
+from scripts.release import stamp
+
+GUIDE = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+TEMPLATE = (REPO / ".github/pull_request_template.md").read_text(encoding="utf-8")
+FENCE = re.compile(r"^```(?P<info>\w*)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def blocks(info: str) -> list[str]:
+    return [m["body"] for m in FENCE.finditer(GUIDE) if m["info"] == info]
+
+
+def test_every_csv_block_is_copied_verbatim_from_its_table() -> None:
+    csv_blocks = blocks("csv")
+    assert len(csv_blocks) >= 4
+    files = {p: p.read_text(encoding="utf-8").split("\n") for p in REPO.glob("resources/*.csv")}
+    for block in csv_blocks:
+        header, *rows = block.rstrip("\n").split("\n")
+        matching = [path for path, lines in files.items() if lines[0] == header]
+        assert len(matching) == 1, f"no table has the header {header!r}"
+        for row in rows:
+            assert row in files[matching[0]], f"{matching[0].name} has no row {row[:60]!r}..."
+
+
+def test_every_quoted_passage_is_in_the_archived_text() -> None:
+    text = normalize_whitespace(
+        (REPO / "sources/shanghai-new-materials-action-plan.txt").read_text(encoding="utf-8")
+    )
+    passages = re.findall(r"(?:^> .*\n)+", GUIDE, re.MULTILINE)
+    assert len(passages) >= 2
+    for passage in passages:
+        joined = normalize_whitespace(" ".join(line[2:] for line in passage.splitlines()))
+        assert joined.strip() in text
+
+
+def test_the_sample_output_is_what_the_validator_prints(
+    package: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The three mistakes the guide describes, made on a copy, give the guide's output."""
+    targets = Csv.read(package / "resources/targets.csv")
+    lighthouse = targets.find("target_id", lambda v: v == "sh-nm-lighthouse-factories")
+    targets.set(lighthouse, "value_max", "")
+    sectors = targets.find("target_id", lambda v: v == "sh-nm-new-sectors-added-output-value")
+    targets.set(sectors, "value", "10 billion")
+    quote = targets.get(sectors, "quote")
+    targets.set(sectors, "quote", quote.replace("expected to reach", "expected to hit"))
+    targets.write()
+    code, out, _ = run_cli(["validate", str(package / "datapackage.json")], capsys)
+    assert code == 1
+    sample = next(b for b in blocks("text") if b.startswith("resources/targets.csv:"))
+    assert out == sample
+
+
+def test_the_rule_table_covers_every_rule_of_the_corpus(tmp_path: Path) -> None:
+    documented = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)*)`", GUIDE.split("| rule |")[1]))
+    triggered = set()
+    for number, contribution in enumerate(CASES):
+        folder = copy_package(tmp_path / str(number)).parent
+        triggered |= {expected.rule for expected in contribution.make(folder)}
+    assert triggered - documented == set()
+    source = "".join(
+        p.read_text(encoding="utf-8") for p in REPO.glob("src/cnplans/validation/*.py")
+    )
+    unknown = {rule for rule in documented if f'"{rule}"' not in source}
+    assert unknown == set(), f"the table names rules the validator does not have: {unknown}"
+
+
+def test_the_pull_request_template_has_the_checklist() -> None:
+    boxes = re.findall(r"^- \[ \] (.+)$", TEMPLATE, re.MULTILINE)
+    assert len(boxes) >= 8
+    text = " ".join(boxes)
+    for needle in (
+        "cnplans new-source",
+        "verbatim",
+        "empty",
+        "slugs",
+        "base units",
+        "nox -s convert",
+        "nox -s validate",
+        "sorted",
+    ):
+        assert needle in text, needle
+
+
+# --- a new contributor, following the guide alone --------------------------------------------
+
+TEXT = """Taiyuan issues plan for battery materials industry
+
+Taiyuan, June 2, 2023
+This is a text written for the tests of cnplans, not a real report.
+The municipal government issued an action plan on May 30 to develop the battery materials
+industry. The plan aims for the industry's revenue to exceed 50 billion yuan by 2027.
+"""
+
+
+def test_a_new_contributor_gets_a_valid_package_by_following_the_guide(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = copy_package(tmp_path / "fork").parent
+    monkeypatch.chdir(package)
+    report = tmp_path / "report.txt"
+    report.write_text(TEXT, encoding="utf-8")
+
+    # Step 1: archive the source text.
+    code, out, err = run_cli(
+        [
+            "new-source",
+            str(report),
+            "--id",
+            "taiyuan-battery-materials-test",
+            "--published",
+            "2023-06-02",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "title: taken from the first non-empty line" in out
+    # Step 3: add the plan (Taiyuan, 140100, is already in regions.csv: step 2 is done).
+    code, out, err = run_cli(
+        [
+            "new-plan",
+            "--source",
+            "taiyuan-battery-materials-test",
+            "--id",
+            "ty-battery-materials-2027",
+            "--region",
+            "140100",
+            "--title",
+            "action plan to develop the battery materials industry",
+            "--quote",
+            "The municipal government issued an action plan on May 30 to develop the "
+            "battery materials industry.",
+            "--sector",
+            "new_materials",
+            "--document-type",
+            "action",
+            "--issued",
+            "2023-05-30",
+            "--notes",
+            "The text says 'on May 30'; the year is that of the dateline.",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    code, out, _ = run_cli(["validate"], capsys)
+    assert code == 1 and "plan-without-facts" in out, "the guide says a plan needs a target"
+
+    # Step 4: one target, at its place in ID order, derived columns left empty.
+    targets = Csv.read(package / "resources/targets.csv")
+    target = dict.fromkeys(targets.header, "")
+    target.update(
+        target_id="ty-battery-materials-revenue",
+        plan_id="ty-battery-materials-2027",
+        indicator="revenue",
+        subject="revenue of the battery materials industry",
+        value="50000000000",
+        qualifier="more_than",
+        unit="CNY",
+        target_year="2027",
+        source_id="taiyuan-battery-materials-test",
+        quote="the industry's revenue to exceed 50 billion yuan by 2027",
+    )
+    targets.rows.append([target[c] for c in targets.header])
+    targets.rows.sort(key=lambda cells: cells[0])
+    targets.write()
+
+    # Step 5: convert, validate.
+    code, out, err = run_cli(["convert"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["validate"], capsys)
+    assert code == 0, out + err
+    assert "datapackage.json is valid" in out
+
+    written = Csv.read(package / "resources/targets.csv")
+    row = written.find("target_id", lambda v: v == "ty-battery-materials-revenue")
+    assert written.get(row, "fx_year") == "2023" and written.get(row, "fx_basis") == "plan_issued"
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["sources"] == stamp.source_documents(package, descriptor)
+    sources = list(csv.DictReader(io.StringIO((package / "resources/sources.csv").read_text())))
+    assert [s["source_id"] for s in sources] == sorted(s["source_id"] for s in sources)

@@ -123,7 +123,9 @@ def _run(args: argparse.Namespace) -> int:
         print(_diff(root, args.ref, args.limit), end="")
         return 0
     if args.command == "stamp":
-        from . import atomic, stamp
+        from cnplans import atomic
+
+        from . import stamp
 
         descriptor = stamp.stamped(root, stamp.read(root))
         atomic.write_text(root / stamp.DESCRIPTOR, stamp.dump(descriptor))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
-from . import atomic
+from cnplans import atomic
+
 from .gitrepo import GitRepo
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 
+from cnplans import atomic
 from cnplans.fx import (
     CURRENCY_CODE,
     DEFAULT_PROVIDER,
@@ -51,7 +52,6 @@ from cnplans.fx import (
     RateTable,
     read_rates,
     resource_path,
-    write_atomically,
 )
 
 DERIVED_COLUMNS: tuple[str, ...] = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")
@@ -423,7 +423,7 @@ def write_conversion(conversion: Conversion) -> bool:
     """Write the converted targets atomically if anything changed; return whether it wrote."""
     if not conversion.changed:
         return False
-    write_atomically(conversion.path, conversion.new_text.encode("utf-8"))
+    atomic.write_bytes(conversion.path, conversion.new_text.encode("utf-8"))
     return True
 
 

@@ -17,11 +17,11 @@ file and a failure leaves the previous export untouched.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cnplans.atomic import write_with
 
 if TYPE_CHECKING:  # pandas is imported by the code that loads the frames, not by the CLI parser
     import pandas as pd
@@ -40,12 +40,12 @@ def export(frames: dict[str, pd.DataFrame], folder: Path, fmt: str = "csv") -> l
     folder.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         target = folder / WORKBOOK_NAME
-        _write_atomically(target, lambda tmp: _write_workbook(frames, tmp))
+        write_with(target, lambda tmp: _write_workbook(frames, tmp))
         return [target]
     written = []
     for name, frame in frames.items():
         target = folder / f"{name}.{fmt}"
-        _write_atomically(target, _table_writer(frame, fmt))
+        write_with(target, _table_writer(frame, fmt))
         written.append(target)
     return written
 
@@ -68,15 +68,3 @@ def _write_workbook(frames: dict[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in frames.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)  # Excel caps names at 31
-
-
-def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write`` on a temporary file beside ``target``, then rename it to ``target``."""
-    # Not mkstemp: its files are private (0600); this one gets the usual umask permissions.
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

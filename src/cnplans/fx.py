@@ -16,9 +16,7 @@ import csv
 import functools
 import json
 import math
-import os
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,26 +129,6 @@ def resource_path(descriptor_path: Path, name: str) -> Path:
                 raise ValueError(f"{descriptor_path}: resource {name!r} has no path")
             return descriptor_path.parent / relative
     raise ValueError(f"{descriptor_path}: the descriptor lists no resource named {name!r}")
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all at once or not at all.
-
-    The bytes go to a temporary file in the same folder, which is flushed to disk and then renamed
-    over ``path``, so a reader never sees a half-written file and a failure leaves ``path`` as it
-    was.
-    """
-    # Not mkstemp: its files are private (0600); this one gets the usual umask permissions.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with tmp.open("xb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def bundled_rates_path() -> Path:

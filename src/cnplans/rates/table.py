@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnplans.fx import write_atomically
+from cnplans.atomic import write_bytes
 
 # The columns the updater needs; the file's own header decides the order of all columns.
 KEY_COLUMNS: tuple[str, ...] = ("currency", "year", "provider")
@@ -51,7 +51,7 @@ class RatesTable:
 
     def write(self) -> None:
         """Replace the file atomically with :meth:`render`."""
-        write_atomically(self.path, self.render())
+        write_bytes(self.path, self.render())
 
 
 def read_table(path: Path) -> RatesTable:

@@ -1,6 +1,7 @@
 """Write files atomically: a temporary file in the same folder, then one rename over the target.
 
-A reader (or a crash) never sees half a file: either the old content or the new one.
+A reader (or a crash) never sees half a file: either the old content or the new one. Every
+command that writes (convert, rates update, export, the release tools) goes through here.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _DEFAULT_MODE = 0o644
@@ -35,6 +36,21 @@ def write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step (keeping the file's permissions)."""
     temporary = _temporary_copy(path, data)
     try:
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_with(path: Path, write: Callable[[Path], object]) -> None:
+    """Replace ``path`` with what ``write`` puts into a temporary file beside it.
+
+    For writers that want a file name rather than bytes (Excel, Parquet). If ``write`` raises,
+    ``path`` is left as it was and the temporary file is removed.
+    """
+    temporary = _temporary_copy(path, b"")
+    try:
+        write(temporary)
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -42,9 +42,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Time load_all() against plain pandas.read_csv in fresh processes (benchmarks/load.py)."""
+    """Run benchmarks/load.py, then benchmarks/validate.py (posargs go to the latter)."""
     _install(session, "bench")
-    session.run("python", "benchmarks/load.py", *session.posargs)
+    session.run("python", "benchmarks/load.py")
+    session.run("python", "benchmarks/validate.py", *session.posargs)
 
 
 @nox.session(default=False)

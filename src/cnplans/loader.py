@@ -28,14 +28,17 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from cnplans import paths
 from cnplans.table_schema import Field, TableSchema
 
-# Files at least this big are parsed by pyarrow's multithreaded reader; smaller ones by pandas'
-# C reader, which starts faster (measured on pandas 3.1 / pyarrow 26: ~1 ms against ~2.5 ms for a
-# 500-row table, ~70 ms against ~10 ms for a 100,000-row one).
+# Files at least this big are read with types straight away: by pandas' C reader guessing them
+# (kept when every guess matches the schema), else by pyarrow's reader told them; smaller ones
+# are read as text by pandas' C reader, which starts faster. Measured on pandas 3.1 / pyarrow
+# 26, 1,000,000 synthetic targets: text then conversion ~1.4 s, pyarrow typed ~0.6 s, C reader
+# guessing ~0.5 s (benchmarks/validate.py prints the loader against plain pandas.read_csv).
 PYARROW_MIN_BYTES = 256 * 1024
 
 # How many offending values an error message lists before it says "and N more".
@@ -187,7 +190,12 @@ def read_table(root: Path, name: str) -> pd.DataFrame:
     table_schema = _schema(root, resource)
     path = _inside(root, resource.get("path"), f"resource {name!r} 'path'")
     _check_hash(path, resource.get("hash"))
-    frame = _read_strings(path, table_schema, str(resource.get("encoding", "utf-8")))
+    encoding = str(resource.get("encoding", "utf-8"))
+    frame = _read_inferred(path, table_schema, encoding)
+    if frame is None:
+        frame = _read_typed(path, table_schema, encoding)
+    if frame is None:  # small files, and anything unusual: read as text, convert, explain
+        frame = _read_strings(path, table_schema, encoding)
     _check_header(path, frame, table_schema)
     columns = {f.name: _convert(path, frame[f.name], f) for f in table_schema.fields}
     typed = pd.DataFrame(columns, copy=False)  # schema order; one construction, no inserts
@@ -263,6 +271,143 @@ def _check_hash(path: Path, recorded: object) -> None:
         )
 
 
+def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame | None:
+    """A big file read by pandas' C parser with its own type guesses, kept only when every
+    guess is what the schema says; None otherwise.
+
+    The C parser is fastest when it may guess types (text it keeps in pyarrow, numbers it
+    reads correctly rounded); told to read text as text it is many times slower. So it
+    guesses, and the guesses are checked: text fields must have come out as text, number
+    fields as numbers, integer and year fields as integers. Any other outcome (a text column
+    of digits, "True" read as a boolean, a "nan") gives None and a slower, sure read.
+    """
+    try:
+        if path.stat().st_size < PYARROW_MIN_BYTES or not _has_pyarrow():
+            return None
+        guessed = pd.read_csv(
+            path,
+            engine="c",
+            encoding=encoding,
+            dtype_backend="pyarrow",
+            keep_default_na=False,
+            na_values=table_schema.missing_values,
+        )
+    except (
+        OSError,
+        UnicodeDecodeError,
+        ValueError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+    ):
+        return None
+    if [str(c) for c in guessed.columns] != table_schema.field_names:
+        return None
+    import pyarrow as pa
+
+    columns: dict[str, pd.Series] = {}
+    for f in table_schema.fields:
+        column = guessed[f.name]
+        kind = getattr(column.dtype, "pyarrow_dtype", None)
+        if kind is None:
+            return None
+        if column.isna().all():
+            wanted = "string" if f.enum is not None else _dtype_name(f)
+            columns[f.name] = pd.Series(pd.NA, index=column.index, dtype=wanted)
+        elif (
+            f.enum is None
+            and f.type == "number"
+            and (pa.types.is_floating(kind) or pa.types.is_integer(kind))
+        ):
+            numbers = _masked(column, pa.float64())
+            if bool(np.isnan(numbers.to_numpy(dtype="float64", na_value=0.0)).any()):
+                return None  # "nan": missing to the text conversion
+            columns[f.name] = numbers
+        elif f.enum is None and f.type in ("integer", "year") and pa.types.is_integer(kind):
+            columns[f.name] = _masked(column, pa.int64())
+        elif (f.enum is not None or f.type not in ("number", "integer", "year")) and (
+            pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        ):
+            text = column.array.__arrow_array__().cast(pa.large_string())  # the bytes stay
+            columns[f.name] = pd.Series(
+                pd.arrays.ArrowStringArray(text), index=column.index, copy=False
+            )
+        else:
+            return None
+    return pd.DataFrame(columns, copy=False)
+
+
+def _masked(column: pd.Series, kind: Any) -> pd.Series:
+    """A pyarrow-backed number column as pandas' Float64 or Int64 (``kind`` float64/int64)."""
+    values = column.array.__arrow_array__().cast(kind)
+    numbers = np.asarray(values.fill_null(0).to_numpy())
+    missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    array: Any = (
+        pd.arrays.IntegerArray(numbers.astype(np.int64), missing)
+        if str(kind) == "int64"
+        else pd.arrays.FloatingArray(numbers.astype(np.float64), missing)
+    )
+    return pd.Series(array, index=column.index, copy=False)
+
+
+def _read_typed(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame | None:
+    """A big file read by pyarrow straight into its number types; None when that is not sure.
+
+    pyarrow parses numbers while it reads (in parallel), where reading text and converting it
+    afterwards costs twice. Text, enum, date and boolean fields are still read as text and
+    converted by :func:`_convert`. None for small files, for anything pyarrow refuses (a
+    value that is not a number, a header that does not match), and for "nan" in a number
+    column (text conversion reads it as missing): the text path then decides and explains.
+    """
+    try:
+        if path.stat().st_size < PYARROW_MIN_BYTES or not _has_pyarrow():
+            return None
+    except OSError:
+        return None
+    if encoding.lower().replace("-", "").replace("_", "") != "utf8":
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    types = {
+        f.name: pa.float64()
+        if f.enum is None and f.type == "number"
+        else pa.int64()
+        if f.enum is None and f.type in ("integer", "year")
+        else pa.large_string()
+        for f in table_schema.fields
+    }
+    try:
+        pool = pa.jemalloc_memory_pool()  # no first-use cost, unlike the default (mimalloc)
+    except (NotImplementedError, AttributeError):
+        pool = pa.default_memory_pool()
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=list(table_schema.missing_values),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+            memory_pool=pool,
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table.column_names != table_schema.field_names:
+        return None
+    for name, kind in types.items():
+        if kind == pa.float64() and pc.any(pc.is_nan(table.column(name))).as_py():
+            return None
+    mapper = {
+        pa.large_string(): pd.StringDtype("pyarrow"),
+        pa.float64(): pd.Float64Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+    }
+    return table.to_pandas(types_mapper=mapper.get)
+
+
 def _read_strings(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame:
     """Read every column as nullable text; the schema's missing values become <NA>."""
     try:
@@ -326,9 +471,10 @@ def _convert(path: Path, text: pd.Series, f: Field) -> pd.Series:
     """Parse one text column into the field's dtype; unparsable values are a DataError."""
     dtype = f.pandas_dtype()
     if isinstance(dtype, pd.CategoricalDtype):
-        unknown = text.notna() & ~text.isin(list(dtype.categories))
+        categorical = _categorical(text, dtype)
+        unknown = text.notna() & categorical.isna()
         _report(path, f, text, unknown, f"one of {', '.join(map(str, dtype.categories))}")
-        return text.astype(dtype)
+        return categorical
     if f.type in ("date", "datetime"):
         return _convert_datetime(path, text, f, dtype)
     if f.type == "boolean":
@@ -339,6 +485,9 @@ def _convert(path: Path, text: pd.Series, f: Field) -> pd.Series:
         return converted
     if text.dtype == dtype:  # text fields: already what the reader produced
         return text
+    fast = _cast_plain_numbers(text, dtype)
+    if fast is not None:
+        return fast
     try:
         return text.astype(dtype)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -348,6 +497,68 @@ def _convert(path: Path, text: pd.Series, f: Field) -> pd.Series:
             bad = text.notna() & pd.to_numeric(text, errors="coerce").isna()
         _report(path, f, text, bad, f"a value of Table Schema type {f.type!r}")
         raise DataError(f"{path}, column {f.name}: cannot convert to {dtype}: {exc}") from None
+
+
+_NUMBER_BYTES = frozenset(b"0123456789.eE+-")
+
+
+def _cast_plain_numbers(text: pd.Series, dtype: Any) -> pd.Series | None:
+    """``text.astype(dtype)`` by pyarrow's cast, for columns of number characters only.
+
+    pandas converts pyarrow-backed text to numbers one value at a time; pyarrow's cast gives
+    the same (correctly rounded) values at once. None (pandas' own conversion decides, and
+    words its errors) when the column holds any other character or pyarrow refuses a value.
+    """
+    import pyarrow as pa
+
+    targets = {"Float64": (pa.float64(), "Float64"), "Int64": (pa.int64(), "Int64")}
+    array = text.array
+    if str(dtype) not in targets or not hasattr(array, "__arrow_array__"):
+        return None
+    arrow = array.__arrow_array__()
+    allowed = np.zeros(256, dtype=bool)
+    allowed[list(_NUMBER_BYTES)] = True
+    for chunk in getattr(arrow, "chunks", [arrow]):
+        buffers = chunk.buffers()
+        if buffers[2] is None:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(buffers[1], dtype=width)
+        first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        if not allowed[np.frombuffer(buffers[2], dtype=np.uint8)[first:last]].all():
+            return None
+    target, _ = targets[str(dtype)]
+    try:
+        values = arrow.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    numbers = np.asarray(values.fill_null(0).to_numpy())
+    missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    masked: Any = (
+        pd.arrays.FloatingArray(numbers.astype(np.float64), missing)
+        if str(dtype) == "Float64"
+        else pd.arrays.IntegerArray(numbers.astype(np.int64), missing)
+    )
+    return pd.Series(masked, index=text.index, name=text.name, copy=False)
+
+
+def _categorical(text: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
+    """``text`` as categories: values outside them become NA (the caller reports them).
+
+    pandas looks each value up as Python text; pyarrow's ``index_in`` finds the codes at once.
+    """
+    array = text.array
+    if not hasattr(array, "__arrow_array__"):
+        known = text.where(text.isin(list(dtype.categories)))
+        return known.astype(dtype)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    categories = pa.array([str(c) for c in dtype.categories], type=pa.large_string())
+    arrow = array.__arrow_array__().cast(pa.large_string())
+    codes = pc.fill_null(pc.index_in(arrow, value_set=categories), -1)
+    values = pd.Categorical.from_codes(np.asarray(codes.to_numpy(), dtype=np.int64), dtype=dtype)
+    return pd.Series(values, index=text.index, name=text.name, copy=False)
 
 
 def _convert_datetime(path: Path, text: pd.Series, f: Field, dtype: Any) -> pd.Series:
@@ -366,9 +577,10 @@ def _convert_datetime(path: Path, text: pd.Series, f: Field, dtype: Any) -> pd.S
 
 def _report(path: Path, f: Field, text: pd.Series, bad: pd.Series, expected: str) -> None:
     """Raise a DataError naming the lines of the first values flagged in ``bad``."""
-    positions = [i for i, flag in enumerate(bad.to_numpy(dtype=bool, na_value=False)) if flag]
-    if not positions:
+    flags = bad.to_numpy(dtype=bool, na_value=False)
+    if not flags.any():
         return
+    positions = np.flatnonzero(flags).tolist()
     lines = _record_lines(path)
     examples = [
         f"line {lines[i] if i < len(lines) else '?'}: {text.iloc[i]!r}"
@@ -385,7 +597,7 @@ def _check_primary_key(path: Path, frame: pd.DataFrame, primary_key: list[str]) 
         return
     if len(primary_key) == 1:  # the common case, and Series checks are much faster
         key = frame[primary_key[0]]
-        if not key.hasnans and key.is_unique:
+        if not key.hasnans and (_sorted_and_distinct(key) or key.is_unique):
             return
     keys = frame[primary_key]
     label = ", ".join(primary_key)
@@ -412,6 +624,26 @@ def _check_primary_key(path: Path, frame: pd.DataFrame, primary_key: list[str]) 
         f"{path}: the primary key ({label}) is not unique: {'; '.join(examples)}; "
         "each row needs its own key"
     )
+
+
+def _sorted_and_distinct(key: pd.Series) -> bool:
+    """Whether a text key (without missing values) is strictly increasing: then it is unique.
+
+    The bundled tables are sorted by their key, and comparing each key with the previous one
+    is much cheaper than hashing them all; False only means "not shown this way".
+    """
+    array = key.array
+    if len(key) < 2 or not hasattr(array, "__arrow_array__"):
+        return False
+    import pyarrow.compute as pc
+
+    arrow = array.__arrow_array__()
+    arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
+    try:
+        increasing = pc.greater(arrow.slice(1), arrow.slice(0, len(arrow) - 1))
+    except NotImplementedError:
+        return False
+    return bool(pc.all(increasing).as_py())
 
 
 def _key_text(key: tuple[Any, ...]) -> str:

@@ -6,6 +6,11 @@ schema's ``missingValues``) become ``<NA>``; a non-empty cell that does not pars
 ``<NA>`` too and is flagged, to be reported once as a ``type`` problem (``enum`` for a value
 outside an enum), so later checks never see it twice. Numbers and enums are parsed with
 pyarrow compute kernels over the text column, dates with pandas' strict ``to_datetime``.
+
+Built for millions of rows: text stays in pyarrow buffers. A text field's empty cells become
+``<NA>`` by a new validity bitmap over the same bytes (no copy); integers, years and plain
+decimals are validated by looking at their bytes in numpy (the regular expressions below are
+run only on cells holding other characters, such as signs or exponents).
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ import numpy as np
 import pandas as pd
 
 from cnplans.table_schema import Field, TableSchema
+from cnplans.validation.vectorized import (
+    arrow_text,
+    per_chunk,
+    spans,
+    text_chunks,
+    to_numpy_bool,
+    with_validity,
+)
 
 INTEGER = r"[+-]?[0-9]{1,18}"
 NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -58,73 +71,116 @@ class Converted:
     failed: pd.Series  # bool: non-empty cell that is not a valid value of the type
 
 
-def _arrow(text: pd.Series) -> Any:
-    """The column as a pyarrow string array (zero-copy for pandas' pyarrow-backed strings)."""
+def _count_in_cells(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """How many of the byte ``positions`` fall in each cell."""
+    cells = np.searchsorted(offsets[1:], positions, side="right")
+    return np.bincount(cells, minlength=offsets.size - 1)[: offsets.size - 1]
+
+
+def _regex_where(chunk: Any, rows: np.ndarray, pattern: str) -> np.ndarray:
+    """Whether the cells ``rows`` of ``chunk`` match ``pattern`` in full."""
     import pyarrow as pa
-
-    array = text.array
-    if hasattr(array, "__arrow_array__"):
-        return array.__arrow_array__()
-    return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-
-
-def _to_series(values: Any, dtype: Any, index: pd.Index) -> pd.Series:
-    """A pyarrow array of numbers or booleans as a pandas Series of a nullable dtype."""
-    import pyarrow as pa
-
-    mapper = {
-        pa.int64(): pd.Int64Dtype(),
-        pa.float64(): pd.Float64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-    }
-    series = values.to_pandas(types_mapper=mapper.get)
-    return pd.Series(series.array, index=index).astype(dtype)
-
-
-def _bool_series(values: Any, index: pd.Index) -> pd.Series:
-    """A pyarrow boolean array as a plain bool Series (nulls as False)."""
     import pyarrow.compute as pc
 
-    return pd.Series(
-        pc.fill_null(values, False).to_numpy(zero_copy_only=False), index=index, dtype=bool
-    )
+    if rows.size == 0:
+        return np.zeros(0, dtype=bool)
+    taken = chunk.take(pa.array(rows))
+    return to_numpy_bool(pc.match_substring_regex(taken, f"^(?:{pattern})$"))
+
+
+def _valid_numbers(chunk: Any, kind: str) -> np.ndarray:
+    """Which cells of ``chunk`` are a valid ``integer``, ``year`` or ``number``.
+
+    Exactly the cells matching :data:`INTEGER`, :data:`YEAR` or :data:`NUMBER`: digit-only
+    cells are settled by their length, digit-and-dot cells by counting dots; cells with any
+    other character go through the regular expression.
+    """
+    offsets, data = spans(chunk)
+    length = np.diff(offsets)
+    used = data[offsets[0] : offsets[-1]]
+    other = np.flatnonzero(np.subtract(used, 0x30, dtype=np.uint8) > 9) + offsets[0]
+    if kind == "year":
+        return (length == 4) & (_count_in_cells(offsets, other) == 0)
+    if kind == "integer":
+        plain = _count_in_cells(offsets, other) == 0
+        valid = plain & (length >= 1) & (length <= 18)
+        rows = np.flatnonzero(~plain)
+        valid[rows] = _regex_where(chunk, rows, INTEGER)
+        return valid
+    dots = other[data[other] == ord(".")]
+    others = _count_in_cells(offsets, other[data[other] != ord(".")])
+    dot_count = _count_in_cells(offsets, dots)
+    valid = (others == 0) & (dot_count <= 1) & (length - dot_count >= 1)
+    rows = np.flatnonzero(others > 0)
+    valid[rows] = _regex_where(chunk, rows, NUMBER)
+    return valid
+
+
+def _typed_numbers(text: pd.Series, present: pd.Series, kind: str) -> tuple[Any, np.ndarray]:
+    """Values (a pandas masked array) and the failure mask of a number column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = text_chunks(text)
+    given = present.to_numpy(dtype=bool)
+    ok_parts, value_parts = [], []
+    for chunk, keep in zip(chunks, per_chunk(given, chunks), strict=True):
+        ok = keep & _valid_numbers(chunk, kind)
+        if kind == "number":
+            values = pc.cast(with_validity(chunk, ok), pa.float64())
+            value_parts.append(np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64))
+        else:
+            offsets, data = spans(chunk)
+            signed = np.zeros(len(chunk), dtype=bool)  # pyarrow refuses a leading "+"
+            if data.size:
+                first = data[np.minimum(offsets[:-1], data.size - 1)]
+                signed = ok & (np.diff(offsets) > 0) & (first == ord("+"))
+            casted = pc.cast(with_validity(chunk, ok & ~signed), pa.int64())
+            numbers = np.asarray(pc.fill_null(casted, 0).to_numpy(zero_copy_only=False))
+            numbers = numbers.astype(np.int64, copy=True)
+            for row in np.flatnonzero(signed).tolist():
+                numbers[row] = int(chunk[row].as_py())
+            value_parts.append(numbers)
+        ok_parts.append(ok)
+    ok = np.concatenate(ok_parts) if ok_parts else np.zeros(0, dtype=bool)
+    if kind == "number":
+        values = np.concatenate(value_parts) if value_parts else np.zeros(0, dtype=np.float64)
+        array: Any = pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok)
+    else:
+        values = np.concatenate(value_parts) if value_parts else np.zeros(0, dtype=np.int64)
+        array = pd.arrays.IntegerArray(values, ~ok)
+    return array, given & ~ok
 
 
 def _fullmatch(text: pd.Series, pattern: str) -> pd.Series:
     return text.str.fullmatch(pattern).fillna(False).astype(bool)
 
 
-def _arrow_numbers(text: pd.Series, present: pd.Series, pattern: str, arrow_type: Any) -> Any:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    column = _arrow(text)
-    ok = pc.and_(pc.match_substring_regex(column, f"^(?:{pattern})$"), pa.array(present))
-    values = pc.cast(pc.if_else(ok, column, pa.scalar(None, column.type)), arrow_type)
-    return values, _bool_series(ok, text.index)
-
-
 def _string(text: pd.Series, present: pd.Series, field: Field) -> Converted:
+    import pyarrow as pa
+
     failed = pd.Series(False, index=text.index)
     if field.format in STRING_FORMATS:
         pattern, _ = STRING_FORMATS[field.format]
         failed = present & ~_fullmatch(text, pattern)
-    return Converted(text.where(present).astype(field.pandas_dtype()), failed)
+    chunks = text_chunks(text)
+    given = present.to_numpy(dtype=bool)
+    parts = [with_validity(c, k) for c, k in zip(chunks, per_chunk(given, chunks), strict=True)]
+    array = pd.arrays.ArrowStringArray(pa.chunked_array(parts, type=pa.large_string()))
+    values = pd.Series(array, index=text.index, copy=False)
+    return Converted(values.astype(field.pandas_dtype()), failed)
 
 
 def _integer(text: pd.Series, present: pd.Series, field: Field) -> Converted:
-    import pyarrow as pa
-
-    pattern = YEAR if field.type == "year" else INTEGER
-    values, ok = _arrow_numbers(text, present, pattern, pa.int64())
-    return Converted(_to_series(values, field.pandas_dtype(), text.index), present & ~ok)
+    array, failed = _typed_numbers(text, present, "year" if field.type == "year" else "integer")
+    values = pd.Series(array, index=text.index, copy=False).astype(field.pandas_dtype())
+    return Converted(values, pd.Series(failed, index=text.index))
 
 
 def _number(text: pd.Series, present: pd.Series, field: Field) -> Converted:
-    import pyarrow as pa
-
-    values, ok = _arrow_numbers(text, present, NUMBER, pa.float64())
-    return Converted(_to_series(values, field.pandas_dtype(), text.index), present & ~ok)
+    array, failed = _typed_numbers(text, present, "number")
+    values = pd.Series(array, index=text.index, copy=False).astype(field.pandas_dtype())
+    return Converted(values, pd.Series(failed, index=text.index))
 
 
 def _boolean(text: pd.Series, present: pd.Series, field: Field) -> Converted:
@@ -178,19 +234,34 @@ def _string_enum(text: pd.Series, present: pd.Series, field: Field) -> Converted
     import pyarrow.compute as pc
 
     enum = field.enum or []
-    codes = pc.index_in(_arrow(text), value_set=pa.array(enum, type=pa.string()))
+    codes = pc.index_in(arrow_text(text), value_set=pa.array(enum, type=pa.large_string()))
     codes = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False).astype(np.int32)
     values = pd.Categorical.from_codes(codes, dtype=field.pandas_dtype())
     return Converted(pd.Series(values, index=text.index), present & (codes < 0))
 
 
+def _present(text: pd.Series, missing_values: list[str]) -> pd.Series:
+    """Which cells hold a value (not null, not one of the schema's missing values)."""
+    import pyarrow.compute as pc
+
+    if missing_values == [""]:
+        parts = []
+        for chunk in text_chunks(text):
+            offsets, _ = spans(chunk)
+            given = np.diff(offsets) > 0
+            if chunk.null_count:
+                given &= to_numpy_bool(pc.is_valid(chunk))
+            parts.append(given)
+        present = np.concatenate(parts) if parts else np.zeros(len(text), dtype=bool)
+        return pd.Series(present, index=text.index)
+    return (~text.isin(missing_values) & text.notna()).astype(bool)
+
+
 def convert_column(text: pd.Series, field: Field, missing_values: list[str]) -> Converted:
     """Convert one column of text cells to the field's dtype (see the module docstring)."""
-    text = text.astype("string")
-    if missing_values == [""]:
-        present = (text != "").fillna(False).astype(bool)
-    else:
-        present = ~text.isin(missing_values) & text.notna()
+    if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow":
+        text = text.astype(pd.StringDtype("pyarrow"))
+    present = _present(text, missing_values)
     parser = PARSERS.get(field.type)
     if parser is None:
         field.pandas_dtype()  # raises the type map's own error for an unknown type
@@ -211,14 +282,13 @@ def convert_column(text: pd.Series, field: Field, missing_values: list[str]) -> 
 
 def convert_table(raw: pd.DataFrame, schema: TableSchema) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame and failure mask for the schema's fields present in ``raw``."""
-    values: dict[str, pd.Series] = {}
-    failed: dict[str, pd.Series] = {}
-    for field in schema.fields:
-        if field.name in raw.columns:
-            converted = convert_column(raw[field.name], field, schema.missing_values)
-            values[field.name] = converted.values
-            failed[field.name] = converted.failed
-    return (
-        pd.DataFrame(values, index=raw.index),
-        pd.DataFrame(failed, index=raw.index, dtype=bool),
-    )
+    fields = [field for field in schema.fields if field.name in raw.columns]
+    values: dict[str, Any] = {}
+    mask = np.zeros((len(raw), len(fields)), dtype=bool, order="F")
+    for position, field in enumerate(fields):
+        converted = convert_column(raw[field.name], field, schema.missing_values)
+        values[field.name] = converted.values.array
+        mask[:, position] = converted.failed.to_numpy(dtype=bool)
+    frame = pd.DataFrame(values, index=raw.index, copy=False)
+    names = [field.name for field in fields]
+    return frame, pd.DataFrame(mask, index=raw.index, columns=names, dtype=bool, copy=False)

@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -55,15 +56,26 @@ def unsafe_reason(path: str) -> str | None:
     return None
 
 
-def resolve_inside(root: Path, path: str) -> tuple[Path | None, str | None]:
-    """The file ``path`` names inside ``root``, or the reason it may not be opened."""
+def resolve_inside(
+    root: Path, path: str, real_dirs: dict[Path, Path] | None = None
+) -> tuple[Path | None, str | None]:
+    """The file ``path`` names inside ``root``, or the reason it may not be opened.
+
+    ``real_dirs``, when given, remembers the resolved folders across calls of one run (many
+    files in one folder, as the source texts are), so a file that is not itself a link costs
+    one ``lstat`` instead of resolving its whole path again.
+    """
     reason = unsafe_reason(path)
     if reason is not None:
         return None, reason
     target = root / path
     try:
-        resolved = target.resolve()
-        resolved.relative_to(root.resolve())
+        if real_dirs is None:
+            resolved = target.resolve()
+            resolved.relative_to(root.resolve())
+        else:
+            resolved = _resolved(target, real_dirs)
+            resolved.relative_to(_resolved_dir(root, real_dirs))
     except ValueError:
         return (
             None,
@@ -72,6 +84,23 @@ def resolve_inside(root: Path, path: str) -> tuple[Path | None, str | None]:
     except OSError as error:
         return None, f"the path cannot be resolved: {error.strerror or error}"
     return target, None
+
+
+def _resolved_dir(folder: Path, real_dirs: dict[Path, Path]) -> Path:
+    if folder not in real_dirs:
+        real_dirs[folder] = folder.resolve()
+    return real_dirs[folder]
+
+
+def _resolved(target: Path, real_dirs: dict[Path, Path]) -> Path:
+    """``target.resolve()``, resolving its folder once per run."""
+    try:
+        is_link = stat.S_ISLNK(os.lstat(target).st_mode)
+    except FileNotFoundError:
+        is_link = False
+    if is_link or target.name in ("", ".", ".."):
+        return target.resolve()
+    return _resolved_dir(target.parent, real_dirs) / target.name
 
 
 def read_descriptor(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> dict[str, Any]:

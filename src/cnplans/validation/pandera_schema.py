@@ -2,10 +2,14 @@
 
 Each field becomes a column typed by the type map of :mod:`cnplans.table_schema`
 (:meth:`Field.pandas_dtype`, enums as categories). Constraints become checks: ``required`` ->
-not nullable, ``unique`` -> unique, ``minimum``/``maximum`` -> ``ge``/``le``, ``pattern`` -> a
-full match, ``enum`` -> ``isin``, ``minLength``/``maxLength`` -> ``str_length``. The primary key
-becomes uniqueness: of its column for a one-field key, of the field combination otherwise.
+not nullable, ``unique`` -> unique, ``minimum``/``maximum`` -> at least / at most, ``pattern``
+-> a full match, ``enum`` -> one of, ``minLength``/``maxLength`` -> a string length. The primary
+key becomes uniqueness: of its column for a one-field key, of the field combination otherwise.
 The schema validates typed frames (see :mod:`cnplans.validation.conversion`) and never coerces.
+
+The constraint checks are whole-column and let empty cells pass themselves (emptiness is the
+``required`` check's business), so pandera need not copy each column without its empty cells
+first; a pattern is matched once per distinct value when values repeat (foreign keys).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from cnplans.table_schema import Field, TableSchema
+from cnplans.validation.vectorized import arrow_text
 
 # Table Schema constraint -> validation rule id, in the order checks are attached to a column.
 CONSTRAINT_RULES: dict[str, str] = {
@@ -36,13 +41,70 @@ def _bound(field: Field, value: Any) -> Any:
     return value
 
 
+def _passing(result: pd.Series, series: pd.Series) -> pd.Series:
+    """A check's answer as plain booleans, empty cells passing (``required`` is separate)."""
+    return result.fillna(True).astype(bool) | series.isna().to_numpy()
+
+
+def _vectorized(check: Any, name: str) -> pa.Check:
+    """A whole-column check that lets empty cells pass itself.
+
+    pandera's default (``ignore_na=True``) copies the column without its empty cells before
+    every check, which costs more than most checks on a large table.
+    """
+    return pa.Check(check, name=name, element_wise=False, ignore_na=False)
+
+
+def _at_least(bound: Any) -> pa.Check:
+    return _vectorized(
+        lambda series: _passing(series >= bound, series), f"greater_than_or_equal_to({bound})"
+    )
+
+
+def _at_most(bound: Any) -> pa.Check:
+    return _vectorized(
+        lambda series: _passing(series <= bound, series), f"less_than_or_equal_to({bound})"
+    )
+
+
+def _one_of(values: list[Any]) -> pa.Check:
+    return _vectorized(lambda series: _passing(series.isin(values), series), f"isin({values})")
+
+
+def _length(low: int | None, high: int | None) -> pa.Check:
+    def within(series: pd.Series) -> pd.Series:
+        length = series.str.len()  # raises for a column that is not text: cannot run
+        result = pd.Series(True, index=series.index)
+        if low is not None:
+            result &= (length >= low).fillna(True).astype(bool)
+        if high is not None:
+            result &= (length <= high).fillna(True).astype(bool)
+        return result
+
+    return _vectorized(within, f"str_length({low}, {high})")
+
+
 def _full_match(pattern: str) -> pa.Check:
     compiled = re.compile(pattern)  # raises re.error for a broken pattern in the schema
 
     def matches(series: pd.Series) -> pd.Series:
-        return series.astype("string").str.fullmatch(compiled.pattern).fillna(False)
+        return _passing(fullmatch_distinct(series.astype("string"), compiled.pattern), series)
 
-    return pa.Check(matches, name=f"pattern({pattern})", element_wise=False)
+    return _vectorized(matches, f"pattern({pattern})")
+
+
+def fullmatch_distinct(text: pd.Series, pattern: str) -> pd.Series:
+    """``text.str.fullmatch(pattern)``, computed once per distinct value when values repeat."""
+    import pyarrow.compute as pc
+
+    arrow = arrow_text(text)
+    sample = arrow.slice(0, 10_000)
+    if len(arrow) < 20_000 or pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return text.str.fullmatch(pattern)
+    distinct = pc.unique(arrow)
+    per_value = pd.Series(pd.arrays.ArrowStringArray(distinct)).str.fullmatch(pattern)
+    position = pc.index_in(arrow, value_set=distinct).to_numpy(zero_copy_only=False)
+    return pd.Series(per_value.array.take(position), index=text.index)
 
 
 def field_checks(field: Field) -> list[tuple[str, pa.Check]]:
@@ -50,17 +112,17 @@ def field_checks(field: Field) -> list[tuple[str, pa.Check]]:
     constraints = field.constraints
     checks: list[tuple[str, pa.Check]] = []
     if "minimum" in constraints:
-        checks.append(("minimum", pa.Check.ge(_bound(field, constraints["minimum"]))))
+        checks.append(("minimum", _at_least(_bound(field, constraints["minimum"]))))
     if "maximum" in constraints:
-        checks.append(("maximum", pa.Check.le(_bound(field, constraints["maximum"]))))
+        checks.append(("maximum", _at_most(_bound(field, constraints["maximum"]))))
     if "pattern" in constraints:
         checks.append(("pattern", _full_match(str(constraints["pattern"]))))
     if field.enum is not None:
-        checks.append(("enum", pa.Check.isin(field.enum)))
+        checks.append(("enum", _one_of(field.enum)))
     if "minLength" in constraints:
-        checks.append(("min-length", pa.Check.str_length(min_value=constraints["minLength"])))
+        checks.append(("min-length", _length(constraints["minLength"], None)))
     if "maxLength" in constraints:
-        checks.append(("max-length", pa.Check.str_length(max_value=constraints["maxLength"])))
+        checks.append(("max-length", _length(None, constraints["maxLength"])))
     return checks
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cnplans.validation.context import PackageContext, Table
@@ -28,11 +28,20 @@ WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f
 CACHE_KEY = "provenance:sources"
 MAX_SUGGESTIONS = 200  # closest-passage searches per run; later failures get a shorter message
 EXCERPT_CHARS = 240
+WORD_CHARS = 20  # how far a closest passage may be widened to reach whole words
+_READING = threading.Lock()
 
 
 def normalize_whitespace(text: str) -> str:
     """``text`` with every run of whitespace collapsed to one space."""
-    return re.sub(WHITESPACE, " ", text)
+    # str.split() splits on exactly the characters of WHITESPACE, and is several times faster.
+    words = text.split()
+    joined = " ".join(words)
+    if words and text[0].isspace():
+        joined = " " + joined
+    if text[-1:].isspace():
+        joined += " "
+    return joined
 
 
 @dataclass
@@ -52,12 +61,13 @@ def _read_sources(
     """Read each listed source file once; problems for files that are missing or unusable."""
     problems: list[Problem] = []
     files: dict[str, SourceFile] = {}
+    real_dirs: dict[Path, Path] = {}  # folders resolved once for all the files
     for line, source_id, path in sources.raw[["source_id", "path"]].itertuples(name=None):
         entry = SourceFile(str(source_id), str(path), int(line), None, None)
         files.setdefault(entry.source_id, entry)
         if not path:
             continue
-        file, reason = resolve_inside(context.root, str(path))
+        file, reason = resolve_inside(context.root, str(path), real_dirs)
         if file is None:
             problems.append(
                 Problem(sources.path, int(line), "path", "unsafe-path", f"{path!r}: {reason}")
@@ -117,12 +127,13 @@ def _read_sources(
 
 def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[Problem]]:
     """The package's source files by source_id, read once per validation run."""
-    if CACHE_KEY not in context.cache:
-        sources = context.table("sources")
-        if sources is None or not all(c in sources.raw.columns for c in ("source_id", "path")):
-            context.cache[CACHE_KEY] = ({}, [])
-        else:
-            context.cache[CACHE_KEY] = _read_sources(context, sources)
+    with _READING:  # the quote search may be reading them in the background
+        if CACHE_KEY not in context.cache:
+            sources = context.table("sources")
+            if sources is None or not all(c in sources.raw.columns for c in ("source_id", "path")):
+                context.cache[CACHE_KEY] = ({}, [])
+            else:
+                context.cache[CACHE_KEY] = _read_sources(context, sources)
     files, problems = context.cache[CACHE_KEY]
     return files, problems
 
@@ -180,39 +191,30 @@ def closest_passage(text: str, quote: str) -> str:
         ratio = difflib.SequenceMatcher(None, window, quote, autojunk=False).ratio()
         if ratio > best_ratio:
             best, best_ratio = candidate, ratio
-    passage = text[best : best + len(quote)]
+    start, end = best, min(len(text), best + len(quote))
+    # Widen to whole words (a little), so the passage does not end in the middle of one.
+    while start > 0 and not text[start - 1].isspace() and best - start < WORD_CHARS:
+        start -= 1
+    while end < len(text) and not text[end].isspace() and end - best - len(quote) < WORD_CHARS:
+        end += 1
+    passage = text[start:end]
     if len(passage) > EXCERPT_CHARS:
         passage = passage[: EXCERPT_CHARS - 3] + "..."
     return passage.strip()
 
 
-def _missing_quotes(table: Table, files: dict[str, SourceFile]) -> pd.Series:
+def _missing_quotes(
+    context: PackageContext, table: Table, files: dict[str, SourceFile]
+) -> pd.Series:
     """Quotes of ``table`` that are not in their source's text, indexed by line.
 
-    Each distinct (source, quote) pair is searched once, first as it is (most quotes already
-    have single spaces) and only if absent with its whitespace collapsed; the pairs come from
-    factorizing the two columns, so no row is visited in Python.
+    The quotes of all tables are searched together, once, by
+    :func:`cnplans.validation.quote_search.absent_quote_rows` (exact, vectorized).
     """
-    raw = table.raw
-    quote_codes, quotes = pd.factorize(raw["quote"])
-    source_codes, source_ids = pd.factorize(raw["source_id"])
-    pairs = source_codes.astype(np.int64) * max(len(quotes), 1) + quote_codes
-    distinct = np.unique(pairs)
-    quote_list = [str(q) for q in quotes]
-    texts = [files[str(s)].text if str(s) in files else None for s in source_ids]
-    absent = []
-    for pair in distinct.tolist():
-        source_code, quote_code = divmod(pair, max(len(quotes), 1))
-        text = texts[source_code]
-        quote = quote_list[quote_code]
-        if text is None or not quote or not str(source_ids[source_code]):
-            continue  # an unknown source is a foreign-key problem, an empty cell a required one
-        if quote.strip() not in text and normalize_quote(quote) not in text:
-            absent.append(pair)
-    if not absent:
-        return pd.Series([], dtype="string")
-    missing = np.isin(pairs, np.asarray(absent, dtype=np.int64))
-    return raw["quote"][missing]
+    from cnplans.validation.quote_search import absent_quote_rows
+
+    absent = absent_quote_rows(context, {k: v.text for k, v in files.items()})
+    return table.raw["quote"][absent[table.name]]
 
 
 def normalize_quote(quote: str) -> str:
@@ -228,7 +230,7 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
     for table in context.tables.values():
         if not all(c in table.raw.columns for c in ("source_id", "quote")):
             continue
-        missing = _missing_quotes(table, files)
+        missing = _missing_quotes(context, table, files)
         for line, quote in zip(missing.index.tolist(), missing.tolist(), strict=True):
             source = files[table.text(line, "source_id")]
             message = (

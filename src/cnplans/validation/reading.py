@@ -1,20 +1,27 @@
 """Reading a CSV file as text cells, with the physical line each row starts on.
 
-The file is read once into memory (bounded by a size limit) and scanned with numpy for the
-things a CSV reader silently tolerates (byte order mark, line ends, RFC 4180 quoting, blank
-lines), then parsed by pyarrow into a DataFrame of strings (pyarrow also checks the UTF-8).
-Line numbers come from the same vectorized scan: a newline ends a record exactly when an even
-number of double quotes precedes it (a doubled quote inside a quoted cell counts two), so the
-start line of every record is known without a Python loop per row. Cells are counted per
-record (another pass, over commas) only when the parser reports a row of the wrong width.
+The file is scanned with numpy for the things a CSV reader silently tolerates (byte order
+mark, line ends, RFC 4180 quoting, blank lines), then parsed by pyarrow into a DataFrame of
+strings (pyarrow also checks the UTF-8). Line numbers come from the same vectorized scan: a
+newline ends a record exactly when an even number of double quotes precedes it (a doubled quote
+inside a quoted cell counts two), so the start line of every record is known without a Python
+loop per row. Cells are counted per record (another pass, over commas) only when the parser
+reports a row of the wrong width.
+
+A clean file (the common case, and the large one) is scanned a block at a time and pyarrow
+reads it itself, so its bytes are never held whole next to its cells; at the first doubt the
+file is read into memory (bounded by a size limit) and checked there, which words every
+problem (:func:`parse_csv_bytes`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +31,8 @@ from cnplans.validation.problems import Problem
 BOM = b"\xef\xbb\xbf"
 QUOTE, NEWLINE, COMMA = 0x22, 0x0A, 0x2C
 _CHUNK_BYTES = 1 << 22  # scan in 4 MiB pieces so the scratch buffer stays in cache
+_BLOCK_BYTES = 1 << 22  # pyarrow parses 4 MiB blocks in parallel
+_SCAN_BYTES = 1 << 23  # the line scan reads 8 MiB at a time
 
 
 @dataclass
@@ -39,7 +48,6 @@ class _Records:
     starts: np.ndarray  # byte offset where each record starts (record 0 is the header)
     ends: np.ndarray  # byte offset just past each record (past its newline, if any)
     lines: np.ndarray  # physical line each record starts on
-    quotes: np.ndarray  # byte offsets of every double quote
     terminators: np.ndarray  # byte offsets of the newlines that end records
     quoted_newlines: bool  # some newline lies inside a quoted cell
 
@@ -54,11 +62,6 @@ def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
         np.equal(chunk, byte, out=hits)
         found.append(np.flatnonzero(hits) + start)
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-
-
-def _line_of(newlines: np.ndarray, offset: int) -> int:
-    """Physical line (1-based) holding byte ``offset``."""
-    return int(np.searchsorted(newlines, offset)) + 1
 
 
 def _decode_problem(data: bytes, label: str, error: UnicodeDecodeError) -> Problem:
@@ -89,84 +92,104 @@ def _encoding_problem(data: bytes, label: str) -> Problem | None:
     return None
 
 
-def _syntax_problem(
-    arr: np.ndarray, quotes: np.ndarray, newlines: np.ndarray, label: str
-) -> Problem | None:
-    """The first RFC 4180 quoting error, or None.
+def _separator(found: np.ndarray) -> np.ndarray:
+    """Which bytes may stand next to a quote that opens or closes a cell."""
+    return (found == COMMA) | (found == NEWLINE) | (found == QUOTE)
 
-    Quotes alternate between opening and closing. An opening quote (even position in the list)
-    must start a cell or be the second of a doubled quote; a closing quote must end the cell or
-    be the first of a doubled quote.
+
+_SYNTAX_MESSAGES = (
+    "a double quote appears inside a cell that does not start with one; "
+    'expected the whole cell in double quotes with each inner quote doubled ("")',
+    "a quoted cell is followed by other characters; expected a comma or the end "
+    "of the line right after the closing double quote",
+)
+
+
+def _first_misplaced_quote(
+    arr: np.ndarray, quotes: np.ndarray, seen: int
+) -> tuple[int, str] | None:
+    """The first quoting error among ``quotes`` (``seen`` quotes come before them), or None.
+
+    Quotes alternate between opening and closing. An opening quote (even position in the file's
+    list) must start a cell or be the second of a doubled quote; a closing quote must end the
+    cell or be the first of a doubled quote.
     """
-    if not quotes.size:
-        return None
     size = arr.size
-    order = np.arange(quotes.size)
-    opening = quotes[(order & 1) == 0]
-    closing = quotes[(order & 1) == 1]
-    before = arr[np.maximum(opening - 1, 0)]
-    bad_open = opening[(opening > 0) & ~np.isin(before, (COMMA, NEWLINE, QUOTE))]
-    after = arr[np.minimum(closing + 1, size - 1)]
-    bad_close = closing[(closing + 1 < size) & ~np.isin(after, (COMMA, NEWLINE, QUOTE))]
+    is_opening = ((np.arange(quotes.size) + seen) & 1) == 0
+    opening, closing = quotes[is_opening], quotes[~is_opening]
+    bad_open = opening[(opening > 0) & ~_separator(arr[np.maximum(opening - 1, 0)])]
+    bad_close = closing[(closing + 1 < size) & ~_separator(arr[np.minimum(closing + 1, size - 1)])]
     offenders = []
     if bad_open.size:
-        offenders.append(
-            (
-                int(bad_open[0]),
-                "a double quote appears inside a cell that does not start with one; "
-                'expected the whole cell in double quotes with each inner quote doubled ("")',
-            )
-        )
+        offenders.append((int(bad_open[0]), _SYNTAX_MESSAGES[0]))
     if bad_close.size:
-        offenders.append(
-            (
-                int(bad_close[0]),
-                "a quoted cell is followed by other characters; expected a comma or the end "
-                "of the line right after the closing double quote",
-            )
-        )
-    if offenders:
-        offset, message = min(offenders)
-        return Problem(label, _line_of(newlines, offset), None, "csv-syntax", message)
-    if quotes.size % 2 == 1:
-        start = _line_of(newlines, int(quotes[-1]))
-        return Problem(
-            label,
-            start,
-            None,
-            "csv-syntax",
-            f"a quoted cell that starts on line {start} is never closed; "
-            "expected a closing double quote",
-        )
-    return None
+        offenders.append((int(bad_close[0]), _SYNTAX_MESSAGES[1]))
+    return min(offenders) if offenders else None
 
 
 def _records(arr: np.ndarray, label: str) -> tuple[_Records | None, Problem | None]:
-    """Where each record starts and on which line; or the first quoting error."""
-    quotes = _positions(arr, QUOTE)
-    newlines = _positions(arr, NEWLINE)
-    problem = _syntax_problem(arr, quotes, newlines, label)
-    if problem is not None:
-        return None, problem
-    if quotes.size:
-        terminator_index = np.flatnonzero((np.searchsorted(quotes, newlines) & 1) == 0)
-    else:
-        terminator_index = np.arange(newlines.size)
-    terminators = newlines[terminator_index]
-    starts = np.concatenate(([0], terminators + 1))
-    lines = np.concatenate(([1], terminator_index + 2))
-    ends = np.concatenate((terminators + 1, [arr.size]))
+    """Where each record starts and on which line; or the first quoting error.
+
+    One pass over the bytes in blocks of :data:`_SCAN_BYTES`, so the scratch arrays stay small
+    whatever the file's size: a newline ends a record exactly when an even number of double
+    quotes precedes it in the file.
+    """
+    scratch = np.empty(min(arr.size, _SCAN_BYTES), dtype=bool)
+    quotes_seen = newlines_seen = 0
+    last_quote_line = 0
+    terminators, terminator_index = [], []
+    for base in range(0, arr.size, _SCAN_BYTES):
+        block = arr[base : base + _SCAN_BYTES]
+        hits = scratch[: block.size]
+        np.equal(block, QUOTE, out=hits)
+        quotes = np.flatnonzero(hits)
+        quotes += base
+        np.equal(block, NEWLINE, out=hits)
+        newlines = np.flatnonzero(hits)
+        newlines += base
+        if quotes.size:
+            found = _first_misplaced_quote(arr, quotes, quotes_seen)
+            if found is not None:
+                offset, message = found
+                line = newlines_seen + int(np.searchsorted(newlines, offset)) + 1
+                return None, Problem(label, line, None, "csv-syntax", message)
+            outside = ((np.searchsorted(quotes, newlines) + quotes_seen) & 1) == 0
+            index = np.flatnonzero(outside)
+            last_quote_line = newlines_seen + int(np.searchsorted(newlines, quotes[-1])) + 1
+        elif quotes_seen & 1:
+            index = np.zeros(0, dtype=np.int64)  # the whole block lies inside a quoted cell
+        else:
+            index = np.arange(newlines.size)
+        terminators.append(newlines[index])
+        terminator_index.append(index + newlines_seen)
+        quotes_seen += quotes.size
+        newlines_seen += newlines.size
+    if quotes_seen % 2 == 1:
+        return None, Problem(
+            label,
+            last_quote_line,
+            None,
+            "csv-syntax",
+            f"a quoted cell that starts on line {last_quote_line} is never closed; "
+            "expected a closing double quote",
+        )
+    ends_at = np.concatenate(terminators) if terminators else np.zeros(0, dtype=np.int64)
+    indexes = np.concatenate(terminator_index) if terminator_index else np.zeros(0, np.int64)
+    starts = np.concatenate(([0], ends_at + 1))
+    lines = np.concatenate(([1], indexes + 2))
+    ends = np.concatenate((ends_at + 1, [arr.size]))
     if starts[-1] == arr.size:  # the file ends with a newline: no record after it
         starts, lines, ends = starts[:-1], lines[:-1], ends[:-1]
-    quoted_newlines = terminators.size != newlines.size
-    return _Records(starts, ends, lines, quotes, terminators, quoted_newlines), None
+    quoted_newlines = ends_at.size != newlines_seen
+    return _Records(starts, ends, lines, ends_at, quoted_newlines), None
 
 
 def _cell_counts(arr: np.ndarray, records: _Records) -> np.ndarray:
     """Number of cells in each record: separating commas (outside quotes) plus one."""
     commas = _positions(arr, COMMA)
-    if records.quotes.size:
-        commas = commas[(np.searchsorted(records.quotes, commas) & 1) == 0]
+    quotes = _positions(arr, QUOTE)
+    if quotes.size:
+        commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
     record_of_comma = np.searchsorted(records.terminators, commas)
     counts = np.bincount(record_of_comma, minlength=records.starts.size)
     return counts[: records.starts.size] + 1
@@ -217,12 +240,27 @@ def _without_records(data: bytes, records: _Records, keep: np.ndarray) -> bytes:
     return b"".join(pieces)
 
 
+def _memory_pool() -> Any:
+    """The pool pyarrow parses into: jemalloc where built in, else the system allocator.
+
+    pyarrow's default mimalloc pool spends about half a second on the first few hundred
+    megabytes a fresh process parses (measured on pyarrow 26, Linux); the others do not.
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, AttributeError):
+        return pa.system_memory_pool()
+
+
 class _WrongWidth(Exception):
     """pyarrow met a row with the wrong number of cells."""
 
 
-def _parse(data: bytes, columns: int, quoted_newlines: bool, lone_cr: bool) -> pd.DataFrame:
-    """Parse CSV bytes into a DataFrame of strings (header row included).
+def _parse(data: bytes | Path, columns: int, quoted_newlines: bool, lone_cr: bool) -> pd.DataFrame:
+    """Parse CSV bytes (or a file, which pyarrow then reads itself) into a DataFrame of
+    strings (header row included).
 
     Raises :class:`_WrongWidth` when a row has the wrong number of cells, ``UnicodeError``
     when the bytes are not UTF-8.
@@ -231,7 +269,7 @@ def _parse(data: bytes, columns: int, quoted_newlines: bool, lone_cr: bool) -> p
     if lone_cr:
         # pyarrow ends lines at a bare carriage return; pandas' C reader can be told not to.
         return pd.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(data) if isinstance(data, bytes) else data,
             header=None,
             names=names,
             dtype=str,
@@ -253,18 +291,21 @@ def _parse(data: bytes, columns: int, quoted_newlines: bool, lone_cr: bool) -> p
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            # zero-copy; a BytesIO would be read through Python
+            pa.BufferReader(data) if isinstance(data, bytes) else str(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=quoted_newlines,
                 ignore_empty_lines=False,
                 invalid_row_handler=invalid_row,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
+                # pandas keeps text as large_string: reading it so spares a cast and a copy
+                column_types={name: pa.large_string() for name in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+            memory_pool=_memory_pool(),
         )
     except pa.ArrowInvalid as error:
         if "UTF8" in str(error) or "UTF-8" in str(error):
@@ -329,11 +370,107 @@ def read_csv_text(file: Path, label: str, max_bytes: int) -> tuple[CsvText | Non
                 "raise the limit with --max-file-size-mb if this is intended",
             )
         ]
+    streamed = _read_streaming(file)
+    if streamed is not None:
+        return streamed, []
     try:
         data = file.read_bytes()
     except OSError as error:
         return None, [_unreadable(label, error)]
     return parse_csv_bytes(data, label)
+
+
+@dataclass
+class _Scanned:
+    """What the streaming scan of a clean file found."""
+
+    header: list[str]
+    lines: np.ndarray  # physical line each record starts on (the header's first)
+    quoted_newlines: bool
+
+
+def _read_streaming(file: Path) -> CsvText | None:
+    """The file's text when it is clean, read without holding its bytes; None otherwise.
+
+    The common case at scale: UTF-8 without a BOM, LF line ends, RFC 4180 quoting, no blank
+    or ragged row. The bytes are scanned a block at a time and pyarrow reads the file itself,
+    so the whole file is never in memory next to its parsed cells. Anything else (or any doubt)
+    gives None, and :func:`parse_csv_bytes` reads the file again to say what is wrong.
+    """
+    try:
+        scanned = _scan_file(file)
+        if scanned is None or not any(name.strip() for name in scanned.header):
+            return None
+        parsed = _parse(file, len(scanned.header), scanned.quoted_newlines, False)
+    except (OSError, _WrongWidth, UnicodeError, ValueError):
+        return None
+    if len(parsed) != scanned.lines.size:
+        return None
+    return _text_of(parsed, scanned.header, scanned.lines)
+
+
+def _scan_file(file: Path) -> _Scanned | None:
+    """Record lines of a clean file, scanning it in blocks; None at the first doubt."""
+    block = _SCAN_BYTES
+    buffer = bytearray(block + 2)  # the byte before the block, the block, the byte after it
+    view = memoryview(buffer)
+    quotes_seen = newlines_seen = base = 0
+    terminators, terminator_index = [], []
+    header: bytes | None = None
+    previous = NEWLINE  # as if a line ended before the file: a first quote opens a cell
+    with file.open("rb") as stream:
+        while True:
+            count = stream.readinto(view[1 : block + 2])
+            if not count:
+                break
+            length = min(count, block)
+            if count > block:
+                stream.seek(-1, os.SEEK_CUR)  # the byte after the block starts the next one
+            else:
+                buffer[length + 1] = NEWLINE  # past the end: a last quote closes a cell
+            buffer[0] = previous
+            ext = np.frombuffer(buffer, dtype=np.uint8, count=length + 2)
+            chunk = ext[1 : length + 1]
+            if (base == 0 and bytes(view[1:4]) == BOM) or buffer.find(b"\r", 1, length + 1) >= 0:
+                return None
+            quotes = np.flatnonzero(chunk == QUOTE)
+            newlines = np.flatnonzero(chunk == NEWLINE)
+            if quotes.size:
+                opening = ((np.arange(quotes.size) + quotes_seen) & 1) == 0
+                if not _separator(ext[quotes[opening]]).all():  # the byte before each
+                    return None
+                if not _separator(ext[quotes[~opening] + 2]).all():  # the byte after each
+                    return None
+                outside = ((np.searchsorted(quotes, newlines) + quotes_seen) & 1) == 0
+                index = np.flatnonzero(outside)
+            elif quotes_seen & 1:
+                index = np.zeros(0, dtype=np.int64)
+            else:
+                index = np.arange(newlines.size)
+            if header is None:
+                if not index.size:
+                    return None  # a header longer than a block, or no line end: careful path
+                header = bytes(view[1 : int(newlines[index[0]]) + 2])
+            terminators.append(newlines[index] + base)
+            terminator_index.append(index + newlines_seen)
+            quotes_seen += quotes.size
+            newlines_seen += newlines.size
+            base += length
+            previous = int(chunk[-1])
+    if header is None or quotes_seen % 2 == 1:
+        return None
+    ends_at = np.concatenate(terminators)
+    if (np.diff(ends_at) == 1).any():
+        return None  # a blank line: the careful path reports it
+    lines = np.concatenate(([1], np.concatenate(terminator_index) + 2))
+    if int(ends_at[-1]) + 1 == base:  # the file ends with a newline: no record after it
+        lines = lines[:-1]
+    try:
+        header_text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    names = next(csv.reader(io.StringIO(header_text, newline="")), [])
+    return _Scanned(names, lines, ends_at.size != newlines_seen)
 
 
 def parse_csv_bytes(data: bytes, label: str) -> tuple[CsvText | None, list[Problem]]:
@@ -412,6 +549,11 @@ def parse_csv_bytes(data: bytes, label: str) -> tuple[CsvText | None, list[Probl
             )
         )
         return None, problems
+    return _text_of(parsed, header, lines), problems
+
+
+def _text_of(parsed: pd.DataFrame, header: list[str], lines: np.ndarray) -> CsvText:
+    """The parsed records (header row first) as text cells indexed by line."""
     rows = parsed.iloc[1:]
     first_of_name: dict[str, str] = {}
     for position, name in enumerate(header):
@@ -419,13 +561,14 @@ def parse_csv_bytes(data: bytes, label: str) -> tuple[CsvText | None, list[Probl
     rows = rows[list(first_of_name.values())]
     rows.columns = pd.Index(list(first_of_name.keys()))
     rows.index = pd.Index(lines[1:].astype(np.int64), name="line")
-    return CsvText(header=header, rows=rows), problems
+    return CsvText(header=header, rows=rows)
 
 
 def _has_blank_record(arr: np.ndarray, records: _Records) -> bool:
     """Whether a data record is an empty line (pyarrow would read it as a row of empties)."""
     lengths = records.ends[1:] - records.starts[1:]
-    return bool(((lengths == 1) & (arr[records.starts[1:]] == NEWLINE)).any())
+    ones = np.flatnonzero(lengths == 1)
+    return bool((arr[records.starts[1:][ones]] == NEWLINE).any())
 
 
 def _unparsable(data: bytes, label: str, error: Exception) -> Problem:

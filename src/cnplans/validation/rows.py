@@ -2,11 +2,15 @@
 
 Constraint checks run the pandera schema built by :mod:`cnplans.validation.pandera_schema` over
 each typed table, lazily, and turn pandera's failure cases into problems located by line (the
-frame's index) and field name.
+frame's index) and field name. Uniqueness that a sorted key shows at a glance (each key greater
+than the one before) is not hashed again by pandera. The first check registered here only
+starts the quote search in the background (:mod:`cnplans.validation.quote_search`), so that
+it runs while the checks after it do.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pandas as pd
@@ -17,6 +21,7 @@ from cnplans.validation.conversion import expected_text
 from cnplans.validation.pandera_schema import build_schema, field_checks
 from cnplans.validation.problems import Problem
 from cnplans.validation.registry import register_check
+from cnplans.validation.vectorized import arrow_text, is_text
 
 
 def shown(value: object) -> str:
@@ -25,6 +30,19 @@ def shown(value: object) -> str:
     if len(text) > 80:
         text = text[:77] + "..."
     return repr(text)
+
+
+@register_check
+def background_checks(context: PackageContext) -> Iterator[Problem]:
+    """Start the quote search in the background, so it runs alongside the checks after it.
+
+    Registered first for that reason; its problems are reported by
+    :func:`cnplans.validation.provenance.quotes_in_sources`.
+    """
+    from cnplans.validation.quote_search import start_search
+
+    start_search(context)
+    yield from ()
 
 
 @register_check
@@ -87,15 +105,57 @@ def _constraint_message(field: Field, rule: str, text: str) -> str:
 
 
 def _pandera_failures(table: Table) -> pd.DataFrame:
-    """pandera's failure cases for ``table`` (empty when every check passes)."""
+    """pandera's failure cases for ``table`` (empty when every check passes).
+
+    Uniqueness that :func:`proven_unique` establishes cheaply is not checked again by pandera
+    (hashing a million keys costs more than every other check of a table).
+    """
     import pandera.pandas as pa
 
     schema = build_schema(table.schema, table.name)
+    for name, column in schema.columns.items():
+        if column.unique and name in table.frame.columns and proven_unique(table.frame, [name]):
+            schema = schema.update_column(name, unique=False)
+    columns = list(schema.unique or [])
+    present = bool(columns) and all(c in table.frame.columns for c in columns)
+    if present and proven_unique(table.frame, columns):
+        schema = copy.copy(schema)
+        schema.unique = None
     try:
-        schema.validate(table.frame, lazy=True)
+        schema.validate(table.frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as errors:
         return errors.failure_cases
     return pd.DataFrame(columns=["check", "check_number", "column", "index", "failure_case"])
+
+
+def proven_unique(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether the rows' values in ``columns`` are all present, sorted and all different.
+
+    Sorted rows (as a table sorted by its key is) hold equal keys next to each other, so one
+    comparison of each row with the previous one settles uniqueness; False means "not proven".
+    """
+    import pyarrow.compute as pc
+
+    keys = []
+    for name in columns:
+        column = frame[name]
+        if not is_text(column) or column.hasnans:
+            return False
+        keys.append(arrow_text(column).combine_chunks())
+    if len(frame) < 2:
+        return True
+    equal_so_far = None
+    for key in keys:
+        current, previous = key.slice(1), key.slice(0, len(key) - 1)
+        less = pc.less(current, previous)
+        if equal_so_far is not None:
+            less = pc.and_(equal_so_far, less)
+        if pc.any(less).as_py():
+            return False
+        same = pc.equal(current, previous)
+        equal_so_far = same if equal_so_far is None else pc.and_(equal_so_far, same)
+    assert equal_so_far is not None
+    return not pc.any(equal_so_far).as_py()
 
 
 @register_check

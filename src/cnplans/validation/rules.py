@@ -15,7 +15,7 @@ from cnplans.validation.context import PackageContext, Table
 from cnplans.validation.problems import Problem
 from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
-from cnplans.validation.vectorized import is_in
+from cnplans.validation.vectorized import is_in, match_at_start, positions_in
 
 # What spreadsheets may run as a formula (OWASP CSV injection: a leading tab or CR too).
 FORMULA_START = r"[=+\-@\t\r]"
@@ -84,7 +84,7 @@ def target_values(context: PackageContext) -> Iterator[Problem]:
             f"expected value_max to be at least value ({targets.text(line, 'value')}); "
             f"found {targets.text(line, 'value_max')}",
         )
-    is_range = (frame["qualifier"].astype("string") == "range").fillna(False).astype(bool)
+    is_range = (frame["qualifier"] == "range").fillna(False).astype(bool)
     has_max = frame["value_max"].notna() | (raw["value_max"] != "")
     qualifier_known = frame["qualifier"].notna()
     for line in frame.index[(is_range & ~has_max).to_numpy()].tolist():
@@ -124,7 +124,7 @@ def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     if not _has(plans, "plan_id", "issued"):
         return
     issued = issue_years(plans)
-    position = issued.index.get_indexer(pd.Index(targets.raw["plan_id"]))
+    position = positions_in(targets.raw["plan_id"], issued.index)
     years = issued.astype("Int64").array.take(position, allow_fill=True)
     plan_year = pd.Series(years, index=targets.raw.index)
     early = (targets.frame["target_year"] < plan_year).fillna(False).astype(bool)
@@ -150,8 +150,8 @@ def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
     if not (_has(targets, "plan_id") and _has(measures, "plan_id")):
         return
     assert targets is not None and measures is not None
-    with_facts = pd.concat([targets.raw["plan_id"], measures.raw["plan_id"]]).unique()
-    lonely = ~plans.raw["plan_id"].isin(with_facts)
+    with_facts = pd.concat([targets.raw["plan_id"], measures.raw["plan_id"]])
+    lonely = ~is_in(plans.raw["plan_id"], with_facts)
     for line, plan in plans.cells(lonely, "plan_id"):
         yield Problem(
             plans.path,
@@ -171,7 +171,7 @@ def formula_injection(context: PackageContext) -> Iterator[Problem]:
             if field.type != "string" or field.name not in table.raw.columns:
                 continue
             text = table.raw[field.name]
-            risky = text.str.match(FORMULA_START).fillna(False).astype(bool)
+            risky = pd.Series(match_at_start(text, FORMULA_START), index=text.index)
             if not risky.any():
                 continue
             for line, cell in table.cells(risky, field.name):

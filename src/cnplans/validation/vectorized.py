@@ -1,0 +1,173 @@
+"""Column operations over pyarrow-backed text, for checks that must scale to millions of rows.
+
+pandas keeps the validator's text columns in pyarrow arrays; some pandas methods on them still
+go through Python objects (``Series.isin`` builds a Python list of the values it looks for).
+These helpers call the pyarrow kernels directly and give the same answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def arrow_text(column: pd.Series) -> Any:
+    """A text column as a pyarrow large_string chunked array (zero-copy when pyarrow-backed)."""
+    import pyarrow as pa
+
+    array = column.array
+    if hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+    else:
+        arrow = pa.array(column.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if not isinstance(arrow, pa.ChunkedArray):
+        arrow = pa.chunked_array([arrow])
+    if arrow.type != pa.large_string():
+        arrow = arrow.cast(pa.large_string())
+    return arrow
+
+
+def to_numpy_bool(values: Any) -> np.ndarray:
+    """A pyarrow boolean array as numpy bools, nulls as False."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def text_chunks(text: pd.Series) -> list[Any]:
+    """The column's pyarrow large_string chunks (zero-copy for pyarrow-backed text)."""
+    return [chunk for chunk in arrow_text(text).chunks if len(chunk)]
+
+
+def spans(chunk: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A chunk's offsets (one more than its cells) and its bytes."""
+    buffers = chunk.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    data = (
+        np.frombuffer(buffers[2], dtype=np.uint8)
+        if buffers[2] is not None
+        else np.zeros(0, np.uint8)
+    )
+    return offsets, data
+
+
+def with_validity(chunk: Any, keep: np.ndarray) -> Any:
+    """The chunk with cells where ``keep`` is false made null, sharing its bytes."""
+    import pyarrow as pa
+
+    bits = np.zeros(chunk.offset + len(chunk), dtype=bool)
+    bits[chunk.offset :] = keep
+    if chunk.null_count:
+        bits[chunk.offset :] &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False))
+    validity = pa.py_buffer(np.packbits(bits, bitorder="little"))
+    buffers = chunk.buffers()
+    return pa.Array.from_buffers(
+        chunk.type, len(chunk), [validity, buffers[1], buffers[2]], offset=chunk.offset
+    )
+
+
+def per_chunk(mask: np.ndarray, chunks: list[Any]) -> list[np.ndarray]:
+    edges = np.cumsum([0, *[len(c) for c in chunks]])
+    return [mask[edges[i] : edges[i + 1]] for i in range(len(chunks))]
+
+
+def text_lengths(text: pd.Series) -> np.ndarray:
+    """Bytes in each cell (0 for an empty or missing one)."""
+    parts = []
+    for chunk in text_chunks(text):
+        offsets, _ = spans(chunk)
+        lengths = np.diff(offsets)
+        if chunk.null_count:
+            lengths[~to_numpy_bool(chunk.is_valid())] = 0
+        parts.append(lengths)
+    return np.concatenate(parts) if parts else np.zeros(len(text), dtype=np.int64)
+
+
+def is_text(column: pd.Series) -> bool:
+    """Whether ``column`` holds text in a pandas string dtype."""
+    return isinstance(column.dtype, pd.StringDtype)
+
+
+def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
+    """``values.isin(allowed)`` (missing values are never in), in pyarrow for text columns."""
+    if not (is_text(values) and is_text(allowed)):
+        return values.isin(allowed)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    value_set = pc.unique(arrow_text(allowed.dropna()))
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    found = pc.is_in(arrow_text(values), value_set=value_set, skip_nulls=True)
+    return pd.Series(to_numpy_bool(found), index=values.index)
+
+
+def _single_character(pattern: str) -> bool:
+    """Whether ``pattern`` always matches exactly one character (a literal or one class)."""
+    import re
+
+    try:
+        parsed = re.compile(pattern)
+    except re.error:
+        return False
+    # One class or literal, nothing else: "[...]", "[^...]", "x" or an escaped character.
+    return parsed.flags & re.VERBOSE == 0 and bool(
+        re.fullmatch(r"\[(?:\\.|[^\]\\])+\]|\\.|[^\\\[\](){}.*+?^$|]", pattern)
+    )
+
+
+def match_at_start(text: pd.Series, pattern: str) -> np.ndarray:
+    """``text.str.match(pattern)`` as numpy bools (missing values never match).
+
+    When the pattern is one character class and the cell's first byte is ASCII, the answer is
+    read from the first byte of each cell (one lookup per cell, no regular expression);
+    other cells go through ``str.match``.
+    """
+    import re
+
+    if not _single_character(pattern) or not is_text(text):
+        return text.str.match(pattern).fillna(False).to_numpy(dtype=bool)
+    compiled = re.compile(pattern)
+    table = np.array([compiled.match(chr(b)) is not None for b in range(128)] + [False] * 128)
+    found = []
+    for chunk in arrow_text(text).chunks:
+        count = len(chunk)
+        buffers = chunk.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=np.int64)[chunk.offset : chunk.offset + count + 1]
+        data = (
+            np.frombuffer(buffers[2], dtype=np.uint8)
+            if buffers[2] is not None
+            else np.zeros(0, dtype=np.uint8)
+        )
+        nonempty = np.diff(offsets) > 0
+        first = np.zeros(count, dtype=np.uint8)
+        first[nonempty] = data[offsets[:-1][nonempty]]
+        hits = nonempty & table[first]
+        if chunk.null_count:
+            hits &= to_numpy_bool(chunk.is_valid())
+        wide = np.flatnonzero(nonempty & (first >= 0x80))  # a non-ASCII first character
+        if wide.size:
+            import pyarrow as pa
+
+            taken = pd.Series(pd.arrays.ArrowStringArray(chunk.take(pa.array(wide))))
+            hits[wide] = taken.str.match(pattern).fillna(False).to_numpy(dtype=bool)
+        found.append(hits)
+    return np.concatenate(found) if found else np.zeros(len(text), dtype=bool)
+
+
+def positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``index.get_indexer(values)`` for a unique index (-1 where absent), in pyarrow for text.
+
+    pandas would first build an Index of the values, hashing every one of them as Python text.
+    """
+    if not (is_text(values) and isinstance(index.dtype, pd.StringDtype)):
+        return np.asarray(index.get_indexer(pd.Index(values)))
+    import pyarrow.compute as pc
+
+    allowed = arrow_text(pd.Series(index)).combine_chunks()
+    found = pc.index_in(arrow_text(values), value_set=allowed)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)

@@ -1,0 +1,359 @@
+"""The vectorized paths give exactly what the plain ones give, on inputs chosen to be awkward.
+
+Each fast path (built for millions of rows) is compared with a row-by-row reference on random
+and edge-case inputs: the stale-derived-value check with :func:`cnplans.convert.find_stale`,
+the quote search with ``in``, the blockwise line scan with the ``csv`` module, the byte-level
+number parsing with the regular expressions it replaces, and the column helpers with pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cnplans.convert import find_stale
+from cnplans.fx import RateTable
+from cnplans.table_schema import Field
+from cnplans.validation import quote_search, reading
+from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
+from cnplans.validation.package import resolve_inside
+from cnplans.validation.pandera_schema import fullmatch_distinct
+from cnplans.validation.provenance import normalize_quote, normalize_whitespace
+from cnplans.validation.quote_search import absent_by_table
+from cnplans.validation.rows import proven_unique
+from cnplans.validation.stale_derived import find_stale_columns
+from cnplans.validation.vectorized import is_in, match_at_start
+
+# --- stale derived values ---------------------------------------------------------------------
+
+
+def _rates() -> RateTable:
+    fed, bank = "federal_reserve", "world_bank"
+    table = [("CNY", "2020", fed, "6.9042"), ("CNY", "2021", fed, "6.4508")]
+    table += [("CNY", "2022", fed, " 6.7290"), ("EUR", "2021", fed, "0.5")]
+    table += [("CNY", "2021", bank, "6.45")]
+    columns = ("currency", "year", "provider", "units_per_usd")
+    rows = [(line, dict(zip(columns, row, strict=True))) for line, row in enumerate(table, 2)]
+    return RateTable.from_rows(Path("exchange_rates.csv"), rows)
+
+
+def test_stale_columns_match_find_stale_row_by_row() -> None:
+    rng = random.Random(11)
+    issued = {"p1": "2021-03-04", "p2": "", "p3": "2022", "p4": "1999-01", "p5": " 2020 ", "": ""}
+    published = {"s1": "2020-05", "s2": "", "s3": "2021", "s4": "nonsense"}
+    values = ["100", "2.5", "0", "1e3", "+5", "-7", " 12 ", "abc", "", "1.", ".5", "12x", "6.9042"]
+    values += ["345210000000", "3.4521", "999999999999999", "1234567890123456789", "0.00001"]
+    # amounts whose dollars end in exactly .5, where rounding half to even decides
+    values += ["3.4521", "10.3563", "13.8084", "1.5", "2.5", "0.25", "0.75"]
+    units = ["CNY", "USD", "EUR", "GBP", "percent", "count", "cny", "CNY\n", ""]
+    rows = []
+    for line in range(2, 3000):
+        row = {
+            "plan_id": rng.choice([*issued, "missing"]),
+            "source_id": rng.choice([*published, "missing"]),
+            "unit": rng.choice(units),
+            "value": rng.choice(values),
+        }
+        row |= {"usd": "", "fx_year": "", "fx_units_per_usd": "", "fx_basis": ""}
+        if rng.random() < 0.6:  # found cells: some right, some differently written, some wrong
+            row["usd"] = rng.choice(["", "14", "15", "14.0", " 14", "1e1", "nan", "x", "0", "-0"])
+            row["fx_year"] = rng.choice(["", "2021", "2021.0", "2020", "x", "99999"])
+            row["fx_units_per_usd"] = rng.choice(["", "6.4508", "6.45080", "6.4508000001", "x"])
+            row["fx_basis"] = rng.choice(["", "plan_issued", "source_published", "unknown"])
+        rows.append((line, row))
+    expected_cells, expected_missing = find_stale(rows, issued, published, _rates())
+    raw = pd.DataFrame([r for _, r in rows], index=[line for line, _ in rows], dtype="string")
+    found = find_stale_columns(raw, issued, published, _rates())
+    assert found.cells == expected_cells
+    assert found.missing == expected_missing
+    assert expected_cells and expected_missing  # the inputs exercise both outcomes
+
+
+# --- quotes in their sources ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_bytes", [200, 8 << 20])
+def test_quote_search_matches_in_for_awkward_quotes(
+    batch_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quote_search, "BATCH_BYTES", batch_bytes)  # texts indexed a few at a time
+    rng = random.Random(5)
+    words = ["alpha", "beta", "gamma", "delta", "épsilon", "数据", "ζ", "x", "aaaa", "aaaa"]
+    texts: dict[str, str | None] = {}
+    for i in range(40):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 400)))
+        texts[f"s{i}"] = normalize_whitespace(text + rng.choice(["", "\n", "  \t"]))
+    texts["repetitive"] = normalize_whitespace("aaaa " * 3000 + "end of the aaaa text")
+    texts["none"] = None
+    texts[""] = "an empty id is never checked"
+    sources, quotes = [], []
+    for _ in range(6000):
+        source = rng.choice([*texts, "unknown"])
+        text = texts.get(source) or "some words to cut from"
+        start = rng.randint(0, max(0, len(text) - 1))
+        quote = text[start : start + rng.randint(0, 120)]
+        shape = rng.random()
+        if shape < 0.1:
+            quote = quote[:-1] + "#"
+        elif shape < 0.2:
+            quote = "  " + quote.replace(" ", "\n\t ", 2) + " \u3000"
+        elif shape < 0.25:
+            quote = quote.replace(" ", "\u00a0")
+        elif shape < 0.3:
+            quote = rng.choice(["", " ", "\t", "ab", "aaaa aaaa aaaa aaaa aaaa aaaa"])
+        sources.append(source)
+        quotes.append(quote)
+    mask = absent_by_table(
+        texts, [(pd.Series(sources, dtype="string"), pd.Series(quotes, dtype="string"))]
+    )[0]
+    expected = [
+        bool(texts.get(s)) and bool(q) and bool(s)
+        and q.strip() not in str(texts[s]) and normalize_quote(q) not in str(texts[s])
+        for s, q in zip(sources, quotes, strict=True)
+    ]  # fmt: skip
+    assert mask.tolist() == expected
+    assert 0 < sum(expected) < len(expected)
+
+
+def test_quote_search_splits_its_answer_by_table() -> None:
+    texts: dict[str, str | None] = {"a": "the quick brown fox jumps over the lazy dog", "b": None}
+    first = (pd.Series(["a", "a"], dtype="string"), pd.Series(["quick brown fox jumps", "cat"]))
+    second = (pd.Series(["b", "a"], dtype="string"), pd.Series(["anything", "lazy dog"]))
+    masks = absent_by_table(texts, [first, second])
+    assert [m.tolist() for m in masks] == [[False, True], [False, False]]
+
+
+# --- the blockwise line scan ------------------------------------------------------------------
+
+
+def _csv_lines(data: bytes) -> list[int]:
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    next(reader)
+    lines, previous = [], reader.line_num
+    for _ in reader:
+        lines.append(previous + 1)
+        previous = reader.line_num
+    return lines
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 23])
+def test_record_lines_across_scan_blocks(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "_SCAN_BYTES", block)
+    rng = random.Random(block)
+    cells = ["plain", "", '"quoted, with comma"', '"two\nlines"', '"a ""doubled"" quote"']
+    cells += ['"\n"', '"many\n\n\nlines"', "ü"]
+    body = "\n".join(",".join(rng.choice(cells) for _ in range(3)) for _ in range(300))
+    data = ("a,b,c\n" + body + "\n").encode("utf-8")
+    text, problems = reading.parse_csv_bytes(data, "t.csv")
+    assert problems == [] and text is not None
+    assert text.rows.index.tolist() == _csv_lines(data)
+
+
+@pytest.mark.parametrize("block", [5, 1 << 23])
+@pytest.mark.parametrize(
+    ("data", "line", "words"),
+    [
+        (b'a,b\n1,2\n3,"x\ny"z\n5,6\n', 4, "followed by other characters"),
+        (b'a,b\n1,2\n3,4\n5,x"y\n', 4, "inside a cell that does not start"),
+        (b'a,b\n1,2\n3,4\n5,"open\n6,7\n', 4, "never closed"),
+    ],
+)
+def test_quoting_errors_across_scan_blocks(
+    block: int, data: bytes, line: int, words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reading, "_SCAN_BYTES", block)
+    text, problems = reading.parse_csv_bytes(data, "t.csv")
+    assert text is None
+    assert [(p.rule, p.line) for p in problems] == [("csv-syntax", line)]
+    assert words in problems[0].message
+
+
+# --- numbers read from their bytes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "pattern"), [("integer", INTEGER), ("year", YEAR), ("number", NUMBER)]
+)
+def test_number_parsing_matches_the_regular_expressions(kind: str, pattern: str) -> None:
+    rng = random.Random(kind)
+    alphabet = "0123456789.+-eE x١"
+    cells = ["", "0", "2025", "12345678901234567890", "+5", "-5", "1.", ".5", ".", "1.2.3", "1e5"]
+    cells += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    text = pd.Series(cells, dtype="str")
+    converted = convert_column(text, Field("f", kind), [""])
+    valid = [bool(c) and re.fullmatch(pattern, c) is not None for c in cells]
+    assert converted.failed.tolist() == [
+        bool(c) and not v for c, v in zip(cells, valid, strict=True)
+    ]
+    for cell, ok, value in zip(cells, valid, converted.values.tolist(), strict=True):
+        if ok:
+            assert value == (float(cell) if kind == "number" else int(cell))
+        else:
+            assert pd.isna(value)
+
+
+# --- column helpers ---------------------------------------------------------------------------
+
+
+def test_column_helpers_agree_with_pandas() -> None:
+    rng = random.Random(3)
+    pool = ["=1", "+a", "-", "@x", "\tq", "\rr", "", "a", "é", "ab-cd", "AB", "x\n", "9"]
+    values = pd.Series([rng.choice([*pool, None]) for _ in range(30_000)], dtype="string")
+    for pattern in (r"[=+\-@\t\r]", r"[^a-z]", r"\s", "=", r"[a-z]+"):
+        at_start = values.str.match(pattern).fillna(False).to_numpy(dtype=bool)
+        assert (match_at_start(values, pattern) == at_start).all(), pattern
+    distinct = pd.Series([f"id-{i}" if i % 7 else f"ID {i}" for i in range(30_000)], dtype="string")
+    for column in (values, distinct):  # repeated values, then (nearly) all different ones
+        for pattern in (r"^[a-z0-9]+(-[a-z0-9]+)*$", r"[A-Z]{2}"):
+            expected = column.str.fullmatch(pattern).fillna(False).tolist()
+            assert fullmatch_distinct(column, pattern).fillna(False).tolist() == expected
+    allowed = pd.Series(["a", "9", None, "AB"], dtype="string")
+    assert is_in(values, allowed).tolist() == values.isin(allowed.dropna()).fillna(False).tolist()
+
+
+def test_proven_unique_only_when_sorted_and_distinct() -> None:
+    def frame(*columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({f"c{i}": pd.array(c, dtype="string") for i, c in enumerate(columns)})
+
+    assert proven_unique(frame(["a", "b", "c"]), ["c0"])
+    assert not proven_unique(frame(["a", "b", "b"]), ["c0"])  # a duplicate
+    assert not proven_unique(frame(["b", "a", "c"]), ["c0"])  # not sorted: not proven
+    assert proven_unique(frame(["a", "a", "b"], ["1", "2", "1"]), ["c0", "c1"])
+    assert not proven_unique(frame(["a", "a", "b"], ["1", "1", "1"]), ["c0", "c1"])
+    assert not proven_unique(frame(["a", "a"], ["2", "1"]), ["c0", "c1"])
+    nulls = pd.DataFrame({"c0": pd.array(["a", None], dtype="string")})
+    assert not proven_unique(nulls, ["c0"])
+    assert not proven_unique(pd.DataFrame({"c0": [1, 2]}), ["c0"])  # not text: not proven
+
+
+def test_resolve_inside_remembering_folders_gives_the_same_answers(tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    (root / "sources").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "x.txt").write_text("x", encoding="utf-8")
+    (root / "sources" / "a.txt").write_text("a", encoding="utf-8")
+    (root / "sources" / "link.txt").symlink_to(tmp_path / "outside" / "x.txt")
+    (root / "linked").symlink_to(tmp_path / "outside")
+    (root / "sources" / "inner.txt").symlink_to(root / "sources" / "a.txt")
+    paths = ["sources/a.txt", "sources/link.txt", "linked/x.txt", "sources/missing.txt"]
+    paths += ["sources/./a.txt", "sources/inner.txt", "../x.txt", "/etc/passwd"]
+    remembered: dict[Path, Path] = {}
+    for path in paths:
+        assert resolve_inside(root, path, remembered) == resolve_inside(root, path), path
+    assert np.array([resolve_inside(root, p)[0] is None for p in paths]).sum() == 4
+
+
+@pytest.mark.parametrize("block", [3, 16, 1 << 23])
+def test_streaming_read_gives_what_the_in_memory_read_gives(
+    block: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reading, "_SCAN_BYTES", block)
+    rng = random.Random(block)
+    cells = ["plain", "", '"quoted, comma"', '"two\nlines"', '"a ""doubled"" one"', '"\n"', "ü"]
+    files = []
+    for _ in range(12):
+        body = "\n".join(",".join(rng.choice(cells) for _ in range(3)) for _ in range(40))
+        files.append(("a,b,c\n" + body + rng.choice(["\n", ""])).encode("utf-8"))
+    files += [
+        b'a,b\n1,"2"\n"3",4\n',  # quotes at block edges for small blocks
+        b"a,b\n1,2\r\n3,4\n",  # a carriage return: the in-memory read reports it
+        b"\xef\xbb\xbfa,b\n1,2\n",  # a byte order mark
+        b"a,b\n1,2\n\n3,4\n",  # a blank line
+        b'a,b\n1,x"y\n',  # a misplaced quote
+        b"a,b\n1,2,3\n4,5\n",  # a long row
+        b"a,b",  # a header without a line end
+        b"\n\n",  # blank
+        b"a,b\n1,\xff\n",  # not UTF-8
+    ]
+    for number, data in enumerate(files):
+        path = tmp_path / f"f{number}.csv"
+        path.write_bytes(data)
+        streamed, streamed_problems = reading.read_csv_text(path, "t.csv", 1 << 30)
+        in_memory, problems = reading.parse_csv_bytes(data, "t.csv")
+        assert streamed_problems == problems, data
+        assert (streamed is None) == (in_memory is None), data
+        if streamed is not None and in_memory is not None:
+            assert streamed.header == in_memory.header
+            pd.testing.assert_frame_equal(streamed.rows, in_memory.rows)
+        # The clean files (the first 12, and the one with quotes at the edges) are streamed.
+        if block >= 16:  # (a header longer than a block is left to the in-memory read)
+            assert (reading._read_streaming(path) is not None) == (number <= 12), data
+
+
+def test_loader_number_cast_matches_pandas() -> None:
+    from cnplans.loader import _cast_plain_numbers
+
+    rng = random.Random(0)
+    alphabet = "0123456789.eE+-"
+    for _ in range(400):
+        cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))) for _ in range(3)]
+        text = pd.Series([*cells, rng.choice(["1", "2.5", "-3", "1e3", None])], dtype="string")
+        for dtype in ("Float64", "Int64"):
+            fast = _cast_plain_numbers(text, dtype)
+            if fast is None:
+                continue  # pandas' own conversion decides, as before
+            pd.testing.assert_series_equal(fast, text.astype(dtype))
+    plain = pd.Series(["1", "22", None, "-3"], dtype="string")
+    assert _cast_plain_numbers(plain, "Int64") is not None  # the fast path is taken
+    assert _cast_plain_numbers(pd.Series(["1", "x"], dtype="string"), "Int64") is None
+
+
+def test_loader_typed_read_gives_what_the_text_read_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cnplans import loader
+    from scripts.synth import synthesize
+
+    package = synthesize(3_000, tmp_path / "pkg", seed=4)  # targets.csv over 256 KiB
+    descriptor = loader.read_descriptor(package)
+    table_schema = loader._schema(package, loader._resource(descriptor, "targets"))
+    targets = package / "resources/targets.csv"
+    assert loader._read_typed(targets, table_schema, "utf-8") is not None  # the fast path
+    # "nan" in a number column is missing to the text path: the typed read steps aside.
+    text = targets.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = text[0].rstrip("\n").split(",")
+    cells = text[1].rstrip("\n").split(",")
+    cells[header.index("value_max")] = "nan"
+    odd = tmp_path / "odd.csv"
+    odd.write_text("".join([text[0], ",".join(cells) + "\n", *text[2:]]), encoding="utf-8")
+    assert loader._read_typed(odd, table_schema, "utf-8") is None
+    assert loader._read_inferred(targets, table_schema, "utf-8") is not None  # the fastest
+    names = ("targets", "measures")
+    inferred = {name: loader.read_table(package, name) for name in names}
+    monkeypatch.setattr(loader, "_read_inferred", lambda *args: None)
+    typed = {name: loader.read_table(package, name) for name in names}
+    monkeypatch.setattr(loader, "_read_typed", lambda *args: None)
+    for name in names:
+        as_text = loader.read_table(package, name)
+        pd.testing.assert_frame_equal(inferred[name], as_text)
+        pd.testing.assert_frame_equal(typed[name], as_text)
+
+
+def test_loader_inference_that_disagrees_with_the_schema_is_not_used(tmp_path: Path) -> None:
+    from cnplans import loader
+    from cnplans.table_schema import TableSchema
+
+    schema = TableSchema.from_descriptor(
+        {
+            "fields": [
+                {"name": "code", "type": "string"},  # digits: the C parser reads a number
+                {"name": "flag", "type": "string"},  # True/False: the C parser reads booleans
+                {"name": "n", "type": "integer"},
+            ]
+        }
+    )
+    rows = "".join(f"{i:06d},{'True' if i % 2 else 'False'},{i}\n" for i in range(40_000))
+    path = tmp_path / "t.csv"
+    path.write_text("code,flag,n\n" + rows, encoding="utf-8")
+    assert loader._read_inferred(path, schema, "utf-8") is None
+    typed = loader._read_typed(path, schema, "utf-8")
+    assert (
+        typed is not None and typed["code"].iloc[7] == "000007" and typed["flag"].iloc[1] == "True"
+    )

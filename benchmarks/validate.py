@@ -99,7 +99,8 @@ def measured(command: Sequence[str], expect: set[int]) -> tuple[float, int, str]
     """Run one fresh process; wall seconds, its own peak resident memory (bytes), stdout.
 
     The peak is the child's ``ru_maxrss`` from ``os.wait4``; where that is missing it is
-    ``RUSAGE_CHILDREN``'s, the largest of all children so far (an upper bound).
+    ``RUSAGE_CHILDREN``'s, the largest of all children so far (an upper bound). A child's
+    peak includes what it inherited when forked, so this process imports nothing large.
     """
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
@@ -132,12 +133,11 @@ def synthesize(rows: int, work: Path) -> Path:
     marker = out / ".cnplans-benchmark-rows"
     if marker.exists() and marker.read_text(encoding="utf-8").strip() == str(rows):
         return out
-    sys.path.insert(0, str(REPO))
-    sys.path.insert(0, str(REPO / "src"))
-    from scripts.synth import synthesize as write
-
     print(f"writing a synthetic package of {rows:,} target rows to {out} ...", flush=True)
-    write(rows, out)
+    # In a process of its own: this one stays small, so the children it forks start small
+    # (a child's ru_maxrss counts what it inherited at fork).
+    command = [sys.executable, str(REPO / "scripts" / "synth.py"), str(rows), str(out)]
+    subprocess.run(command, check=True, env=_env(), stdout=subprocess.DEVNULL)
     marker.write_text(f"{rows}\n", encoding="utf-8")
     return out
 
@@ -212,13 +212,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import frictionless
-    import pandas
-    import pyarrow
+    from importlib.metadata import version  # not the packages: this process stays small
 
-    versions = (
-        f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, "
-        f"frictionless {frictionless.__version__}"
+    versions = ", ".join(
+        f"{name} {version(name)}" for name in ("pandas", "pyarrow", "frictionless")
     )
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     return (

@@ -310,7 +310,8 @@ def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.D
         kind = getattr(column.dtype, "pyarrow_dtype", None)
         if kind is None:
             return None
-        if column.isna().all():
+        arrow = column.array.__arrow_array__()
+        if arrow.null_count == len(arrow):
             wanted = "string" if f.enum is not None else _dtype_name(f)
             columns[f.name] = pd.Series(pd.NA, index=column.index, dtype=wanted)
         elif (
@@ -319,11 +320,14 @@ def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.D
             and (pa.types.is_floating(kind) or pa.types.is_integer(kind))
         ):
             numbers = _masked(column, pa.float64())
-            if bool(np.isnan(numbers.to_numpy(dtype="float64", na_value=0.0)).any()):
+            if numbers is None:
                 return None  # "nan": missing to the text conversion
             columns[f.name] = numbers
         elif f.enum is None and f.type in ("integer", "year") and pa.types.is_integer(kind):
-            columns[f.name] = _masked(column, pa.int64())
+            integers = _masked(column, pa.int64())
+            if integers is None:
+                return None
+            columns[f.name] = integers
         elif (f.enum is not None or f.type not in ("number", "integer", "year")) and (
             pa.types.is_string(kind) or pa.types.is_large_string(kind)
         ):
@@ -336,10 +340,13 @@ def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.D
     return pd.DataFrame(columns, copy=False)
 
 
-def _masked(column: pd.Series, kind: Any) -> pd.Series:
-    """A pyarrow-backed number column as pandas' Float64 or Int64 (``kind`` float64/int64)."""
+def _masked(column: pd.Series, kind: Any) -> pd.Series | None:
+    """A pyarrow-backed number column as pandas' Float64 or Int64 (``kind`` float64/int64);
+    None when it holds a NaN (which the text conversion reads as missing)."""
     values = column.array.__arrow_array__().cast(kind)
     numbers = np.asarray(values.fill_null(0).to_numpy())
+    if str(kind) != "int64" and bool(np.isnan(numbers).any()):
+        return None
     missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     array: Any = (
         pd.arrays.IntegerArray(numbers.astype(np.int64), missing)

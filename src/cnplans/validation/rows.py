@@ -10,6 +10,7 @@ it runs while the checks after it do.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Iterator
 
@@ -37,11 +38,17 @@ def background_checks(context: PackageContext) -> Iterator[Problem]:
     """Start the quote search in the background, so it runs alongside the checks after it.
 
     Registered first for that reason; its problems are reported by
-    :func:`cnplans.validation.provenance.quotes_in_sources`.
+    :func:`cnplans.validation.provenance.quotes_in_sources`. The stale-derived-value check,
+    which runs last and would otherwise wait for the search, is computed right away too (its
+    problems are reported in their own place, by
+    :func:`cnplans.validation.stale_derived.stale_derived_values`).
     """
     from cnplans.validation.quote_search import start_search
+    from cnplans.validation.stale_derived import stale_problems
 
     start_search(context)
+    with contextlib.suppress(Exception):  # the stale check runs it again and reports it
+        stale_problems(context)
     yield from ()
 
 

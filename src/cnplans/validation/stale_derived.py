@@ -255,9 +255,29 @@ def find_stale_columns(
     return Stale(cells, missing)
 
 
+CACHE_KEY = "stale_derived:problems"
+_ROWS_AT_A_TIME = 1 << 18
+
+
+def stale_problems(context: PackageContext) -> list[Problem]:
+    """The problems of :func:`stale_derived_values`, computed once per run (cached)."""
+    if CACHE_KEY not in context.cache:
+        context.cache[CACHE_KEY] = list(_stale_problems(context))
+    problems: list[Problem] = context.cache[CACHE_KEY]
+    return problems
+
+
 @register_check
 def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
-    """Derived cells of targets that ``cnplans convert`` would change, and rates it lacks."""
+    """Derived cells of targets that ``cnplans convert`` would change, and rates it lacks.
+
+    Often computed already, while the quote search ran in the background (see
+    :func:`cnplans.validation.rows.background_checks`).
+    """
+    yield from stale_problems(context)
+
+
+def _stale_problems(context: PackageContext) -> Iterator[Problem]:
     targets = context.table("targets")
     plans = context.table("plans")
     sources = context.table("sources")
@@ -274,8 +294,15 @@ def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
     rates = RateTable.from_rows(Path(rates_table.path), _rows(rates_table.raw, rate_columns))
     issued = dict(zip(plans.raw["plan_id"], plans.raw["issued"], strict=True))
     published = dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True))
-    found = find_stale_columns(targets.raw, issued, published, rates)
-    for line, column, expected, text in found.cells:
+    cells: list[tuple[int, str, str, str]] = []
+    missing: list[tuple[int, str]] = []
+    for start in range(0, len(targets.raw), _ROWS_AT_A_TIME):  # temporaries stay small
+        part = find_stale_columns(
+            targets.raw.iloc[start : start + _ROWS_AT_A_TIME], issued, published, rates
+        )
+        cells.extend(part.cells)
+        missing.extend(part.missing)
+    for line, column, expected, text in cells:
         yield Problem(
             targets.path,
             line,
@@ -284,5 +311,5 @@ def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
             f"expected {_shown(expected)} from {rates_table.path}, found {_shown(text)}; "
             "run `cnplans convert` to recompute the derived columns",
         )
-    for line, sentence in found.missing:
+    for line, sentence in missing:
         yield Problem(targets.path, line, "fx_year", "missing-exchange-rate", sentence)

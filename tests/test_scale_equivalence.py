@@ -21,15 +21,19 @@ import pytest
 from cnplans.convert import find_stale
 from cnplans.fx import RateTable
 from cnplans.table_schema import Field
-from cnplans.validation import quote_search, reading
+from cnplans.validation import provenance, quote_search, reading
 from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
 from cnplans.validation.package import resolve_inside
-from cnplans.validation.pandera_schema import fullmatch_distinct
-from cnplans.validation.provenance import normalize_quote, normalize_whitespace
+from cnplans.validation.provenance import (
+    normalize_quote,
+    normalize_whitespace,
+    normalize_whitespace_bytes,
+    normalize_whitespace_many,
+)
 from cnplans.validation.quote_search import absent_by_table
 from cnplans.validation.rows import proven_unique
 from cnplans.validation.stale_derived import find_stale_columns
-from cnplans.validation.vectorized import is_in, match_at_start
+from cnplans.validation.vectorized import full_match, is_in, length_within, match_at_start
 
 # --- stale derived values ---------------------------------------------------------------------
 
@@ -122,6 +126,25 @@ def test_quote_search_matches_in_for_awkward_quotes(
     assert 0 < sum(expected) < len(expected)
 
 
+@pytest.mark.parametrize("batch_bytes", [1, 40, 4 << 20])
+def test_whitespace_normalized_on_bytes_as_on_text(
+    batch_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(provenance, "_BATCH_BYTES", batch_bytes)
+    spaces = "\t\n\v\f\r \x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2005\u200a"
+    spaces += "\u2028\u2029\u202f\u205f\u3000"
+    others = "ab数据é\u2010\u2030\u200b\u3001\u1681\xa1\x84\ufeff"  # near misses of the spaces
+    rng = random.Random(11)
+    texts = [
+        "".join(rng.choice(spaces + others) for _ in range(rng.randint(0, 12))) for _ in range(3000)
+    ]
+    for text in texts[:300]:
+        expected = normalize_whitespace(text).encode("utf-8")
+        assert normalize_whitespace_bytes(text.encode("utf-8")) == expected, repr(text)
+    together = normalize_whitespace_many([t.encode("utf-8") for t in texts])  # in batches
+    assert together == [normalize_whitespace(t).encode("utf-8") for t in texts]
+
+
 def test_quote_search_splits_its_answer_by_table() -> None:
     texts: dict[str, str | None] = {"a": "the quick brown fox jumps over the lazy dog", "b": None}
     first = (pd.Series(["a", "a"], dtype="string"), pd.Series(["quick brown fox jumps", "cat"]))
@@ -211,9 +234,17 @@ def test_column_helpers_agree_with_pandas() -> None:
         assert (match_at_start(values, pattern) == at_start).all(), pattern
     distinct = pd.Series([f"id-{i}" if i % 7 else f"ID {i}" for i in range(30_000)], dtype="string")
     for column in (values, distinct):  # repeated values, then (nearly) all different ones
-        for pattern in (r"^[a-z0-9]+(-[a-z0-9]+)*$", r"[A-Z]{2}"):
-            expected = column.str.fullmatch(pattern).fillna(False).tolist()
-            assert fullmatch_distinct(column, pattern).fillna(False).tolist() == expected
+        for pattern in (r"^[a-z0-9]+(-[a-z0-9]+)*$", r"[A-Z]{2}", "a|é", r"(?=a)a"):
+            # Python's re decides; RE2 runs unless it cannot compile the pattern (a look-ahead)
+            expected = [v is not pd.NA and re.fullmatch(pattern, v) is not None for v in column]
+            assert full_match(column, pattern).tolist() == expected, pattern
+        for low, high in ((3, None), (None, 1), (1, 2), (0, 0)):
+            lengths = column.str.len()
+            expected = [
+                n is pd.NA or ((low is None or n >= low) and (high is None or n <= high))
+                for n in lengths
+            ]
+            assert length_within(column, low, high).tolist() == expected, (low, high)
     allowed = pd.Series(["a", "9", None, "AB"], dtype="string")
     assert is_in(values, allowed).tolist() == values.isin(allowed.dropna()).fillna(False).tolist()
 
@@ -243,11 +274,12 @@ def test_resolve_inside_remembering_folders_gives_the_same_answers(tmp_path: Pat
     (root / "linked").symlink_to(tmp_path / "outside")
     (root / "sources" / "inner.txt").symlink_to(root / "sources" / "a.txt")
     paths = ["sources/a.txt", "sources/link.txt", "linked/x.txt", "sources/missing.txt"]
-    paths += ["sources/./a.txt", "sources/inner.txt", "../x.txt", "/etc/passwd"]
-    remembered: dict[Path, Path] = {}
+    paths += ["sources/./a.txt", "sources/inner.txt", "../x.txt", "/etc/passwd", "sources/."]
+    paths += ["sources/..", "linked", "sources//a.txt", "./sources/a.txt"]
+    remembered: dict[str, str] = {}
     for path in paths:
         assert resolve_inside(root, path, remembered) == resolve_inside(root, path), path
-    assert np.array([resolve_inside(root, p)[0] is None for p in paths]).sum() == 4
+    assert np.array([resolve_inside(root, p)[0] is None for p in paths]).sum() == 6
 
 
 @pytest.mark.parametrize("block", [3, 16, 1 << 23])

@@ -34,6 +34,20 @@ class ResourceEntry:
 
 
 @dataclass
+class TextTable:
+    """A resource's CSV file as text, before its cells are typed.
+
+    What background work (such as the quote search) starts on while the tables are typed.
+    ``raw`` is the same frame :attr:`Table.raw` later holds: every cell as written, indexed by
+    physical line, the schema's fields that the file has.
+    """
+
+    name: str
+    path: str
+    raw: pd.DataFrame
+
+
+@dataclass
 class Table:
     """A resource whose CSV file was read: its text cells and its typed values.
 
@@ -77,6 +91,8 @@ class PackageContext:
     descriptor: dict[str, Any]
     resources: list[ResourceEntry] = field(default_factory=list)
     tables: dict[str, Table] = field(default_factory=dict)
+    # Every table whose file was read and whose schema is usable, as text (typed or not yet).
+    texts: dict[str, TextTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while loading
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # Results checks share (e.g. source texts read once); keys are "<module>:<what>".

@@ -16,14 +16,21 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cnplans.table_schema import TableSchema
-from cnplans.validation.context import DEFAULT_MAX_FILE_BYTES, PackageContext, ResourceEntry, Table
+from cnplans.validation.context import (
+    DEFAULT_MAX_FILE_BYTES,
+    PackageContext,
+    ResourceEntry,
+    Table,
+    TextTable,
+)
 from cnplans.validation.conversion import convert_table
 from cnplans.validation.problems import Problem
-from cnplans.validation.reading import header_problems, read_csv_text
+from cnplans.validation.reading import CsvText, header_problems, read_csv_text
 
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -57,7 +64,7 @@ def unsafe_reason(path: str) -> str | None:
 
 
 def resolve_inside(
-    root: Path, path: str, real_dirs: dict[Path, Path] | None = None
+    root: Path, path: str, real_dirs: dict[str, str] | None = None
 ) -> tuple[Path | None, str | None]:
     """The file ``path`` names inside ``root``, or the reason it may not be opened.
 
@@ -68,14 +75,17 @@ def resolve_inside(
     reason = unsafe_reason(path)
     if reason is not None:
         return None, reason
-    target = root / path
     try:
         if real_dirs is None:
-            resolved = target.resolve()
-            resolved.relative_to(root.resolve())
-        else:
-            resolved = _resolved(target, real_dirs)
-            resolved.relative_to(_resolved_dir(root, real_dirs))
+            target = root / path
+            target.resolve().relative_to(root.resolve())
+            return target, None
+        target_name = os.path.join(root, path)
+        resolved = _resolved(target_name, real_dirs)
+        real_root = _resolved_dir(os.fspath(root), real_dirs)
+        if resolved != real_root and not resolved.startswith(os.path.join(real_root, "")):
+            raise ValueError(resolved)
+        return Path(target_name), None
     except ValueError:
         return (
             None,
@@ -83,24 +93,24 @@ def resolve_inside(
         )
     except OSError as error:
         return None, f"the path cannot be resolved: {error.strerror or error}"
-    return target, None
 
 
-def _resolved_dir(folder: Path, real_dirs: dict[Path, Path]) -> Path:
+def _resolved_dir(folder: str, real_dirs: dict[str, str]) -> str:
     if folder not in real_dirs:
-        real_dirs[folder] = folder.resolve()
+        real_dirs[folder] = os.fspath(Path(folder).resolve())
     return real_dirs[folder]
 
 
-def _resolved(target: Path, real_dirs: dict[Path, Path]) -> Path:
-    """``target.resolve()``, resolving its folder once per run."""
+def _resolved(target: str, real_dirs: dict[str, str]) -> str:
+    """``Path(target).resolve()`` as text, resolving its folder once per run."""
     try:
         is_link = stat.S_ISLNK(os.lstat(target).st_mode)
     except FileNotFoundError:
         is_link = False
-    if is_link or target.name in ("", ".", ".."):
-        return target.resolve()
-    return _resolved_dir(target.parent, real_dirs) / target.name
+    folder, name = os.path.split(target)
+    if is_link or name in ("", ".", ".."):
+        return os.fspath(Path(target).resolve())
+    return os.path.join(_resolved_dir(folder, real_dirs), name)
 
 
 def read_descriptor(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> dict[str, Any]:
@@ -376,12 +386,17 @@ def _unlisted_files(context: PackageContext) -> list[Problem]:
 
 
 def load_package(
-    descriptor_path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    descriptor_path: Path,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    after_reading: Callable[[PackageContext], None] | None = None,
 ) -> PackageContext:
     """Read the descriptor, its schemas and its tables into a :class:`PackageContext`.
 
     Raises :class:`CannotRun` only when the descriptor itself is unusable; every other problem
-    is recorded in ``context.problems``.
+    is recorded in ``context.problems``. Frictionless checks the metadata in the background
+    while the CSV files are read; ``after_reading(context)``, when given, is called once every
+    table's text is in ``context.texts``, before the cells are typed (to start work that needs
+    only the text).
     """
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
@@ -393,9 +408,48 @@ def load_package(
         max_file_bytes=max_file_bytes,
     )
     context.cache[DESCRIPTOR_TEXT] = text
+    schemas = _list_resources(context)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnplans-metadata") as executor:
+        # frictionless (imported, then checking the metadata) runs while the files are read
+        metadata = executor.submit(_frictionless_problems, context, schemas)
+        texts = {entry.index: _read_text(context, entry) for entry in context.resources}
+        invalid, problems = metadata.result()
+    context.problems.extend(problems)
+    for entry in context.resources:
+        schema_label, schema_json = schemas[entry.index]
+        if schema_json is not None and entry.index not in invalid:
+            entry.schema, problems = _table_schema(schema_label, schema_json)
+            context.problems.extend(problems)
+    context.problems.extend(_foreign_key_problems(context))
+
+    read: list[tuple[ResourceEntry, CsvText]] = []
+    for entry in context.resources:
+        csv_text, problems = texts.get(entry.index, (None, []))
+        context.problems.extend(problems)
+        if csv_text is None or entry.schema is None:
+            continue
+        context.problems.extend(
+            header_problems(csv_text.header, entry.schema.field_names, entry.path)
+        )
+        present = [name for name in entry.schema.field_names if name in csv_text.rows.columns]
+        context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows[present])
+        read.append((entry, csv_text))
+    if after_reading is not None:
+        after_reading(context)
+    for entry, csv_text in read:
+        context.tables[entry.name] = _typed_table(context, entry, csv_text)
+    context.problems.extend(_unlisted_files(context))
+    return context
+
+
+def _list_resources(context: PackageContext) -> dict[int, tuple[str, dict[str, Any] | None]]:
+    """Fill ``context.resources`` from the descriptor; each resource's schema (label, JSON)."""
     occurrences: dict[tuple[str, str], int] = {}
     label = context.descriptor_label
-    resources = descriptor.get("resources")
+    resources = context.descriptor.get("resources")
     if not isinstance(resources, list):
         resources = []
     schemas: dict[int, tuple[str, dict[str, Any] | None]] = {}
@@ -443,24 +497,7 @@ def load_package(
                 index, name, path if isinstance(path, str) else "", file, schema_label, None
             )
         )
-
-    invalid, problems = _frictionless_problems(context, schemas)
-    context.problems.extend(problems)
-    for entry in context.resources:
-        schema_label, schema_json = schemas[entry.index]
-        if schema_json is not None and entry.index not in invalid:
-            entry.schema, problems = _table_schema(schema_label, schema_json)
-            context.problems.extend(problems)
-    context.problems.extend(_foreign_key_problems(context))
-
-    for entry in context.resources:
-        if entry.file is None:
-            continue
-        table = _load_table(context, entry)
-        if table is not None:
-            context.tables[entry.name] = table
-    context.problems.extend(_unlisted_files(context))
-    return context
+    return schemas
 
 
 def _count(seen: dict[tuple[str, str], int], key: str, value: object) -> int:
@@ -472,11 +509,14 @@ def _count(seen: dict[tuple[str, str], int], key: str, value: object) -> int:
     return count
 
 
-def _load_table(context: PackageContext, entry: ResourceEntry) -> Table | None:
-    """Read one resource's CSV and convert it to types; problems go to the context."""
-    assert entry.file is not None
+def _read_text(
+    context: PackageContext, entry: ResourceEntry
+) -> tuple[CsvText | None, list[Problem]]:
+    """Read one resource's CSV as text cells (None when it cannot be used), and its problems."""
+    if entry.file is None:
+        return None, []
     if not entry.file.exists():
-        context.problems.append(
+        return None, [
             Problem(
                 entry.path,
                 None,
@@ -485,14 +525,13 @@ def _load_table(context: PackageContext, entry: ResourceEntry) -> Table | None:
                 f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
                 "but it does not exist; expected the file there (add it, or fix the path)",
             )
-        )
-        return None
-    text, problems = read_csv_text(entry.file, entry.path, context.max_file_bytes)
-    context.problems.extend(problems)
-    if text is None or entry.schema is None:
-        return None
-    context.problems.extend(header_problems(text.header, entry.schema.field_names, entry.path))
-    present = [name for name in entry.schema.field_names if name in text.rows.columns]
-    raw = text.rows[present]
+        ]
+    return read_csv_text(entry.file, entry.path, context.max_file_bytes)
+
+
+def _typed_table(context: PackageContext, entry: ResourceEntry, text: CsvText) -> Table:
+    """The resource's text (already in ``context.texts``) converted to types."""
+    assert entry.schema is not None
+    raw = context.texts[entry.name].raw
     frame, unparsed = convert_table(raw, entry.schema)
     return Table(entry.name, entry.path, entry.schema, text.header, raw, frame, unparsed)

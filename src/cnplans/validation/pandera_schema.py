@@ -9,7 +9,8 @@ The schema validates typed frames (see :mod:`cnplans.validation.conversion`) and
 
 The constraint checks are whole-column and let empty cells pass themselves (emptiness is the
 ``required`` check's business), so pandera need not copy each column without its empty cells
-first; a pattern is matched once per distinct value when values repeat (foreign keys).
+first; patterns and lengths are computed by pyarrow over the whole column
+(:mod:`cnplans.validation.vectorized`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from cnplans.table_schema import Field, TableSchema
-from cnplans.validation.vectorized import arrow_text
+from cnplans.validation.vectorized import full_match, is_text, length_within
 
 # Table Schema constraint -> validation rule id, in the order checks are attached to a column.
 CONSTRAINT_RULES: dict[str, str] = {
@@ -73,13 +74,9 @@ def _one_of(values: list[Any]) -> pa.Check:
 
 def _length(low: int | None, high: int | None) -> pa.Check:
     def within(series: pd.Series) -> pd.Series:
-        length = series.str.len()  # raises for a column that is not text: cannot run
-        result = pd.Series(True, index=series.index)
-        if low is not None:
-            result &= (length >= low).fillna(True).astype(bool)
-        if high is not None:
-            result &= (length <= high).fillna(True).astype(bool)
-        return result
+        if not is_text(series):
+            series.str.len()  # raises for a column that is not text: cannot run
+        return pd.Series(length_within(series, low, high), index=series.index)
 
     return _vectorized(within, f"str_length({low}, {high})")
 
@@ -88,23 +85,11 @@ def _full_match(pattern: str) -> pa.Check:
     compiled = re.compile(pattern)  # raises re.error for a broken pattern in the schema
 
     def matches(series: pd.Series) -> pd.Series:
-        return _passing(fullmatch_distinct(series.astype("string"), compiled.pattern), series)
+        text = series if is_text(series) else series.astype("string")
+        passing = full_match(text, compiled.pattern) | series.isna().to_numpy()
+        return pd.Series(passing, index=series.index)
 
     return _vectorized(matches, f"pattern({pattern})")
-
-
-def fullmatch_distinct(text: pd.Series, pattern: str) -> pd.Series:
-    """``text.str.fullmatch(pattern)``, computed once per distinct value when values repeat."""
-    import pyarrow.compute as pc
-
-    arrow = arrow_text(text)
-    sample = arrow.slice(0, 10_000)
-    if len(arrow) < 20_000 or pc.count_distinct(sample).as_py() * 2 > len(sample):
-        return text.str.fullmatch(pattern)
-    distinct = pc.unique(arrow)
-    per_value = pd.Series(pd.arrays.ArrowStringArray(distinct)).str.fullmatch(pattern)
-    position = pc.index_in(arrow, value_set=distinct).to_numpy(zero_copy_only=False)
-    return pd.Series(per_value.array.take(position), index=text.index)
 
 
 def field_checks(field: Field) -> list[tuple[str, pa.Check]]:

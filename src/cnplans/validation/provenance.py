@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import re
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from cnplans.validation.context import PackageContext, Table
+from cnplans.validation.context import PackageContext, Table, TextTable
 from cnplans.validation.package import resolve_inside
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import BOM
-from cnplans.validation.registry import register_check
+from cnplans.validation.registry import register_check, started_by
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
 WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
@@ -30,6 +33,11 @@ MAX_SUGGESTIONS = 200  # closest-passage searches per run; later failures get a 
 EXCERPT_CHARS = 240
 WORD_CHARS = 20  # how far a closest passage may be widened to reach whole words
 _READING = threading.Lock()
+_BATCH_BYTES = 4 << 20  # source texts are normalized this many bytes at a time
+# The characters of WHITESPACE beyond ASCII, as UTF-8 byte sequences.
+_WIDE_WHITESPACE = re.compile(
+    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80"
+)
 
 
 def normalize_whitespace(text: str) -> str:
@@ -44,6 +52,47 @@ def normalize_whitespace(text: str) -> str:
     return joined
 
 
+def normalize_whitespace_bytes(data: bytes) -> bytes:
+    """:func:`normalize_whitespace` of UTF-8 text, on its bytes (numpy, no decoding)."""
+    return normalize_whitespace_many([data])[0]
+
+
+def normalize_whitespace_many(texts: list[bytes]) -> list[bytes]:
+    """:func:`normalize_whitespace_bytes` of each text, a few megabytes of them at a time."""
+    normalized: list[bytes] = []
+    first = 0
+    while first < len(texts):
+        last, size = first, 0
+        while last < len(texts) and (last == first or size + len(texts[last]) < _BATCH_BYTES):
+            size += len(texts[last]) + 1
+            last += 1
+        normalized.extend(_normalized_batch(texts[first:last]))
+        first = last
+    return normalized
+
+
+def _normalized_batch(texts: list[bytes]) -> list[bytes]:
+    """The texts joined by NUL (not whitespace, so no run crosses two texts), normalized at once."""
+    texts = [t if t.isascii() else _WIDE_WHITESPACE.sub(b" ", t) for t in texts]
+    arr = np.frombuffer(b"\x00".join(texts), dtype=np.uint8)
+    # ASCII whitespace: tab to carriage return, the four separators 0x1C-0x1F, and space.
+    space = np.subtract(arr, 0x09, dtype=np.uint8) < 5
+    space |= np.subtract(arr, 0x1C, dtype=np.uint8) < 4
+    space |= arr == 0x20
+    repeated = np.flatnonzero(space[1:] & space[:-1]) + 1  # whitespace after whitespace goes
+    kept = np.ones(arr.size, dtype=bool)
+    kept[repeated] = False
+    out = arr[kept]
+    out[space[kept]] = 0x20
+    starts = np.concatenate(([0], np.cumsum([len(t) + 1 for t in texts])[:-1]))
+    gone_before = np.searchsorted(repeated, starts)  # bytes removed before each text
+    new_starts = starts - gone_before
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    new_ends = starts + lengths - np.searchsorted(repeated, starts + lengths)
+    data = out.tobytes()
+    return [data[a:b] for a, b in zip(new_starts.tolist(), new_ends.tolist(), strict=True)]
+
+
 @dataclass
 class SourceFile:
     """One archived source as found on disk."""
@@ -51,17 +100,23 @@ class SourceFile:
     source_id: str
     path: str
     line: int  # line of its row in sources.csv
-    text: str | None  # whitespace-normalized text, None when unreadable
+    normalized: bytes | None  # whitespace-normalized text (UTF-8), None when unreadable
     sha256: str | None  # digest of the file's bytes, None when unreadable
+
+    @property
+    def text(self) -> str | None:
+        """The whitespace-normalized text, None when unreadable."""
+        return None if self.normalized is None else self.normalized.decode("utf-8")
 
 
 def _read_sources(
-    context: PackageContext, sources: Table
+    context: PackageContext, sources: TextTable
 ) -> tuple[dict[str, SourceFile], list[Problem]]:
     """Read each listed source file once; problems for files that are missing or unusable."""
     problems: list[Problem] = []
     files: dict[str, SourceFile] = {}
-    real_dirs: dict[Path, Path] = {}  # folders resolved once for all the files
+    real_dirs: dict[str, str] = {}  # folders resolved once for all the files
+    readable: list[tuple[SourceFile, bytes]] = []
     for line, source_id, path in sources.raw[["source_id", "path"]].itertuples(name=None):
         entry = SourceFile(str(source_id), str(path), int(line), None, None)
         files.setdefault(entry.source_id, entry)
@@ -73,7 +128,11 @@ def _read_sources(
                 Problem(sources.path, int(line), "path", "unsafe-path", f"{path!r}: {reason}")
             )
             continue
-        if not file.is_file():
+        try:
+            status = os.stat(file)
+        except OSError:
+            status = None
+        if status is None or not stat.S_ISREG(status.st_mode):
             problems.append(
                 Problem(
                     sources.path,
@@ -84,7 +143,7 @@ def _read_sources(
                 )
             )
             continue
-        size = file.stat().st_size
+        size = status.st_size
         if size > context.max_file_bytes:
             problems.append(
                 Problem(
@@ -106,7 +165,7 @@ def _read_sources(
             continue
         entry.sha256 = hashlib.sha256(data).hexdigest()
         try:
-            text = data.decode("utf-8")
+            data.decode("utf-8")  # only to check it
         except UnicodeDecodeError as error:
             bad_line = data.count(b"\n", 0, error.start) + 1
             problems.append(
@@ -119,9 +178,10 @@ def _read_sources(
                 )
             )
             continue
-        if data.startswith(BOM):
-            text = text[1:]
-        entry.text = normalize_whitespace(text)
+        readable.append((entry, data.removeprefix(BOM)))
+    texts = normalize_whitespace_many([data for _, data in readable])
+    for (entry, _), text in zip(readable, texts, strict=True):
+        entry.normalized = text
     return files, problems
 
 
@@ -129,7 +189,7 @@ def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[P
     """The package's source files by source_id, read once per validation run."""
     with _READING:  # the quote search may be reading them in the background
         if CACHE_KEY not in context.cache:
-            sources = context.table("sources")
+            sources = context.texts.get("sources")
             if sources is None or not all(c in sources.raw.columns for c in ("source_id", "path")):
                 context.cache[CACHE_KEY] = ({}, [])
             else:
@@ -213,7 +273,7 @@ def _missing_quotes(
     """
     from cnplans.validation.quote_search import absent_quote_rows
 
-    absent = absent_quote_rows(context, {k: v.text for k, v in files.items()})
+    absent = absent_quote_rows(context, {k: v.normalized for k, v in files.items()})
     return table.raw["quote"][absent[table.name]]
 
 
@@ -222,9 +282,20 @@ def normalize_quote(quote: str) -> str:
     return normalize_whitespace(quote).strip()
 
 
+def _start_quote_search(context: PackageContext) -> None:
+    from cnplans.validation.quote_search import start_search
+
+    start_search(context)
+
+
 @register_check
+@started_by(_start_quote_search)
 def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
-    """Every quote occurs in its source's text, whitespace runs collapsed on both sides."""
+    """Every quote occurs in its source's text, whitespace runs collapsed on both sides.
+
+    The search starts in the background as soon as the tables' text is read
+    (:func:`cnplans.validation.quote_search.start_search`); this collects its result.
+    """
     files, _ = source_files(context)
     suggestions = 0
     for table in context.tables.values():

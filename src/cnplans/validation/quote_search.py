@@ -91,7 +91,7 @@ def _key(first: np.ndarray, second: np.ndarray, source: np.ndarray) -> np.ndarra
     return key
 
 
-def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
+def _batches(texts: Sequence[bytes]) -> list[tuple[int, int]]:
     """Runs ``(first, last)`` of consecutive texts of about :data:`BATCH_BYTES` together."""
     runs, first, size = [], 0, 0
     for last, text in enumerate(texts):
@@ -112,18 +112,15 @@ class _Texts:
     ends: np.ndarray
 
     @classmethod
-    def of(cls, texts: Sequence[str], first: int) -> _Texts:
-        # One buffer, filled in place: no list of encoded copies next to the joined one.
-        lengths = np.array(
-            [len(t) if t.isascii() else len(t.encode("utf-8")) for t in texts], dtype=np.int64
-        )
+    def of(cls, texts: Sequence[bytes], first: int) -> _Texts:
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
         starts = np.zeros(lengths.size, dtype=np.int64)
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
         ends = starts + lengths
         size = int(ends[-1]) if lengths.size else 0
         data = bytearray(size + 1 + ANCHOR_BYTES + WIDE)  # zeros after: windows never run off
         for text, begin, end in zip(texts, starts.tolist(), ends.tolist(), strict=True):
-            data[begin:end] = text.encode("utf-8")
+            data[begin:end] = text
             data[end : end + 1] = SEPARATOR
         return cls(first, data, starts, ends)
 
@@ -190,9 +187,10 @@ class _Segment:
     by_batch: np.ndarray | None = None  # keyed positions ordered by the batch of their text
     batch_bounds: np.ndarray | None = None  # where each batch's run starts in by_batch
 
-    def text(self, index: int) -> str:
+    def quote(self, index: int) -> bytes:
+        """The quote at ``index``, as UTF-8."""
         view = memoryview(self.data)
-        return bytes(view[int(self.offsets[index]) : int(self.offsets[index + 1])]).decode("utf-8")
+        return bytes(view[int(self.offsets[index]) : int(self.offsets[index + 1])])
 
     def prepare(self, batch_of_text: np.ndarray) -> np.ndarray:
         """Key the quotes that can be keyed, grouped by the batch of their text; return the
@@ -302,12 +300,11 @@ def _needs_normalizing(arr: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     used = arr[offsets[0] : offsets[-1]]
     if used.size == 0:
         return flag
-    # Space, control characters, DEL and non-ASCII bytes are the bytes 0x21..0x7E are not.
-    unusual = np.flatnonzero(np.subtract(used, 0x21, dtype=np.uint8) > 0x5D)
-    bytes_found = used[unusual]
-    suspect = unusual[(bytes_found != SPACE)]
-    doubled = unusual[1:][np.diff(unusual) == 1]
-    for positions in (suspect, doubled):
+    # Control characters, DEL and non-ASCII bytes: the bytes outside 0x20..0x7E.
+    unusual = np.flatnonzero(np.subtract(used, SPACE, dtype=np.uint8) > 0x7E - SPACE)
+    space = used == SPACE
+    doubled = np.flatnonzero(space[1:] & space[:-1])
+    for positions in (unusual, doubled):
         if positions.size:
             flag[np.searchsorted(ends, positions + offsets[0], side="right")] = True
     nonempty = ends > starts
@@ -357,13 +354,13 @@ def _segments(quotes: Any, source: np.ndarray, first_row: int) -> list[_Segment]
 
 
 def absent_quotes(
-    texts: Sequence[str], columns: Sequence[tuple[pd.Series, pd.Series]], ids: Sequence[str]
+    texts: Sequence[bytes], columns: Sequence[tuple[pd.Series, pd.Series]], ids: Sequence[str]
 ) -> list[np.ndarray]:
     """For each ``(source_id, quote)`` column pair: which rows' quotes are not in their text.
 
-    ``texts[i]`` is the whitespace-normalized text of the source ``ids[i]``. A row whose source
-    id is not in ``ids`` or whose quote is empty is not checked (False). A quote is found
-    exactly when ``quote.strip()`` or
+    ``texts[i]`` is the whitespace-normalized text (UTF-8) of the source ``ids[i]``. A row
+    whose source id is not in ``ids`` or whose quote is empty is not checked (False). A quote
+    is found exactly when ``quote.strip()`` or
     :func:`~cnplans.validation.provenance.normalize_quote` of it is in the text.
     """
     import pyarrow as pa
@@ -407,25 +404,31 @@ def absent_quotes(
             plain.append((segment, segment.keyed[pick][crowded]))
     for segment, items in plain:  # normalized quotes: found exactly when in the text
         for item in items.tolist():
-            quote = segment.text(item)
+            quote = segment.quote(item)
             text = texts[int(segment.source[item])]
             missing[segment.rows[item]] = bool(quote) and quote not in text
     return [missing[edges[i] : edges[i + 1]] for i in range(len(sizes))]
 
 
 def absent_by_table(
-    texts: Mapping[str, str | None], columns: Sequence[tuple[pd.Series, pd.Series]]
+    texts: Mapping[str, bytes | str | None], columns: Sequence[tuple[pd.Series, pd.Series]]
 ) -> list[np.ndarray]:
     """:func:`absent_quotes` with texts by source id (None: unreadable, so not checked)."""
     ids = [source_id for source_id, text in texts.items() if text is not None and source_id]
-    return absent_quotes([str(texts[i]) for i in ids], columns, ids)
+    encoded = [_utf8(texts[i]) for i in ids]
+    return absent_quotes(encoded, columns, ids)
+
+
+def _utf8(text: bytes | str | None) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else bytes(text or b"")
 
 
 def start_search(context: PackageContext) -> None:
     """Read the source files and search every quote in a background thread.
 
-    The search is the longest check and independent of the others; started before them, it
-    runs while they do (numpy and pyarrow release the interpreter lock), and
+    The search is the longest check and needs only the tables' text; started as soon as that
+    is read, it runs while the tables are typed and the other checks run (numpy and pyarrow
+    release the interpreter lock), and
     :func:`absent_quote_rows` collects its result. Nothing happens twice: a second call, or a
     search already done, is a no-op.
     """
@@ -442,15 +445,15 @@ def _search_package(context: PackageContext) -> dict[str, np.ndarray]:
     from cnplans.validation.provenance import source_files
 
     files, _ = source_files(context)
-    return _absent_in_tables(context, {k: v.text for k, v in files.items()})
+    return _absent_in_tables(context, {k: v.normalized for k, v in files.items()})
 
 
 def _absent_in_tables(
-    context: PackageContext, texts: Mapping[str, str | None]
+    context: PackageContext, texts: Mapping[str, bytes | None]
 ) -> dict[str, np.ndarray]:
     tables = [
         table
-        for table in context.tables.values()
+        for table in context.texts.values()
         if all(c in table.raw.columns for c in ("source_id", "quote"))
     ]
     masks = absent_by_table(texts, [(t.raw["source_id"], t.raw["quote"]) for t in tables])
@@ -458,7 +461,7 @@ def _absent_in_tables(
 
 
 def absent_quote_rows(
-    context: PackageContext, texts: Mapping[str, str | None]
+    context: PackageContext, texts: Mapping[str, bytes | None]
 ) -> dict[str, np.ndarray]:
     """For every table with ``source_id`` and ``quote``: the rows whose quote is absent.
 

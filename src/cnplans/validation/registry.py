@@ -25,6 +25,12 @@ write anything and must skip, not fail, when a table it needs is missing (that t
 problems are already reported). Results several checks need (say, a parsed rate table) can be
 kept in ``context.cache`` under a key such as ``"<module>:<what>"``. Programs can also pass
 ``checks=[...]`` to :func:`cnplans.validation.runner.validate_package` directly.
+
+A check whose work is long and independent of the typed tables can start it early: decorate it
+with ``@started_by(step)``, where ``step(context)`` starts that work in the background as soon
+as every table's text is read (``context.texts``), while the tables are still being typed. The
+runner runs such checks after the others, so the work overlaps them; the check then collects
+its result (see :mod:`cnplans.validation.quote_search`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 
 Check = Callable[[PackageContext], Iterable[Problem]]
+Step = Callable[[PackageContext], None]
 
 # Modules whose import registers checks, in the order their checks run. Append only.
 CHECK_MODULES: list[str] = [
@@ -46,6 +53,7 @@ CHECK_MODULES: list[str] = [
 ]
 
 _REGISTERED: dict[str, Check] = {}
+_STARTED_BY: dict[str, Step] = {}
 
 
 def check_name(check: Check) -> str:
@@ -65,3 +73,28 @@ def registered_checks() -> list[Check]:
     for module in CHECK_MODULES:
         importlib.import_module(module)
     return list(_REGISTERED.values())
+
+
+def started_by(step: Step) -> Callable[[Check], Check]:
+    """Mark a check whose work ``step`` starts in the background once the text is read."""
+
+    def mark(check: Check) -> Check:
+        _STARTED_BY[check_name(check)] = step
+        return check
+
+    return mark
+
+
+def early_steps(checks: Iterable[Check]) -> list[Step]:
+    """The background steps of ``checks``, in their order (each step once)."""
+    steps: list[Step] = []
+    for check in checks:
+        step = _STARTED_BY.get(check_name(check))
+        if step is not None and step not in steps:
+            steps.append(step)
+    return steps
+
+
+def waits_for_background(check: Check) -> bool:
+    """Whether ``check`` collects work started in the background (the runner runs it last)."""
+    return check_name(check) in _STARTED_BY

@@ -3,14 +3,11 @@
 Constraint checks run the pandera schema built by :mod:`cnplans.validation.pandera_schema` over
 each typed table, lazily, and turn pandera's failure cases into problems located by line (the
 frame's index) and field name. Uniqueness that a sorted key shows at a glance (each key greater
-than the one before) is not hashed again by pandera. The first check registered here only
-starts the quote search in the background (:mod:`cnplans.validation.quote_search`), so that
-it runs while the checks after it do.
+than the one before) is not hashed again by pandera.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from collections.abc import Iterator
 
@@ -31,25 +28,6 @@ def shown(value: object) -> str:
     if len(text) > 80:
         text = text[:77] + "..."
     return repr(text)
-
-
-@register_check
-def background_checks(context: PackageContext) -> Iterator[Problem]:
-    """Start the quote search in the background, so it runs alongside the checks after it.
-
-    Registered first for that reason; its problems are reported by
-    :func:`cnplans.validation.provenance.quotes_in_sources`. The stale-derived-value check,
-    which runs last and would otherwise wait for the search, is computed right away too (its
-    problems are reported in their own place, by
-    :func:`cnplans.validation.stale_derived.stale_derived_values`).
-    """
-    from cnplans.validation.quote_search import start_search
-    from cnplans.validation.stale_derived import stale_problems
-
-    start_search(context)
-    with contextlib.suppress(Exception):  # the stale check runs it again and reports it
-        stale_problems(context)
-    yield from ()
 
 
 @register_check

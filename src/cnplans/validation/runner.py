@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import traceback
 from collections.abc import Sequence
@@ -11,7 +12,13 @@ from pathlib import Path
 from cnplans.validation.context import DEFAULT_MAX_FILE_BYTES, PackageContext
 from cnplans.validation.package import load_package
 from cnplans.validation.problems import Problem, sorted_problems
-from cnplans.validation.registry import Check, check_name, registered_checks
+from cnplans.validation.registry import (
+    Check,
+    check_name,
+    early_steps,
+    registered_checks,
+    waits_for_background,
+)
 
 
 @dataclass
@@ -43,12 +50,24 @@ def validate_package(
 
     ``checks`` defaults to every registered check (:mod:`cnplans.validation.registry`). Raises
     :class:`cnplans.validation.package.CannotRun` when the descriptor itself is unusable.
-    Nothing is written.
+    Nothing is written. Checks that started work in the background (``started_by``) run
+    after the others, which run while that work does.
     """
-    context = load_package(descriptor_path, max_file_bytes=max_file_bytes)
+    chosen = registered_checks() if checks is None else list(checks)
+    steps = early_steps(chosen)
+
+    def start(context: PackageContext) -> None:
+        for step in steps:
+            # A step that fails leaves its check to do the work itself, and report the error.
+            with contextlib.suppress(Exception):
+                step(context)
+
+    context = load_package(descriptor_path, max_file_bytes=max_file_bytes, after_reading=start)
     problems = list(context.problems)
     crashed = []
-    for check in registered_checks() if checks is None else checks:
+    ordered = [c for c in chosen if not waits_for_background(c)]
+    ordered += [c for c in chosen if waits_for_background(c)]
+    for check in ordered:
         try:
             problems.extend(check(context))
         except Exception as error:  # a bug in one check must not hide the others' problems

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,20 +61,36 @@ def _shown(text: str) -> str:
     return repr(text) if text else "an empty cell"
 
 
-def _codes(keys: pd.Series, values: list[str]) -> np.ndarray:
-    """Position of each key in ``values`` (-1 when absent), as int32."""
+def _codes(keys: pd.Series, values: list[str] | Any) -> np.ndarray:
+    """Position of each key in ``values`` (a list or a pyarrow array; -1 when absent), as int32."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    position = pc.index_in(arrow_text(keys), value_set=pa.array(values, type=pa.large_string()))
+    if isinstance(values, list):
+        values = pa.array(values, type=pa.large_string())
+    position = pc.index_in(arrow_text(keys), value_set=values)
     return np.asarray(pc.fill_null(position, -1).to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
-def _years(mapping: Mapping[str, str], keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """For each key: whether ``mapping`` has it, and the year of its date (-1 when none)."""
-    position = _codes(keys, list(mapping))
-    years = np.array([year_of(date) or -1 for date in mapping.values()] + [-1], dtype=np.int32)
-    return position >= 0, years[position]  # position -1 takes the trailing -1
+@dataclass
+class Dates:
+    """Ids and the years of their (possibly partial) dates, looked up by :func:`_years`."""
+
+    ids: Any  # pyarrow large_string array
+    years: np.ndarray  # year of each id's date, -1 when none; one more -1 at the end
+
+    @classmethod
+    def of(cls, dates: Mapping[str, str]) -> Dates:
+        import pyarrow as pa
+
+        years = [year_of(date) or -1 for date in dates.values()]
+        return cls(pa.array(list(dates), type=pa.large_string()), np.array([*years, -1], np.int32))
+
+
+def _years(dates: Dates, keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """For each key: whether ``dates`` has it, and the year of its date (-1 when none)."""
+    position = _codes(keys, dates.ids)
+    return position >= 0, dates.years[position]  # position -1 takes the trailing -1
 
 
 def _integers_written_as(column: pd.Series, numbers: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -115,14 +132,15 @@ class Stale:
 
 def find_stale_columns(
     raw: pd.DataFrame,
-    issued: Mapping[str, str],
-    published: Mapping[str, str],
+    issued: Mapping[str, str] | Dates,
+    published: Mapping[str, str] | Dates,
     rates: RateTable,
     provider: str = DEFAULT_PROVIDER,
 ) -> Stale:
     """Stale derived cells of the text table ``raw`` (indexed by line), vectorized.
 
-    Same arguments and results as :func:`cnplans.convert.find_stale`, in the same order (rows
+    Same arguments (the dates may also come as :class:`Dates`, built once for many parts) and
+    results as :func:`cnplans.convert.find_stale`, in the same order (rows
     whose plan or source is unknown, or whose value does not parse, are skipped). The expected
     cells are never written out as text for every row: each found cell is compared with what
     it should say (a number, one of the rate texts, one of the bases), and only the cells that
@@ -133,6 +151,8 @@ def find_stale_columns(
 
     lines = raw.index.to_numpy()
     n = len(raw)
+    issued = issued if isinstance(issued, Dates) else Dates.of(issued)
+    published = published if isinstance(published, Dates) else Dates.of(published)
     plan_known, plan_year = _years(issued, raw["plan_id"])
     source_known, source_year = _years(published, raw["source_id"])
     known = plan_known & source_known
@@ -255,26 +275,13 @@ def find_stale_columns(
     return Stale(cells, missing)
 
 
-CACHE_KEY = "stale_derived:problems"
 _ROWS_AT_A_TIME = 1 << 18
-
-
-def stale_problems(context: PackageContext) -> list[Problem]:
-    """The problems of :func:`stale_derived_values`, computed once per run (cached)."""
-    if CACHE_KEY not in context.cache:
-        context.cache[CACHE_KEY] = list(_stale_problems(context))
-    problems: list[Problem] = context.cache[CACHE_KEY]
-    return problems
 
 
 @register_check
 def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
-    """Derived cells of targets that ``cnplans convert`` would change, and rates it lacks.
-
-    Often computed already, while the quote search ran in the background (see
-    :func:`cnplans.validation.rows.background_checks`).
-    """
-    yield from stale_problems(context)
+    """Derived cells of targets that ``cnplans convert`` would change, and rates it lacks."""
+    yield from _stale_problems(context)
 
 
 def _stale_problems(context: PackageContext) -> Iterator[Problem]:
@@ -292,8 +299,8 @@ def _stale_problems(context: PackageContext) -> Iterator[Problem]:
     if not rate_columns <= set(rates_table.raw.columns):
         return
     rates = RateTable.from_rows(Path(rates_table.path), _rows(rates_table.raw, rate_columns))
-    issued = dict(zip(plans.raw["plan_id"], plans.raw["issued"], strict=True))
-    published = dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True))
+    issued = Dates.of(dict(zip(plans.raw["plan_id"], plans.raw["issued"], strict=True)))
+    published = Dates.of(dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True)))
     cells: list[tuple[int, str, str, str]] = []
     missing: list[tuple[int, str]] = []
     for start in range(0, len(targets.raw), _ROWS_AT_A_TIME):  # temporaries stay small

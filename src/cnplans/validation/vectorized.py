@@ -133,28 +133,27 @@ def match_at_start(text: pd.Series, pattern: str) -> np.ndarray:
         return text.str.match(pattern).fillna(False).to_numpy(dtype=bool)
     compiled = re.compile(pattern)
     table = np.array([compiled.match(chr(b)) is not None for b in range(128)] + [False] * 128)
+    wide_byte = np.arange(256) >= 0x80  # a first byte that starts a non-ASCII character
     found = []
     for chunk in arrow_text(text).chunks:
-        count = len(chunk)
-        buffers = chunk.buffers()
-        offsets = np.frombuffer(buffers[1], dtype=np.int64)[chunk.offset : chunk.offset + count + 1]
-        data = (
-            np.frombuffer(buffers[2], dtype=np.uint8)
-            if buffers[2] is not None
-            else np.zeros(0, dtype=np.uint8)
-        )
-        nonempty = np.diff(offsets) > 0
-        first = np.zeros(count, dtype=np.uint8)
-        first[nonempty] = data[offsets[:-1][nonempty]]
-        hits = nonempty & table[first]
+        offsets, data = spans(chunk)
+        if data.size == 0:
+            found.append(np.zeros(len(chunk), dtype=bool))
+            continue
+        nonempty = offsets[1:] > offsets[:-1]
+        first = data[np.minimum(offsets[:-1], data.size - 1)]  # any byte where a cell is empty
+        hits = table[first]
+        hits &= nonempty
         if chunk.null_count:
             hits &= to_numpy_bool(chunk.is_valid())
-        wide = np.flatnonzero(nonempty & (first >= 0x80))  # a non-ASCII first character
-        if wide.size:
+        wide = wide_byte[first]
+        wide &= nonempty
+        if wide.any():
             import pyarrow as pa
 
-            taken = pd.Series(pd.arrays.ArrowStringArray(chunk.take(pa.array(wide))))
-            hits[wide] = taken.str.match(pattern).fillna(False).to_numpy(dtype=bool)
+            at = np.flatnonzero(wide)
+            taken = pd.Series(pd.arrays.ArrowStringArray(chunk.take(pa.array(at))))
+            hits[at] = taken.str.match(pattern).fillna(False).to_numpy(dtype=bool)
         found.append(hits)
     return np.concatenate(found) if found else np.zeros(len(text), dtype=bool)
 
@@ -171,3 +170,55 @@ def positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:
     allowed = arrow_text(pd.Series(index)).combine_chunks()
     found = pc.index_in(arrow_text(values), value_set=allowed)
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def full_match(text: pd.Series, pattern: str) -> np.ndarray:
+    """``text.str.fullmatch(pattern)`` as numpy bools (missing values never match).
+
+    pyarrow's regular expressions (RE2, as pandas uses for this dtype) run over the column's
+    chunks directly; a pattern RE2 cannot compile (a look-around, a back reference) is
+    matched by Python's ``re``, once per distinct value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = arrow_text(text)
+    try:
+        found = pc.match_substring_regex(arrow, f"^(?:{pattern})$")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        import re
+
+        compiled = re.compile(pattern)
+        distinct = pc.unique(arrow)
+        per_value = pa.array(
+            [v is not None and compiled.fullmatch(v) is not None for v in distinct.to_pylist()],
+            type=pa.bool_(),
+        )
+        found = pc.take(per_value, pc.index_in(arrow, value_set=distinct))
+    return to_numpy_bool(found)
+
+
+def length_within(text: pd.Series, low: int | None, high: int | None) -> np.ndarray:
+    """Whether each cell has from ``low`` to ``high`` characters (either may be None).
+
+    Missing cells pass. A cell of ``n`` UTF-8 bytes has from ``n / 4`` to ``n`` characters, so
+    the characters are counted only for the cells the byte count leaves in doubt.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    size = text_lengths(text)
+    low_bytes = 0 if low is None else low
+    high_bytes = np.iinfo(np.int64).max if high is None else high
+    sure = (size >= 4 * low_bytes) & (size <= high_bytes)
+    doubt = np.flatnonzero(~sure)
+    result = sure
+    if doubt.size:
+        taken = arrow_text(text).take(pa.array(doubt))
+        length = np.asarray(
+            pc.fill_null(pc.utf8_length(taken), -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+        ok = length < 0  # missing: passes
+        ok |= (length >= low_bytes) & (length <= high_bytes)
+        result[doubt] = ok
+    return result

@@ -35,11 +35,11 @@ class ResourceEntry:
 
 @dataclass
 class TextTable:
-    """A resource's CSV file as text, before its cells are typed.
+    """A resource's CSV file as text, as soon as it is read (before its schema is checked).
 
     What background work (such as the quote search) starts on while the tables are typed.
-    ``raw`` is the same frame :attr:`Table.raw` later holds: every cell as written, indexed by
-    physical line, the schema's fields that the file has.
+    ``raw`` holds every cell as written, indexed by physical line, every column of the file
+    (the first of two with one name); :attr:`Table.raw` is its schema's columns.
     """
 
     name: str
@@ -91,7 +91,7 @@ class PackageContext:
     descriptor: dict[str, Any]
     resources: list[ResourceEntry] = field(default_factory=list)
     tables: dict[str, Table] = field(default_factory=dict)
-    # Every table whose file was read and whose schema is usable, as text (typed or not yet).
+    # Every table whose file could be read, as text, whether or not its schema is usable.
     texts: dict[str, TextTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while loading
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES

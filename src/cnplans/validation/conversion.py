@@ -284,11 +284,15 @@ def convert_table(raw: pd.DataFrame, schema: TableSchema) -> tuple[pd.DataFrame,
     """Typed frame and failure mask for the schema's fields present in ``raw``."""
     fields = [field for field in schema.fields if field.name in raw.columns]
     values: dict[str, Any] = {}
+    # Zeroed memory is only mapped, not used, until written: columns without a failure (nearly
+    # all of them) cost nothing.
     mask = np.zeros((len(raw), len(fields)), dtype=bool, order="F")
     for position, field in enumerate(fields):
         converted = convert_column(raw[field.name], field, schema.missing_values)
         values[field.name] = converted.values.array
-        mask[:, position] = converted.failed.to_numpy(dtype=bool)
+        failed = converted.failed.to_numpy(dtype=bool)
+        if failed.any():
+            mask[:, position] = failed
     frame = pd.DataFrame(values, index=raw.index, copy=False)
     names = [field.name for field in fields]
     return frame, pd.DataFrame(mask, index=raw.index, columns=names, dtype=bool, copy=False)

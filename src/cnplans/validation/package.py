@@ -388,15 +388,16 @@ def _unlisted_files(context: PackageContext) -> list[Problem]:
 def load_package(
     descriptor_path: Path,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-    after_reading: Callable[[PackageContext], None] | None = None,
+    on_text: Callable[[PackageContext, str | None], None] | None = None,
 ) -> PackageContext:
     """Read the descriptor, its schemas and its tables into a :class:`PackageContext`.
 
     Raises :class:`CannotRun` only when the descriptor itself is unusable; every other problem
     is recorded in ``context.problems``. Frictionless checks the metadata in the background
-    while the CSV files are read; ``after_reading(context)``, when given, is called once every
-    table's text is in ``context.texts``, before the cells are typed (to start work that needs
-    only the text).
+    while the CSV files are read. ``on_text(context, name)``, when given, is called as soon as
+    each table's text is in ``context.texts[name]``, and once more with None when every file
+    is read: to start work that needs only the text while the metadata is checked and the
+    cells are typed.
     """
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
@@ -415,7 +416,16 @@ def load_package(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnplans-metadata") as executor:
         # frictionless (imported, then checking the metadata) runs while the files are read
         metadata = executor.submit(_frictionless_problems, context, schemas)
-        texts = {entry.index: _read_text(context, entry) for entry in context.resources}
+        texts = {}
+        for entry in context.resources:
+            texts[entry.index] = _read_text(context, entry)
+            csv_text = texts[entry.index][0]
+            if csv_text is not None:
+                context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
+                if on_text is not None:
+                    on_text(context, entry.name)
+        if on_text is not None:
+            on_text(context, None)
         invalid, problems = metadata.result()
     context.problems.extend(problems)
     for entry in context.resources:
@@ -434,11 +444,7 @@ def load_package(
         context.problems.extend(
             header_problems(csv_text.header, entry.schema.field_names, entry.path)
         )
-        present = [name for name in entry.schema.field_names if name in csv_text.rows.columns]
-        context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows[present])
         read.append((entry, csv_text))
-    if after_reading is not None:
-        after_reading(context)
     for entry, csv_text in read:
         context.tables[entry.name] = _typed_table(context, entry, csv_text)
     context.problems.extend(_unlisted_files(context))
@@ -530,8 +536,8 @@ def _read_text(
 
 
 def _typed_table(context: PackageContext, entry: ResourceEntry, text: CsvText) -> Table:
-    """The resource's text (already in ``context.texts``) converted to types."""
+    """The resource's text converted to types (the schema's fields that the file has)."""
     assert entry.schema is not None
-    raw = context.texts[entry.name].raw
+    raw = text.rows[[name for name in entry.schema.field_names if name in text.rows.columns]]
     frame, unparsed = convert_table(raw, entry.schema)
     return Table(entry.name, entry.path, entry.schema, text.header, raw, frame, unparsed)

@@ -186,7 +186,11 @@ def _read_sources(
 
 
 def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[Problem]]:
-    """The package's source files by source_id, read once per validation run."""
+    """The package's source files by source_id, read once per validation run.
+
+    Listed by the text of ``sources`` (read early, whether or not its schema turns out usable:
+    the checks skip the files when the table is not loaded).
+    """
     with _READING:  # the quote search may be reading them in the background
         if CACHE_KEY not in context.cache:
             sources = context.texts.get("sources")
@@ -219,10 +223,12 @@ def source_paths(context: PackageContext) -> Iterator[Problem]:
 @register_check
 def source_hashes(context: PackageContext) -> Iterator[Problem]:
     """Each source file is readable, and ``sources.sha256`` matches its bytes."""
+    sources = context.table("sources")
+    if sources is None:
+        return  # the table's own problems are reported; its files are not checked
     files, problems = source_files(context)
     yield from problems
-    sources = context.table("sources")
-    if sources is None or "sha256" not in sources.raw.columns:
+    if "sha256" not in sources.raw.columns:
         return
     actual = sources.raw["source_id"].map({k: v.sha256 for k, v in files.items()})
     listed = sources.raw["sha256"]
@@ -282,10 +288,10 @@ def normalize_quote(quote: str) -> str:
     return normalize_whitespace(quote).strip()
 
 
-def _start_quote_search(context: PackageContext) -> None:
+def _start_quote_search(context: PackageContext, name: str | None) -> None:
     from cnplans.validation.quote_search import start_search
 
-    start_search(context)
+    start_search(context, name)
 
 
 @register_check
@@ -296,6 +302,8 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
     The search starts in the background as soon as the tables' text is read
     (:func:`cnplans.validation.quote_search.start_search`); this collects its result.
     """
+    if context.table("sources") is None:
+        return  # the table's own problems are reported; no quote can be checked
     files, _ = source_files(context)
     suggestions = 0
     for table in context.tables.values():

@@ -43,6 +43,7 @@ FILTER_BITS = 23  # size of the bitmap of (source, first anchor word) pairs quot
 WIDE = 64  # at most this many bytes are compared at a time
 CACHE_KEY = "quote_search:absent"
 PENDING_KEY = "quote_search:pending"  # the background search, while it runs
+EXECUTOR_KEY = "quote_search:executor"  # its thread, until the search is started
 SPACE = 0x20
 SEPARATOR = b"\n"  # between texts: normalized texts and quotes hold no newline
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
@@ -423,22 +424,31 @@ def _utf8(text: bytes | str | None) -> bytes:
     return text.encode("utf-8") if isinstance(text, str) else bytes(text or b"")
 
 
-def start_search(context: PackageContext) -> None:
-    """Read the source files and search every quote in a background thread.
+def start_search(context: PackageContext, name: str | None) -> None:
+    """Start reading the source files, then searching every quote, in a background thread.
 
-    The search is the longest check and needs only the tables' text; started as soon as that
-    is read, it runs while the tables are typed and the other checks run (numpy and pyarrow
-    release the interpreter lock), and
-    :func:`absent_quote_rows` collects its result. Nothing happens twice: a second call, or a
-    search already done, is a no-op.
+    Called as each table's text is read (``name``) and once all are (None): the source files
+    are read as soon as the ``sources`` text is, and the search starts when every text is,
+    while the metadata is checked, the tables are typed and the other checks run (numpy and
+    pyarrow release the interpreter lock). :func:`absent_quote_rows` collects the result.
+    Nothing happens twice: a search already started or done is left alone.
     """
     if PENDING_KEY in context.cache or CACHE_KEY in context.cache:
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnplans-quotes")
-    context.cache[PENDING_KEY] = executor.submit(_search_package, context)
-    executor.shutdown(wait=False)
+    from cnplans.validation.provenance import source_files
+
+    executor = context.cache.get(EXECUTOR_KEY)
+    if executor is None:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnplans-quotes")
+        context.cache[EXECUTOR_KEY] = executor
+    if name == "sources":
+        executor.submit(source_files, context)  # its result is cached in the context
+    elif name is None:
+        context.cache[PENDING_KEY] = executor.submit(_search_package, context)
+        executor.shutdown(wait=False)  # one worker, in order: the search follows the files
+        del context.cache[EXECUTOR_KEY]
 
 
 def _search_package(context: PackageContext) -> dict[str, np.ndarray]:

@@ -27,10 +27,12 @@ kept in ``context.cache`` under a key such as ``"<module>:<what>"``. Programs ca
 ``checks=[...]`` to :func:`cnplans.validation.runner.validate_package` directly.
 
 A check whose work is long and independent of the typed tables can start it early: decorate it
-with ``@started_by(step)``, where ``step(context)`` starts that work in the background as soon
-as every table's text is read (``context.texts``), while the tables are still being typed. The
-runner runs such checks after the others, so the work overlaps them; the check then collects
-its result (see :mod:`cnplans.validation.quote_search`).
+with ``@started_by(step)``. The runner calls ``step(context, name)`` as soon as each table's
+text is read (``context.texts[name]``) and ``step(context, None)`` once all are, before the
+schemas are checked and the cells typed; the step starts work in the background. Such checks
+run after the others, so the work overlaps them; the check then collects its result (see
+:mod:`cnplans.validation.quote_search`). A check must still skip a table whose schema is not
+usable (it is in ``context.texts`` but not in ``context.tables``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 
 Check = Callable[[PackageContext], Iterable[Problem]]
-Step = Callable[[PackageContext], None]
+Step = Callable[[PackageContext, str | None], None]
 
 # Modules whose import registers checks, in the order their checks run. Append only.
 CHECK_MODULES: list[str] = [

@@ -56,13 +56,13 @@ def validate_package(
     chosen = registered_checks() if checks is None else list(checks)
     steps = early_steps(chosen)
 
-    def start(context: PackageContext) -> None:
+    def start(context: PackageContext, name: str | None) -> None:
         for step in steps:
             # A step that fails leaves its check to do the work itself, and report the error.
             with contextlib.suppress(Exception):
-                step(context)
+                step(context, name)
 
-    context = load_package(descriptor_path, max_file_bytes=max_file_bytes, after_reading=start)
+    context = load_package(descriptor_path, max_file_bytes=max_file_bytes, on_text=start)
     problems = list(context.problems)
     crashed = []
     ordered = [c for c in chosen if not waits_for_background(c)]

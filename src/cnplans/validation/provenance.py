@@ -269,9 +269,7 @@ def closest_passage(text: str, quote: str) -> str:
     return passage.strip()
 
 
-def _missing_quotes(
-    context: PackageContext, table: Table, files: dict[str, SourceFile]
-) -> pd.Series:
+def _missing_quotes(context: PackageContext, table: Table) -> pd.Series:
     """Quotes of ``table`` that are not in their source's text, indexed by line.
 
     The quotes of all tables are searched together, once, by
@@ -279,8 +277,10 @@ def _missing_quotes(
     """
     from cnplans.validation.quote_search import absent_quote_rows
 
-    absent = absent_quote_rows(context, {k: v.normalized for k, v in files.items()})
-    return table.raw["quote"][absent[table.name]]
+    absent = absent_quote_rows(context).get(table.name)
+    if absent is None:  # not searched (cannot happen for a table with both columns)
+        return table.raw["quote"].iloc[:0]
+    return table.raw["quote"][absent]
 
 
 def normalize_quote(quote: str) -> str:
@@ -309,7 +309,7 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
     for table in context.tables.values():
         if not all(c in table.raw.columns for c in ("source_id", "quote")):
             continue
-        missing = _missing_quotes(context, table, files)
+        missing = _missing_quotes(context, table)
         for line, quote in zip(missing.index.tolist(), missing.tolist(), strict=True):
             source = files[table.text(line, "source_id")]
             message = (

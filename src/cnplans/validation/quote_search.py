@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cnplans.validation.context import PackageContext
+from cnplans.validation.context import PackageContext, TextTable
 from cnplans.validation.provenance import WHITESPACE
 from cnplans.validation.vectorized import arrow_text, text_lengths, to_numpy_bool
 
@@ -44,6 +44,8 @@ WIDE = 64  # at most this many bytes are compared at a time
 CACHE_KEY = "quote_search:absent"
 PENDING_KEY = "quote_search:pending"  # the background search, while it runs
 EXECUTOR_KEY = "quote_search:executor"  # its thread, until the search is started
+SEARCH_KEY = "quote_search:search"  # the QuoteSearch being fed, and the tables in it
+BROKEN_KEY = "quote_search:broken"  # keying a table failed: start again at the end
 SPACE = 0x20
 SEPARATOR = b"\n"  # between texts: normalized texts and quotes hold no newline
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
@@ -364,51 +366,71 @@ def absent_quotes(
     is found exactly when ``quote.strip()`` or
     :func:`~cnplans.validation.provenance.normalize_quote` of it is in the text.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    search = QuoteSearch(texts, ids)
+    for source_ids, quotes in columns:
+        search.add(source_ids, quotes)
+    return search.run()
 
-    id_set = pa.array(list(ids), type=pa.large_string())
-    segments: list[_Segment] = []
-    sizes: list[int] = []
-    for source_ids, quote_column in columns:
+
+class QuoteSearch:
+    """:func:`absent_quotes` a column at a time: each is keyed as it is added, then all are
+    searched together by :meth:`run` (so columns can be prepared while others are read)."""
+
+    def __init__(self, texts: Sequence[bytes], ids: Sequence[str]) -> None:
+        import pyarrow as pa
+
+        self.texts = texts
+        self.id_set = pa.array(list(ids), type=pa.large_string())
+        self.runs = _batches(texts)
+        # The batch of each text (and one more, for no text at all).
+        self.batch_of_text = np.zeros(len(texts) + 1, dtype=np.int32)
+        for batch, (first, last) in enumerate(self.runs):
+            self.batch_of_text[first : last + 1] = batch
+        self.segments: list[_Segment] = []
+        self.plain: list[tuple[_Segment, np.ndarray]] = []  # quotes searched with ``in``
+        self.sizes: list[int] = []
+
+    def add(self, source_ids: pd.Series, quote_column: pd.Series) -> None:
+        """Key the quotes of one ``(source_id, quote)`` column pair."""
+        import pyarrow.compute as pc
+
         quotes = arrow_text(quote_column)
-        code = pc.fill_null(pc.index_in(arrow_text(source_ids), value_set=id_set), -1)
+        code = pc.fill_null(pc.index_in(arrow_text(source_ids), value_set=self.id_set), -1)
         source = np.array(code.to_numpy(zero_copy_only=False), dtype=np.int32)  # writable
         source[text_lengths(quote_column) == 0] = -1
-        segments.extend(_segments(quotes, source, sum(sizes)))
-        sizes.append(len(quote_column))
-    edges = np.cumsum([0, *sizes])
-    missing = np.zeros(int(edges[-1]), dtype=bool)
+        for segment in _segments(quotes, source, sum(self.sizes)):
+            self.plain.append((segment, segment.prepare(self.batch_of_text)))
+            self.segments.append(segment)
+        self.sizes.append(len(quote_column))
 
-    runs = _batches(texts)
-    batch_of_text = np.zeros(len(texts) + 1, dtype=np.int32)  # (one more: for no text at all)
-    for batch, (first, last) in enumerate(runs):
-        batch_of_text[first : last + 1] = batch
-    plain: list[tuple[_Segment, np.ndarray]] = []
-    for segment in segments:
-        plain.append((segment, segment.prepare(batch_of_text)))
-    bitmap = np.zeros(1 << FILTER_BITS, dtype=bool)
-    for batch, (first, last) in enumerate(runs):  # a few megabytes of text at a time
-        picks = [segment.in_batch(batch) for segment in segments]
-        for segment, pick in zip(segments, picks, strict=True):
-            assert segment.slot is not None
-            bitmap[segment.slot[pick]] = True
-        texts_here = _Texts.of(texts[first : last + 1], first)
-        index = _Index.of(*texts_here.anchors(bitmap))
-        for segment, pick in zip(segments, picks, strict=True):
-            assert segment.keyed is not None and segment.slot is not None
-            bitmap[segment.slot[pick]] = False
-            if pick.size == 0:
-                continue
-            found, crowded = segment.search(texts_here, index, pick)
-            missing[segment.rows[segment.keyed[pick]]] = ~found & ~crowded
-            plain.append((segment, segment.keyed[pick][crowded]))
-    for segment, items in plain:  # normalized quotes: found exactly when in the text
-        for item in items.tolist():
-            quote = segment.quote(item)
-            text = texts[int(segment.source[item])]
-            missing[segment.rows[item]] = bool(quote) and quote not in text
-    return [missing[edges[i] : edges[i + 1]] for i in range(len(sizes))]
+    def run(self) -> list[np.ndarray]:
+        """For each column added, in order: which rows' quotes are not in their text."""
+        texts, segments = self.texts, self.segments
+        edges = np.cumsum([0, *self.sizes])
+        missing = np.zeros(int(edges[-1]), dtype=bool)
+        plain = list(self.plain)
+        bitmap = np.zeros(1 << FILTER_BITS, dtype=bool)
+        for batch, (first, last) in enumerate(self.runs):  # a few megabytes of text at a time
+            picks = [segment.in_batch(batch) for segment in segments]
+            for segment, pick in zip(segments, picks, strict=True):
+                assert segment.slot is not None
+                bitmap[segment.slot[pick]] = True
+            texts_here = _Texts.of(texts[first : last + 1], first)
+            index = _Index.of(*texts_here.anchors(bitmap))
+            for segment, pick in zip(segments, picks, strict=True):
+                assert segment.keyed is not None and segment.slot is not None
+                bitmap[segment.slot[pick]] = False
+                if pick.size == 0:
+                    continue
+                found, crowded = segment.search(texts_here, index, pick)
+                missing[segment.rows[segment.keyed[pick]]] = ~found & ~crowded
+                plain.append((segment, segment.keyed[pick][crowded]))
+        for segment, items in plain:  # normalized quotes: found exactly when in the text
+            for item in items.tolist():
+                quote = segment.quote(item)
+                text = texts[int(segment.source[item])]
+                missing[segment.rows[item]] = bool(quote) and quote not in text
+        return [missing[edges[i] : edges[i + 1]] for i in range(len(self.sizes))]
 
 
 def absent_by_table(
@@ -425,13 +447,13 @@ def _utf8(text: bytes | str | None) -> bytes:
 
 
 def start_search(context: PackageContext, name: str | None) -> None:
-    """Start reading the source files, then searching every quote, in a background thread.
+    """Read the source files, key each table's quotes and search them all, in the background.
 
-    Called as each table's text is read (``name``) and once all are (None): the source files
-    are read as soon as the ``sources`` text is, and the search starts when every text is,
-    while the metadata is checked, the tables are typed and the other checks run (numpy and
-    pyarrow release the interpreter lock). :func:`absent_quote_rows` collects the result.
-    Nothing happens twice: a search already started or done is left alone.
+    Called as each table's text is read (``name``) and once all are (None). The source files
+    are read as soon as the ``sources`` text is; the quotes of each table read after that are
+    keyed as it comes; the search runs when every text is read, while the metadata is checked,
+    the tables are typed and the other checks run (numpy and pyarrow release the interpreter
+    lock). One worker does it all, in that order. :func:`absent_quote_rows` collects the result.
     """
     if PENDING_KEY in context.cache or CACHE_KEY in context.cache:
         return
@@ -445,34 +467,58 @@ def start_search(context: PackageContext, name: str | None) -> None:
         context.cache[EXECUTOR_KEY] = executor
     if name == "sources":
         executor.submit(source_files, context)  # its result is cached in the context
-    elif name is None:
+    elif name is not None:
+        executor.submit(_add_table, context, name)
+    else:
         context.cache[PENDING_KEY] = executor.submit(_search_package, context)
-        executor.shutdown(wait=False)  # one worker, in order: the search follows the files
+        executor.shutdown(wait=False)
         del context.cache[EXECUTOR_KEY]
 
 
+def _quoting(table: TextTable | None) -> bool:
+    return table is not None and all(c in table.raw.columns for c in ("source_id", "quote"))
+
+
+def _started(context: PackageContext) -> tuple[QuoteSearch, list[str]]:
+    """The search of this run and the tables added to it (created with the source texts)."""
+    if SEARCH_KEY not in context.cache:
+        from cnplans.validation.provenance import source_files
+
+        files, _ = source_files(context)
+        texts = {k: v.normalized for k, v in files.items()}
+        ids = [source_id for source_id, text in texts.items() if text is not None and source_id]
+        context.cache[SEARCH_KEY] = (QuoteSearch([_utf8(texts[i]) for i in ids], ids), [])
+    started: tuple[QuoteSearch, list[str]] = context.cache[SEARCH_KEY]
+    return started
+
+
+def _add_table(context: PackageContext, name: str) -> None:
+    """Key the quotes of a table whose text was just read (once the source texts are)."""
+    table = context.texts.get(name)
+    if "sources" not in context.texts or not _quoting(table) or context.cache.get(BROKEN_KEY):
+        return  # keyed with the others at the end
+    assert table is not None
+    search, added = _started(context)
+    try:
+        search.add(table.raw["source_id"], table.raw["quote"])
+    except Exception:
+        context.cache[BROKEN_KEY] = True  # the search is started again at the end
+        raise
+    added.append(name)
+
+
 def _search_package(context: PackageContext) -> dict[str, np.ndarray]:
-    from cnplans.validation.provenance import source_files
-
-    files, _ = source_files(context)
-    return _absent_in_tables(context, {k: v.normalized for k, v in files.items()})
-
-
-def _absent_in_tables(
-    context: PackageContext, texts: Mapping[str, bytes | None]
-) -> dict[str, np.ndarray]:
-    tables = [
-        table
-        for table in context.texts.values()
-        if all(c in table.raw.columns for c in ("source_id", "quote"))
-    ]
-    masks = absent_by_table(texts, [(t.raw["source_id"], t.raw["quote"]) for t in tables])
-    return {t.name: m for t, m in zip(tables, masks, strict=True)}
+    if context.cache.pop(BROKEN_KEY, False):
+        context.cache.pop(SEARCH_KEY, None)
+    search, added = _started(context)
+    for name, table in context.texts.items():
+        if name not in added and _quoting(table):
+            search.add(table.raw["source_id"], table.raw["quote"])
+            added.append(name)
+    return dict(zip(added, search.run(), strict=True))
 
 
-def absent_quote_rows(
-    context: PackageContext, texts: Mapping[str, bytes | None]
-) -> dict[str, np.ndarray]:
+def absent_quote_rows(context: PackageContext) -> dict[str, np.ndarray]:
     """For every table with ``source_id`` and ``quote``: the rows whose quote is absent.
 
     Searched once per validation run, for all tables together (kept in ``context.cache``);
@@ -483,6 +529,6 @@ def absent_quote_rows(
         if pending is not None:
             context.cache[CACHE_KEY] = pending.result()
         else:
-            context.cache[CACHE_KEY] = _absent_in_tables(context, texts)
+            context.cache[CACHE_KEY] = _search_package(context)
     absent: dict[str, np.ndarray] = context.cache[CACHE_KEY]
     return absent

@@ -35,8 +35,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check formatting, lint and types with ruff and mypy."""
     _install(session, "lint")
-    session.run("ruff", "format", "--check", "src", "scripts", "tests", "noxfile.py")
-    session.run("ruff", "check", "src", "scripts", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "scripts", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "scripts", "tests", "benchmarks", "noxfile.py")
     session.run("mypy")
 
 

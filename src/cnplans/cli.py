@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 # name -> (module that implements it, one-line help). Each module defines
 # ``configure(parser: argparse.ArgumentParser) -> None`` and
@@ -24,8 +24,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every registered sub-command."""
+def build_parser(configure: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every registered sub-command.
+
+    Every sub-command is listed; the modules of those in ``configure`` (all when None) are
+    imported to add their options. :func:`main` configures only the one it runs.
+    """
     from cnplans import __version__
 
     parser = argparse.ArgumentParser(
@@ -34,18 +38,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cnplans {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = set(COMMANDS if configure is None else configure)
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.configure(command_parser)
-        command_parser.set_defaults(_run=module.run)
+        if name in chosen:
+            module = importlib.import_module(module_name)
+            module.configure(command_parser)
+            command_parser.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (0 ok, 1 invalid data, 2 cannot run)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # The sub-command is the first word that is not an option (the top level takes no values).
+    command = next((word for word in words if not word.startswith("-")), None)
+    parser = build_parser([] if command is None else [command])
+    args = parser.parse_args(words)
     try:
         return int(args._run(args))
     except KeyboardInterrupt:

@@ -27,7 +27,6 @@ from cnplans.validation.package import resolve_inside
 from cnplans.validation.provenance import (
     normalize_quote,
     normalize_whitespace,
-    normalize_whitespace_bytes,
     normalize_whitespace_many,
 )
 from cnplans.validation.quote_search import absent_by_table
@@ -140,7 +139,7 @@ def test_whitespace_normalized_on_bytes_as_on_text(
     ]
     for text in texts[:300]:
         expected = normalize_whitespace(text).encode("utf-8")
-        assert normalize_whitespace_bytes(text.encode("utf-8")) == expected, repr(text)
+        assert normalize_whitespace_many([text.encode("utf-8")]) == [expected], repr(text)
     together = normalize_whitespace_many([t.encode("utf-8") for t in texts])  # in batches
     assert together == [normalize_whitespace(t).encode("utf-8") for t in texts]
 

@@ -52,13 +52,9 @@ def normalize_whitespace(text: str) -> str:
     return joined
 
 
-def normalize_whitespace_bytes(data: bytes) -> bytes:
-    """:func:`normalize_whitespace` of UTF-8 text, on its bytes (numpy, no decoding)."""
-    return normalize_whitespace_many([data])[0]
-
-
 def normalize_whitespace_many(texts: list[bytes]) -> list[bytes]:
-    """:func:`normalize_whitespace_bytes` of each text, a few megabytes of them at a time."""
+    """:func:`normalize_whitespace` of each UTF-8 text, on its bytes (numpy, no decoding), a few
+    megabytes of them at a time."""
     normalized: list[bytes] = []
     first = 0
     while first < len(texts):

@@ -435,7 +435,6 @@ def load_package(
             context.problems.extend(problems)
     context.problems.extend(_foreign_key_problems(context))
 
-    read: list[tuple[ResourceEntry, CsvText]] = []
     for entry in context.resources:
         csv_text, problems = texts.get(entry.index, (None, []))
         context.problems.extend(problems)
@@ -444,9 +443,7 @@ def load_package(
         context.problems.extend(
             header_problems(csv_text.header, entry.schema.field_names, entry.path)
         )
-        read.append((entry, csv_text))
-    for entry, csv_text in read:
-        context.tables[entry.name] = _typed_table(context, entry, csv_text)
+        context.tables[entry.name] = _typed_table(entry, csv_text)
     context.problems.extend(_unlisted_files(context))
     return context
 
@@ -535,7 +532,7 @@ def _read_text(
     return read_csv_text(entry.file, entry.path, context.max_file_bytes)
 
 
-def _typed_table(context: PackageContext, entry: ResourceEntry, text: CsvText) -> Table:
+def _typed_table(entry: ResourceEntry, text: CsvText) -> Table:
     """The resource's text converted to types (the schema's fields that the file has)."""
     assert entry.schema is not None
     raw = text.rows[[name for name in entry.schema.field_names if name in text.rows.columns]]

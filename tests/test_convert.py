@@ -320,7 +320,7 @@ def test_validate_reports_stale_cells_at_their_line_and_column(
     package: Path, targets: Path, validate: Callable[..., Any]
 ) -> None:
     assert "stale-derived-value" not in validate(package).rules()
-    converted = money_target(targets, lambda r: r["fx_basis"] == "source_published")
+    converted = money_target(targets, lambda r: r["usd"] != "")
     edit_cell(targets, converted["target_id"], "fx_units_per_usd", "9.9")
     outcome = validate(package)
     assert outcome.code == 1

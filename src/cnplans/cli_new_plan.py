@@ -43,6 +43,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--issued", metavar="DATE", help="the issue date as stated: 2024, 2024-11 or 2024-11-12"
     )
+    parser.add_argument(
+        "--issued-basis",
+        choices=("quote", "dateline"),
+        help="where the year of --issued comes from: the quote (default) or, when the quote "
+        "gives only a month and day, the source's dateline",
+    )
     parser.add_argument("--period-start", metavar="YEAR", help="first year of the plan period")
     parser.add_argument("--period-end", metavar="YEAR", help="last year of the plan period")
     parser.add_argument("--notes", help="remarks for the notes column")
@@ -66,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             sector=args.sector,
             document_type=args.document_type,
             issued=args.issued,
+            issued_basis=args.issued_basis,
             period_start=args.period_start,
             period_end=args.period_end,
             notes=args.notes,

@@ -39,6 +39,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="publication date as stated: 2024, 2024-11 or 2024-11-22",
     )
     parser.add_argument(
+        "--dateline",
+        help="the text's dateline, verbatim as printed (it must state the --published date)",
+    )
+    parser.add_argument(
         "--language", help="language of the text, a BCP 47 tag such as zh (default: en)"
     )
     parser.add_argument("--notes", help="remarks for the notes column")
@@ -96,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
             publisher=args.publisher,
             url=args.url,
             published=args.published,
+            dateline=args.dateline,
             language=args.language,
             notes=args.notes,
         ),

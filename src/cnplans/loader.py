@@ -328,7 +328,9 @@ def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.D
             if integers is None:
                 return None
             columns[f.name] = integers
-        elif (f.enum is not None or f.type not in ("number", "integer", "year")) and (
+        elif f.enum is None and f.type == "boolean" and pa.types.is_boolean(kind):
+            columns[f.name] = column.astype("boolean")
+        elif (f.enum is not None or f.type not in ("number", "integer", "year", "boolean")) and (
             pa.types.is_string(kind) or pa.types.is_large_string(kind)
         ):
             text = column.array.__arrow_array__().cast(pa.large_string())  # the bytes stay

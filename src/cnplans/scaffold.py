@@ -434,6 +434,7 @@ SOURCE_OPTIONS = {
     "publisher": "--publisher",
     "url": "--url",
     "published": "--published",
+    "dateline": "--dateline",
     "language": "--language",
     "notes": "--notes",
 }
@@ -473,6 +474,7 @@ def new_source(
     publisher: str | None = None,
     url: str | None = None,
     published: str | None = None,
+    dateline: str | None = None,
     language: str | None = None,
     notes: str | None = None,
 ) -> Result:
@@ -504,6 +506,7 @@ def new_source(
         "publisher": clean(publisher),
         "url": clean(url),
         "published": clean(published),
+        "dateline": clean(dateline),
         "language": clean(language),
         "path": relative,
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -587,6 +590,7 @@ PLAN_OPTIONS = {
     "sector": "--sector",
     "document_type": "--document-type",
     "issued": "--issued",
+    "issued_basis": "--issued-basis",
     "period_start": "--period-start",
     "period_end": "--period-end",
     "source_id": "--source",
@@ -632,6 +636,7 @@ def new_plan(
     sector: str | None = None,
     document_type: str | None = None,
     issued: str | None = None,
+    issued_basis: str | None = None,
     period_start: str | None = None,
     period_end: str | None = None,
     notes: str | None = None,
@@ -653,6 +658,8 @@ def new_plan(
         "sector": clean(sector),
         "document_type": clean(document_type),
         "issued": clean(issued),
+        # The year of a date given is the quote's unless the contributor says it is the dateline's.
+        "issued_basis": clean(issued_basis) or ("quote" if clean(issued) else ""),
         "period_start": clean(period_start),
         "period_end": clean(period_end),
         "source_id": source_id,

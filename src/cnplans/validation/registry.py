@@ -52,6 +52,7 @@ CHECK_MODULES: list[str] = [
     "cnplans.validation.rules",
     "cnplans.validation.provenance",
     "cnplans.validation.stale_derived",
+    "cnplans.validation.numbers",
 ]
 
 _REGISTERED: dict[str, Check] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -221,11 +222,20 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
     has_max = "value_max" in frame.columns
     has_strive = "strive" in frame.columns
     usable = frame["value"].notna() & frame["unit"].notna() & frame["qualifier"].notna()
-    for line in frame.index[usable.to_numpy(dtype=bool)].tolist():
-        value = float(frame.at[line, "value"])
-        unit = str(frame.at[line, "unit"])
-        qualifier = str(frame.at[line, "qualifier"])
-        quote = str(raw.at[line, "quote"])
+    rows = frame.loc[usable.to_numpy(dtype=bool)]
+    count = len(rows)
+    maxima: list[Any] = rows["value_max"].tolist() if has_max else [None] * count
+    strives: list[Any] = rows["strive"].tolist() if has_strive else [None] * count
+    for line, value, unit, qualifier, maximum, strive_cell, quote in zip(
+        rows.index.tolist(),
+        rows["value"].astype(float).tolist(),
+        rows["unit"].astype(str).tolist(),
+        rows["qualifier"].astype(str).tolist(),
+        maxima,
+        strives,
+        raw.loc[rows.index, "quote"].astype(str).tolist(),
+        strict=True,
+    ):
         quantities = stated(quote)
         matches = [q for q in quantities if q.unit == unit and same(q.value, value)]
         if not matches:
@@ -251,9 +261,9 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
                 )
             continue
         if qualifier == "range":
-            if not has_max or pd.isna(frame.at[line, "value_max"]):
+            if maximum is None or pd.isna(maximum):
                 continue  # the range-qualifier rule reports the missing upper value
-            value_max = float(frame.at[line, "value_max"])
+            value_max = float(maximum)
             ranged = [q for q in matches if q.value_max is not None]
             if not ranged:
                 yield Problem(
@@ -289,8 +299,8 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
                     f"“{said.text}” ({said.qualifier})",
                 )
                 continue
-        if has_strive and pd.notna(frame.at[line, "strive"]):
-            strive = bool(frame.at[line, "strive"])
+        if strive_cell is not None and not pd.isna(strive_cell):
+            strive = bool(strive_cell)
             if not any(q.strive == strive for q in chosen):
                 said = chosen[0]
                 yield Problem(

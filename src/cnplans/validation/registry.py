@@ -53,6 +53,7 @@ CHECK_MODULES: list[str] = [
     "cnplans.validation.provenance",
     "cnplans.validation.stale_derived",
     "cnplans.validation.numbers",
+    "cnplans.validation.wording",
 ]
 
 _REGISTERED: dict[str, Check] = {}

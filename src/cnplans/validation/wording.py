@@ -1,0 +1,443 @@
+"""Wording rules: names are printed in their row's quote, ids are regular, region links are stated.
+
+A quote being verbatim in its source (:mod:`cnplans.validation.provenance`) does not make the
+row's other cells true. These rules check the cells that repeat the source's words: a name, a
+title, an issuer is printed in the row's own quote; a publisher or a dateline in the source's
+text; a cluster's region is named in the link's quote, or carried by the cluster's name, or is
+the plan's own region. They also keep ids regular (each starts with its plan's id, and no id is
+the key of two tables), so a merged view of the tables stays unambiguous.
+
+Words are compared as :func:`comparable` makes them: lower case, whitespace runs collapsed,
+curly quotes and dashes made straight; a cell printed exactly as in its quote is found without
+normalizing it. Every rule works on whole columns: pyarrow kernels for normalizing and key
+lookups, numpy over the columns' bytes for id prefixes and for hashing ids; only the
+containment test runs once per row (in Python, on the rows' strings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from cnplans.validation.context import PackageContext, Table
+from cnplans.validation.problems import Problem
+from cnplans.validation.provenance import WHITESPACE, source_files
+from cnplans.validation.registry import register_check
+from cnplans.validation.rows import shown
+from cnplans.validation.vectorized import arrow_text, positions_in, spans
+
+# Cells that repeat the source's words, by table: each is printed in the row's quote.
+NAME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "plans": ("title", "issuer"),
+    "clusters": ("name",),
+    "projects": ("name",),
+}
+# Cells of sources printed in the source's own text.
+SOURCE_WORD_COLUMNS = ("publisher", "dateline")
+# Tables whose single-field primary keys share one namespace (reported in descriptor order).
+ID_TABLES = ("sources", "plans", "targets", "projects", "measures", "clusters")
+# Tables whose ids carry a second part after the plan id: the value of this column.
+ID_KIND_COLUMNS = {"clusters": "kind"}
+REGION_BASES = ("quote", "name", "plan_region")  # cluster_regions.basis
+SINGLE_QUOTES = "[\u2018\u2019\u201a\u201b]"
+DOUBLE_QUOTES = "[\u201c\u201d\u201e\u201f]"
+DASHES = "[\u2010-\u2015\u2212]"
+QUOTE_CHARS = 80  # how much of a quote a message shows
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
+HASH_HEAD_BYTES = 32  # bytes of every id hashed together; longer ids get more rounds
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the low n bytes
+
+
+def comparable(text: pd.Series) -> list[str]:
+    """Each cell as the wording rules compare it: lower case, whitespace runs collapsed, ends
+    trimmed, curly quotes straight and every dash a hyphen ("" for a missing cell)."""
+    import pyarrow.compute as pc
+
+    arrow = pc.utf8_lower(arrow_text(text))
+    arrow = pc.replace_substring_regex(arrow, SINGLE_QUOTES, "'")
+    arrow = pc.replace_substring_regex(arrow, DOUBLE_QUOTES, '"')
+    arrow = pc.replace_substring_regex(arrow, DASHES, "-")
+    arrow = pc.replace_substring_regex(arrow, WHITESPACE, " ")
+    arrow = pc.utf8_trim(arrow, " ")
+    return list(pc.fill_null(arrow, "").to_pylist())
+
+
+def contained(parts: pd.Series, wholes: pd.Series) -> np.ndarray:
+    """Whether each part occurs in the whole on its row, both made :func:`comparable`.
+
+    Most cells are printed exactly as in their quote, so each part is first looked for as it
+    is written (an exact occurrence stays one once both sides are made comparable); only the
+    rows where that fails are normalized and looked at again.
+    """
+    part_text, whole_text = parts.fillna("").tolist(), wholes.fillna("").tolist()
+    found = _each_in(part_text, whole_text)
+    rest = np.flatnonzero(~found)
+    if rest.size:
+        found[rest] = _each_in(
+            comparable(parts.iloc[rest].fillna("")), comparable(wholes.iloc[rest].fillna(""))
+        )
+    return found
+
+
+def _each_in(parts: list[str], wholes: list[str]) -> np.ndarray:
+    return np.fromiter(
+        (part in whole for part, whole in zip(parts, wholes, strict=True)),
+        dtype=bool,
+        count=len(parts),
+    )
+
+
+def _has(table: Table | None, *columns: str) -> bool:
+    return table is not None and all(c in table.raw.columns for c in columns)
+
+
+def _quoted(text: str) -> str:
+    """A quote shown in a message, in curly quotes, shortened when long."""
+    if len(text) > QUOTE_CHARS:
+        text = text[: QUOTE_CHARS - 3] + "..."
+    return f"\u201c{text}\u201d"
+
+
+@register_check
+def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
+    """Names, titles and issuers are printed in the row's own quote."""
+    for name, columns in NAME_COLUMNS.items():
+        table = context.table(name)
+        if not _has(table, "quote"):
+            continue
+        assert table is not None
+        for column in columns:
+            if column not in table.raw.columns:
+                continue
+            cells = table.raw[column]
+            filled = (cells.fillna("") != "").to_numpy(dtype=bool)
+            if not filled.any():
+                continue
+            missing = filled & ~contained(cells, table.raw["quote"])
+            for line, cell in table.cells(pd.Series(missing, index=table.raw.index), column):
+                yield Problem(
+                    table.path,
+                    line,
+                    column,
+                    "name-not-in-quote",
+                    f"{column} {shown(cell)} is not in the row's quote "
+                    f"({_quoted(table.text(line, 'quote'))}); expected the {column} as the "
+                    "source prints it",
+                )
+
+
+@register_check
+def source_words(context: PackageContext) -> Iterator[Problem]:
+    """A source's publisher and dateline are printed in its archived text."""
+    sources = context.table("sources")
+    if not _has(sources, "source_id"):
+        return
+    assert sources is not None
+    columns = [c for c in SOURCE_WORD_COLUMNS if c in sources.raw.columns]
+    filled = {c: (sources.raw[c].fillna("") != "").to_numpy(dtype=bool) for c in columns}
+    if not any(mask.any() for mask in filled.values()):
+        return
+    files, _ = source_files(context)
+    texts = sources.raw["source_id"].map(
+        {k: f.text for k, f in files.items() if f.text is not None}
+    )
+    readable = texts.notna().to_numpy(dtype=bool)
+    for column in columns:
+        missing = filled[column] & readable & ~contained(sources.raw[column], texts)
+        for line, cell in sources.cells(pd.Series(missing, index=sources.raw.index), column):
+            path = files[sources.text(line, "source_id")].path
+            yield Problem(
+                sources.path,
+                line,
+                column,
+                "source-words",
+                f"{column} {shown(cell)} is not printed in {path}; expected the words as the "
+                "source's text prints them, or an empty cell",
+            )
+
+
+def _positions(keys: pd.Series, table: Table, key: str) -> np.ndarray:
+    """The position in ``table`` of the row whose ``key`` equals each of ``keys`` (-1: none)."""
+    return positions_in(keys, pd.Index(table.raw[key]))
+
+
+def _take(table: Table, column: str, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """``table.raw[column]`` at ``positions`` (NA where a position is -1), indexed by ``index``."""
+    import pyarrow as pa
+
+    missing = positions < 0
+    rows = pa.array(np.where(missing, 0, positions), mask=missing)
+    taken = arrow_text(table.raw[column]).take(rows)
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
+
+
+@register_check
+def region_links(context: PackageContext) -> Iterator[Problem]:
+    """A cluster's region link is what its basis says: the quote names the region (``quote``),
+    the cluster's name carries it (``name``), or it is the plan's region (``plan_region``)."""
+    links, regions = context.table("cluster_regions"), context.table("regions")
+    clusters, plans = context.table("clusters"), context.table("plans")
+    if not _has(links, "cluster_id", "region_id", "quote", "basis"):
+        return
+    assert links is not None
+    raw = links.raw[["cluster_id", "region_id", "quote"]]
+    basis = links.raw["basis"]
+    rows = {b: np.flatnonzero((basis == b).to_numpy(dtype=bool)) for b in REGION_BASES}
+    stated = np.union1d(rows["quote"], rows["name"])
+    if stated.size and _has(regions, "region_id", "name_en"):
+        assert regions is not None
+        at = raw.iloc[stated]
+        positions = _positions(at["region_id"], regions, "region_id")
+        region_names = _take(regions, "name_en", positions, at.index)
+        wrong = positions >= 0
+        wrong[wrong] = ~contained(region_names[wrong], at["quote"][wrong])
+        for line in at.index[wrong].tolist():
+            region = links.text(line, "region_id")
+            yield Problem(
+                links.path,
+                line,
+                "quote",
+                "region-link",
+                f"basis {links.text(line, 'basis')!r}, but the quote "
+                f"({_quoted(links.text(line, 'quote'))}) does not name region {region} "
+                f"({region_names.loc[line]}); expected a quote that names it, or basis "
+                "'plan_region' for the plan's own region",
+            )
+    if not _has(clusters, "cluster_id") or not (rows["name"].size or rows["plan_region"].size):
+        return
+    assert clusters is not None
+    cluster_positions = _positions(raw["cluster_id"], clusters, "cluster_id")
+    if rows["name"].size and "name" in clusters.raw.columns:
+        at = raw.iloc[rows["name"]]
+        positions = cluster_positions[rows["name"]]
+        names, quotes = _take(clusters, "name", positions, at.index), at["quote"]
+        wrong = positions >= 0
+        wrong[wrong] = ~contained(quotes[wrong], names[wrong])
+        wrong[wrong] = ~contained(names[wrong], quotes[wrong])
+        for line in at.index[wrong].tolist():
+            yield Problem(
+                links.path,
+                line,
+                "quote",
+                "region-link",
+                f"basis 'name', but the quote ({_quoted(links.text(line, 'quote'))}) is not the "
+                f"name of cluster {links.text(line, 'cluster_id')!r} ({shown(names.loc[line])}); "
+                "expected a quote that is the cluster's name or part of it",
+            )
+    if rows["plan_region"].size and "plan_id" in clusters.raw.columns:
+        if not _has(plans, "plan_id", "region_id"):
+            return
+        assert plans is not None
+        at = raw.iloc[rows["plan_region"]]
+        positions = cluster_positions[rows["plan_region"]]
+        plan_ids = _take(clusters, "plan_id", positions, at.index)
+        plan_positions = _positions(plan_ids, plans, "plan_id")
+        plan_regions = _take(plans, "region_id", plan_positions, at.index)
+        wrong = (plan_regions.notna() & (at["region_id"] != plan_regions)).to_numpy(bool)
+        for line in at.index[wrong].tolist():
+            yield Problem(
+                links.path,
+                line,
+                "region_id",
+                "region-link",
+                f"basis 'plan_region': expected {plan_regions.loc[line]}, the region of plan "
+                f"{plan_ids.loc[line]!r}; found {links.text(line, 'region_id')}",
+            )
+
+
+def _ancestors(regions: Table) -> pd.DataFrame:
+    """Every (region_id, ancestor_id) pair of the parent_id chains, cycles cut."""
+    raw = regions.raw[["region_id", "parent_id"]].drop_duplicates(subset="region_id")
+    raw = raw[raw["parent_id"].fillna("") != ""]
+    parent = pd.Series(raw["parent_id"].to_numpy(), index=pd.Index(raw["region_id"]))
+    pairs = []
+    step = pd.DataFrame({"region_id": parent.index.to_numpy(), "ancestor_id": parent.to_numpy()})
+    for _ in range(len(parent)):  # no chain without a cycle is longer than this
+        step = step[step["ancestor_id"] != step["region_id"]]
+        if step.empty:
+            break
+        pairs.append(step)
+        step = pd.DataFrame(
+            {"region_id": step["region_id"], "ancestor_id": step["ancestor_id"].map(parent)}
+        ).dropna()
+    if not pairs:
+        return pd.DataFrame({"region_id": [], "ancestor_id": []}, dtype="str")
+    return pd.concat(pairs).drop_duplicates()
+
+
+@register_check
+def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
+    """A cluster is not linked both to a region and to a region that contains it."""
+    links, regions = context.table("cluster_regions"), context.table("regions")
+    if not _has(links, "cluster_id", "region_id") or not _has(regions, "region_id", "parent_id"):
+        return
+    assert links is not None and regions is not None
+    pairs = _ancestors(regions)
+    if pairs.empty:
+        return
+    rows = links.raw[["cluster_id", "region_id"]].reset_index()
+    finer = rows.merge(pairs, on="region_id")
+    coarser = rows.merge(
+        finer.rename(columns={"region_id": "finer_id", "line": "finer_line"}),
+        left_on=["cluster_id", "region_id"],
+        right_on=["cluster_id", "ancestor_id"],
+    ).drop_duplicates(subset="line")
+    for line, cluster, region, finer_id, finer_line in coarser[
+        ["line", "cluster_id", "region_id", "finer_id", "finer_line"]
+    ].itertuples(index=False):
+        yield Problem(
+            links.path,
+            int(line),
+            "region_id",
+            "region-link-ancestor",
+            f"cluster {cluster!r} is linked to region {region} here and to {finer_id}, which "
+            f"lies within it, on line {int(finer_line)}; expected one link at one level (roll-ups "
+            "would count the cluster twice): keep the most precise region the source states",
+        )
+
+
+def _bytes(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cell's start and length in bytes, and the column's UTF-8 bytes with 8 zero bytes
+    after them (so 8 bytes can be read at any cell's start)."""
+    offsets, data = spans(arrow_text(text.fillna("")).combine_chunks())
+    padded = np.zeros(data.size + 8, dtype=np.uint8)
+    padded[: data.size] = data
+    return offsets[:-1], np.diff(offsets), padded
+
+
+def _words(data: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The first ``length`` bytes (none when 0 or less, at most 8) at each offset ``at``, as
+    little-endian uint64."""
+    windows = np.ndarray((data.size - 7,), dtype="<u8", buffer=data, strides=(1,))
+    return windows[np.minimum(at, windows.size - 1)] & _MASKS[np.clip(length, 0, 8)]
+
+
+def joined_prefix(text: pd.Series, parts: list[pd.Series]) -> np.ndarray:
+    """Whether each cell of ``text`` starts with its row's ``parts``, each followed by a hyphen
+    (``<plan_id>-<kind>-``): the bytes are compared 8 at a time over all rows at once (numpy
+    over the columns' buffers), without building the prefixes."""
+    start, length, data = _bytes(text)
+    found = np.ones(length.size, dtype=bool)
+    offset = np.zeros(length.size, dtype=np.int64)
+    for part in parts:
+        part_start, part_length, part_data = _bytes(part)
+        found &= length - offset > part_length  # room for the part and its hyphen
+        rows, done = np.flatnonzero(found & (part_length > 0)), 0
+        while rows.size:
+            left = part_length[rows] - done
+            same = _words(data, start[rows] + offset[rows] + done, left) == _words(
+                part_data, part_start[rows] + done, left
+            )
+            found[rows[~same]] = False
+            done += 8
+            rows = rows[same & (left > 8)]
+        offset += part_length
+        hyphen = data[np.minimum(start + offset, data.size - 1)] == ord("-")
+        found &= hyphen
+        offset += 1
+    return found
+
+
+@register_check
+def id_prefixes(context: PackageContext) -> Iterator[Problem]:
+    """Each row's id starts with its plan's id (and, for clusters, its kind)."""
+    for table in context.tables.values():
+        key = table.schema.primary_key
+        if len(key) != 1 or key[0] == "plan_id" or not _has(table, key[0], "plan_id"):
+            continue
+        column = key[0]
+        parts = [table.raw["plan_id"].fillna("")]
+        kind_column = ID_KIND_COLUMNS.get(table.name)
+        if kind_column is not None:
+            if kind_column not in table.raw.columns:
+                continue
+            parts.append(table.raw[kind_column].fillna("").str.replace("_", "-", regex=False))
+        known = np.logical_and.reduce([(part != "").to_numpy(dtype=bool) for part in parts])
+        wrong = known & ~joined_prefix(table.raw[column], parts)
+        for line, cell in table.cells(pd.Series(wrong, index=table.raw.index), column):
+            what = f"plan_id and {kind_column}" if kind_column else "plan_id"
+            prefix = "".join(f"{part.loc[line]}-" for part in parts)
+            yield Problem(
+                table.path,
+                line,
+                column,
+                "id-prefix",
+                f"expected the id to start with {prefix!r} (from the row's {what}); found {cell!r}",
+            )
+
+
+def _hashes(start: np.ndarray, length: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each cell's bytes, mixed in 8 at a time: the first 32 bytes of every
+    cell at once, then the rest of the longer cells (the rounds depend on the length only)."""
+    key = length.astype(np.uint64) * _MIX[1]
+    with np.errstate(over="ignore"):
+        for done in range(0, HASH_HEAD_BYTES, 8):
+            key = (key ^ _words(data, start + done, length - done)) * _MIX[0]
+        rows, done = np.flatnonzero(length > HASH_HEAD_BYTES), HASH_HEAD_BYTES
+        while rows.size:
+            mixed = key[rows] ^ _words(data, start[rows] + done, length[rows] - done)
+            key[rows] = mixed * _MIX[0]
+            done += 8
+            rows = rows[length[rows] > done]
+    return key
+
+
+@register_check
+def ids_reused(context: PackageContext) -> Iterator[Problem]:
+    """An id is the primary key of one table only (ids stay unambiguous in a merged view).
+
+    Each id is hashed to 64 bits (numpy over the columns' buffers, 8 bytes at a time), and the
+    hashes of all the tables are sorted together; only ids whose hash an earlier table (in
+    descriptor order) has too are compared as text. Such an id is reported on the later
+    table's row, naming the first table's row.
+    """
+    tables: list[tuple[Table, str]] = []
+    for entry in context.resources:
+        table = context.table(entry.name)
+        if entry.name not in ID_TABLES or table is None or any(t is table for t, _ in tables):
+            continue
+        primary_key = table.schema.primary_key
+        if len(primary_key) == 1 and primary_key[0] in table.raw.columns:
+            tables.append((table, primary_key[0]))
+    if len(tables) < 2:
+        return
+    keys, owners, lengths = [], [], []
+    for position, (table, column) in enumerate(tables):
+        start, length, data = _bytes(table.raw[column])
+        keys.append(_hashes(start, length, data))
+        owners.append(np.full(length.size, position))
+        lengths.append(length)
+    key, owner = np.concatenate(keys), np.concatenate(owners)
+    if not key.size:
+        return
+    # Equal hashes sort together; a row whose table is later than the first table holding its
+    # hash is a suspect (an empty id, reported as required, is nobody's).
+    order = np.argsort(key)
+    sorted_key, sorted_owner = key[order], owner[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    first = np.repeat(np.minimum.reduceat(sorted_owner, starts), np.diff(np.r_[starts, key.size]))
+    suspects = order[sorted_owner > first]
+    suspects = suspects[np.concatenate(lengths)[suspects] > 0]
+    if not suspects.size:
+        return
+    ends = np.cumsum([len(t.raw) for t, _ in tables])
+    # The first row of each id text among the suspects' keys (rows are in descriptor order).
+    place: dict[str, tuple[int, int]] = {}
+    for row in np.flatnonzero(np.isin(key, key[suspects])).tolist():
+        position = int(np.searchsorted(ends, row, side="right"))
+        table, column = tables[position]
+        line = int(table.raw.index[row - (int(ends[position - 1]) if position else 0)])
+        text = table.text(line, column)
+        held = place.setdefault(text, (position, line))
+        if held[0] < position:
+            other, other_column = tables[held[0]]
+            yield Problem(
+                table.path,
+                line,
+                column,
+                "id-reused",
+                f"id {text!r} is already the {other_column} of {other.path} (line {held[1]}); "
+                "expected an id that names one row of one table",
+            )

@@ -487,6 +487,8 @@ def _convert(path: Path, text: pd.Series, f: Field) -> pd.Series:
     if f.type in ("date", "datetime"):
         return _convert_datetime(path, text, f, dtype)
     if f.type == "boolean":
+        if pd.api.types.is_bool_dtype(text.dtype):  # the fast path read it as booleans
+            return text.astype(dtype)
         values = {"true": True, "True": True, "TRUE": True, "1": True}
         values.update({"false": False, "False": False, "FALSE": False, "0": False})
         converted = text.map(values, na_action="ignore").astype(dtype)

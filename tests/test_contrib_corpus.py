@@ -5,8 +5,13 @@ Every case starts from a copy of the real package and makes one mistake a contri
 (a typo, a spreadsheet's habits, a file saved in the wrong encoding, a path to somewhere else).
 The case returns exactly the problems ``cnplans validate`` must report: file, line, column and
 rule, computed from the broken copy with the standard library (``csv`` line numbers), never with
-the validator's own reader. The test runs the command in JSON and in GitHub annotation format
-and checks both, and that no file of the copy (or beside it) changed.
+the validator's own reader. Cases pick the rows they break by what the rows hold (the first
+range target, the first target with a measure), never by a live id or row count, so a new valid
+plan changes none of them. A mistake whose consequences other rules see is expected with them:
+a value the quote does not state (``number-not-stated``), links that follow the plan's region
+(``region-link``), dollars converted by a date that no longer reads (``stale-derived-value``).
+The test runs the command in JSON and in GitHub annotation format and checks both, and that no
+file of the copy (or beside it) changed.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Csv, copy_package, run_cli, start_lines
+from conftest import Csv, add_extra_plan, copy_package, run_cli, start_lines
 
 DESCRIPTOR = "datapackage.json"
 SOURCES = "resources/sources.csv"
 REGIONS = "resources/regions.csv"
 PLANS = "resources/plans.csv"
 TARGETS = "resources/targets.csv"
+CLUSTERS = "resources/clusters.csv"
 CLUSTER_REGIONS = "resources/cluster_regions.csv"
 PROJECTS = "resources/projects.csv"
 MEASURES = "resources/measures.csv"
@@ -97,15 +103,35 @@ def range_row(targets: Csv) -> int:
 
 
 def plain_row(targets: Csv) -> int:
-    """A count target of the Shanghai plan with no range and no year."""
+    """The first count target with no range, no qualifier and no year."""
     return next(
         i
         for i in range(len(targets.rows))
-        if targets.get(i, "plan_id") == "sh-new-materials-2025-2027"
-        and targets.get(i, "qualifier") == "exactly"
+        if targets.get(i, "qualifier") == "exactly"
         and targets.get(i, "unit") == "count"
+        and not targets.get(i, "value_max")
         and not targets.get(i, "target_year")
     )
+
+
+def dated_row(targets: Csv) -> int:
+    """The first target whose year its quote states (basis ``quote``)."""
+    return row(targets, "target_year_basis", "quote")
+
+
+def column_values(package: Path, file: str, column: str) -> set[str]:
+    return set(table(package, file).column(column))
+
+
+def unquoted_cell_line(package: Path, file: str, column: str) -> tuple[int, str, str]:
+    """(line number, line, cell) of the first row whose ``column`` is written without quotes."""
+    csv_file = table(package, file)
+    lines = (package / file).read_text(encoding="utf-8").split("\n")
+    for index, start in enumerate(start_lines(csv_file.path)):
+        cell = csv_file.get(index, column)
+        if cell and f",{cell}," in lines[start - 1]:
+            return start, lines[start - 1], cell
+    raise LookupError(f"no row of {file} has {column} without quotes")
 
 
 def edit_descriptor(package: Path, edit: Callable[[dict], None]) -> None:
@@ -157,22 +183,43 @@ def duplicate_composite_key(package: Path) -> list[Expected]:
 
 @case()
 def dangling_foreign_key(package: Path) -> list[Expected]:
-    """A target citing a plan ID with a typo."""
+    """A target citing a measure ID with a typo (its last letter dropped)."""
     targets = table(package, TARGETS)
-    index = plain_row(targets)
-    targets.set(index, "plan_id", "sh-new-materials-2025-2028")
+    index = next(i for i in range(len(targets.rows)) if targets.get(i, "measure_id"))
+    typo = targets.get(index, "measure_id")[:-1]
+    assert typo not in column_values(package, MEASURES, "measure_id")
+    targets.set(index, "measure_id", typo)
     targets.write()
-    return [Expected(TARGETS, line(targets, index), "plan_id", "foreign-key")]
+    return [Expected(TARGETS, line(targets, index), "measure_id", "foreign-key")]
 
 
 @case()
 def unknown_region(package: Path) -> list[Expected]:
-    """A plan placed in a region that regions.csv does not have yet."""
+    """A plan placed in a region that regions.csv does not have yet.
+
+    The links of its clusters that say they are in the plan's region (basis ``plan_region``)
+    now disagree with it too; the plan with the fewest such links is taken.
+    """
     plans = table(package, PLANS)
-    index = row(plans, "plan_id", "sh-new-materials-2025-2027")
-    plans.set(index, "region_id", "310100")
+    clusters, links = table(package, CLUSTERS), table(package, CLUSTER_REGIONS)
+    plan_of = dict(zip(clusters.column("cluster_id"), clusters.column("plan_id"), strict=True))
+    by_plan_region: dict[str, list[int]] = {plan: [] for plan in plans.column("plan_id")}
+    for i in range(len(links.rows)):
+        plan = plan_of.get(links.get(i, "cluster_id"))
+        if links.get(i, "basis") == "plan_region" and plan in by_plan_region:
+            by_plan_region[plan].append(i)
+    index = min(range(len(plans.rows)), key=lambda i: len(by_plan_region[plans.get(i, "plan_id")]))
+    known = column_values(package, REGIONS, "region_id")
+    code = int(plans.get(index, "region_id"))
+    missing = next(
+        f"{code + k:06d}" for k in range(100, 10_000, 100) if f"{code + k:06d}" not in known
+    )
+    plans.set(index, "region_id", missing)
     plans.write()
-    return [Expected(PLANS, line(plans, index), "region_id", "foreign-key")]
+    return [Expected(PLANS, line(plans, index), "region_id", "foreign-key")] + [
+        Expected(CLUSTER_REGIONS, line(links, i), "region_id", "region-link")
+        for i in by_plan_region[plans.get(index, "plan_id")]
+    ]
 
 
 @case()
@@ -202,17 +249,26 @@ def negative_value(package: Path) -> list[Expected]:
     index = plain_row(targets)
     targets.set(index, "value", "-5")
     targets.write()
-    return [Expected(TARGETS, line(targets, index), "value", "minimum")]
+    return [
+        Expected(TARGETS, line(targets, index), "value", "minimum"),
+        Expected(TARGETS, line(targets, index), "value", "number-not-stated"),
+    ]
 
 
 @case()
 def out_of_range_year(package: Path) -> list[Expected]:
-    """2025 typed as 2205."""
+    """2025 typed as 2205 (a year the quote does not state, either)."""
     targets = table(package, TARGETS)
-    index = plain_row(targets)
-    targets.set(index, "target_year", "2205")
+    index = dated_row(targets)
+    year = targets.get(index, "target_year")
+    targets.set(index, "target_year", year[:1] + year[2] + year[1] + year[3])
+    if targets.get(index, "target_year") == year:
+        targets.set(index, "target_year", "2205")
     targets.write()
-    return [Expected(TARGETS, line(targets, index), "target_year", "maximum")]
+    return [
+        Expected(TARGETS, line(targets, index), "target_year", "maximum"),
+        Expected(TARGETS, line(targets, index), "target_year", "number-not-stated"),
+    ]
 
 
 @case()
@@ -237,21 +293,54 @@ def required_cell_left_empty(package: Path) -> list[Expected]:
 
 @case()
 def bad_slug_id(package: Path) -> list[Expected]:
-    """An ID with capitals and an underscore."""
+    """An ID with capitals and an underscore (after its plan's id, in its place in ID order)."""
     targets = table(package, TARGETS)
-    targets.set(0, "target_id", "sh-nm-AI_rd-entities")
+    prefix = targets.get(0, "plan_id") + "-"
+    rest = targets.get(0, "target_id").removeprefix(prefix)
+    assert rest[:1].isalpha(), "capitals sort first only when the id goes on with a letter"
+    targets.set(0, "target_id", prefix + rest.upper().replace("-", "_", 1))
     targets.write()
     return [Expected(TARGETS, line(targets, 0), "target_id", "pattern")]
 
 
 @case()
 def date_in_local_format(package: Path) -> list[Expected]:
-    """An issue date written day/month/year on a plan without money targets."""
-    plans = table(package, PLANS)
-    index = row(plans, "plan_id", "sx-electronic-information-manufacturing")
-    plans.set(index, "issued", "12/11/2024")
+    """An issue date written day/month/year: the plan's dollars lose their conversion basis.
+
+    A plan without money targets is taken if there is one; otherwise one whose money targets'
+    sources were published in the year it was issued, so converting them by the publication
+    date instead changes only their ``fx_basis``.
+    """
+    plans, targets = table(package, PLANS), table(package, TARGETS)
+    sources = table(package, SOURCES)
+    published = dict(zip(sources.column("source_id"), sources.column("published"), strict=True))
+
+    def money(plan: str) -> list[int]:
+        return [
+            i
+            for i in range(len(targets.rows))
+            if targets.get(i, "plan_id") == plan and targets.get(i, "unit") in ("CNY", "USD")
+        ]
+
+    def same_year(i: int) -> bool:
+        issued = plans.get(i, "issued")[:4]
+        return all(
+            published.get(targets.get(t, "source_id"), "")[:4] == issued
+            for t in money(plans.get(i, "plan_id"))
+        )
+
+    dated = [i for i in range(len(plans.rows)) if plans.get(i, "issued")]
+    index = min(
+        (i for i in dated if same_year(i)), key=lambda i: len(money(plans.get(i, "plan_id")))
+    )
+    issued = plans.get(index, "issued")
+    day, month = (issued[8:10] or "01"), (issued[5:7] or "01")
+    plans.set(index, "issued", f"{day}/{month}/{issued[:4]}")
     plans.write()
-    return [Expected(PLANS, line(plans, index), "issued", "pattern")]
+    return [Expected(PLANS, line(plans, index), "issued", "pattern")] + [
+        Expected(TARGETS, line(targets, i), "fx_basis", "stale-derived-value")
+        for i in money(plans.get(index, "plan_id"))
+    ]
 
 
 @case()
@@ -268,7 +357,11 @@ def quote_not_in_source(package: Path) -> list[Expected]:
 def quote_stitched_from_two_passages(package: Path) -> list[Expected]:
     """Two passages joined with an ellipsis: a quote must be contiguous."""
     measures = table(package, MEASURES)
-    index = row(measures, "measure_id", "sh-nm-00-development-system")
+    index = next(
+        i
+        for i in range(len(measures.rows))
+        if "," in measures.get(i, "quote").partition(". ")[2] and not measures.get(i, "ordinal")
+    )
     text = measures.get(index, "quote")
     first, second = text.split(". ", 1)
     measures.set(index, "quote", f"{first} ... {second.split(',')[0]}")
@@ -279,10 +372,10 @@ def quote_stitched_from_two_passages(package: Path) -> list[Expected]:
 @case()
 def edited_source_text(package: Path) -> list[Expected]:
     """The archived text 'tidied up' after it was archived."""
-    file = source_file(package, "shanxi-new-materials-growth")
-    file.write_bytes(file.read_bytes() + b"\nEditor's note: see also the 2025 plan.\n")
     sources = table(package, SOURCES)
-    index = row(sources, "source_id", "shanxi-new-materials-growth")
+    index = 0
+    file = source_file(package, sources.get(index, "source_id"))
+    file.write_bytes(file.read_bytes() + b"\nEditor's note: see also the 2025 plan.\n")
     return [Expected(SOURCES, line(sources, index), "sha256", "source-hash")]
 
 
@@ -299,12 +392,16 @@ def sha256_mismatch(package: Path) -> list[Expected]:
 @case()
 def source_text_saved_as_gbk(package: Path) -> list[Expected]:
     """The archived text re-saved by an editor in GBK: not UTF-8, and no longer the same bytes."""
-    file = source_file(package, "shanghai-new-materials-action-plan")
+    sources = table(package, SOURCES)
+    index = next(
+        i
+        for i in range(len(sources.rows))
+        if not source_file(package, sources.get(i, "source_id")).read_bytes().isascii()
+    )
+    file = source_file(package, sources.get(index, "source_id"))
     text = file.read_text(encoding="utf-8")
     bad_line = next(n for n, t in enumerate(text.split("\n"), start=1) if not t.isascii())
     file.write_bytes(text.encode("gb18030"))
-    sources = table(package, SOURCES)
-    index = row(sources, "source_id", "shanghai-new-materials-action-plan")
     relative = sources.get(index, "path")
     return [
         Expected(relative, bad_line, None, "encoding"),
@@ -315,20 +412,23 @@ def source_text_saved_as_gbk(package: Path) -> list[Expected]:
 @case()
 def missing_source_file(package: Path) -> list[Expected]:
     """The sources row committed, the text file forgotten."""
-    source_file(package, "taixin-new-material-cluster").unlink()
     sources = table(package, SOURCES)
-    index = row(sources, "source_id", "taixin-new-material-cluster")
+    index = len(sources.rows) - 1
+    source_file(package, sources.get(index, "source_id")).unlink()
     return [Expected(SOURCES, line(sources, index), "path", "missing-file")]
 
 
 @case()
 def stale_dollar_amount(package: Path) -> list[Expected]:
-    """An amount corrected without running `nox -s convert`."""
+    """An amount changed without running `nox -s convert` (nor changing the quote)."""
     targets = table(package, TARGETS)
     index = money_row(targets)
     targets.set(index, "value", str(int(float(targets.get(index, "value"))) * 2))
     targets.write()
-    return [Expected(TARGETS, line(targets, index), "usd", "stale-derived-value")]
+    return [
+        Expected(TARGETS, line(targets, index), "usd", "stale-derived-value"),
+        Expected(TARGETS, line(targets, index), "value", "number-not-stated"),
+    ]
 
 
 @case()
@@ -343,14 +443,17 @@ def dollar_amount_typed_by_hand(package: Path) -> list[Expected]:
 
 @case()
 def value_max_below_value(package: Path) -> list[Expected]:
-    """'two to three' entered the wrong way round."""
+    """'two to three' entered the wrong way round (so the quote states no range from 3)."""
     targets = table(package, TARGETS)
     index = range_row(targets)
     low = targets.get(index, "value")
     targets.set(index, "value", targets.get(index, "value_max"))
     targets.set(index, "value_max", low)
     targets.write()
-    return [Expected(TARGETS, line(targets, index), "value_max", "value-range")]
+    return [
+        Expected(TARGETS, line(targets, index), "value_max", "value-range"),
+        Expected(TARGETS, line(targets, index), "value", "number-not-stated"),
+    ]
 
 
 @case()
@@ -375,25 +478,46 @@ def value_max_without_range_qualifier(package: Path) -> list[Expected]:
 
 @case()
 def target_year_before_issue_year(package: Path) -> list[Expected]:
-    """A target year from the plan's look back (2020) on a plan issued in 2024."""
+    """The year a growth rate is measured from, taken for its target year: before the plan.
+
+    The row needs a quote that states a year before its plan's issue year (a baseline year);
+    when the package has none, the fixture plan of ``tests/fixtures/extra_plan`` is added
+    first (a valid plan: the mistake is the only problem).
+    """
+
+    def look_back(targets: Csv, plans: Csv) -> int | None:
+        issued = {
+            p: i[:4] for p, i in zip(plans.column("plan_id"), plans.column("issued"), strict=True)
+        }
+        for i in range(len(targets.rows)):
+            baseline = targets.get(i, "baseline_year")
+            if baseline and issued.get(targets.get(i, "plan_id"), "") > baseline:
+                return i
+        return None
+
+    if look_back(table(package, TARGETS), table(package, PLANS)) is None:
+        add_extra_plan(package)
     targets = table(package, TARGETS)
-    index = plain_row(targets)
-    targets.set(index, "target_year", "2020")
+    index = look_back(targets, table(package, PLANS))
+    assert index is not None
+    targets.set(index, "target_year", targets.get(index, "baseline_year"))
+    targets.set(index, "target_year_basis", "quote")
     targets.write()
     return [Expected(TARGETS, line(targets, index), "target_year", "target-year")]
 
 
 @case()
 def plan_without_targets_or_measures(package: Path) -> list[Expected]:
-    """A plan added, its targets and measures not yet."""
+    """A plan added, its targets and measures not yet (titled by its source's headline)."""
     plans = table(package, PLANS)
-    source = "shanxi-new-materials-growth"
+    source = plans.get(0, "source_id")
     quote = source_file(package, source).read_text(encoding="utf-8").splitlines()[0]
+    plan_id = plans.get(0, "plan_id") + "-sector"
     new = dict.fromkeys(plans.header, "")
     new.update(
-        plan_id="sx-new-materials-sector",
-        region_id="140000",
-        title="plan for the new materials sector",
+        plan_id=plan_id,
+        region_id=plans.get(0, "region_id"),
+        title=quote,
         sector="new_materials",
         document_type="plan",
         source_id=source,
@@ -402,7 +526,7 @@ def plan_without_targets_or_measures(package: Path) -> list[Expected]:
     plans.rows.append([new[c] for c in plans.header])
     plans.rows.sort(key=lambda cells: cells[plans.col("plan_id")])
     plans.write()
-    index = row(plans, "plan_id", "sx-new-materials-sector")
+    index = row(plans, "plan_id", plan_id)
     return [Expected(PLANS, line(plans, index), "plan_id", "plan-without-facts")]
 
 
@@ -427,10 +551,10 @@ def formula_cell(package: Path) -> list[Expected]:
 @case()
 def tab_before_a_formula(package: Path) -> list[Expected]:
     """A note starting with a tab, the way formulas are smuggled past a first-character check."""
-    projects = table(package, PROJECTS)
-    projects.set(0, "notes", "\t=1+1")
-    projects.write()
-    return [Expected(PROJECTS, line(projects, 0), "notes", "formula-injection")]
+    clusters = table(package, CLUSTERS)
+    clusters.set(0, "notes", "\t=1+1")
+    clusters.write()
+    return [Expected(CLUSTERS, line(clusters, 0), "notes", "formula-injection")]
 
 
 @case()
@@ -491,12 +615,12 @@ def blank_line(package: Path) -> list[Expected]:
 @case()
 def stray_double_quote(package: Path) -> list[Expected]:
     """A quotation mark typed inside a cell that is not in double quotes."""
-    path = package / PROJECTS
+    path = package / CLUSTERS
+    number, text, name = unquoted_cell_line(package, CLUSTERS, "name")
     lines = path.read_text(encoding="utf-8").split("\n")
-    lines[2] = lines[2].replace("major projects,", 'major "key" projects,', 1)
-    assert '"key"' in lines[2]
+    lines[number - 1] = text.replace(f",{name},", f',{name} "key",', 1)
     path.write_text("\n".join(lines), encoding="utf-8")
-    return [Expected(PROJECTS, 3, None, "csv-syntax")]
+    return [Expected(CLUSTERS, number, None, "csv-syntax")]
 
 
 @case()
@@ -608,10 +732,10 @@ def link_leading_outside(package: Path) -> list[Expected]:
 @case("--max-file-size-mb", "1")
 def oversized_file(package: Path) -> list[Expected]:
     """Two megabytes pasted into a notes cell."""
-    projects = table(package, PROJECTS)
-    projects.set(0, "notes", "padding " * 262_144)
-    projects.write()
-    return [Expected(PROJECTS, None, None, "file-too-large")]
+    clusters = table(package, CLUSTERS)
+    clusters.set(0, "notes", "padding " * 262_144)
+    clusters.write()
+    return [Expected(CLUSTERS, None, None, "file-too-large")]
 
 
 # --------------------------------------------------------------------------------------------

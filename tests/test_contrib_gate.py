@@ -96,6 +96,12 @@ def resource(data: dict, name: str) -> dict:
     return next(r for r in data["resources"] if r["name"] == name)
 
 
+def a_source_text(package: Path) -> str:
+    """The archived text of the copy's last source, as its ``path`` (read from sources.csv)."""
+    sources = Csv.read(package / "resources/sources.csv")
+    return sources.get(len(sources.rows) - 1, "path")
+
+
 # --- never the network ------------------------------------------------------------------------
 
 
@@ -142,8 +148,9 @@ def test_nothing_outside_the_package_is_opened(
         (outside / name).write_text('{"fields": []}\n', encoding="utf-8")
     (package / "resources/regions.csv").unlink()
     (package / "resources/regions.csv").symlink_to(outside / "secret.csv")
-    (package / "sources/taixin-new-material-cluster.txt").unlink()
-    (package / "sources/taixin-new-material-cluster.txt").symlink_to(outside / "secret.csv")
+    text = package / a_source_text(package)
+    text.unlink()
+    text.symlink_to(outside / "secret.csv")
 
     def point_outside(data: dict) -> None:
         data["profile"] = "custom-profile"  # frictionless would open it from the current folder
@@ -180,11 +187,12 @@ def test_a_descriptor_that_is_a_device_or_too_large_is_refused(
 def test_every_file_read_is_bounded(package: Path, validate: Callable[..., Outcome]) -> None:
     schema = package / "schemas/projects.json"
     schema.write_text(schema.read_text(encoding="utf-8") + " " * 300_000, encoding="utf-8")
-    source = package / "sources/taixin-new-material-cluster.txt"
+    text = a_source_text(package)
+    source = package / text
     source.write_bytes(source.read_bytes() + b" " * 300_000)
     outcome = validate(package, "--max-file-size-mb", "0.25")
     too_large = sorted(p["file"] for p in outcome.problems if p["rule"] == "file-too-large")
-    assert too_large == ["schemas/projects.json", "sources/taixin-new-material-cluster.txt"]
+    assert too_large == sorted(["schemas/projects.json", text])
 
 
 # --- never imported or run --------------------------------------------------------------------
@@ -241,14 +249,29 @@ def test_every_formula_start_is_rejected(
 # --- messages for people and for programs -----------------------------------------------------
 
 
+def _misdated_plan(package: Path) -> int:
+    """A plan whose unreadable issue date changes no conversion: one with no issue date yet
+    (its dollars are converted by the source's date, and stay so), or else no money targets."""
+    plans, targets = Csv.read(package / "resources/plans.csv"), Csv.read(package / TARGETS)
+    money = {
+        targets.get(i, "plan_id")
+        for i in range(len(targets.rows))
+        if targets.get(i, "unit") in ("CNY", "USD")
+    }
+    candidates = range(len(plans.rows))
+    undated = [i for i in candidates if not plans.get(i, "issued")]
+    return (undated or [i for i in candidates if plans.get(i, "plan_id") not in money])[0]
+
+
 def _break_three_files(package: Path) -> None:
     targets = Csv.read(package / TARGETS)
     targets.set(0, "unit", "pieces")
     targets.set(1, "value", "twenty")
     targets.write()
     plans = Csv.read(package / "resources/plans.csv")
-    index = plans.find("plan_id", lambda v: v == "sx-electronic-information-manufacturing")
-    plans.set(index, "issued", "2024/11/12")  # a plan without money targets to convert
+    index = _misdated_plan(package)
+    plans.set(index, "issued", "2024/11/12")
+    plans.set(index, "issued_basis", "quote")  # the year is unreadable, so it is not checked
     plans.write()
     measures = package / "resources/measures.csv"
     measures.write_bytes(b"\xef\xbb\xbf" + measures.read_bytes())

@@ -3,12 +3,14 @@
 What they write is checked byte for byte against the files before (one line inserted at its
 place in key order, nothing else changed), against the release tools' own idea of the
 descriptor's ``sources`` list, and against ``cnplans validate``. What they refuse leaves every
-file as it was.
+file as it was. Existing ids, regions and files are read from the copy, never named.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 from collections.abc import Callable
@@ -30,6 +32,20 @@ TEXT = (
     "5 billion yuan by 2026 – “a new start” for 陶瓷 makers.\r\n"
 )
 QUOTE = "The county government released the plan on March 3"
+
+
+def first(package: Path, table: str, column: str) -> str:
+    """``column`` of the first row of ``resources/<table>.csv`` in the copy."""
+    return Csv.read(package / f"resources/{table}.csv").get(0, column)
+
+
+def csv_line(package: Path, table: str, cells: dict[str, str]) -> bytes:
+    """The CSV line of a row of ``table`` with ``cells`` (by column; the rest empty)."""
+    header = Csv.read(package / f"resources/{table}.csv").header
+    assert set(cells) <= set(header), set(cells) - set(header)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([cells.get(c, "") for c in header])
+    return buffer.getvalue().encode("utf-8")
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -80,12 +96,17 @@ def test_new_source_archives_the_bytes_and_adds_a_sorted_row(
 
     number, line = inserted_line(before[SOURCES], after[SOURCES])
     digest = hashlib.sha256(TEXT.encode("utf-8")).hexdigest()
-    assert (
-        line
-        == (
-            "example-ceramics,Example county publishes a plan for its ceramics industry,,,"
-            f"2025-03,en,sources/example-ceramics.txt,{digest},"
-        ).encode()
+    assert line == csv_line(
+        package,
+        "sources",
+        {
+            "source_id": "example-ceramics",
+            "title": "Example county publishes a plan for its ceramics industry",
+            "published": "2025-03",
+            "language": "en",
+            "path": "sources/example-ceramics.txt",
+            "sha256": digest,
+        },
     )
     assert result.line == number and result.table_label == SOURCES
     ids = [row[0] for row in Csv.read(package / SOURCES).rows]
@@ -129,7 +150,7 @@ def test_only_given_cells_are_filled(package: Path, text_file: Path) -> None:
     ("arguments", "message"),
     [
         (["--id", "Example_Ceramics"], "expected a slug"),
-        (["--id", "shanxi-new-materials-growth"], "already a source"),
+        (["--id", "EXISTING-SOURCE"], "already a source"),
         (["--id", "example-ceramics", "--published", "03/03/2025"], "--published"),
         (["--id", "example-ceramics", "--url", "www example org"], "expected a URI"),
         (["--id", "example-ceramics", "--language", "English"], "--language"),
@@ -143,6 +164,8 @@ def test_new_source_refuses_bad_values_and_writes_nothing(
     arguments: list[str],
     message: str,
 ) -> None:
+    existing = first(package, "sources", "source_id")
+    arguments = [existing if a == "EXISTING-SOURCE" else a for a in arguments]
     before = files(package)
     code, out, err = run_cli(
         ["new-source", str(text_file), *arguments, "--package", str(package)], capsys
@@ -175,7 +198,7 @@ def test_new_source_refuses_an_existing_file_an_encoding_and_a_duplicate(
     with pytest.raises(ScaffoldError, match="does not exist"):
         new_source(package, text_file.with_name("nowhere.txt"), "example-ceramics", title="T")
 
-    archived = package / "sources/shanxi-new-materials-growth.txt"
+    archived = package / first(package, "sources", "path")
     with pytest.raises(ScaffoldError, match="already archived, byte for byte"):
         new_source(package, archived, "example-ceramics", title="T")
     assert files(package) == before
@@ -223,7 +246,7 @@ def test_new_plan_adds_a_sorted_row_with_the_quote_checked(
             "--id",
             "sx-ceramics-2026",
             "--region",
-            "140000",
+            first(package, "regions", "region_id"),
             "--title",
             "plan for the ceramics industry",
             "--quote",
@@ -241,12 +264,19 @@ def test_new_plan_adds_a_sorted_row_with_the_quote_checked(
     after = files(package)
     assert {n for n in after if after[n] != before.get(n)} == {PLANS}
     number, line = inserted_line(before[PLANS], after[PLANS])
-    assert (
-        line
-        == (
-            "sx-ceramics-2026,140000,plan for the ceramics industry,,multi_sector,plan,,,2026,"
-            f"example-ceramics,{QUOTE},"
-        ).encode()
+    assert line == csv_line(
+        package,
+        "plans",
+        {
+            "plan_id": "sx-ceramics-2026",
+            "region_id": first(package, "regions", "region_id"),
+            "title": "plan for the ceramics industry",
+            "sector": "multi_sector",
+            "document_type": "plan",
+            "period_end": "2026",
+            "source_id": "example-ceramics",
+            "quote": QUOTE,
+        },
     )
     ids = [row[0] for row in Csv.read(package / PLANS).rows]
     assert ids == sorted(ids)
@@ -264,7 +294,7 @@ def test_new_plan_shows_the_closest_passage_of_a_wrong_quote(
             package,
             source_id="example-ceramics",
             plan_id="sx-ceramics-2026",
-            region_id="140000",
+            region_id=first(package, "regions", "region_id"),
             title="plan",
             quote="The county government issued the plan on March 3",
             sector="multi_sector",
@@ -283,7 +313,7 @@ def test_new_plan_lists_every_problem_at_once(package: Path, text_file: Path) ->
         new_plan(
             package,
             source_id="example-ceramics",
-            plan_id="sh-new-materials-2025-2027",
+            plan_id=first(package, "plans", "plan_id"),
             region_id="999999",
             title="plan",
             quote=QUOTE,
@@ -307,7 +337,7 @@ def test_new_plan_needs_an_archived_source(package: Path) -> None:
             package,
             source_id="not-archived",
             plan_id="x-plan",
-            region_id="140000",
+            region_id=first(package, "regions", "region_id"),
             title="plan",
             quote=QUOTE,
             sector="new_materials",
@@ -336,7 +366,7 @@ def test_stamped_bytes_and_hash_are_kept_in_step(package: Path, text_file: Path)
         package,
         source_id="example-ceramics",
         plan_id="sx-ceramics-2026",
-        region_id="140000",
+        region_id=first(package, "regions", "region_id"),
         title="plan",
         quote=QUOTE,
         sector="multi_sector",
@@ -375,8 +405,8 @@ def test_validate_accepts_what_the_commands_wrote_except_the_missing_facts(
         package,
         source_id="example-ceramics",
         plan_id="sx-ceramics-2026",
-        region_id="140000",
-        title="plan for the ceramics industry",
+        region_id=first(package, "regions", "region_id"),
+        title="plan",  # printed in the quote, as the validator requires
         quote=QUOTE,
         sector="multi_sector",
         document_type="plan",

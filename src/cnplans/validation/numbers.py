@@ -9,8 +9,10 @@ names only relative to the text's date ("by the end of this year", "on Nov 12") 
 with the basis ``dateline``: the year must then be that of the source's dateline, which
 ``sources.dateline`` prints and :mod:`cnplans.validation.wording` finds in the text.
 
-Each distinct quote is read once. Rules skip rows whose cells could not be typed (their
-``type`` problem is already reported) and tables or columns that are missing.
+Each table is read in one pass, and each row's quote once in it (quotes repeated on adjacent
+rows are read once), so no quantities are kept beyond the row that needs them. Rules skip cells
+that could not be typed (their ``type`` problem is already reported) and missing tables or
+columns.
 """
 
 from __future__ import annotations
@@ -40,11 +42,12 @@ INDICATOR_UNITS: dict[str, tuple[str, ...]] = {
     "count": ("count",),
 }
 MAX_LISTED = 6  # quantities named in one message
+Quantities = tuple[Quantity, ...]
 
 
-@lru_cache(maxsize=65536)
-def stated(quote: str) -> tuple[Quantity, ...]:
-    """The quantities ``quote`` states (cached: many rows share a quote)."""
+@lru_cache(maxsize=1024)
+def stated(quote: str) -> Quantities:
+    """The quantities ``quote`` states (rows that share a quote usually stand together)."""
     return tuple(find_quantities(quote))
 
 
@@ -53,7 +56,7 @@ def same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def listing(quantities: tuple[Quantity, ...]) -> str:
+def listing(quantities: Quantities) -> str:
     """The quantities of a quote in words, for a message."""
     if not quantities:
         return "no number"
@@ -63,7 +66,7 @@ def listing(quantities: tuple[Quantity, ...]) -> str:
     return ", ".join(words)
 
 
-def states_year(quantities: tuple[Quantity, ...], year: int) -> bool:
+def states_year(quantities: Quantities, year: int) -> bool:
     """Whether one of the quantities is ``year`` (alone or as either end of a year range)."""
     return any(
         q.unit == "year"
@@ -76,9 +79,18 @@ def _has(table: Table | None, *columns: str) -> bool:
     return table is not None and all(c in table.frame.columns for c in columns)
 
 
-def _present(table: Table, column: str) -> pd.Series:
-    """Rows where ``column`` holds a typed value (empty and untyped cells are skipped)."""
-    return table.frame[column].notna()
+def _values(table: Table, column: str) -> list[Any]:
+    """A typed column as Python values, None where empty or untyped (or absent)."""
+    if column not in table.frame.columns:
+        return [None] * len(table.frame)
+    return [None if pd.isna(v) else v for v in table.frame[column].tolist()]
+
+
+def _texts(table: Table, column: str) -> list[str]:
+    """A column's cells as written ("" where absent)."""
+    if column not in table.raw.columns:
+        return [""] * len(table.raw)
+    return [str(v) for v in table.raw[column].tolist()]
 
 
 def _dateline_years(context: PackageContext) -> dict[str, int | None]:
@@ -97,32 +109,30 @@ def _dateline_years(context: PackageContext) -> dict[str, int | None]:
     return years
 
 
-def _year_problems(
-    context: PackageContext,
-    table: Table,
-    column: str,
-    basis_column: str | None,
-    years: pd.Series,
-) -> Iterator[Problem]:
-    """A year cell is stated by the quote, or has the ``dateline`` basis and its checks.
+class _Row:
+    """One row being checked: where it is, its quote's quantities, what it says."""
 
-    ``years`` holds the year of each row (indexed like the table), ``<NA>`` where empty.
-    """
-    has_basis = basis_column is not None and basis_column in table.raw.columns
-    dateline_years = _dateline_years(context) if has_basis else {}
-    raw = table.raw
-    for line in years.index[years.notna().to_numpy(dtype=bool)].tolist():
-        year = int(years.loc[line])
-        quote = str(raw.at[line, "quote"])
-        basis = str(raw.at[line, basis_column]) if has_basis and basis_column else "quote"
-        quantities = stated(quote)
-        if basis == "dateline" and basis_column is not None:
-            source_id = str(raw.at[line, "source_id"])
-            dateline_year = dateline_years.get(source_id)
+    def __init__(self, table: Table, line: int, quantities: Quantities) -> None:
+        self.table, self.line, self.quantities = table, line, quantities
+
+    def problem(self, column: str, rule: str, message: str) -> Problem:
+        return Problem(self.table.path, self.line, column, rule, message)
+
+    def year(
+        self,
+        column: str,
+        year: int | None,
+        basis_column: str | None = None,
+        basis: str = "quote",
+        dateline_year: int | None = None,
+        source_id: str = "",
+    ) -> Iterator[Problem]:
+        """A year cell is stated by the quote, or has the ``dateline`` basis and its checks."""
+        if year is None:
+            return
+        if basis_column is not None and basis == "dateline":
             if dateline_year is None:
-                yield Problem(
-                    table.path,
-                    line,
+                yield self.problem(
                     basis_column,
                     "year-basis",
                     f"{basis_column} is 'dateline', but source {source_id!r} has no dateline "
@@ -130,38 +140,113 @@ def _year_problems(
                     f"empty {column}",
                 )
             elif dateline_year != year:
-                yield Problem(
-                    table.path,
-                    line,
+                yield self.problem(
                     column,
                     "year-basis",
                     f"{column} {year} has the basis 'dateline', but the dateline of source "
                     f"{source_id!r} is of {dateline_year}; expected {dateline_year}",
                 )
-            elif not relative_years(quote):
-                yield Problem(
-                    table.path,
-                    line,
+            elif not relative_years(self.table.text(self.line, "quote")):
+                yield self.problem(
                     basis_column,
                     "year-basis",
                     f"{basis_column} is 'dateline', but the quote names no year relative to "
                     "the text's date (such as 'this year' or a month and day); expected "
                     "'quote' with a year the quote states",
                 )
-            continue
-        if not states_year(quantities, year):
-            yield Problem(
-                table.path,
-                line,
+            return
+        if not states_year(self.quantities, year):
+            hint = (
+                f", or {basis_column} 'dateline' for a year read from the text's date"
+                if basis_column is not None
+                else ""
+            )
+            yield self.problem(
                 column,
                 "number-not-stated",
                 f"{column} {year} is not stated by the quote, which states "
-                f"{listing(quantities)}; expected a year the quote names"
-                + (
-                    f", or {basis_column} 'dateline' for a year read from the text's date"
-                    if has_basis
-                    else ""
-                ),
+                f"{listing(self.quantities)}; expected a year the quote names{hint}",
+            )
+
+    def amount(self, column: str, value: float | None, unit: str, what: str) -> Iterator[Problem]:
+        """An amount cell of a fixed unit (a count, yuan, dollars) is stated by the quote."""
+        if value is None or any(q.unit == unit and same(q.value, value) for q in self.quantities):
+            return
+        yield self.problem(
+            column,
+            "number-not-stated",
+            f"{column} {self.table.text(self.line, column)} is not stated by the quote, which "
+            f"states {listing(self.quantities)}; expected {what} the quote states",
+        )
+
+    def target_value(
+        self, value: float, value_max: float | None, unit: str, qualifier: str, strive: Any
+    ) -> Iterator[Problem]:
+        """A target's value and upper value, in its unit, with its qualifier and strive flag."""
+        text = self.table.text
+        matches = [q for q in self.quantities if q.unit == unit and same(q.value, value)]
+        if not matches:
+            other = [q for q in self.quantities if q.unit != "year" and same(q.value, value)]
+            if other:
+                yield self.problem(
+                    "unit",
+                    "unit-disagrees",
+                    f"unit {unit!r} disagrees with the quote, which states "
+                    f"{other[0].describe()} (unit {other[0].unit!r})",
+                )
+            else:
+                yield self.problem(
+                    "value",
+                    "number-not-stated",
+                    f"value {text(self.line, 'value')} {unit} is not stated by the quote, "
+                    f"which states {listing(self.quantities)}; expected the value in base units "
+                    "(150 billion yuan is 150000000000)",
+                )
+            return
+        if qualifier == "range":
+            if value_max is None:
+                return  # the range-qualifier rule reports the missing upper value
+            ranged = [q for q in matches if q.value_max is not None]
+            if not ranged:
+                yield self.problem(
+                    "qualifier",
+                    "qualifier-disagrees",
+                    f"qualifier 'range' disagrees with the quote, which states "
+                    f"{matches[0].describe()}, not a range",
+                )
+                return
+            chosen = [q for q in ranged if q.value_max is not None and same(q.value_max, value_max)]
+            if not chosen:
+                yield self.problem(
+                    "value_max",
+                    "number-not-stated",
+                    f"value_max {text(self.line, 'value_max')} is not stated by the quote, "
+                    f"which states {ranged[0].describe()}",
+                )
+                return
+        else:
+            chosen = [q for q in matches if q.qualifier == qualifier]
+            if not chosen:
+                said = matches[0]
+                yield self.problem(
+                    "qualifier",
+                    "qualifier-disagrees",
+                    f"qualifier {qualifier!r} disagrees with the quote, which says "
+                    f"“{said.text}” ({said.qualifier})",
+                )
+                return
+        if strive is not None and not any(q.strive == bool(strive) for q in chosen):
+            said = chosen[0]
+            how = (
+                f"says the figure is to be striven for (“{said.text}”)"
+                if said.strive
+                else f"sets “{said.text}” plainly, with no word of striving"
+            )
+            yield self.problem(
+                "strive",
+                "strive-disagrees",
+                f"strive is {text(self.line, 'strive')}, but the quote {how}; expected "
+                f"{'true' if said.strive else 'false'}",
             )
 
 
@@ -190,158 +275,65 @@ def _basis_presence(table: Table, column: str, basis_column: str) -> Iterator[Pr
         )
 
 
-def _amount_problems(table: Table, column: str, unit: str, what: str) -> Iterator[Problem]:
-    """An amount cell of a fixed unit (a count, yuan, dollars) is stated by the row's quote."""
-    if not _has(table, column) or "quote" not in table.raw.columns:
-        return
-    values = table.frame[column]
-    for line in values.index[_present(table, column).to_numpy(dtype=bool)].tolist():
-        value = float(values.loc[line])
-        quantities = stated(str(table.raw.at[line, "quote"]))
-        if any(q.unit == unit and same(q.value, value) for q in quantities):
-            continue
-        yield Problem(
-            table.path,
-            line,
-            column,
-            "number-not-stated",
-            f"{column} {table.text(line, column)} is not stated by the quote, which states "
-            f"{listing(quantities)}; expected {what} the quote states",
-        )
+def _issue_years(plans: Table) -> list[int | None]:
+    """The year of each plan's ``issued`` date (a partial ISO date), None when empty or odd."""
+    return [
+        int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+        for text in _texts(plans, "issued")
+    ]
 
 
 @register_check
 def target_numbers(context: PackageContext) -> Iterator[Problem]:
-    """Each target's value, upper value, unit, qualifier and strive flag are the quote's."""
-    targets = context.table("targets")
-    columns = ("value", "unit", "qualifier", "quote")
-    if not _has(targets, *columns):
-        return
-    assert targets is not None
-    frame, raw = targets.frame, targets.raw
-    has_max = "value_max" in frame.columns
-    has_strive = "strive" in frame.columns
-    usable = frame["value"].notna() & frame["unit"].notna() & frame["qualifier"].notna()
-    rows = frame.loc[usable.to_numpy(dtype=bool)]
-    count = len(rows)
-    maxima: list[Any] = rows["value_max"].tolist() if has_max else [None] * count
-    strives: list[Any] = rows["strive"].tolist() if has_strive else [None] * count
-    for line, value, unit, qualifier, maximum, strive_cell, quote in zip(
-        rows.index.tolist(),
-        rows["value"].astype(float).tolist(),
-        rows["unit"].astype(str).tolist(),
-        rows["qualifier"].astype(str).tolist(),
-        maxima,
-        strives,
-        raw.loc[rows.index, "quote"].astype(str).tolist(),
-        strict=True,
-    ):
-        quantities = stated(quote)
-        matches = [q for q in quantities if q.unit == unit and same(q.value, value)]
-        if not matches:
-            other_unit = [q for q in quantities if q.unit != "year" and same(q.value, value)]
-            if other_unit:
-                yield Problem(
-                    targets.path,
-                    line,
-                    "unit",
-                    "unit-disagrees",
-                    f"unit {unit!r} disagrees with the quote, which states "
-                    f"{other_unit[0].describe()} (unit {other_unit[0].unit!r})",
-                )
-            else:
-                yield Problem(
-                    targets.path,
-                    line,
-                    "value",
-                    "number-not-stated",
-                    f"value {targets.text(line, 'value')} {unit} is not stated by the quote, "
-                    f"which states {listing(quantities)}; expected the value in base units "
-                    "(150 billion yuan is 150000000000)",
-                )
-            continue
-        if qualifier == "range":
-            if maximum is None or pd.isna(maximum):
-                continue  # the range-qualifier rule reports the missing upper value
-            value_max = float(maximum)
-            ranged = [q for q in matches if q.value_max is not None]
-            if not ranged:
-                yield Problem(
-                    targets.path,
-                    line,
-                    "qualifier",
-                    "qualifier-disagrees",
-                    f"qualifier 'range' disagrees with the quote, which states "
-                    f"{matches[0].describe()}, not a range",
-                )
-                continue
-            if not any(q.value_max is not None and same(q.value_max, value_max) for q in ranged):
-                yield Problem(
-                    targets.path,
-                    line,
-                    "value_max",
-                    "number-not-stated",
-                    f"value_max {targets.text(line, 'value_max')} is not stated by the quote, "
-                    f"which states {ranged[0].describe()}",
-                )
-                continue
-            chosen = [q for q in ranged if q.value_max is not None and same(q.value_max, value_max)]
-        else:
-            chosen = [q for q in matches if q.qualifier == qualifier]
-            if not chosen:
-                said = matches[0]
-                yield Problem(
-                    targets.path,
-                    line,
-                    "qualifier",
-                    "qualifier-disagrees",
-                    f"qualifier {qualifier!r} disagrees with the quote, which says "
-                    f"“{said.text}” ({said.qualifier})",
-                )
-                continue
-        if strive_cell is not None and not pd.isna(strive_cell):
-            strive = bool(strive_cell)
-            if not any(q.strive == strive for q in chosen):
-                said = chosen[0]
-                yield Problem(
-                    targets.path,
-                    line,
-                    "strive",
-                    "strive-disagrees",
-                    f"strive is {targets.text(line, 'strive')}, but the quote "
-                    + (
-                        f"says the figure is to be striven for (“{said.text}”)"
-                        if said.strive
-                        else f"sets “{said.text}” plainly, with no word of striving"
-                    )
-                    + f"; expected {'true' if said.strive else 'false'}",
-                )
-
-
-@register_check
-def target_years(context: PackageContext) -> Iterator[Problem]:
-    """Target and baseline years are stated by the quote (or the target year by the dateline)."""
+    """A target's value, upper value, unit, qualifier, strive flag, years and reported dollars
+    are the ones its quote states (the target year possibly the dateline's)."""
     targets = context.table("targets")
     if not _has(targets, "quote"):
         return
     assert targets is not None
-    if _has(targets, "target_year"):
-        yield from _basis_presence(targets, "target_year", "target_year_basis")
-        yield from _year_problems(
-            context, targets, "target_year", "target_year_basis", targets.frame["target_year"]
+    yield from _basis_presence(targets, "target_year", "target_year_basis")
+    datelines = _dateline_years(context)
+    columns = zip(
+        targets.raw.index.tolist(),
+        _texts(targets, "quote"),
+        _values(targets, "value"),
+        _values(targets, "value_max"),
+        _values(targets, "unit"),
+        _values(targets, "qualifier"),
+        _values(targets, "strive"),
+        _values(targets, "target_year"),
+        _texts(targets, "target_year_basis"),
+        _values(targets, "baseline_year"),
+        _values(targets, "reported_usd"),
+        _texts(targets, "source_id"),
+        strict=True,
+    )
+    basis_column = "target_year_basis" if "target_year_basis" in targets.raw.columns else None
+    for (
+        line,
+        quote,
+        value,
+        value_max,
+        unit,
+        qualifier,
+        strive,
+        year,
+        basis,
+        base,
+        usd,
+        source,
+    ) in columns:
+        row = _Row(targets, line, stated(quote))
+        if value is not None and unit is not None and qualifier is not None:
+            maximum = None if value_max is None else float(value_max)
+            yield from row.target_value(float(value), maximum, str(unit), str(qualifier), strive)
+        target_year = None if year is None else int(year)
+        yield from row.year(
+            "target_year", target_year, basis_column, basis, datelines.get(source), source
         )
-    if _has(targets, "baseline_year"):
-        yield from _year_problems(
-            context, targets, "baseline_year", None, targets.frame["baseline_year"]
-        )
-
-
-@register_check
-def target_dollars(context: PackageContext) -> Iterator[Problem]:
-    """The dollar figure a target reports is the one its quote prints."""
-    targets = context.table("targets")
-    if targets is not None:
-        yield from _amount_problems(targets, "reported_usd", "USD", "a US dollar amount")
+        yield from row.year("baseline_year", None if base is None else int(base))
+        dollars = None if usd is None else float(usd)
+        yield from row.amount("reported_usd", dollars, "USD", "a US dollar amount")
 
 
 @register_check
@@ -353,47 +345,69 @@ def target_unit_fits_indicator(context: PackageContext) -> Iterator[Problem]:
     assert targets is not None
     indicator = targets.frame["indicator"].astype("string")
     unit = targets.frame["unit"].astype("string")
-    expected = indicator.map(lambda i: INDICATOR_UNITS.get(str(i), ()), na_action="ignore")
-    known = indicator.notna() & unit.notna()
-    for line in targets.frame.index[known.to_numpy(dtype=bool)].tolist():
-        units = expected.loc[line]
-        if units and str(unit.loc[line]) not in units:
-            yield Problem(
-                targets.path,
-                line,
-                "unit",
-                "unit-indicator",
-                f"indicator {str(indicator.loc[line])!r} is measured in "
-                f"{' or '.join(units)}; found unit {str(unit.loc[line])!r}",
-            )
+    allowed = [f"{i}|{u}" for i, units in INDICATOR_UNITS.items() for u in units]
+    known = indicator.isin(list(INDICATOR_UNITS)).fillna(False) & unit.notna()
+    wrong = known & ~(indicator + "|" + unit).isin(allowed).fillna(False)
+    for line, name in targets.cells(wrong, "indicator"):
+        yield Problem(
+            targets.path,
+            line,
+            "unit",
+            "unit-indicator",
+            f"indicator {name!r} is measured in {' or '.join(INDICATOR_UNITS[name])}; found "
+            f"unit {targets.text(line, 'unit')!r}",
+        )
 
 
 @register_check
 def project_numbers(context: PackageContext) -> Iterator[Problem]:
     """A project's count and investment are stated by its quote."""
     projects = context.table("projects")
-    if projects is None:
+    if not _has(projects, "quote"):
         return
-    yield from _amount_problems(projects, "project_count", "count", "a count of projects")
-    yield from _amount_problems(projects, "investment_cny", "CNY", "an amount in yuan")
+    assert projects is not None
+    for line, quote, count, investment in zip(
+        projects.raw.index.tolist(),
+        _texts(projects, "quote"),
+        _values(projects, "project_count"),
+        _values(projects, "investment_cny"),
+        strict=True,
+    ):
+        if count is None and investment is None:
+            continue
+        row = _Row(projects, line, stated(quote))
+        yield from row.amount(
+            "project_count", None if count is None else float(count), "count", "a count of projects"
+        )
+        amount = None if investment is None else float(investment)
+        yield from row.amount("investment_cny", amount, "CNY", "an amount in yuan")
 
 
 @register_check
 def plan_years(context: PackageContext) -> Iterator[Problem]:
-    """A plan's period years and the year it was issued are stated by its quote."""
+    """A plan's period years and the year it was issued are stated by its quote (the year of
+    issue possibly the dateline's)."""
     plans = context.table("plans")
     if not _has(plans, "quote"):
         return
     assert plans is not None
-    for column in ("period_start", "period_end"):
-        if _has(plans, column):
-            yield from _year_problems(context, plans, column, None, plans.frame[column])
-    if _has(plans, "issued"):
-        yield from _basis_presence(plans, "issued", "issued_basis")
-        issued = plans.raw["issued"]
-        year_text = issued.str.slice(0, 4).where(issued.str.fullmatch(r"[0-9]{4}(-.*)?"))
-        years = pd.to_numeric(year_text, errors="coerce").astype("Int64")
-        yield from _year_problems(context, plans, "issued", "issued_basis", years)
+    yield from _basis_presence(plans, "issued", "issued_basis")
+    datelines = _dateline_years(context)
+    basis_column = "issued_basis" if "issued_basis" in plans.raw.columns else None
+    for line, quote, start, end, issued, basis, source in zip(
+        plans.raw.index.tolist(),
+        _texts(plans, "quote"),
+        _values(plans, "period_start"),
+        _values(plans, "period_end"),
+        _issue_years(plans),
+        _texts(plans, "issued_basis"),
+        _texts(plans, "source_id"),
+        strict=True,
+    ):
+        row = _Row(plans, line, stated(quote))
+        yield from row.year("period_start", None if start is None else int(start))
+        yield from row.year("period_end", None if end is None else int(end))
+        yield from row.year("issued", issued, basis_column, basis, datelines.get(source), source)
 
 
 @register_check
@@ -408,18 +422,18 @@ def source_dateline_years(context: PackageContext) -> Iterator[Problem]:
             continue
         quantities = stated(str(dateline)) if dateline else ()
         if not states_year(quantities, int(year)):
+            printed = (
+                f"(“{dateline}”, which states {listing(quantities)})"
+                if dateline
+                else "(sources.dateline is empty)"
+            )
             yield Problem(
                 sources.path,
                 int(line),
                 "published",
                 "number-not-stated",
-                f"published {published} is not stated by the source's dateline "
-                + (
-                    f"(“{dateline}”, which states {listing(quantities)})"
-                    if dateline
-                    else "(sources.dateline is empty)"
-                )
-                + "; expected the date the dateline prints, or an empty published",
+                f"published {published} is not stated by the source's dateline {printed}; "
+                "expected the date the dateline prints, or an empty published",
             )
 
 

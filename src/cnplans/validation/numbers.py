@@ -278,7 +278,7 @@ def _basis_presence(table: Table, column: str, basis_column: str) -> Iterator[Pr
 def _issue_years(plans: Table) -> list[int | None]:
     """The year of each plan's ``issued`` date (a partial ISO date), None when empty or odd."""
     return [
-        int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+        int(text[:4]) if text[:4].isdigit() and text[4:5] in ("", "-") else None
         for text in _texts(plans, "issued")
     ]
 

@@ -131,6 +131,28 @@ _WORD_ALTERNATION = "|".join(
 )
 _SCALE_WORDS = "hundred|thousand|dozen|million|billion|trillion"
 
+
+def _trie(words: list[str]) -> str:
+    """One alternation of words as a trie ("t(?:en|wo)"): a failed word costs a branch or two."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a word ends here and longer ones go on: what follows is optional
+            body = ("(?:" + body + ")" if len(branches) == 1 else body) + "?"
+        return body
+
+    return emit(tree)
+
+
 _ENGLISH_SCALES = {
     "hundred million": Decimal(10) ** 8,
     "hundred": Decimal(100),
@@ -171,6 +193,53 @@ _START = re.compile(
     rf"|\b(?:a{_SP}+(?=(?:{_SCALE_WORDS})\b)|(?:{_WORD_ALTERNATION})\b)",
     re.IGNORECASE,
 )
+# Scanning for those starts without trying every position (a leading "\b" makes the engine try
+# each one): digits and Chinese numerals are one character class, which it skips to quickly;
+# an English number word starts a word, so it is looked for only at the start of the text or
+# after a character that is not a word character, with the words as a trie, in the text's
+# lowercase copy: the same places as ignoring the case, character by character, unless the text
+# has one of four letters (see _LETTERS_IGNORING_CASE) whose lowercase is not what the case-blind
+# engine matches. ASCII text has simpler classes: digits are [0-9], \W is [^A-Za-z0-9_].
+_NUMERAL = re.compile(f"[{_D}{_CN_CHARS}]")
+_ASCII_NUMERAL = re.compile("[0-9]")
+_NUMBER_WORD = (
+    rf"a{_SP}+(?:{_SCALE_WORDS})\b|{_trie([*_WORD_VALUES, *_TENS, 'hundred', 'thousand'])}\b"
+)
+_NUMBER_WORD_AT = re.compile(_NUMBER_WORD)
+_NUMBER_WORD_AFTER = re.compile(rf"\W(?={_NUMBER_WORD})")
+_ASCII_NUMBER_WORD_AFTER = re.compile(rf"[^a-z0-9_](?={_NUMBER_WORD})")
+_CASELESS_NUMBER_WORD_AT = re.compile(_NUMBER_WORD, re.IGNORECASE)
+_CASELESS_NUMBER_WORD_AFTER = re.compile(rf"\W(?={_NUMBER_WORD})", re.IGNORECASE)
+# What [A-Za-z] matches when the case is ignored: the ASCII letters and four others ("ſ" is "s",
+# "K" is "k"; "İ" lowercases to two characters, "ı" and "ſ" to themselves).
+_LETTERS_IGNORING_CASE = "İıſK"
+_LETTER = re.compile(f"[A-Za-z{_LETTERS_IGNORING_CASE}]")
+_NUMBER_WORD_FIRST = frozenset("aefhnost")  # the first letters of the words, lowercase
+
+
+def _number_word_starts(text: str) -> list[int]:
+    """Every position where _START matches an English number word, in order."""
+    if text.isascii():
+        low, after = text.lower(), _ASCII_NUMBER_WORD_AFTER
+    elif _LETTER.search(text) is None:
+        return []  # Chinese text without a letter: each of its characters would be tried
+    elif any(ch in text for ch in _LETTERS_IGNORING_CASE):
+        return _caseless_number_word_starts(text)
+    else:
+        low, after = text.lower(), _NUMBER_WORD_AFTER
+    starts = [match.end() for match in after.finditer(low)]
+    if low[:1] in _NUMBER_WORD_FIRST and _NUMBER_WORD_AT.match(low):
+        starts.insert(0, 0)
+    return starts
+
+
+def _caseless_number_word_starts(text: str) -> list[int]:
+    starts = [match.end() for match in _CASELESS_NUMBER_WORD_AFTER.finditer(text)]
+    if _CASELESS_NUMBER_WORD_AT.match(text):
+        starts.insert(0, 0)
+    return starts
+
+
 _DIGITS = re.compile(
     rf"[{_D}]{{1,3}}(?:,[{_D}]{{3}})+(?:[.．][{_D}]+)?(?![{_D}])|[{_D}]+(?:[.．][{_D}]+)?"
 )
@@ -252,6 +321,58 @@ _BEFORE = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+# The last word of each English qualifier of _BEFORE, the last and first characters of each
+# Chinese one (see _qualifier_before).
+_BEFORE_LAST_WORDS = frozenset(
+    [
+        "least",
+        "than",
+        "of",
+        "exceed",
+        "exceeds",
+        "exceeded",
+        "exceeding",
+        "surpass",
+        "surpasses",
+        "surpassed",
+        "surpassing",
+        "top",
+        "tops",
+        "topping",
+        "topped",
+        "through",
+        "to",
+        "most",
+        "below",
+        "under",
+        "within",
+        "over",
+        "above",
+        "beyond",
+        "about",
+        "around",
+        "approximately",
+        "approx",
+        "roughly",
+        "nearly",
+        "almost",
+        "some",
+        "circa",
+        "estimated",
+    ]
+)
+# The last two letters of those words (each has at least two).
+_BEFORE_LAST_ENDINGS = frozenset(word[-2:] for word in _BEFORE_LAST_WORDS)
+_BEFORE_LAST_CN = frozenset("于过破出多少超逾约近")
+_BEFORE_FIRST_CN = frozenset("不至达最低少小超突逾多高大约将接近")
+# Read backwards from where a qualifier would end: its last word and up to three words before
+# it, each after spaces. A letter is what [A-Za-z] matches when the case is ignored: the ASCII
+# letters and four others, which _FOLD_LETTERS turns into the ASCII ones.
+_WORDS_BACKWARDS = re.compile(
+    rf"([A-Za-z{_LETTERS_IGNORING_CASE}]+)(?:\s+[A-Za-z{_LETTERS_IGNORING_CASE}]+){{0,3}}"
+)
+_SPACES = re.compile(r"\s+")
+_FOLD_LETTERS = str.maketrans(_LETTERS_IGNORING_CASE, "iisk")
 _NOT_TOP = re.compile(r"(?<![A-Za-z])(?:the|among|into|in|of|a|list|rank(?:s|ed|ing)?)\s+$", re.I)
 # "centered around three bases": a preposition after a verb, not an approximation.
 _NOT_ABOUT = re.compile(
@@ -264,12 +385,16 @@ _ONE_PRONOUN_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:no|the|any|every|each|this|that|which|such|one){_SP}+$", re.IGNORECASE
 )
 _MONTH_BEFORE = re.compile(rf"(?<![A-Za-z]){_MONTHS}\.?{_SP}+$")
+# The same without its lookbehind, so that the engine skips to the capitals that start months.
+_MONTH_SPACES = re.compile(rf"{_MONTHS}\.?{_SP}+")
 _MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?{_SP}+(?:of{_SP}+)?{_MONTHS}(?![A-Za-z])")
 _LINE_START = re.compile(r"(?:^|[\n。.!?！？;；:：])[ \t\u00a0\u3000]*$")
 _CN_IDIOM = re.compile(r"千家万户|一条龙|千方百计|万无一失")
 
-_CLAUSE_END = re.compile(r",(?![0-9])|[，;；。!！?？\n]|\.(?=\s|$)")
-_SENTENCE_END = re.compile(r"[;；。!！?？\n]|\.(?=\s|$)")
+# Clause and sentence ends: a comma not before a digit, a full stop before a space or the end,
+# other marks. (Each pattern starts with one character class, which the engine skips to.)
+_CLAUSE_END = re.compile(r"[,，;；。!！?？\n.](?:(?<=,)(?![0-9])|(?<=\.)(?=\s|$)|(?<=[^,.]))")
+_SENTENCE_END = re.compile(r"[;；。!！?？\n.](?:(?<=\.)(?=\s|$)|(?<=[^.]))")
 _STRIVE = re.compile(r"(?<![A-Za-z])striv(?:e|es|ed|en|ing)(?![A-Za-z])|力争|争取", re.IGNORECASE)
 # "力争到2025年，…": the striving governs the rest of the sentence, across the comma.
 _STRIVE_LEAD_IN = re.compile(
@@ -279,6 +404,25 @@ _STRIVE_LEAD_IN = re.compile(
     rf"(?:the{_SP}+end{_SP}+of{_SP}+)?[0-9]{{4}}{_SP}*,",
     re.IGNORECASE,
 )
+
+
+def _may_strive_in_english(text: str) -> bool:
+    """False when the English words of _STRIVE and _STRIVE_LEAD_IN cannot match ("striv")."""
+    return "striv" in text.lower() or (
+        not text.isascii() and any(ch in text for ch in _LETTERS_IGNORING_CASE)
+    )
+
+
+def _chinese_strive_words(text: str) -> list[int]:
+    """Where each 力争 and 争取 starts, in order, overlapping ones ("力争取") included."""
+    starts = []
+    for word in ("力争", "争取"):
+        at = text.find(word)
+        while at >= 0:
+            starts.append(at)
+            at = text.find(word, at + 1)
+    starts.sort()
+    return starts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,7 +555,7 @@ def _words_value(text: str, start: int, end: int) -> tuple[int, int] | None:
 # The scanner
 
 
-@dataclass
+@dataclass(slots=True)
 class _Num:
     lead: int  # where the number's words start (a currency sign before the numeral included)
     atom_start: int
@@ -434,21 +578,151 @@ class _Num:
 _SKIP = int  # a position to resume scanning from: no quantity here
 
 
+def _quantity(**fields: object) -> Quantity:
+    """Quantity(**fields), the same object made without the frozen dataclass's __init__, which
+    sets each field through object.__setattr__ (a good part of the time of a short passage)."""
+    quantity = object.__new__(Quantity)
+    quantity.__dict__.update(fields)
+    return quantity
+
+
 def _char_before(text: str, p: int) -> str:
-    """The last character before p that is not a space (looking back a few characters)."""
-    i = p - 1
-    while i >= 0 and p - i <= 4 and text[i] in " \t\u00a0":
-        i -= 1
-    return text[i] if i >= 0 else ""
+    """The last character before p that is not a space (looking back up to four characters)."""
+    if p == 0:
+        return ""
+    last = text[p - 1]
+    if last not in _SP_CHARS:
+        return last  # most numbers: no space to look past
+    if p >= 2 and (last := text[p - 2]) not in _SP_CHARS:
+        return last  # one space
+    head = text[max(0, p - 4) : p].rstrip(" \t\u00a0")
+    if head:
+        return head[-1]
+    return text[p - 5] if p >= 5 else ""  # four spaces: the character before them
 
 
 # Cheap tests that let most numbers skip a regular-expression search of the text before them.
 _QUALIFIER_LAST = frozenset("于过破超逾近约少低多高大出.")
+# ASCII letters that end an English qualifier of _BEFORE (before a number, after its spaces).
+_QUALIFIER_LAST_LETTERS = frozenset(
+    letter for word in _BEFORE_LAST_WORDS for letter in (word[-1], word[-1].upper())
+)
 _PREFIX_LAST = frozenset("$¥￥BYDb")
-_CN_SCALE_FIRST = frozenset("万亿千十百 \t")
 _SPACE_DASH = frozenset(" \t\u00a0-")
-_AFTER_FIRST = frozenset(" \t\u00a0以及左")
 _NOTHING_ATTACHES = frozenset(["", *'，。,;；、：:)）\n!?！？"”’'])
+# The first characters the patterns after a number can start with (after the spaces and the
+# dash they allow): a number followed by any other word skips those matches.
+_SP_CHARS = frozenset(" \t\u00a0")
+# What can start a scale, 多, 级, a unit or a qualifier after a number, besides letters and
+# CJK characters (every Chinese one is written in characters from U+4E00 on).
+_MAY_ATTACH = frozenset(" \t\u00a0-‐‑%")
+_SPACE_TAB = frozenset(" \t")
+_DATE_SEPARATORS = frozenset("-/.")
+_NUMBER_JOINS = frozenset(".．:：/")
+_ASCII_DIGITS = frozenset("0123456789")
+_MONTH_AFTER_FIRST = frozenset("snrt \t\u00a0")
+_CN_SCALE_CHARS = frozenset("万亿千十百")
+_ENGLISH_SCALE_FIRST = frozenset("hHtTmMbB")
+_ENGLISH_UNIT_FIRST = frozenset("uUaAdDyYrRcCpP")
+_PERCENT_SIGNS = frozenset("%％")
+_MORE_CHARS = frozenset("多余")
+_HYPHENS = frozenset("-‐‑")
+_CHINESE_UNIT_FIRST = frozenset(
+    "个人件位倍元只台号名周处天套家岁年座张户所支日月条架栋次款百种类美艘辆部项"
+)
+_AFTER_WORD_FIRST = frozenset("oOaA")
+_AFTER_CN_FIRST = frozenset("以及左")
+_RANGE_SEP_FIRST = frozenset("tToOaA-–—－‐‑~～〜至到")
+# The first two letters (lowercase) of the English words of _RANGE_SEP, and also of
+# _ENGLISH_SCALE, _ENGLISH_UNIT and _AFTER: any other word after a number attaches nothing.
+_RANGE_WORD_STARTS = frozenset(["to", "or", "an", "th"])
+_TAIL_WORD_STARTS = _RANGE_WORD_STARTS | {
+    *("hu", "mi", "bi", "tr", "bn", "mn", "ml", "tn"),  # hundred, thousand, ... bn, mln, tn
+    *("us", "u.", "am", "do", "yu", "rm", "cn", "re", "pe", "pc"),  # US$, yuan, ..., pct
+}
+
+
+def _skip_spaces(text: str, i: int) -> int:
+    """The first position from i that is not a space within a line ({_SP}* ends there)."""
+    while text[i : i + 1] in _SP_CHARS:
+        i += 1
+    return i
+
+
+def _after_may_match(text: str, end: int) -> bool:
+    """False when _AFTER cannot match at end: " or more" / " and above", "以上", " 左右"."""
+    near = text[end : end + 1]
+    if near in _AFTER_CN_FIRST:
+        return True
+    if near in _SPACE_TAB and text[end + 1 : end + 2] in _AFTER_CN_FIRST:
+        return True
+    word_at = _skip_spaces(text, end)
+    return word_at > end and text[word_at : word_at + 1] in _AFTER_WORD_FIRST
+
+
+def _plain_word_after(text: str, end: int) -> bool:
+    """Spaces and then an English word follow end, and no word of _TAIL_WORD_STARTS."""
+    word_at = _skip_spaces(text, end)
+    head = text[word_at : word_at + 2]  # non-ASCII letters can match ASCII ones ("ſ" is "s")
+    return head.isascii() and head[:1].isalpha() and head.lower() not in _TAIL_WORD_STARTS
+
+
+def _word_may_start(text: str, end: int, first_letters: frozenset[str]) -> bool:
+    """A word with one of first_letters may start after {_SP}*-?{_SP}* at end."""
+    near = text[end : end + 1]
+    if near in first_letters:
+        return True
+    if near not in _SPACE_DASH:
+        return False
+    word_at = _skip_dash(text, end)
+    return text[word_at : word_at + 1] in first_letters
+
+
+def _skip_dash(text: str, i: int) -> int:
+    """Where a word starts after {_SP}*-?{_SP}* from i."""
+    i = _skip_spaces(text, i)
+    if text[i : i + 1] == "-":
+        i = _skip_spaces(text, i + 1)
+    return i
+
+
+def _qualifier_before(text: str, lo: int, hi: int) -> re.Match[str] | None:
+    """_BEFORE.search(text, lo, hi), trying only the places where a qualifier can start.
+
+    A qualifier ends where the text before hi does (\\s*$ takes the spaces): an English one with
+    one of _BEFORE_LAST_WORDS, after at most three other words, each after spaces; a Chinese one
+    with one of _BEFORE_LAST_CN, in at most five characters. A search returns the match at the
+    first place where one matches, so matching at those places in order finds the same one,
+    without trying the whole alternation at every place of the window.
+    """
+    end = lo + len(text[lo:hi].rstrip())
+    if end == lo:
+        return None
+    last = text[end - 1]
+    if last in _BEFORE_LAST_CN:
+        starts = [p for p in range(max(lo, end - 5), end) if text[p] in _BEFORE_FIRST_CN]
+    else:
+        word_end = end - 1 if last == "." else end  # only "approx." ends in a full stop
+        ending = text[word_end - 2 : word_end] if word_end >= 2 else ""
+        if ending.isascii() and ending.lower() not in _BEFORE_LAST_ENDINGS:
+            return None  # (a cheaper test first: most words end otherwise)
+        backwards = text[lo:word_end][::-1]
+        words = _WORDS_BACKWARDS.match(backwards)
+        if words is None:
+            return None
+        word = backwards[: words.end(1)][::-1]
+        if not word.isascii():
+            word = word.translate(_FOLD_LETTERS)
+        word = word.lower()
+        if word not in _BEFORE_LAST_WORDS or (last == "." and word != "approx"):
+            return None
+        first = word_end - words.end()
+        starts = [first, *(space.end() for space in _SPACES.finditer(text, first, word_end))]
+    for p in starts:
+        match = _BEFORE.match(text, p, hi)
+        if match is not None:
+            return match
+    return None
 
 
 def _unit_kind(unit: str | None) -> str | None:
@@ -460,41 +734,97 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.clause_starts = [m.end() for m in _CLAUSE_END.finditer(text)]
-        self.sentence_starts = [m.end() for m in _SENTENCE_END.finditer(text)]
-        self.strive_at = [m.start() for m in _STRIVE.finditer(text)]
-        self.lead_ins = [(m.start(), m.end()) for m in _STRIVE_LEAD_IN.finditer(text)]
+        self.month_spaces: dict[int, int] | None = None  # see month_before
+        self.strive_known = False  # where the strive words and lead-ins are: see find_strive
+        self.strive_at: list[int] = []
+        self.lead_ins: list[tuple[int, int]] = []
+        self.lead_in_ends: list[int] = []
+
+    def find_strive(self) -> None:
+        """Where _STRIVE and _STRIVE_LEAD_IN match (as finditer finds them)."""
+        self.strive_known = True
+        text = self.text
+        if _may_strive_in_english(text):
+            self.strive_at = [m.start() for m in _STRIVE.finditer(text)]
+            self.lead_ins = [(m.start(), m.end()) for m in _STRIVE_LEAD_IN.finditer(text)]
+        elif not text.isascii():
+            # Only Chinese strive words can match (most passages have none): finditer's matches
+            # are those that start at one of them and after the end of the one before.
+            for at in _chinese_strive_words(text):
+                if not self.strive_at or at >= self.strive_at[-1] + 2:
+                    self.strive_at.append(at)
+                if not self.lead_ins or at >= self.lead_ins[-1][1]:
+                    lead_in = _STRIVE_LEAD_IN.match(text, at)
+                    if lead_in is not None:
+                        self.lead_ins.append(lead_in.span())
         self.lead_in_ends = [end for _, end in self.lead_ins]
 
     def run(self) -> list[Quantity]:
+        """Reads a quantity at each place _START matches, resuming after what each one read."""
         found: list[Quantity] = []
         pos = previous_end = 0
         text = self.text
+        size = len(text)
+        # The places _START matches: number words found once (the list reversed, to pop the
+        # next one), numerals one search at a time.
+        words = _number_word_starts(text)[::-1]
+        search = (_ASCII_NUMERAL if text.isascii() else _NUMERAL).search
         while True:
-            match = _START.search(text, pos)
-            if match is None:
+            numeral = search(text, pos)
+            start = size if numeral is None else numeral.start()
+            if words:
+                while words and words[-1] < pos:
+                    words.pop()
+                if words and words[-1] < start:
+                    start = words[-1]
+            if start == size:
                 return found
-            result = self.quantity_at(match.start(), previous_end)
+            result = self.quantity_at(start, previous_end)
             if isinstance(result, Quantity):
                 found.append(result)
                 pos = previous_end = result.end
             else:
-                pos = max(result, match.start() + 1)
+                pos = max(result, start + 1)
 
     # -- helpers ------------------------------------------------------------------------------
 
     def strive(self, at: int) -> bool:
-        i = bisect_right(self.clause_starts, at) - 1
-        clause_start = self.clause_starts[i] if i >= 0 else 0
-        k = bisect_left(self.strive_at, clause_start)
-        if k < len(self.strive_at) and self.strive_at[k] < at:
-            return True
-        j = bisect_right(self.lead_in_ends, at) - 1
+        """A strive word earlier in the clause of at, or a lead-in ("力争到2025年，") that ends
+        before at in its sentence."""
+        if not self.strive_known:
+            self.find_strive()
+        if not self.strive_at and not self.lead_ins:
+            return False  # most passages
+        text = self.text
+        k = bisect_left(self.strive_at, at) - 1  # the last strive word before at
+        if k >= 0:
+            clause_end = _CLAUSE_END.search(text, self.strive_at[k])
+            if clause_end is None or clause_end.start() >= at:
+                return True  # no clause ends between them
+        j = bisect_right(self.lead_in_ends, at) - 1  # the last lead-in that ends by at
         if j < 0:
             return False
-        i = bisect_right(self.sentence_starts, at) - 1
-        sentence_start = self.sentence_starts[i] if i >= 0 else 0
-        return self.lead_ins[j][0] >= sentence_start
+        sentence_end = _SENTENCE_END.search(text, self.lead_ins[j][0])
+        return sentence_end is None or sentence_end.start() >= at
+
+    def month_before(self, p: int) -> bool:
+        """_MONTH_BEFORE.search(text, p - 12, p): a month and spaces end at p ("November 22")."""
+        if self.month_spaces is None:
+            # each place after a month's spaces begin, with where the month starts: one pass
+            text = self.text
+            self.month_spaces = {}
+            first = _MONTH_SPACES.search(text)  # (most passages have no month)
+            for match in () if first is None else _MONTH_SPACES.finditer(text, first.start()):
+                month_at = match.start()
+                if month_at and text[month_at - 1].isascii() and text[month_at - 1].isalpha():
+                    continue  # (?<![A-Za-z])
+                spaces_at = month_at + len(match.group().rstrip(" \t\u00a0"))
+                for end in range(spaces_at + 1, match.end() + 1):
+                    self.month_spaces[end] = month_at
+        start = self.month_spaces.get(p)
+        if start is None and self.text[p - 1 : p] == "\n":
+            start = self.month_spaces.get(p - 1)  # $ matches before a newline ending the text
+        return start is not None and start >= p - 12
 
     def glued_left(self, p: int) -> bool:
         """The numeral at p continues a word or identifier: "G5", "G.5A", "COVID-19"."""
@@ -540,7 +870,11 @@ class _Scanner:
 
     def read_digits(self, p: int, lead: int, prefix: str | None, after_sep: bool) -> _Num | _SKIP:
         text = self.text
-        if not after_sep:
+        if (  # 2022-04-25, 2024/11: four digits, a separator, a month
+            not after_sep
+            and text[p + 4 : p + 5] in _DATE_SEPARATORS
+            and text[p + 5 : p + 6] in _ASCII_DIGITS
+        ):
             date = _ISO_DATE.match(text, p) or _YEAR_MONTH.match(text, p)
             if date is not None and not self.glued_left(p):
                 year = int(date.group("year").translate(_FULLWIDTH))
@@ -558,27 +892,34 @@ class _Scanner:
         match = _DIGITS.match(text, p)
         assert match is not None
         end = match.end()
-        raw = match.group().translate(_FULLWIDTH)
+        raw = match.group()
+        if not raw.isascii():
+            raw = raw.translate(_FULLWIDTH)
         if len(raw) > _MAX_DIGITS:
             return end
-        following = text[end : end + 2]
-        if prefix is None and not after_sep and self.glued_left(p):
+        before = text[p - 1 : p]
+        if prefix is None and not after_sep and before not in _SP_CHARS and self.glued_left(p):
             return end
-        if p and text[p - 1] == "第":
+        if before == "第":
             return end  # an ordinal
-        if len(following) == 2 and following[0] in ".．:：/" and following[1] in _DIGIT_CHARS:
+        if text[end : end + 1] in _NUMBER_JOINS and text[end + 1 : end + 2] in _DIGIT_CHARS:
             return _DIGITS.match(text, end + 1).end()  # type: ignore[union-attr]  # 4.0.1, 10:30, 1/3
-        if not after_sep and "," not in raw and "." not in raw and len(raw) <= 2:
+        if not after_sep and len(raw) <= 2:  # (so without "," or ".": "1,000" and "1.5" are longer)
             if self.list_marker(p, end):
                 return end
-            month_before = _char_before(text, p).isalpha() and _MONTH_BEFORE.search(
-                text, max(0, p - 12), p
+            month_before = (
+                before in _SP_CHARS and _char_before(text, p).isalpha() and self.month_before(p)
             )
-            if month_before or _MONTH_AFTER.match(text, end):
+            if month_before or (
+                text[end : end + 1] in _MONTH_AFTER_FIRST and _MONTH_AFTER.match(text, end)
+            ):
                 return end  # the day of a date
         value = Decimal(raw.replace(",", ""))
-        plain4 = prefix is None and len(raw) == 4 and raw.isdigit() and 1900 <= int(raw) <= 2100
-        return _Num(lead, p, end, end, value, "digits", plain4=plain4)
+        # (four ASCII digits compare as their numbers do)
+        plain4 = prefix is None and len(raw) == 4 and raw.isdigit() and "1900" <= raw <= "2100"
+        num = _Num(lead, p, end, end, value, "digits")
+        num.plain4 = plain4  # (set after: a keyword argument costs a dictionary)
+        return num
 
     def read_chinese(self, p: int, lead: int, after_sep: bool) -> _Num | _SKIP:
         text = self.text
@@ -645,41 +986,73 @@ class _Scanner:
     def read_tail(self, num: _Num, prefix: str | None) -> _Num | _SKIP:
         """Scale, 多, unit and qualifier words after the numeral; checks on what follows it."""
         text = self.text
-        if num.iso_date:
-            return num
-        if text[num.atom_end : num.atom_end + 1] in _NOTHING_ATTACHES:
-            return num  # fast path: punctuation or the end of the text right after the numeral
+        kind = num.kind
         end = num.atom_end
+        after_atom = near = text[end : end + 1]
+        if num.iso_date or near in _NOTHING_ATTACHES:
+            return num  # the year of a date; punctuation or the end of the text after the numeral
+        if kind != "cn" and (
+            (near < "\u4e00" and not near.isalpha() and near not in _MAY_ATTACH)
+            or (near in _SP_CHARS and _plain_word_after(text, end))
+        ):
+            num.unit = prefix
+            return num  # fast path: a mark, or a space and a word, that nothing below matches
+        # Each expression below is matched only when the character it must start with is there.
         matched_after_atom = False
-        more = _MORE.match(text, end) if num.kind != "words" and text[end] in "多余" else None
+        more = _MORE.match(text, end) if kind != "words" and near in _MORE_CHARS else None
         if more:
             num.more, end = True, more.end()
+            near = text[end : end + 1]
         scale_match = None
-        near = text[end : end + 1]  # the first character decides which expressions can match
-        if num.kind == "digits" or (num.kind == "cn" and num.more and num.scale is None):
-            scale_match = _CHINESE_SCALE.match(text, end) if near in _CN_SCALE_FIRST else None
-        if scale_match is None and num.kind != "cn" and (near in _SPACE_DASH or near.isalpha()):
+        if (kind == "digits" or (kind == "cn" and num.more and num.scale is None)) and (
+            near in _CN_SCALE_CHARS
+            or (near in _SPACE_TAB and text[end + 1 : end + 2] in _CN_SCALE_CHARS)
+        ):
+            scale_match = _CHINESE_SCALE.match(text, end)
+        if (
+            scale_match is None
+            and kind != "cn"
+            and (near in _SPACE_DASH or near in _ENGLISH_SCALE_FIRST)
+            and _word_may_start(text, end, _ENGLISH_SCALE_FIRST)
+        ):
             scale_match = _ENGLISH_SCALE.match(text, end)
         if scale_match is not None:
-            word = re.sub(r"\s+", " ", scale_match.group("s").lower())
+            word = scale_match.group("s").lower()
+            if not word.isalpha():
+                word = _SPACES.sub(" ", word)  # "hundred  million"
             num.scale = _CHINESE_SCALES.get(word) or _ENGLISH_SCALES[word]
             num.value *= num.scale
             end, matched_after_atom = scale_match.end(), True
-        if not num.more and num.kind != "words" and text[end : end + 1] in ("多", "余"):
+            near = text[end : end + 1]
+        if not num.more and kind != "words" and near in _MORE_CHARS:
             more = _MORE.match(text, end)
             if more:
                 num.more, end = True, more.end()
-        if text.startswith("级", end):
+                near = text[end : end + 1]
+        if near == "级":
             if num.scale is None and num.value < 1000:
                 return end + 1  # "三级": a grade, not a quantity
             num.level, end = True, end + 1
+            near = text[end : end + 1]
         num.unit = prefix
-        near = text[end : end + 1]
         unit_match = None
-        if num.kind != "cn" and (near in _SPACE_DASH or near.isalpha() or near in "%％"):
+        if (
+            kind != "cn"
+            and (near in _SPACE_DASH or near in _ENGLISH_UNIT_FIRST or near in _PERCENT_SIGNS)
+            and (
+                near in _PERCENT_SIGNS
+                or _word_may_start(text, end, _ENGLISH_UNIT_FIRST)
+                or (
+                    near in _SP_CHARS
+                    and text[(at := _skip_spaces(text, end)) : at + 1] in _PERCENT_SIGNS
+                )
+            )
+        ):
             unit_match = _ENGLISH_UNIT.match(text, end)
-        if unit_match is None and num.kind != "words" and (near in _SPACE_DASH or near >= "\u4e00"):
-            unit_match = _CHINESE_UNIT.match(text, end)
+        if unit_match is None and kind != "words":
+            first = text[end + 1 : end + 2] if near in _SPACE_TAB else near
+            if first in _CHINESE_UNIT_FIRST:
+                unit_match = _CHINESE_UNIT.match(text, end)
         if unit_match is not None:
             group = unit_match.lastgroup
             if group == "sign":
@@ -700,22 +1073,28 @@ class _Scanner:
                 if group is not None:
                     num.unit = group
                 end, matched_after_atom = unit_match.end(), True
-        if num.kind == "digits" and text[num.atom_end : num.atom_end + 1].isascii():
-            glued = text[num.atom_end : num.atom_end + 1].isalpha()
-            if glued and not matched_after_atom:
-                return num.atom_end  # 3D, 5G, 14th
-        hyphen = text[end : end + 2]
-        if len(hyphen) == 2 and hyphen[0] in "-‐‑" and hyphen[1].isascii() and hyphen[1].isalpha():
-            return end + 1  # a compound word: five-year, 3-year, one-stop
+        if (
+            kind == "digits"
+            and not matched_after_atom
+            and after_atom.isascii()
+            and after_atom.isalpha()
+        ):
+            return num.atom_end  # 3D, 5G, 14th
+        near = text[end : end + 1]
+        if near in _HYPHENS:
+            letter = text[end + 1 : end + 2]
+            if letter.isascii() and letter.isalpha():
+                return end + 1  # a compound word: five-year, 3-year, one-stop
         if num.unit is not None or num.scale is not None or num.more or num.level:
             num.plain4 = False
-        if num.plain4 and not num.year:
-            nxt = text[end : end + 1]
-            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "至到":
-                num.plain4 = False  # 2000吨: a count
-        if not num.level and num.scale is not None and text.startswith("级", end):
+        if num.plain4 and not num.year and "\u4e00" <= near <= "\u9fff" and near not in "至到":
+            num.plain4 = False  # 2000吨: a count
+        if not num.level and num.scale is not None and near == "级":
             num.level, end = True, end + 1  # 百亿元级
-        after = _AFTER.match(text, end) if text[end : end + 1] in _AFTER_FIRST else None
+            near = text[end : end + 1]
+        after = None
+        if near in _AFTER_CN_FIRST or (near in _SP_CHARS and _after_may_match(text, end)):
+            after = _AFTER.match(text, end)
         if after is not None and not num.year and after.lastgroup is not None:
             num.after = after.lastgroup.removeprefix("cn_")
             end = after.end()
@@ -731,14 +1110,23 @@ class _Scanner:
         text = self.text
         prefix: str | None = None
         lead = p
-        percent_of = text.startswith("百分之", p)
-        if percent_of:
-            p += 3
-        elif text[p] in _DIGIT_CHARS and _char_before(text, p) in _PREFIX_LAST:
-            prefix_match = _PREFIX_BEFORE.search(text, max(previous_end, p - 8), p)
-            if prefix_match is not None:
-                prefix, lead = prefix_match.lastgroup, prefix_match.start()
-        num = self.read(p, lead, prefix, after_sep=percent_of)
+        percent_of = False
+        if text[p] in _DIGIT_CHARS:  # most numbers: read as read() would, with fewer steps
+            if (before := text[p - 1 : p]) in _PREFIX_LAST or (
+                before in _SP_CHARS and _char_before(text, p) in _PREFIX_LAST
+            ):
+                prefix_match = _PREFIX_BEFORE.search(text, max(previous_end, p - 8), p)
+                if prefix_match is not None:
+                    prefix, lead = prefix_match.lastgroup, prefix_match.start()
+            num = self.read_digits(p, lead, prefix, False)
+            if isinstance(num, int):
+                return num
+            num = self.read_tail(num, prefix)
+        else:
+            percent_of = text.startswith("百分之", p)
+            if percent_of:
+                p += 3
+            num = self.read(p, lead, prefix, after_sep=percent_of)
         if isinstance(num, int):
             return num
         if percent_of:
@@ -759,6 +1147,15 @@ class _Scanner:
     def range_end(self, low: _Num) -> _Num | None:
         """The upper end when a range separator and a second, compatible number follow."""
         text = self.text
+        near = text[low.end : low.end + 1]
+        if near not in _RANGE_SEP_FIRST and near not in _SP_CHARS:
+            return None  # no separator: most numbers
+        sep_at = _skip_spaces(text, low.end)
+        head = text[sep_at : sep_at + 2]
+        if head[:1] not in _RANGE_SEP_FIRST or (
+            head.isascii() and head[:1].isalpha() and head.lower() not in _RANGE_WORD_STARTS
+        ):
+            return None  # no separator: most numbers
         sep = _RANGE_SEP.match(text, low.end)
         if sep is None or sep.end() >= len(text):
             return None
@@ -827,10 +1224,10 @@ class _Scanner:
         if high is not None:
             qualifier = "range"
         elif unit != "year" and (
-            ((last := _char_before(text, start)).isascii() and last.isalpha())
+            (last := _char_before(text, start)) in _QUALIFIER_LAST_LETTERS
             or last in _QUALIFIER_LAST
         ):
-            before = _BEFORE.search(text, max(previous_end, start - 40), start)
+            before = _qualifier_before(text, max(previous_end, start - 40), start)
             if before is not None and before.lastgroup is not None:
                 word = before.group().lower()
                 top = word.startswith("top")
@@ -849,12 +1246,13 @@ class _Scanner:
             elif low.level:
                 qualifier = "at_least"
         value_max = None if high is None else float(high.value)
-        return Quantity(
+        return _quantity(
             value=float(low.value),
             value_max=value_max,
             unit=unit,
             qualifier=qualifier,
-            strive=self.strive(low.lead),
+            strive=bool(self.strive_at or self.lead_ins or not self.strive_known)
+            and self.strive(low.lead),
             start=start,
             end=end,
             text=text[start:end],

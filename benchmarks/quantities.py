@@ -1,0 +1,184 @@
+"""Benchmark: ``cnplans.quantities.find_quantities`` against a bare digit scan of the same quotes.
+
+The corpus is every ``quote`` cell of the package's ``resources/*.csv``, each made distinct by
+appending " item N." and repeated to about 10,000 quotes, plus about 2,000 invented Chinese plan
+sentences with varying numbers. Each run times ``find_quantities`` over the whole corpus and,
+in the same process, the baseline ``re.findall(r"[0-9]+(?:\\.[0-9]+)?", quote)`` over it; the
+machines are noisy, so it prints medians over the runs: the ratio of the two (find_quantities
+takes N.N x the time of a bare digit scan) and, for information, microseconds per quote.
+
+The first run saves the corpus and every result (all fields of each ``Quantity``) to
+``--reference`` (in /tmp); later runs time that same saved corpus and print whether the
+results are still identical (OK) or not (DIFFERENT), so an optimization can be checked to
+change nothing. ``--rebuild`` writes a new reference from the current code and resources.
+
+Usage: ``python benchmarks/quantities.py [--runs 7] [--reference PATH] [--rebuild]`` from the
+repository (``src`` is put first on the path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from cnplans.quantities import find_quantities  # noqa: E402
+
+DEFAULT_REFERENCE = Path("/tmp/qbench/quantities_reference.json")
+ENGLISH_QUOTES = 10_000
+CHINESE_QUOTES = 2_000
+BASELINE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+Result = tuple[tuple[object, ...], ...]
+
+
+def resource_quotes() -> list[str]:
+    """The non-empty ``quote`` cells of every table in ``resources/``."""
+    quotes: list[str] = []
+    for path in sorted((REPO / "resources").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                quote = (row.get("quote") or "").strip()
+                if quote:
+                    quotes.append(quote)
+    return quotes
+
+
+def chinese_sentences(count: int) -> list[str]:
+    """Invented plan sentences in Chinese: targets, ranges, percentages, counts, strive words."""
+    templates: tuple[Callable[[int], str], ...] = (
+        lambda i: (
+            f"到{2025 + i % 5}年，全省新材料产业营业收入力争突破{i % 90 + 10}00亿元，"
+            f"培育{i % 7 + 2}至{i % 7 + 5}家龙头企业。"
+        ),
+        lambda i: (
+            f"“十四五”期间，规模以上工业增加值年均增长{i % 9 + 5}%左右，"
+            f"研发投入强度达到{i % 3 + 2}.{i % 10}%以上。"
+        ),
+        lambda i: (
+            f"建设{'一二三四五六七八九'[i % 9]}个省级产业园区，新增高新技术企业{i % 40 + 10}0家，"
+            f"总投资约{i % 50 + 1}.{i % 10}亿元。"
+        ),
+        lambda i: (
+            f"争取在{2026 + i % 4}年前引进项目{i % 30 + 5}个以上，带动就业{i % 8 + 1}万人，"
+            f"单位GDP能耗下降{i % 5 + 10}个百分点。"
+        ),
+        lambda i: (
+            f"（{'一二三四五六'[i % 6]}）实施{i % 12 + 3}项重点工程，"
+            f"形成{i % 4 + 1}个千亿级产业集群和{i % 20 + 10}多家专精特新企业。"
+        ),
+    )
+    return [templates[i % len(templates)](i) for i in range(count)]
+
+
+def build_corpus() -> list[str]:
+    """About 10,000 distinct resource quotes and 2,000 Chinese sentences."""
+    base = resource_quotes()
+    if not base:
+        raise SystemExit("no quotes found under resources/")
+    english = [f"{base[i % len(base)]} item {i}." for i in range(ENGLISH_QUOTES)]
+    return english + chinese_sentences(CHINESE_QUOTES)
+
+
+def results_of(corpus: Sequence[str]) -> list[Result]:
+    """Every field of every Quantity of every quote, as plain tuples."""
+    return [
+        tuple(
+            (q.value, q.value_max, q.unit, q.qualifier, q.strive, q.start, q.end, q.text)
+            for q in find_quantities(quote)
+        )
+        for quote in corpus
+    ]
+
+
+def as_result(rows: list[list[object]]) -> Result:
+    return tuple(tuple(row) for row in rows)
+
+
+def load_reference(path: Path) -> tuple[list[str], list[Result]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["quotes"], [as_result(rows) for rows in data["results"]]
+
+
+def save_reference(path: Path, corpus: list[str], results: list[Result]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"quotes": corpus, "results": results}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def time_pass(corpus: Sequence[str], function: Callable[[str], object]) -> float:
+    """Seconds for one call of function on every quote of the corpus."""
+    gc.collect()
+    start = time.perf_counter()
+    for quote in corpus:
+        function(quote)
+    return time.perf_counter() - start
+
+
+def baseline(quote: str) -> list[str]:
+    return BASELINE.findall(quote)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--rebuild", action="store_true", help="write a new reference")
+    args = parser.parse_args(argv)
+
+    if args.rebuild or not args.reference.exists():
+        corpus = build_corpus()
+        save_reference(args.reference, corpus, results_of(corpus))
+        print(f"saved the corpus and its results to {args.reference}")
+        identical = True
+    else:
+        corpus, expected = load_reference(args.reference)
+        identical = results_of(corpus) == expected
+        current = build_corpus()
+        if current != corpus:
+            print(f"note: resources changed since {args.reference}; timing the saved corpus")
+    found = sum(len(find_quantities(quote)) for quote in corpus)
+    mean_length = sum(map(len, corpus)) / len(corpus)
+    print(f"corpus: {len(corpus)} quotes of {mean_length:.0f} characters on average")
+    print(f"find_quantities finds {found} quantities in it")
+
+    ratios: list[float] = []
+    per_quote: list[float] = []
+    base_per_quote: list[float] = []
+    for run in range(args.runs):
+        # alternate which goes first, so drift in the machine's speed hits both alike
+        if run % 2:
+            seconds = time_pass(corpus, find_quantities)
+            base = time_pass(corpus, baseline)
+        else:
+            base = time_pass(corpus, baseline)
+            seconds = time_pass(corpus, find_quantities)
+        ratios.append(seconds / base)
+        per_quote.append(seconds / len(corpus) * 1e6)
+        base_per_quote.append(base / len(corpus) * 1e6)
+
+    ratio = statistics.median(ratios)
+    print(
+        f"find_quantities takes {ratio:.1f} x the time of a bare digit scan "
+        f"(median of {args.runs} runs; range {min(ratios):.1f}-{max(ratios):.1f})"
+    )
+    print(
+        f"find_quantities: {statistics.median(per_quote):.1f} µs per quote (median); "
+        f"digit scan: {statistics.median(base_per_quote):.2f} µs per quote"
+    )
+    print("results: " + ("OK" if identical else "DIFFERENT"))
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

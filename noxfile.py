@@ -42,9 +42,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks/load.py, then benchmarks/validate.py (posargs go to the latter)."""
+    """Run benchmarks/load.py, quantities.py, then validate.py (posargs go to the last)."""
     _install(session, "bench")
     session.run("python", "benchmarks/load.py")
+    session.run("python", "benchmarks/quantities.py")
     session.run("python", "benchmarks/validate.py", *session.posargs)
 
 

@@ -15,7 +15,13 @@ date ("November 22", "2022-04-25", "4月25日") and clock times ("10:30"); versi
 ("4.0.1"); fractions ("1/3"); roman numerals; vague numerals ("数十", "十几", "dozens of").
 
 Everything is done with precompiled regular expressions matched at bounded positions, so the time
-taken grows linearly with the passage.
+taken grows linearly with the passage. Written by hand because no library reads these forms
+together (English number words with scales and qualifiers, Chinese numerals with 万/亿, qualifiers
+in both languages). Measured by ``benchmarks/quantities.py`` on 2026-12-01: a median of 27 µs a
+quote on the package's own quotes and invented Chinese sentences, about 13x a bare digit scan.
+
+Known gaps: an English four-digit number 1900-2100 before a plain noun is read as a year ("2000
+companies"); a change "from 3 to 5 percent" gives a count and a percent; a minus sign is ignored.
 """
 
 from __future__ import annotations
@@ -413,6 +419,19 @@ def _may_strive_in_english(text: str) -> bool:
     )
 
 
+def _first_ends_after(ends: re.Pattern[str], text: str, starts: list[int]) -> list[int]:
+    """For each of the ascending starts, where the first match of ends at or after it starts
+    (len(text) when none): one pass over the text, however many starts."""
+    found: list[int] = []
+    end = -1
+    for start in starts:
+        if end < start:
+            match = ends.search(text, start)
+            end = len(text) if match is None else match.start()
+        found.append(end)
+    return found
+
+
 def _chinese_strive_words(text: str) -> list[int]:
     """Where each 力争 and 争取 starts, in order, overlapping ones ("力争取") included."""
     starts = []
@@ -739,6 +758,8 @@ class _Scanner:
         self.strive_at: list[int] = []
         self.lead_ins: list[tuple[int, int]] = []
         self.lead_in_ends: list[int] = []
+        self.clause_end_after: list[int] = []
+        self.sentence_end_after: list[int] = []
 
     def find_strive(self) -> None:
         """Where _STRIVE and _STRIVE_LEAD_IN match (as finditer finds them)."""
@@ -758,6 +779,11 @@ class _Scanner:
                     if lead_in is not None:
                         self.lead_ins.append(lead_in.span())
         self.lead_in_ends = [end for _, end in self.lead_ins]
+        # where the first clause (sentence) ends after each strive word (lead-in) starts
+        self.clause_end_after = _first_ends_after(_CLAUSE_END, text, self.strive_at)
+        self.sentence_end_after = _first_ends_after(
+            _SENTENCE_END, text, [start for start, _ in self.lead_ins]
+        )
 
     def run(self) -> list[Quantity]:
         """Reads a quantity at each place _START matches, resuming after what each one read."""
@@ -795,17 +821,11 @@ class _Scanner:
             self.find_strive()
         if not self.strive_at and not self.lead_ins:
             return False  # most passages
-        text = self.text
         k = bisect_left(self.strive_at, at) - 1  # the last strive word before at
-        if k >= 0:
-            clause_end = _CLAUSE_END.search(text, self.strive_at[k])
-            if clause_end is None or clause_end.start() >= at:
-                return True  # no clause ends between them
+        if k >= 0 and self.clause_end_after[k] >= at:
+            return True  # no clause ends between them
         j = bisect_right(self.lead_in_ends, at) - 1  # the last lead-in that ends by at
-        if j < 0:
-            return False
-        sentence_end = _SENTENCE_END.search(text, self.lead_ins[j][0])
-        return sentence_end is None or sentence_end.start() >= at
+        return j >= 0 and self.sentence_end_after[j] >= at
 
     def month_before(self, p: int) -> bool:
         """_MONTH_BEFORE.search(text, p - 12, p): a month and spaces end at p ("November 22")."""

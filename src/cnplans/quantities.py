@@ -17,8 +17,11 @@ date ("November 22", "2022-04-25", "4月25日") and clock times ("10:30"); versi
 Everything is done with precompiled regular expressions matched at bounded positions, so the time
 taken grows linearly with the passage. Written by hand because no library reads these forms
 together (English number words with scales and qualifiers, Chinese numerals with 万/亿, qualifiers
-in both languages). Measured by ``benchmarks/quantities.py`` on 2026-12-01: a median of 27 µs a
-quote on the package's own quotes and invented Chinese sentences, about 13x a bare digit scan.
+in both languages). Measured by ``benchmarks/quantities.py`` on 2026-12-01, on the package's own
+quotes and invented Chinese sentences: a median 13.5x the time of a bare digit scan, about 38 µs a
+quote (38x and about 110 µs before the reading was tuned, same runs; 3.97x fewer instructions
+under valgrind). quantulum3, the nearest library, reads no Chinese, drops qualifiers and turns
+"3 to 5" into 4; it took about 2.4 ms a quote.
 
 Known gaps: an English four-digit number 1900-2100 before a plain noun is read as a year ("2000
 companies"); a change "from 3 to 5 percent" gives a count and a percent; a minus sign is ignored.
@@ -778,6 +781,8 @@ class _Scanner:
                     lead_in = _STRIVE_LEAD_IN.match(text, at)
                     if lead_in is not None:
                         self.lead_ins.append(lead_in.span())
+        if not self.strive_at and not self.lead_ins:
+            return  # most passages
         self.lead_in_ends = [end for _, end in self.lead_ins]
         # where the first clause (sentence) ends after each strive word (lead-in) starts
         self.clause_end_after = _first_ends_after(_CLAUSE_END, text, self.strive_at)

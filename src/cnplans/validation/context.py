@@ -82,6 +82,11 @@ class Table:
         return self.header.index(column) + 1
 
 
+def has(table: Table | None, *columns: str) -> bool:
+    """Whether ``table`` was loaded and has every one of ``columns`` (checks skip it otherwise)."""
+    return table is not None and all(c in table.frame.columns for c in columns)
+
+
 @dataclass
 class PackageContext:
     """The loaded data package handed to every check."""

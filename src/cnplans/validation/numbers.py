@@ -25,10 +25,11 @@ from typing import Any
 import pandas as pd
 
 from cnplans.quantities import Quantity, find_quantities, relative_years
-from cnplans.validation.context import PackageContext, Table
+from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
+from cnplans.validation.rules import issue_years
 
 # The unit each indicator's value is in: money in a currency, a rate in percent, a count.
 MONEY_UNITS = ("CNY", "USD")
@@ -73,10 +74,6 @@ def states_year(quantities: Quantities, year: int) -> bool:
         and (same(q.value, year) or (q.value_max is not None and same(q.value_max, year)))
         for q in quantities
     )
-
-
-def _has(table: Table | None, *columns: str) -> bool:
-    return table is not None and all(c in table.frame.columns for c in columns)
 
 
 def _values(table: Table, column: str) -> list[Any]:
@@ -275,20 +272,12 @@ def _basis_presence(table: Table, column: str, basis_column: str) -> Iterator[Pr
         )
 
 
-def _issue_years(plans: Table) -> list[int | None]:
-    """The year of each plan's ``issued`` date (a partial ISO date), None when empty or odd."""
-    return [
-        int(text[:4]) if text[:4].isdigit() and text[4:5] in ("", "-") else None
-        for text in _texts(plans, "issued")
-    ]
-
-
 @register_check
 def target_numbers(context: PackageContext) -> Iterator[Problem]:
     """A target's value, upper value, unit, qualifier, strive flag, years and reported dollars
     are the ones its quote states (the target year possibly the dateline's)."""
     targets = context.table("targets")
-    if not _has(targets, "quote"):
+    if not has(targets, "quote"):
         return
     assert targets is not None
     yield from _basis_presence(targets, "target_year", "target_year_basis")
@@ -340,7 +329,7 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
 def target_unit_fits_indicator(context: PackageContext) -> Iterator[Problem]:
     """Money is in a currency, a growth rate in percent, a count in ``count``."""
     targets = context.table("targets")
-    if not _has(targets, "indicator", "unit"):
+    if not has(targets, "indicator", "unit"):
         return
     assert targets is not None
     indicator = targets.frame["indicator"].astype("string")
@@ -363,7 +352,7 @@ def target_unit_fits_indicator(context: PackageContext) -> Iterator[Problem]:
 def project_numbers(context: PackageContext) -> Iterator[Problem]:
     """A project's count and investment are stated by its quote."""
     projects = context.table("projects")
-    if not _has(projects, "quote"):
+    if not has(projects, "quote"):
         return
     assert projects is not None
     for line, quote, count, investment in zip(
@@ -388,10 +377,11 @@ def plan_years(context: PackageContext) -> Iterator[Problem]:
     """A plan's period years and the year it was issued are stated by its quote (the year of
     issue possibly the dateline's)."""
     plans = context.table("plans")
-    if not _has(plans, "quote"):
-        return
+    if not has(plans, "quote", "plan_id", "issued"):
+        return  # a missing column is reported with the header
     assert plans is not None
     yield from _basis_presence(plans, "issued", "issued_basis")
+    issued_years = issue_years(plans).reindex(plans.raw["plan_id"]).tolist()
     datelines = _dateline_years(context)
     basis_column = "issued_basis" if "issued_basis" in plans.raw.columns else None
     for line, quote, start, end, issued, basis, source in zip(
@@ -399,7 +389,7 @@ def plan_years(context: PackageContext) -> Iterator[Problem]:
         _texts(plans, "quote"),
         _values(plans, "period_start"),
         _values(plans, "period_end"),
-        _issue_years(plans),
+        [None if pd.isna(year) else int(year) for year in issued_years],
         _texts(plans, "issued_basis"),
         _texts(plans, "source_id"),
         strict=True,
@@ -441,7 +431,7 @@ def source_dateline_years(context: PackageContext) -> Iterator[Problem]:
 def measure_ordinals(context: PackageContext) -> Iterator[Problem]:
     """A measure's number is the one its quote begins with ("11. Overcome bottlenecks ...")."""
     measures = context.table("measures")
-    if not _has(measures, "ordinal", "quote"):
+    if not has(measures, "ordinal", "quote"):
         return
     assert measures is not None
     ordinal = measures.frame["ordinal"]

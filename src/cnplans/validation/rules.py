@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from cnplans.validation.context import PackageContext, Table
+from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
@@ -19,10 +19,6 @@ from cnplans.validation.vectorized import is_in, match_at_start, positions_in
 
 # What spreadsheets may run as a formula (OWASP CSV injection: a leading tab or CR too).
 FORMULA_START = r"[=+\-@\t\r]"
-
-
-def _has(table: Table | None, *columns: str) -> bool:
-    return table is not None and all(c in table.frame.columns for c in columns)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -37,9 +33,9 @@ def foreign_keys(context: PackageContext) -> Iterator[Problem]:
         for fk in table.schema.foreign_keys:
             target_name = fk.resource or table.name
             target = context.table(target_name)
-            if target is None or not _has(table, *fk.fields):
+            if target is None or not has(table, *fk.fields):
                 continue
-            if not _has(target, *fk.reference_fields):
+            if not has(target, *fk.reference_fields):
                 continue
             child = _as_text(table.frame[fk.fields])
             parent = _as_text(target.frame[fk.reference_fields]).dropna()
@@ -71,7 +67,7 @@ def foreign_keys(context: PackageContext) -> Iterator[Problem]:
 def target_values(context: PackageContext) -> Iterator[Problem]:
     """A range's upper value is not below its value; ``range`` exactly when value_max is set."""
     targets = context.table("targets")
-    if targets is None or not _has(targets, "value", "value_max", "qualifier"):
+    if targets is None or not has(targets, "value", "value_max", "qualifier"):
         return
     frame, raw = targets.frame, targets.raw
     below = (frame["value_max"] < frame["value"]).fillna(False).astype(bool)
@@ -119,9 +115,9 @@ def issue_years(plans: Table) -> pd.Series:
 def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     """A target year is not before the year its plan was issued."""
     targets, plans = context.table("targets"), context.table("plans")
-    if targets is None or plans is None or not _has(targets, "plan_id", "target_year"):
+    if targets is None or plans is None or not has(targets, "plan_id", "target_year"):
         return
-    if not _has(plans, "plan_id", "issued"):
+    if not has(plans, "plan_id", "issued"):
         return
     issued = issue_years(plans)
     position = positions_in(targets.raw["plan_id"], issued.index)
@@ -145,9 +141,9 @@ def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
     """Every plan has at least one target or measure."""
     plans = context.table("plans")
     targets, measures = context.table("targets"), context.table("measures")
-    if plans is None or not _has(plans, "plan_id"):
+    if plans is None or not has(plans, "plan_id"):
         return
-    if not (_has(targets, "plan_id") and _has(measures, "plan_id")):
+    if not (has(targets, "plan_id") and has(measures, "plan_id")):
         return
     assert targets is not None and measures is not None
     with_facts = pd.concat([targets.raw["plan_id"], measures.raw["plan_id"]])

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from cnplans.validation.context import PackageContext, Table
+from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.provenance import WHITESPACE, source_files
 from cnplans.validation.registry import register_check
@@ -89,10 +89,6 @@ def _each_in(parts: list[str], wholes: list[str]) -> np.ndarray:
     )
 
 
-def _has(table: Table | None, *columns: str) -> bool:
-    return table is not None and all(c in table.raw.columns for c in columns)
-
-
 def _quoted(text: str) -> str:
     """A quote shown in a message, in curly quotes, shortened when long."""
     if len(text) > QUOTE_CHARS:
@@ -105,7 +101,7 @@ def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
     """Names, titles and issuers are printed in the row's own quote."""
     for name, columns in NAME_COLUMNS.items():
         table = context.table(name)
-        if not _has(table, "quote"):
+        if not has(table, "quote"):
             continue
         assert table is not None
         for column in columns:
@@ -132,7 +128,7 @@ def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
 def source_words(context: PackageContext) -> Iterator[Problem]:
     """A source's publisher and dateline are printed in its archived text."""
     sources = context.table("sources")
-    if not _has(sources, "source_id"):
+    if not has(sources, "source_id"):
         return
     assert sources is not None
     columns = [c for c in SOURCE_WORD_COLUMNS if c in sources.raw.columns]
@@ -179,14 +175,14 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
     the cluster's name carries it (``name``), or it is the plan's region (``plan_region``)."""
     links, regions = context.table("cluster_regions"), context.table("regions")
     clusters, plans = context.table("clusters"), context.table("plans")
-    if not _has(links, "cluster_id", "region_id", "quote", "basis"):
+    if not has(links, "cluster_id", "region_id", "quote", "basis"):
         return
     assert links is not None
     raw = links.raw[["cluster_id", "region_id", "quote"]]
     basis = links.raw["basis"]
     rows = {b: np.flatnonzero((basis == b).to_numpy(dtype=bool)) for b in REGION_BASES}
     stated = np.union1d(rows["quote"], rows["name"])
-    if stated.size and _has(regions, "region_id", "name_en"):
+    if stated.size and has(regions, "region_id", "name_en"):
         assert regions is not None
         at = raw.iloc[stated]
         positions = _positions(at["region_id"], regions, "region_id")
@@ -205,7 +201,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
                 f"({region_names.loc[line]}); expected a quote that names it, or basis "
                 "'plan_region' for the plan's own region",
             )
-    if not _has(clusters, "cluster_id") or not (rows["name"].size or rows["plan_region"].size):
+    if not has(clusters, "cluster_id") or not (rows["name"].size or rows["plan_region"].size):
         return
     assert clusters is not None
     cluster_positions = _positions(raw["cluster_id"], clusters, "cluster_id")
@@ -227,7 +223,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
                 "expected a quote that is the cluster's name or part of it",
             )
     if rows["plan_region"].size and "plan_id" in clusters.raw.columns:
-        if not _has(plans, "plan_id", "region_id"):
+        if not has(plans, "plan_id", "region_id"):
             return
         assert plans is not None
         at = raw.iloc[rows["plan_region"]]
@@ -271,7 +267,7 @@ def _ancestors(regions: Table) -> pd.DataFrame:
 def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
     """A cluster is not linked both to a region and to a region that contains it."""
     links, regions = context.table("cluster_regions"), context.table("regions")
-    if not _has(links, "cluster_id", "region_id") or not _has(regions, "region_id", "parent_id"):
+    if not has(links, "cluster_id", "region_id") or not has(regions, "region_id", "parent_id"):
         return
     assert links is not None and regions is not None
     pairs = _ancestors(regions)
@@ -345,7 +341,7 @@ def id_prefixes(context: PackageContext) -> Iterator[Problem]:
     """Each row's id starts with its plan's id (and, for clusters, its kind)."""
     for table in context.tables.values():
         key = table.schema.primary_key
-        if len(key) != 1 or key[0] == "plan_id" or not _has(table, key[0], "plan_id"):
+        if len(key) != 1 or key[0] == "plan_id" or not has(table, key[0], "plan_id"):
             continue
         column = key[0]
         parts = [table.raw["plan_id"].fillna("")]

@@ -42,10 +42,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks/load.py, quantities.py, then validate.py (posargs go to the last)."""
+    """Run benchmarks/load.py, quantities.py, draft.py, then validate.py (posargs: the last)."""
     _install(session, "bench")
     session.run("python", "benchmarks/load.py")
     session.run("python", "benchmarks/quantities.py")
+    session.run("python", "benchmarks/draft.py")
     session.run("python", "benchmarks/validate.py", *session.posargs)
 
 

@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "site": ("cnplans.site.build", "build the static download site of a release (dist/site/)"),
     "new-source": ("cnplans.cli_new_source", "archive a source text and add its sources row"),
     "new-plan": ("cnplans.cli_new_plan", "add a plan stated in an archived source text"),
+    "draft": (
+        "cnplans.cli_draft",
+        "propose target rows (and clusters, measures) from a source text",
+    ),
 }
 
 

@@ -1,0 +1,986 @@
+"""Propose rows from a source text: its quantified goals as ``targets``, its named places and chains
+as ``clusters``, its numbered headings as ``measures``.
+
+A draft is a first reading for a person to review, never data: every proposed row carries the
+shortest contiguous passage of the text that states it (verbatim, so ``cnplans add`` and the gate
+accept it), and everything the words do not settle is left empty. Quantities are read by
+:func:`cnplans.quantities.find_quantities`, the reader the gate itself checks quotes with, so a
+drafted number is one the gate will find in its quote.
+
+What a draft settles from the words, and how:
+
+- ``value``, ``value_max``, ``unit``, ``qualifier``, ``strive``: the reader's, for each money,
+  percent or count figure. A dollar figure in brackets right after a yuan amount ("150 billion
+  yuan ($21.43 billion)") is that amount's ``reported_usd``, not a target of its own.
+- ``target_year``: a year the sentence states (the nearest one; "2025-2027" gives 2027), with the
+  basis ``quote``; else, for "this year", "the current year", 今年, 年内 and the like, the year of
+  the source's dateline with the basis ``dateline`` when the source has one. Otherwise empty.
+- ``indicator``: from the words nearest the figure in its clause (revenue, sales, 营业收入 ->
+  ``revenue``; output value, 产值 -> ``output_value``; added value, 增加值; investment, 投资;
+  funding in place, 到位资金; growth, 增长 for a percent; ``count`` for a count). Empty when no
+  such word is there: the person chooses.
+- ``subject``: the noun phrase the figure counts or measures, cut at the first preposition, verb
+  or punctuation; ``target_id``: the plan id and a slug of the subject (of the indicator for a
+  Chinese text), made unique.
+- ``kind``: ``baseline`` for a figure a change is measured from ("up from 210 billion yuan",
+  "比2020年的…", "较…"), ``threshold`` for a size that qualifies the members of a group ("those
+  with annual revenue of 20 million yuan or more", "14 industries with output value topping 100
+  billion yuan", "营业收入2000万元以上的企业"), else ``goal``. Baselines and thresholds are left
+  out unless asked for; a threshold row gets ``target_type`` ``threshold``.
+- ``target_type``: ``structure`` for a count that names the plan's own layout ("the plan outlines
+  15 key measures", "centered around three key bases", 重点发展, 布局), else ``goal``: a guess to
+  review.
+
+Left to the person: whether a figure is a goal at all, ``project_id``, ``measure_id``,
+``baseline_year``, ``notes``, a better subject and id, and every row the words state in a form
+the reader does not know. Figures inside quotation marks (names such as "one group, two
+districts") and years alone are not proposed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cnplans.quantities import Quantity, find_quantities, relative_years
+
+__all__ = [
+    "Draft",
+    "DraftError",
+    "TargetCandidate",
+    "detect_language",
+    "draft_clusters",
+    "draft_files",
+    "draft_measures",
+    "draft_targets",
+    "sentences",
+]
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def detect_language(text: str) -> str:
+    """``zh`` when a tenth or more of the text's letters are Chinese characters, else ``en``.
+
+    >>> detect_language("到2025年，产值突破1000亿元。"), detect_language("Shanxi aims for 15%.")
+    ('zh', 'en')
+    """
+    letters = sum(1 for char in text[:20000] if char.isalpha())
+    chinese = len(CJK.findall(text[:20000]))
+    return "zh" if letters and chinese * 10 >= letters else "en"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences and clauses
+
+# A sentence ends at 。！？ or a paragraph break, or at . ! ? followed by a space or by a capital
+# letter or an opening quote (machine-translated texts often drop the space: "industry.Combined").
+_SENTENCE_END = re.compile(
+    r"[。！？]+[”’」』）)]*|\n\s*\n|\n(?=\s*\S)"
+    r"|(?<![0-9A-Z][a-z]\.)(?<!\b[A-Z])[.!?]+[”’\"')]*(?=\s|[A-Z“\"]|$)"
+)
+# Clause boundaries inside a sentence: commas, semicolons, colons and dashes used as commas.
+_CLAUSE_END = re.compile(r"[,;:，；：]\s*|\s+(?:--|–|—)\s+|——")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the text's sentences, spaces trimmed, in order.
+
+    >>> text = "Shanxi aims for 15%. It will grow.Combined with 3 parks.\\n\\nNew 1.5 line"
+    >>> [text[a:b] for a, b in sentences(text)]
+    ['Shanxi aims for 15%.', 'It will grow.', 'Combined with 3 parks.', 'New 1.5 line']
+    """
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            spans.append((start, match.end()))
+            start = match.end()
+    spans.append((start, len(text)))
+    trimmed = []
+    for a, b in spans:
+        chunk = text[a:b]
+        left = len(chunk) - len(chunk.lstrip())
+        right = len(chunk.rstrip())
+        if right > left:
+            trimmed.append((a + left, a + right))
+    return trimmed
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of a sentence's clauses; they cover it without gaps."""
+    bounds = [0] + [m.end() for m in _CLAUSE_END.finditer(sentence) if 0 < m.end() < len(sentence)]
+    bounds.append(len(sentence))
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _inside_quotation_marks(sentence: str) -> list[tuple[int, int]]:
+    """Spans between quotation marks (“…”, 「…」, "…"): names, not figures."""
+    return [
+        m.span() for m in re.finditer(r"“[^”]{0,200}”|「[^」]{0,200}」|\"[^\"]{0,200}\"", sentence)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators, kinds and subjects: words near the figure
+
+_INDICATOR_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "funding_in_place",
+        re.compile(r"(?i)funding\s+in\s+place|funds?\s+in\s+place|到位资金|资金到位"),
+    ),
+    ("added_output_value", re.compile(r"(?i)added(?:\s+output)?\s+value|value[- ]added|增加值")),
+    ("output_value", re.compile(r"(?i)output\s+value|产值")),
+    (
+        "revenue",
+        re.compile(
+            r"(?i)revenues?|sales|business\s+income|营业收入|营收|销售收入|主营业务收入|收入"
+        ),
+    ),
+    ("investment", re.compile(r"(?i)invest(?:ment|ed|ing)?s?|投资")),
+)
+_GROWTH_WORDS = re.compile(r"(?i)growth|grow(?:s|ing)?|increase|年均|增长|增速|提高|提升")
+
+_BASELINE_BEFORE = re.compile(
+    r"(?i)(?:\bup\s+from|\bdown\s+from|\b(?:rose|grew|increased?|rising|growing)\s+from"
+    r"|\bcompared\s+(?:with|to)|\bversus|\bfrom)\s*(?:about|around|nearly|some|a\s+total\s+of)?"
+    r"\s*$|(?:比|较|由|从)(?:上年|去年|\d{4}年(?:底|末)?(?:的)?)?$"
+)
+_THRESHOLD_BEFORE = re.compile(
+    r"(?i)\b(?:with|whose|having|of\s+which)\b(?:(?!\b(?:aim|reach|generate|achieve|strive|"
+    r"expected|will|to)\b)[^,;:.])*$"
+)
+_THRESHOLD_AFTER = re.compile(
+    r"^\s*(?:(?:及|或)?以上)?的\s*(?:[\u3400-\u9fff]{0,4})(?:企业|产业|工业|公司|项目|园区|集群|行业)"
+)
+_DURATION_AFTER = re.compile(r"^\s*(?:年|个月|天|周|小时)(?!度)|^[- ]?(?i:years?|months?|days?)\b")
+_STRUCTURE_WORDS = re.compile(
+    r"(?i)\boutlines?\b|\bfocus(?:es|ing)?\s+on\b|\bcentered\s+(?:on|around)\b|\bencompass"
+    r"|\bnamely\b|\bpriority\b|\bapart\s+from\b|重点发展|布局|聚焦|围绕"
+)
+
+# A verb that starts a new clause after "and" ("... entities and promote ...").
+_VERBS = (
+    r"promote|establish|develop|build|foster|cultivate|support|strengthen|enhance|expand|"
+    r"accelerate|improve|create|form|implement|introduce|attract|drive|encourage|boost|launch|"
+    r"serve|achieve|have|make|carry|undertake|focus|optimize|advance|increase|raise|reach|"
+    r"generate|aim|aims|plan|plans|will|strive"
+)
+_NEW_CLAUSE = re.compile(rf"(?i)\s+(?:and|while|as\s+well\s+as)\s+(?=(?:{_VERBS})\b)|并|以及|同时")
+
+# Where an English noun phrase stops.
+_PHRASE_STOP = re.compile(
+    r"(?i)\b(?:in|for|with|within|that|which|who|whose|to|by|from|at|on|of|as|into|under|"
+    r"around|across|near|among|between|over|through|along|via|than|"
+    r"including|included|and\s+(?=\d|one|two|three|four|five|six|seven|eight|nine|ten)|"
+    rf"are|is|will|be|was|were|has|have|plan|plans|per|each|while|and\s+(?=(?:{_VERBS})\b))\b"
+    r"|[,;:.()\"–—]|--"
+)
+_LEADING_FILLER = re.compile(r"(?i)^(?:of\s+)?(?:the\s+|a\s+|an\s+)?(?:of\s+the\s+)?")
+_CN_MEASURE_WORD = re.compile(r"^[个家项条座所名款种批支类台套处只]")
+_CN_PHRASE_STOP = re.compile(r"[，。；：、,;:（）()“”]|以上|左右|以内|和|与|及")
+_CN_VERBS = re.compile(
+    r"(?:力争|争取|确保|要|将|预计|达到|达|突破|超过|超|实现|形成|培育|建设|打造|新增|增长到?|"
+    r"提高到?|提升到?|年均|保持|在|完成|达成|累计)+$"
+)
+_CN_TIME = re.compile(r"^(?:今年内?|本年度?|年内|当年|明年|(?:到|至)?\d{4}年(?:底|末)?)+[，,]?")
+_CN_LEADING_VERBS = re.compile(r"^(?:较|比|由|从|新增|培育|建设|打造|支持|推动|引进|实现|全年)+")
+_SLUG_STOP = {"a", "an", "the", "of", "and", "new", "with", "its", "their", "more", "than"}
+MAX_SUBJECT_WORDS = 8
+
+
+def _indicator(unit: str, clause: str, start: int, end: int) -> str:
+    """The indicator the words nearest the figure name, "" when none does."""
+    if unit == "count":
+        return "count"
+    if unit == "percent":
+        return "growth_rate" if _GROWTH_WORDS.search(clause) else ""
+    best, best_distance = "", len(clause) + 1
+    for name, pattern in _INDICATOR_WORDS:
+        for match in pattern.finditer(clause):
+            distance = start - match.end() if match.end() <= start else match.start() - end
+            if distance < best_distance:
+                best, best_distance = name, max(distance, 0)
+    return best
+
+
+def _kind(sentence: str, clause_start: int, quantity: Quantity) -> str:
+    """``baseline``, ``threshold`` or ``goal`` for a figure, from the words around it."""
+    before = sentence[clause_start : quantity.start]
+    if _BASELINE_BEFORE.search(before):
+        return "baseline"
+    if quantity.unit in ("CNY", "USD", "percent"):
+        if quantity.qualifier in ("at_least", "more_than") and _THRESHOLD_BEFORE.search(before):
+            return "threshold"
+        if _THRESHOLD_AFTER.match(sentence[quantity.end :]):
+            return "threshold"
+    return "goal"
+
+
+def _english_subject(sentence: str, quantity: Quantity, indicator: str, clause: str) -> str:
+    """The noun phrase a figure counts (after a count) or the indicator's phrase (money)."""
+    if quantity.unit == "count":
+        after = _LEADING_FILLER.sub("", sentence[quantity.end :].lstrip(" -"))
+        stop = _PHRASE_STOP.search(after)
+        words = (after[: stop.start()] if stop else after).split()[:MAX_SUBJECT_WORDS]
+        if words:
+            return " ".join(words).strip("’'")
+    for name, pattern in _INDICATOR_WORDS:
+        if name != indicator:
+            continue
+        match = min(
+            pattern.finditer(clause),
+            key=lambda m: abs(m.start() - quantity.start),
+            default=None,
+        )
+        if match is not None:
+            before = re.split(
+                r"(?i)[,;:()]|\b(?:in|of|the|a|an|its|with|to|have|has)\b", clause[: match.start()]
+            )
+            modifiers = before[-1].split()[-3:] if before else []
+            return " ".join([*modifiers, match.group(0)]).strip()
+    return indicator.replace("_", " ") or "figure"
+
+
+def _chinese_subject(sentence: str, quantity: Quantity, clause_start: int) -> str:
+    """After a count and its measure word, the phrase it counts; before money, what it measures."""
+    if quantity.unit == "count":
+        after = sentence[quantity.end :]
+        measure_word = _CN_MEASURE_WORD.match(after)
+        after = after[measure_word.end() :] if measure_word else after
+        stop = _CN_PHRASE_STOP.search(after)
+        phrase = (after[: stop.start()] if stop else after)[:20]
+        if phrase:
+            return phrase
+    before = sentence[clause_start : quantity.start]
+    before = re.split(r"[，。；：、,;:]|(?:到|至)?\d{4}年(?:底|末)?的?", before)[-1]
+    before = _CN_TIME.sub("", before.strip())
+    before = _CN_LEADING_VERBS.sub("", before)
+    phrase = before if quantity.unit == "percent" else _CN_VERBS.sub("", before)
+    return phrase[-20:] or "指标"
+
+
+def _slug(words: str) -> str:
+    """Up to five words of ASCII letters and digits, lower-case, joined by hyphens."""
+    tokens = [t for t in re.findall(r"[a-z0-9]+", words.lower()) if t not in _SLUG_STOP]
+    return "-".join(tokens[:5])
+
+
+# ---------------------------------------------------------------------------------------------
+# Years
+
+_YEAR_FORWARD = re.compile(
+    r"(?i)\b(?:by|before|until|through|to|end\s+of)\s+(?:the\s+end\s+of\s+)?$|(?:到|至)$"
+)
+_THIS_YEAR = re.compile(
+    r"(?i)this\s+year|(?:the\s+)?current\s+year|within\s+the\s+year|今年内?|本年度?|当年|年内"
+)
+
+
+@dataclass(frozen=True)
+class _Year:
+    year: int
+    start: int
+    end: int
+    basis: str  # "quote" or "dateline"
+    forward: bool = False  # "by 2027", "到2027年": the year a goal is to be met by
+
+
+def _years(sentence: str, found: Sequence[Quantity], dateline_year: int | None) -> list[_Year]:
+    """The years a sentence names for its goals: stated ones, else "this year" by the dateline."""
+    stated = [
+        _Year(
+            int(q.value_max if q.value_max is not None else q.value),
+            q.start,
+            q.end,
+            "quote",
+            bool(_YEAR_FORWARD.search(sentence[max(0, q.start - 12) : q.start])),
+        )
+        for q in found
+        if q.unit == "year"
+    ]
+    if stated or dateline_year is None:
+        return stated
+    return [
+        _Year(dateline_year, a, b, "dateline")
+        for a, b in relative_years(sentence)
+        if _THIS_YEAR.fullmatch(sentence[a:b].strip())
+    ]
+
+
+def _goal_years(
+    sentence: str,
+    found: Sequence[Quantity],
+    clauses: Sequence[tuple[int, int]],
+    years: Sequence[_Year],
+) -> list[_Year]:
+    """The years that are not a baseline's ("up from 52 billion yuan in 2024", "较2024年的")."""
+    spans = []
+    for quantity in found:
+        if quantity.unit == "year":
+            continue
+        clause_start, clause_end = next((a, b) for a, b in clauses if a <= quantity.start < b)
+        if _kind(sentence, clause_start, quantity) == "baseline":
+            cue = _BASELINE_BEFORE.search(sentence[clause_start : quantity.start])
+            start = clause_start + cue.start() if cue else quantity.start
+            spans.append((start, clause_end))
+    return [y for y in years if not any(a <= y.start < b for a, b in spans)]
+
+
+def _nearest_year(years: Sequence[_Year], quantity: Quantity) -> _Year | None:
+    """The year nearest the figure, among those a goal is to be met "by" when there are any."""
+    forward = [y for y in years if y.forward]
+    years = forward or years
+    if not years:
+        return None
+    return min(
+        years, key=lambda y: abs((y.start + y.end) / 2 - (quantity.start + quantity.end) / 2)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+
+
+@dataclass
+class TargetCandidate:
+    """One proposed ``targets`` row, where its figure is in the text, and what kind it is."""
+
+    row: dict[str, str]
+    kind: str  # "goal", "baseline" or "threshold"
+    start: int  # the figure's words are text[start:end]
+    end: int
+    quote_start: int
+    quote_end: int
+
+
+@dataclass
+class Draft:
+    """What a draft proposes for one text: target candidates, and the language it read."""
+
+    language: str
+    targets: list[TargetCandidate] = field(default_factory=list)
+
+
+def _number(value: float | None) -> str:
+    """A number as a table cell: no ".0", no exponent.
+
+    >>> _number(150000000000.0), _number(1.5), _number(None)
+    ('150000000000', '1.5', '')
+    """
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return format(value, "f").rstrip("0").rstrip(".")
+
+
+def _states(quote: str, quantity: Quantity, year: _Year | None, usd: Quantity | None) -> bool:
+    """Whether the quote, read alone, states the figure, its year and its dollar figure."""
+    found = find_quantities(quote)
+
+    def same(a: float | None, b: float | None) -> bool:
+        return (a is None and b is None) or (
+            a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(a), 1.0)
+        )
+
+    has_figure = any(
+        q.unit == quantity.unit
+        and same(q.value, quantity.value)
+        and same(q.value_max, quantity.value_max)
+        and q.qualifier == quantity.qualifier
+        and q.strive == quantity.strive
+        for q in found
+    )
+    has_year = (
+        year is None
+        or year.basis == "dateline"
+        or any(q.unit == "year" and year.year in (q.value, q.value_max) for q in found)
+    )
+    has_usd = usd is None or any(q.unit == "USD" and same(q.value, usd.value) for q in found)
+    return has_figure and has_year and has_usd
+
+
+def _shortest_quote(
+    sentence: str,
+    quantity: Quantity,
+    year: _Year | None,
+    usd: Quantity | None,
+) -> tuple[int, int]:
+    """The fewest whole clauses of the sentence that state the figure, its year and dollars."""
+    clauses = _clauses(sentence)
+    spans = [(quantity.start, quantity.end)]
+    if year is not None:
+        spans.append((year.start, year.end))
+    if usd is not None:
+        spans.append((usd.start, usd.end))
+    first = min(i for i, (a, b) in enumerate(clauses) if b > min(s for s, _ in spans))
+    last = max(i for i, (a, b) in enumerate(clauses) if a < max(e for _, e in spans))
+    while True:
+        start, end = clauses[first][0], clauses[last][1]
+        quote = sentence[start:end].strip().rstrip(",;:，；：").strip()
+        if len(quote) >= 3 and _states(quote, quantity, year, usd):
+            offset = sentence.index(quote, start)
+            return _trimmed(sentence, offset, offset + len(quote), spans, quantity, year, usd)
+        if first == 0 and last == len(clauses) - 1:
+            return 0, len(sentence)
+        # Widen towards the verb first: a clause before the figure usually holds its qualifier.
+        if first > 0:
+            first -= 1
+        else:
+            last += 1
+
+
+def _trimmed(
+    sentence: str,
+    start: int,
+    end: int,
+    spans: Sequence[tuple[int, int]],
+    quantity: Quantity,
+    year: _Year | None,
+    usd: Quantity | None,
+) -> tuple[int, int]:
+    """``sentence[start:end]`` without whole clauses joined by "and <verb>" that it can spare."""
+    needed_start, needed_end = min(a for a, _ in spans), max(b for _, b in spans)
+    for match in _NEW_CLAUSE.finditer(sentence, start, end):
+        if match.end() <= needed_start and _states(
+            sentence[match.end() : end], quantity, year, usd
+        ):
+            start = match.end()
+        elif match.start() >= needed_end and _states(
+            sentence[start : match.start()], quantity, year, usd
+        ):
+            end = match.start()
+            break
+    return start, end
+
+
+def _restated(sentence: str, quantity: Quantity) -> bool:
+    """A duration ("三年"), a count of nothing, or one after "the" ("the three bases refer to")."""
+    if quantity.unit != "count":
+        return False
+    if quantity.text.endswith(("年", "个月", "天", "周")) or _DURATION_AFTER.match(
+        sentence[quantity.end :]
+    ):
+        return True
+    return quantity.value == 0 or bool(
+        re.search(r"(?i)\bthe\s+$|这$|上述$", sentence[max(0, quantity.start - 8) : quantity.start])
+    )
+
+
+def _reported_usd(found: Sequence[Quantity], index: int, sentence: str) -> Quantity | None:
+    """A dollar figure in brackets right after the yuan amount ``found[index]``."""
+    if found[index].unit != "CNY" or index + 1 >= len(found):
+        return None
+    after = found[index + 1]
+    between = sentence[found[index].end : after.start]
+    if after.unit == "USD" and re.fullmatch(r"\s*[(（]\s*(?:US)?", between):
+        return after
+    return None
+
+
+def draft_targets(
+    text: str,
+    *,
+    plan_id: str,
+    source_id: str,
+    dateline_year: int | None = None,
+    language: str | None = None,
+    include_all: bool = False,
+    taken_ids: Iterable[str] = (),
+) -> Draft:
+    """Candidate ``targets`` rows for every quantified goal the text states, in text order.
+
+    ``dateline_year`` resolves "this year"; ``taken_ids`` are ids the package already has (the
+    suggested ids avoid them). Baselines and thresholds are included only with ``include_all``.
+
+    >>> draft = draft_targets(
+    ...     "By 2025, the province aims to generate over 230 billion yuan in revenue.",
+    ...     plan_id="p", source_id="s")
+    >>> row = draft.targets[0].row
+    >>> row["value"], row["qualifier"], row["unit"], row["target_year"], row["indicator"]
+    ('230000000000', 'more_than', 'CNY', '2025', 'revenue')
+    >>> row["quote"]
+    'By 2025, the province aims to generate over 230 billion yuan in revenue.'
+    """
+    language = language or detect_language(text)
+    draft = Draft(language)
+    taken = set(taken_ids)
+    for sentence_start, sentence_end in sentences(text):
+        sentence = text[sentence_start:sentence_end]
+        found = find_quantities(sentence)
+        if not found:
+            continue
+        names = _inside_quotation_marks(sentence)
+        clauses = _clauses(sentence)
+        years = _goal_years(sentence, found, clauses, _years(sentence, found, dateline_year))
+        dollars_of = {}
+        for index in range(len(found)):
+            usd = _reported_usd(found, index, sentence)
+            if usd is not None:
+                dollars_of[index] = usd
+        reported = {id(q) for q in dollars_of.values()}
+        for index, quantity in enumerate(found):
+            if quantity.unit == "year" or id(quantity) in reported:
+                continue
+            if any(a <= quantity.start < b for a, b in names) or _restated(sentence, quantity):
+                continue
+            clause_start, clause_end = next((a, b) for a, b in clauses if a <= quantity.start < b)
+            kind = _kind(sentence, clause_start, quantity)
+            if kind != "goal" and not include_all:
+                continue
+            usd = dollars_of.get(index)
+            if kind == "goal":
+                year = _nearest_year(years, quantity)
+            else:  # a baseline's or threshold's own year, in its own clause only
+                own = [y for y in years if clause_start <= y.start < clause_end]
+                year = _nearest_year(own, quantity) if kind == "threshold" else None
+            start, end = _shortest_quote(sentence, quantity, year, usd)
+            quote = sentence[start:end]
+            if year is not None and not (start <= year.start and year.end <= end):
+                year = None if year.basis == "dateline" else year
+            clause = sentence[clause_start:clause_end]
+            # The words of the figure's own clause first, then of its sentence.
+            indicator = _indicator(
+                quantity.unit, clause, quantity.start - clause_start, quantity.end - clause_start
+            ) or _indicator(quantity.unit, sentence, quantity.start, quantity.end)
+            if language == "zh":
+                subject = _chinese_subject(sentence, quantity, clause_start)
+                slug = _slug(indicator.replace("_", " ")) or "target"
+            else:
+                subject = _english_subject(sentence, quantity, indicator, sentence)
+                slug = _slug(subject) or _slug(indicator.replace("_", " ")) or "target"
+            target_id = _unique(f"{plan_id}-{slug}", taken)
+            if kind == "threshold":
+                target_type = "threshold"
+            elif quantity.unit == "count" and _STRUCTURE_WORDS.search(
+                clause + sentence[:clause_start]
+            ):
+                target_type = "structure"
+            else:
+                target_type = "goal"
+            row = {
+                "target_id": target_id,
+                "plan_id": plan_id,
+                "target_type": target_type,
+                "indicator": indicator,
+                "subject": subject,
+                "value": _number(quantity.value),
+                "value_max": _number(quantity.value_max),
+                "qualifier": quantity.qualifier,
+                "strive": "true" if quantity.strive else "false",
+                "unit": quantity.unit,
+                "target_year": str(year.year) if year else "",
+                "target_year_basis": year.basis if year else "",
+                "reported_usd": _number(usd.value) if usd else "",
+                "source_id": source_id,
+                "quote": " ".join(quote.split()),
+            }
+            draft.targets.append(
+                TargetCandidate(
+                    row,
+                    kind,
+                    sentence_start + quantity.start,
+                    sentence_start + quantity.end,
+                    sentence_start + start,
+                    sentence_start + end,
+                )
+            )
+    return draft
+
+
+def _unique(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or it with -2, -3 ... when already taken; the result is taken from now on."""
+    candidate, number = wanted, 2
+    while candidate in taken:
+        candidate = f"{wanted}-{number}"
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+# ---------------------------------------------------------------------------------------------
+# Clusters: named parks, bases, zones, clusters and chains
+
+_CLUSTER_KINDS_EN: tuple[tuple[str, str], ...] = (
+    ("industrial_chain", r"(?:industrial|industry)\s+chains?"),
+    ("innovation_hub", r"innovation\s+hubs?"),
+    (
+        "zone",
+        r"(?:development|economic|high-tech|technological\s+development|pilot\s+free\s+trade)\s+zones?|zones?",
+    ),
+    ("park", r"(?:industrial\s+)?parks?"),
+    ("base", r"bases?"),
+    ("cluster", r"(?:industrial\s+)?clusters?"),
+)
+_CN_NAME_START = re.compile(
+    r"^(?:[（(][一二三四五六七八九十0-9]+[)）])?(?:[0-9一二三四五六七八九十]+[至到-]?)*"
+    r"[个条家座批]?(?:依托|建设|打造|培育|推进|推动|支持|在|以|和|与|及|形成|发展)*"
+)
+_CLUSTER_KINDS_ZH: tuple[tuple[str, str], ...] = (
+    ("industrial_chain", r"产业链"),
+    ("innovation_hub", r"创新(?:中心|高地|策源地)"),
+    ("zone", r"(?:开发区|高新区|经济区|示范区|自贸区)"),
+    ("park", r"(?:产业园|工业园)"),
+    ("base", r"基地"),
+    ("cluster", r"集群"),
+)
+
+
+def draft_clusters(
+    text: str,
+    *,
+    plan_id: str,
+    source_id: str,
+    language: str | None = None,
+    taken_ids: Iterable[str] = (),
+) -> list[dict[str, str]]:
+    """Candidate ``clusters`` rows: each named park, base, zone, cluster or chain, once.
+
+    English names are capitalized words before the kind ("Yangqu Industrial Park"); Chinese
+    names are the characters before it back to punctuation ("太忻经济区"). The quote is the
+    clause that names it.
+
+    >>> rows = draft_clusters("Relying on Yangqu Industrial Park, we will build it.",
+    ...     plan_id="p", source_id="s")
+    >>> [(r["name"], r["kind"], r["cluster_id"]) for r in rows]
+    [('Yangqu Industrial Park', 'park', 'p-park-yangqu-industrial-park')]
+    """
+    language = language or detect_language(text)
+    taken = set(taken_ids)
+    seen: set[str] = set()
+    rows: list[dict[str, str]] = []
+    for sentence_start, sentence_end in sentences(text):
+        sentence = text[sentence_start:sentence_end]
+        for kind, name, start, _end in _names(sentence, language):
+            if name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            clause = next(sentence[a:b] for a, b in _clauses(sentence) if a <= start < b)
+            quote = clause if name in clause else sentence
+            slug = _slug(name) or str(len(rows) + 1)
+            rows.append(
+                {
+                    "cluster_id": _unique(f"{plan_id}-{kind.replace('_', '-')}-{slug}", taken),
+                    "plan_id": plan_id,
+                    "name": name,
+                    "kind": kind,
+                    "focus": "",
+                    "source_id": source_id,
+                    "quote": " ".join(quote.strip().rstrip(",;:，；：").split()),
+                    "notes": "",
+                }
+            )
+    return rows
+
+
+def _names(sentence: str, language: str) -> Iterator[tuple[str, str, int, int]]:
+    """(kind, name, start, end) of the named places and chains in a sentence."""
+    if language == "zh":
+        for kind, words in _CLUSTER_KINDS_ZH:
+            for match in re.finditer(rf"[\u3400-\u9fff（）()]{{2,16}}?{words}", sentence):
+                name = _CN_NAME_START.sub("", match.group(0))
+                head = re.sub(words + "$", "", name)
+                if len(head) >= 2 and head not in ("产业", "工业", "特色"):
+                    yield kind, name, match.start(), match.end()
+        return
+    kinds = "|".join(f"(?P<{kind}>{words})" for kind, words in _CLUSTER_KINDS_EN)
+    plain = "|".join(words for _, words in _CLUSTER_KINDS_EN)
+    word = rf"(?!(?i:{plain})\b)[A-Z][\w’'-]*"
+    pattern = rf"\b{word}(?:\s+(?:(?:of|the|de|and)\s+)?{word})*\s+(?i:{kinds})\b"
+    for match in re.finditer(pattern, sentence):
+        kind = next(k for k, _ in _CLUSTER_KINDS_EN if match.group(k))
+        name = re.sub(r"^(?:(?:The|A|An|In|On|At|For|Relying|By|With)\s+)+", "", match.group(0))
+        head = name[: len(name) - len(match.group(kind))].strip()
+        if head and not head.isupper():
+            yield kind, name, match.end() - len(name), match.end()
+
+
+# ---------------------------------------------------------------------------------------------
+# Measures: numbered headings
+
+_HEADING = re.compile(
+    r"^[ \t]*(?:(?P<roman>[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+)\s*[.、．]|(?P<cn>[一二三四五六七八九十]{1,3})\s*、"
+    r"|(?P<digit>[0-9]{1,2})\s*[.、．](?![0-9])|[(（](?P<bracket>[0-9]{1,2}|[一二三四五六七八九十]{1,3})[)）])"
+    r"[ \t]*(?P<title>\S[^\n]{1,300})$",
+    re.MULTILINE,
+)
+# Heading levels by language: section, measure, sub-measure.
+_LEVELS = {"en": ("roman", "digit", "bracket"), "zh": ("cn", "bracket", "digit")}
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+
+
+def _ordinal(text: str) -> int:
+    """A heading number as an integer ("3" -> 3, "十二" -> 12).
+
+    >>> _ordinal("3"), _ordinal("十"), _ordinal("十二"), _ordinal("二十"), _ordinal("二十三")
+    (3, 10, 12, 20, 23)
+    """
+    if text.isdigit():
+        return int(text)
+    digits = [_CN_DIGITS[c] for c in text]
+    if len(digits) == 1:
+        return digits[0]
+    if digits[0] == 10:
+        return 10 + digits[1]
+    return digits[0] * 10 + (digits[2] if len(digits) == 3 else 0)
+
+
+def _first_sentence(title: str) -> str:
+    """A heading's words up to its first full stop (a heading may run into its paragraph)."""
+    match = re.search(r"[。！？]|\.(?=\s|$)", title)
+    return (title[: match.end()] if match else title).strip()
+
+
+def draft_measures(
+    text: str,
+    *,
+    plan_id: str,
+    source_id: str,
+    language: str | None = None,
+    taken_ids: Iterable[str] = (),
+) -> list[dict[str, str]]:
+    """Candidate ``measures`` rows: one per numbered heading.
+
+    In English texts a roman-numbered heading ("Ⅱ. Directions") is a section, "1." a measure
+    and "(1)" a sub-measure; in Chinese texts "一、" is a section, "（一）" a measure and "1." a
+    sub-measure. Measures are numbered by ``ordinal``; a sub-measure names its parent. The
+    summary and the quote are the heading's first sentence; the category is left to the person.
+
+    >>> rows = draft_measures("Ⅱ. Directions\n\n1. Strengthen growth.\n\n(1) Speed up.",
+    ...     plan_id="p", source_id="s")
+    >>> [(r["measure_id"], r["ordinal"], r["parent_measure_id"]) for r in rows]
+    [('p-01-strengthen-growth', '1', ''), ('p-01-1-speed-up', '', 'p-01-strengthen-growth')]
+    >>> rows[1]["section"]
+    'Ⅱ. Directions'
+    """
+    language = "zh" if (language or detect_language(text)) == "zh" else "en"
+    section_level, measure_level, sub_level = _LEVELS[language]
+    taken = set(taken_ids)
+    rows: list[dict[str, str]] = []
+    section, parent_id, parent_number = "", "", ""
+    for match in _HEADING.finditer(text):
+        level = next(name for name in ("roman", "cn", "digit", "bracket") if match.group(name))
+        heading = _first_sentence(match.group(0).strip())
+        title = _first_sentence(match.group("title"))
+        if level not in (measure_level, sub_level):
+            if level == section_level:
+                section, parent_id, parent_number = heading, "", ""
+            continue
+        number = _ordinal(match.group(level))
+        slug = _slug(title) if language == "en" else ""
+        if level == measure_level:
+            parent_number = f"{number:02d}"
+            base = f"{plan_id}-{parent_number}"
+            measure_id = parent_id = _unique(f"{base}-{slug}" if slug else base, taken)
+            ordinal, parent = str(number), ""
+        elif parent_id:
+            base = f"{plan_id}-{parent_number}-{number}"
+            measure_id = _unique(f"{base}-{slug}" if slug else base, taken)
+            ordinal, parent = "", parent_id  # the table numbers top-level measures only
+        else:
+            continue
+        rows.append(
+            {
+                "measure_id": measure_id,
+                "plan_id": plan_id,
+                "ordinal": ordinal,
+                "parent_measure_id": parent,
+                "section": section,
+                "category": "",
+                "summary": title.rstrip("。.;；"),
+                "source_id": source_id,
+                "quote": " ".join(heading.split()),
+                "notes": "",
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# A text of the package: its source row, its plan, the ids already taken
+
+
+class DraftError(Exception):
+    """The text or the package cannot be read; the message says what to do."""
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    """The file's text; refuses a missing, oversized or non-UTF-8 file with a clear message."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise DraftError(f"{path} is not a file; expected the source text")
+        if size > max_bytes:
+            raise DraftError(f"{path} has {size:,} bytes, more than the {max_bytes:,} read")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DraftError(f"{path} does not exist; expected the source text") from None
+    except OSError as error:
+        raise DraftError(f"{path} cannot be read: {error}") from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DraftError(
+            f"{path} is not UTF-8 text (line {line}); save it again as UTF-8"
+        ) from None
+
+
+@dataclass
+class _Context:
+    source_id: str
+    dateline_year: int | None
+    language: str | None
+    plan_ids: list[str]
+    taken: set[str]
+    notes: list[str]
+
+
+def _package_context(text_path: Path, descriptor: Path) -> _Context:
+    """What the package knows about the text: its source row, its plans, the ids in use."""
+    from cnplans.scaffold import Package, ScaffoldError
+
+    stem = re.sub(r"[^a-z0-9]+", "-", text_path.stem.lower()).strip("-") or "source"
+    try:
+        package = Package.open(descriptor)
+        sources = package.table("sources")
+    except ScaffoldError as error:
+        return _Context(
+            stem,
+            None,
+            None,
+            [],
+            set(),
+            [f"no package read ({error}); source_id {stem} is the file's name"],
+        )
+    resolved = text_path.resolve()
+    for cells in (dict(zip(sources.header, c, strict=False)) for _, c in sources.records):
+        try:
+            archived = (package.root / cells.get("path", "")).resolve()
+        except OSError:
+            continue
+        if archived != resolved:
+            continue
+        source_id = cells.get("source_id", stem)
+        published = cells.get("published", "")
+        year = int(published[:4]) if cells.get("dateline") and published[:4].isdigit() else None
+        taken: set[str] = set()
+        plan_ids: list[str] = []
+        for name, key in (
+            ("plans", "plan_id"),
+            ("targets", "target_id"),
+            ("clusters", "cluster_id"),
+            ("measures", "measure_id"),
+            ("projects", "project_id"),
+        ):
+            try:
+                table = package.table(name)
+            except ScaffoldError:
+                continue
+            taken.update(table.column(key))
+            if name == "plans":
+                plan_ids = [
+                    plan
+                    for plan, source in zip(
+                        table.column("plan_id"), table.column("source_id"), strict=True
+                    )
+                    if source == source_id
+                ]
+        return _Context(source_id, year, cells.get("language") or None, plan_ids, taken, [])
+    return _Context(
+        stem,
+        None,
+        None,
+        [],
+        set(),
+        [
+            f"{text_path} is not an archived source of {package.path.name}: archive it with "
+            f"`cnplans new-source {text_path} --id {stem}` first (quotes are checked against the "
+            "archived text); source_id is the file's name"
+        ],
+    )
+
+
+TARGET_EXTRA = "kind"
+
+
+def draft_files(
+    text_path: Path,
+    descriptor: Path,
+    *,
+    plan_id: str | None = None,
+    language: str | None = None,
+    include_all: bool = False,
+    tables: Sequence[str] = ("targets",),
+    max_bytes: int = 200 * 1024 * 1024,
+) -> tuple[dict[str, tuple[list[str], list[dict[str, str]]]], list[str]]:
+    """The drafted blocks of a text (table -> (header, rows)) and notes for the person.
+
+    The header of each block is the table's own (from its Table Schema); with ``include_all``,
+    the targets block has the extra last column ``kind``. Raises :class:`DraftError`.
+    """
+    text = _read_text(text_path, max_bytes)
+    context = _package_context(text_path, descriptor)
+    notes = list(context.notes)
+    if plan_id is None:
+        if len(context.plan_ids) != 1:
+            found = ", ".join(context.plan_ids) or "none"
+            raise DraftError(
+                f"pass --plan PLAN_ID: the package's plans of this source are: {found} (add the "
+                "plan first with `cnplans new-plan`)"
+            )
+        plan_id = context.plan_ids[0]
+    language = language or context.language or detect_language(text)
+    language = "zh" if language.startswith("zh") else "en"
+    blocks: dict[str, tuple[list[str], list[dict[str, str]]]] = {}
+    for name in tables:
+        header = _header(name, descriptor)
+        if name == "targets":
+            drafted = draft_targets(
+                text,
+                plan_id=plan_id,
+                source_id=context.source_id,
+                dateline_year=context.dateline_year,
+                language=language,
+                include_all=include_all,
+                taken_ids=context.taken,
+            )
+            rows = [{**c.row, TARGET_EXTRA: c.kind} for c in drafted.targets]
+            if include_all:
+                header = [*header, TARGET_EXTRA]
+            if not rows:
+                notes.append("no quantified goal found")
+        elif name == "clusters":
+            rows = draft_clusters(
+                text,
+                plan_id=plan_id,
+                source_id=context.source_id,
+                language=language,
+                taken_ids=context.taken,
+            )
+        else:
+            rows = draft_measures(
+                text,
+                plan_id=plan_id,
+                source_id=context.source_id,
+                language=language,
+                taken_ids=context.taken,
+            )
+        blocks[name] = (header, rows)
+    return blocks, notes
+
+
+def _header(name: str, descriptor: Path) -> list[str]:
+    """The table's field names: the package's schema, else the one bundled with cnplans."""
+    from cnplans.paths import bundled_root
+    from cnplans.scaffold import Package, ScaffoldError
+    from cnplans.table_schema import TableSchema
+
+    try:
+        return Package.open(descriptor).table(name).header
+    except ScaffoldError:
+        return TableSchema.from_path(bundled_root() / "schemas" / f"{name}.json").field_names

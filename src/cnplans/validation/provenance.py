@@ -14,7 +14,8 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,10 @@ CACHE_KEY = "provenance:sources"
 MAX_SUGGESTIONS = 200  # closest-passage searches per run; later failures get a shorter message
 EXCERPT_CHARS = 240
 WORD_CHARS = 20  # how far a closest passage may be widened to reach whole words
+MARK_CONTEXT_WORDS = 4  # shared words shown either side of a marked difference
+MARK_CONTEXT_CHARS = 8  # the same, in characters, for text written without spaces
+MARKS = "words in [- -] are the source's, in {+ +} the quote's"
+Opcode = tuple[str, int, int, int, int]  # difflib.SequenceMatcher.get_opcodes()
 _READING = threading.Lock()
 _BATCH_BYTES = 4 << 20  # source texts are normalized this many bytes at a time
 # The characters of WHITESPACE beyond ASCII, as UTF-8 byte sequences.
@@ -241,8 +246,24 @@ def source_hashes(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-def closest_passage(text: str, quote: str) -> str:
-    """The passage of ``text`` most like ``quote`` (same length, aligned on the longest match)."""
+def closest_passage(text: str, quote: str, limit: int | None = EXCERPT_CHARS) -> str:
+    """The passage of ``text`` most like ``quote`` (same length, aligned on the longest match).
+
+    Shortened to ``limit`` characters (with "..." at the end) unless ``limit`` is None.
+    """
+    start, end = _closest_bounds(text, quote)
+    return _shortened(text[start:end], limit)
+
+
+def _shortened(passage: str, limit: int | None) -> str:
+    """``passage`` cut to ``limit`` characters ("..." at the end), ends trimmed."""
+    if limit is not None and len(passage) > limit:
+        passage = passage[: limit - 3] + "..."
+    return passage.strip()
+
+
+def _closest_bounds(text: str, quote: str) -> tuple[int, int]:
+    """Where the passage :func:`closest_passage` shows starts and ends in ``text``."""
     matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
     match = matcher.find_longest_match(0, len(text), 0, len(quote))
     start = max(0, match.a - match.b)
@@ -259,10 +280,146 @@ def closest_passage(text: str, quote: str) -> str:
         start -= 1
     while end < len(text) and not text[end].isspace() and end - best - len(quote) < WORD_CHARS:
         end += 1
-    passage = text[start:end]
-    if len(passage) > EXCERPT_CHARS:
-        passage = passage[: EXCERPT_CHARS - 3] + "..."
-    return passage.strip()
+    return start, end
+
+
+def _written_without_spaces(text: str) -> bool:
+    """Whether ``text`` is mostly wide characters (Chinese, Japanese), written without spaces."""
+    letters = [c for c in text if not c.isspace()]
+    wide = sum(unicodedata.east_asian_width(c) in ("W", "F") for c in letters)
+    return wide * 4 >= len(letters) > 0
+
+
+def _elided(tokens: list[str], first: bool, last: bool, joiner: str) -> str:
+    """A run of tokens both texts share, cut to its ends next to a difference ("..." between)."""
+    if first and last:
+        return joiner.join(tokens)  # nothing differs
+    keep = MARK_CONTEXT_WORDS if joiner else MARK_CONTEXT_CHARS
+    head = [] if first else tokens[:keep]
+    tail = [] if last else tokens[-keep:]
+    if len(tokens) <= len(head) + len(tail) + 1:
+        return joiner.join(tokens)
+    return joiner.join([*head, "...", *tail])
+
+
+def _mark(opening: str, tokens: list[str], closing: str, joiner: str, limit: int) -> str:
+    """Tokens in marks, the text inside cut to ``limit`` characters."""
+    inside = joiner.join(tokens)
+    if len(inside) > limit:
+        inside = inside[: limit - 3] + "..."
+    return opening + inside + closing
+
+
+def marked_difference(passage: str, quote: str, limit: int = EXCERPT_CHARS) -> str:
+    """Where ``quote`` differs from ``passage``, word by word: ``[-passage's-] {+quote's+}``.
+
+    Words are split on whitespace; text mostly in Chinese characters (written without spaces)
+    is compared character by character instead. The passage's words beyond the quote's ends
+    are left out; what both share is cut to a few words either side of each difference ("..."
+    stands for the rest), and the whole to about ``limit`` characters. The notation is that of
+    ``git diff --word-diff=plain``.
+    """
+    by_character = _written_without_spaces(passage + quote)
+    joiner = "" if by_character else " "
+    passage = _quote_extent(passage, quote, by_character)
+    old = list(passage) if by_character else passage.split()
+    new = list(quote) if by_character else quote.split()
+    opcodes = _inner(difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes())
+    pieces: list[str] = []
+    for number, (tag, a, b, c, d) in enumerate(opcodes):
+        if tag == "equal":
+            pieces.append(_elided(old[a:b], number == 0, number == len(opcodes) - 1, joiner))
+            continue
+        if b > a:
+            pieces.append(_mark("[-", old[a:b], "-]", joiner, limit // 3))
+        if d > c:
+            pieces.append(_mark("{+", new[c:d], "+}", joiner, limit // 3))
+    return _bounded(pieces, joiner, limit)
+
+
+def _quote_extent(passage: str, quote: str, by_character: bool) -> str:
+    """The part of ``passage`` the quote spans, so that its words beyond are not marked.
+
+    Where the quote's first word (last word; or character, for text without spaces) is the
+    passage's, the passage is cut right there: a quote may start or end inside a word, before
+    a full stop. Where it differs, at the start (end) of the passage's word: it is marked whole.
+    """
+    words = quote.split()
+    if not words:
+        return passage
+    blocks = difflib.SequenceMatcher(None, passage, quote, autojunk=False).get_matching_blocks()
+    blocks = [block for block in blocks if block.size]
+    if not blocks:
+        return passage
+    first, last = blocks[0], blocks[-1]
+    start = max(0, first.a - first.b)
+    if first.b or first.size < (1 if by_character else len(words[0])):
+        while start > 0 and not passage[start - 1].isspace():
+            start -= 1
+    rest = len(quote) - last.b - last.size
+    end = min(len(passage), last.a + last.size + rest)
+    if rest or last.size < (1 if by_character else len(words[-1])):
+        while end < len(passage) and not passage[end].isspace():
+            end += 1
+    return passage[start:end].strip()
+
+
+def _inner(opcodes: Sequence[Opcode]) -> list[Opcode]:
+    """The opcodes without the passage's words before the quote's first and after its last.
+
+    A quote may begin and end anywhere in its source: words the passage has beyond the quote's
+    ends are not differences to fix. When the quote's first (last) words differ, as many of the
+    passage's words as the quote has there are marked, the nearest to what they share.
+    """
+    inner = list(opcodes)
+    if not inner:
+        return inner  # two empty texts
+    while len(inner) > 1 and inner[0][0] == "delete":
+        inner.pop(0)
+    while len(inner) > 1 and inner[-1][0] == "delete":
+        inner.pop()
+    tag, a, b, c, d = inner[0]
+    if tag == "replace" and b - a > d - c:
+        inner[0] = (tag, b - (d - c), b, c, d)
+    tag, a, b, c, d = inner[-1]
+    if tag == "replace" and b - a > d - c:
+        inner[-1] = (tag, a, a + (d - c), c, d)
+    return inner
+
+
+def _bounded(pieces: list[str], joiner: str, limit: int) -> str:
+    """The pieces joined, as many whole ones as fit in about ``limit`` characters ("..." then)."""
+    kept: list[str] = []
+    size = 0
+    for piece in pieces:
+        if kept and size + len(piece) > limit:
+            kept.append("...")
+            break
+        kept.append(piece)
+        size += len(piece) + len(joiner)
+    return joiner.join(kept)
+
+
+def passage_and_marks(text: str, quote: str) -> tuple[str, str]:
+    """The closest passage of ``text`` to ``quote`` (as :func:`closest_passage` shows it), and
+    where the quote differs from it (:func:`marked_difference`).
+
+    The differences are looked for in the whole passage and a few words around it (it is
+    aligned in steps of an eighth of the quote, so it may stop a word short of the quote's).
+    """
+    start, end = _closest_bounds(text, quote)
+    margin = len(quote) // 8 + WORD_CHARS
+    wider = text[max(0, start - margin) : end + margin]
+    return _shortened(text[start:end], EXCERPT_CHARS), marked_difference(wider.strip(), quote)
+
+
+def quote_suggestion(text: str, quote: str) -> str:
+    """The end of the message about ``quote``, not in ``text``: the closest passage, marked."""
+    passage, marks = passage_and_marks(text, quote)
+    return (
+        f"; the closest passage in the source is: “{passage}”; the quote differs from it here "
+        f"({MARKS}): {marks}"
+    )
 
 
 def _missing_quotes(context: PackageContext, table: Table) -> pd.Series:
@@ -314,6 +471,5 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
             )
             if suggestions < MAX_SUGGESTIONS and source.text is not None:
                 suggestions += 1
-                passage = closest_passage(source.text, normalize_quote(str(quote)))
-                message += f"; the closest passage in the source is: “{passage}”"
+                message += quote_suggestion(source.text, normalize_quote(str(quote)))
             yield Problem(table.path, line, "quote", "quote-not-in-source", message)

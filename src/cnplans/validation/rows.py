@@ -190,15 +190,10 @@ def _column_failures(
     lines = [int(i) for i in cases["index"]]
     if check == "not_nullable":
         unparsed = table.unparsed[column]
+        message = _required_message(field)
         for line in lines:
             if not unparsed.loc[line]:  # a cell that failed conversion already has a problem
-                yield Problem(
-                    table.path,
-                    line,
-                    column,
-                    "required",
-                    f"{column} is required; expected a value, found an empty cell",
-                )
+                yield Problem(table.path, line, column, "required", message)
         return
     if check == "field_uniqueness":
         rule = "primary-key" if table.schema.primary_key == [column] else "unique"
@@ -214,6 +209,17 @@ def _column_failures(
         rule = rules[int(number)] if pd.notna(number) and int(number) < len(rules) else check
         text = table.text(line, column)
         yield Problem(table.path, line, column, rule, _constraint_message(field, rule, text))
+
+
+def _required_message(field: Field) -> str:
+    """What an empty cell of a required field is told: the allowed values when there are few."""
+    if field.enum is not None:
+        expected = f"expected one of: {', '.join(field.enum)};"
+    elif field.type == "boolean":
+        expected = f"expected {expected_text(field)};"
+    else:
+        expected = "expected a value,"
+    return f"{field.name} is required; {expected} found an empty cell"
 
 
 def _duplicates(table: Table, columns: list[str], lines: list[int], rule: str) -> Iterator[Problem]:
@@ -239,7 +245,11 @@ def _duplicates(table: Table, columns: list[str], lines: list[int], rule: str) -
 
 @register_check
 def sort_order(context: PackageContext) -> Iterator[Problem]:
-    """Rows must be sorted by the primary key; reports the first row out of order."""
+    """Rows must be sorted by the primary key; reports the first row out of order.
+
+    The message names the line the row belongs before: the first row of the file whose key is
+    greater (the rows above the first one out of order are sorted, so it is among them).
+    """
     for table in context.tables.values():
         key = table.schema.primary_key
         if len(table.frame) < 2 or not key or any(c not in table.frame.columns for c in key):
@@ -258,21 +268,41 @@ def sort_order(context: PackageContext) -> Iterator[Problem]:
             continue
         position = int(out_of_order.to_numpy().argmax())
         line = int(current.index[position])
-        before = int(current.index[position - 1])
-        label = ", ".join(key)
-
+        place = _first_greater(current, position)
         yield Problem(
             table.path,
             line,
             key[0],
             "sort-order",
-            f"rows must be sorted by {label}; expected {_key_text(table, line, key)} "
-            f"(line {line}) to come before {_key_text(table, before, key)} (line {before})",
+            f"{_key_text(table, line, key)} is out of order: expected the rows in {', '.join(key)} "
+            f"order, so it belongs before line {place} ({_key_text(table, place, key)}); "
+            "run `cnplans fmt` to put every table in order",
         )
 
 
+def _first_greater(keys: pd.DataFrame, position: int) -> int:
+    """The line of the first row whose key (in the typed order) is greater than row ``position``'s.
+
+    Keys compare column by column, as :func:`sort_order` compares neighbours; the row before
+    ``position`` is greater, so there is one.
+    """
+    greater = pd.Series(False, index=keys.index)
+    equal_so_far = pd.Series(True, index=keys.index)
+    for column in keys.columns:
+        values = _comparable(keys[column])
+        value = values.iloc[position]
+        if pd.isna(value):
+            break  # an empty key cell compares with nothing (as between neighbours)
+        greater |= equal_so_far & (values > value).fillna(False).astype(bool)
+        equal_so_far &= (values == value).fillna(False).astype(bool)
+    if not greater.any():
+        return int(keys.index[position - 1])
+    return int(keys.index[int(greater.to_numpy().argmax())])
+
+
 def _key_text(table: Table, line: int, key: list[str]) -> str:
-    return ", ".join(shown(table.text(line, column)) for column in key)
+    """A row's key as the file writes it, each column named: ``cluster_id 'x', region_id '1'``."""
+    return ", ".join(f"{column} {shown(table.text(line, column))}" for column in key)
 
 
 def _comparable(series: pd.Series) -> pd.Series:

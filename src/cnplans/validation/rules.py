@@ -7,18 +7,28 @@ is already reported).
 
 from __future__ import annotations
 
+import bisect
+import difflib
 from collections.abc import Iterator
 
 import pandas as pd
 
+from cnplans.table_schema import ForeignKey
 from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
-from cnplans.validation.vectorized import is_in, match_at_start, positions_in
+from cnplans.validation.vectorized import arrow_text, is_in, match_at_start, positions_in
 
 # What spreadsheets may run as a formula (OWASP CSV injection: a leading tab or CR too).
 FORMULA_START = r"[=+\-@\t\r]"
+# A missing foreign key is told the closest existing id for this many lines per key (then not).
+SUGGESTED_LINES = 20
+# get_close_matches compares the missing value with at most this many ids (each comparison is a
+# SequenceMatcher: 50,000 ids alike take seconds per value); a larger table is narrowed first.
+SCANNED_IDS = 1_000
+SUGGESTION_CUTOFF = 0.6
+PREFIX_CHARS = 3  # a large table's candidates share this many first characters with the value
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -48,19 +58,79 @@ def foreign_keys(context: PackageContext) -> Iterator[Problem]:
             missing = present & ~found
             if not missing.any():
                 continue
-            columns = ", ".join(fk.fields)
-            reference = ", ".join(fk.reference_fields)
             lines = table.raw.index[missing.to_numpy(dtype=bool)].tolist()
-            for line in lines:
-                value = ", ".join(shown(table.text(line, field)) for field in fk.fields)
-                yield Problem(
-                    table.path,
-                    line,
-                    fk.fields[0],
-                    "foreign-key",
-                    f"{columns} {value} is not found in {target.path} ({reference}); expected "
-                    f"the {reference} of a row in {target.path}",
-                )
+            yield from _unresolved(table, target, fk, lines)
+
+
+def _unresolved(table: Table, target: Table, fk: ForeignKey, lines: list[int]) -> Iterator[Problem]:
+    """A problem for each line whose key does not resolve; the first lines of a one-column key
+    are told the closest existing id (:data:`SUGGESTED_LINES` of them)."""
+    columns = ", ".join(fk.fields)
+    reference = ", ".join(fk.reference_fields)
+    ids = None
+    if len(fk.fields) == 1:
+        valid = target.frame[fk.reference_fields[0]].notna().to_numpy(dtype=bool)
+        ids = ExistingIds(target.raw[fk.reference_fields[0]][valid])
+    for number, line in enumerate(lines):
+        value = ", ".join(shown(table.text(line, field)) for field in fk.fields)
+        message = (
+            f"{columns} {value} is not found in {target.path} ({reference}); expected "
+            f"the {reference} of a row in {target.path}"
+        )
+        if ids is not None and number < SUGGESTED_LINES:
+            closest = ids.closest(table.text(line, fk.fields[0]))
+            if closest is not None:
+                message += f"; did you mean {shown(closest)}?"
+        yield Problem(table.path, line, fk.fields[0], "foreign-key", message)
+
+
+class ExistingIds:
+    """The ids a foreign key may refer to, asked for the one closest to a missing value.
+
+    ``column`` holds the referenced cells' text, those of a valid value only; it is read only
+    when first asked (a valid key never is). At
+    most :data:`SCANNED_IDS` ids are compared with a value: all of them in a small table; in a
+    larger one, those sharing the value's first :data:`PREFIX_CHARS` characters, and of those,
+    when still too many, the ones next to the value in sorted order (the longest shared start).
+    """
+
+    def __init__(self, column: pd.Series) -> None:
+        self._column = column
+        self._sorted: list[str] | None = None
+        self._answers: dict[str, str | None] = {}
+
+    def _ids(self) -> list[str]:
+        """The distinct non-empty ids, sorted by code point."""
+        if self._sorted is None:
+            import pyarrow.compute as pc
+
+            unique = pc.unique(arrow_text(self._column).combine_chunks())
+            unique = unique.filter(pc.invert(pc.equal(unique, "")))
+            self._sorted = unique.take(pc.array_sort_indices(unique)).to_pylist()
+        return self._sorted
+
+    def candidates(self, value: str) -> list[str]:
+        """The ids :meth:`closest` compares with ``value`` (at most :data:`SCANNED_IDS`)."""
+        ids = self._ids()
+        if len(ids) <= SCANNED_IDS:
+            return ids
+        prefix = value[:PREFIX_CHARS]
+        low = bisect.bisect_left(ids, prefix)
+        high = bisect.bisect_left(ids, prefix + "\U0010ffff", low)
+        if high - low <= SCANNED_IDS:
+            return ids[low:high]
+        middle = bisect.bisect_left(ids, value, low, high)
+        start = max(low, min(middle - SCANNED_IDS // 2, high - SCANNED_IDS))
+        return ids[start : start + SCANNED_IDS]
+
+    def closest(self, value: str) -> str | None:
+        """The existing id most like ``value`` (:func:`difflib.get_close_matches`), or None."""
+        if value not in self._answers:
+            matches = difflib.get_close_matches(
+                value, self.candidates(value), n=1, cutoff=SUGGESTION_CUTOFF
+            )
+            self._answers[value] = matches[0] if matches else None
+        return self._answers[value]
 
 
 @register_check

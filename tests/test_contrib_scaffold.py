@@ -248,9 +248,10 @@ def test_new_plan_adds_a_sorted_row_with_the_quote_checked(
             "--region",
             first(package, "regions", "region_id"),
             "--title",
-            "plan for the ceramics industry",
+            "plan",  # printed in the quote, as the validator requires
             "--quote",
-            "The county government\n released the plan  on March 3",
+            "The county government\n released the plan  on March 3, aiming for output value "
+            "of\n5 billion yuan by 2026",  # the period end is stated, as the validator requires
             "--sector",
             "multi_sector",
             "--document-type",
@@ -270,12 +271,12 @@ def test_new_plan_adds_a_sorted_row_with_the_quote_checked(
         {
             "plan_id": "sx-ceramics-2026",
             "region_id": first(package, "regions", "region_id"),
-            "title": "plan for the ceramics industry",
+            "title": "plan",
             "sector": "multi_sector",
             "document_type": "plan",
             "period_end": "2026",
             "source_id": "example-ceramics",
-            "quote": QUOTE,
+            "quote": QUOTE + ", aiming for output value of 5 billion yuan by 2026",
         },
     )
     ids = [row[0] for row in Csv.read(package / PLANS).rows]
@@ -303,6 +304,7 @@ def test_new_plan_shows_the_closest_passage_of_a_wrong_quote(
     message = str(caught.value)
     assert "--quote" in message and "sources/example-ceramics.txt" in message
     assert "“The county government released the plan on March" in message
+    assert "[-released-] {+issued+}" in message  # the differing word, marked
     assert files(package) == before
 
 

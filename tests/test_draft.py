@@ -437,3 +437,17 @@ def test_with_an_unknown_table_is_refused(
         ["draft", str(FIXTURES / "en-plan.txt"), "--plan", "p", "--with", "regions"], capsys
     )
     assert code == 2 and "expected clusters and/or measures" in err
+
+
+def test_a_progress_line_only_for_long_texts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    short, long = tmp_path / "short.txt", tmp_path / "long.txt"
+    sentence = "The city will build 3 parks by 2027.\n"
+    short.write_text(sentence, encoding="utf-8")
+    long.write_text(sentence * 4000, encoding="utf-8")  # about 150 KB
+    package = ["--plan", "p", "--package", str(tmp_path)]
+    _, out, err = run_cli(["draft", str(short), *package], capsys)
+    assert "reading" not in err and len(out.splitlines()) == 2
+    _, out, err = run_cli(["draft", str(long), *package], capsys)
+    assert "cnplans draft: reading 144 KB" in err and len(out.splitlines()) == 4001

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cnplans.cli_draft",
         "propose target rows (and clusters, measures) from a source text",
     ),
+    "add": ("cnplans.cli_add", "check rows with the gate's rules and file them in id order"),
+    "fmt": ("cnplans.cli_fmt", "put every table's rows in primary-key order (--check: only say)"),
 }
 
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cnplans.scaffold import Result
@@ -60,8 +60,13 @@ def add_package_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def report(command: str, action: Callable[[], Result]) -> int:
-    """Run ``action``; print the files it wrote and the next steps, or why it refused."""
+def report(
+    command: str, action: Callable[[], Any], show: Callable[[Any], int] | None = None
+) -> int:
+    """Run ``action``; print the files it wrote and the next steps, or why it refused.
+
+    ``show`` prints another kind of result (``cnplans add``, ``fmt``) and returns the exit code.
+    """
     from cnplans.scaffold import EXIT_CANNOT_RUN, ScaffoldError
 
     try:
@@ -75,6 +80,12 @@ def report(command: str, action: Callable[[], Result]) -> int:
             file=sys.stderr,
         )
         return EXIT_CANNOT_RUN
+    if show is not None:
+        return show(result)
+    return _show(result)
+
+
+def _show(result: Result) -> int:
     for change in result.changes:
         print(f"wrote {change.label}")
     print(f"new row: {result.table_label}, line {result.line}")

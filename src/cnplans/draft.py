@@ -455,6 +455,9 @@ def _trimmed(
         ):
             end = match.start()
             break
+    joined = re.match(r"(?i)(?:and|while|but|as\s+well\s+as)\s+", sentence[start:end])
+    if joined and start + joined.end() <= needed_start:
+        start += joined.end()
     return start, end
 
 
@@ -508,7 +511,7 @@ def draft_targets(
     """
     language = language or detect_language(text)
     draft = Draft(language)
-    taken = set(taken_ids)
+    ids = _Ids(taken_ids)
     for sentence_start, sentence_end in sentences(text):
         sentence = text[sentence_start:sentence_end]
         found = find_quantities(sentence)
@@ -553,7 +556,7 @@ def draft_targets(
             else:
                 subject = _english_subject(sentence, quantity, indicator, sentence)
                 slug = _slug(subject) or _slug(indicator.replace("_", " ")) or "target"
-            target_id = _unique(f"{plan_id}-{slug}", taken)
+            target_id = ids.new(f"{plan_id}-{slug}")
             if kind == "threshold":
                 target_type = "threshold"
             elif quantity.unit == "count" and _STRUCTURE_WORDS.search(
@@ -592,14 +595,21 @@ def draft_targets(
     return draft
 
 
-def _unique(wanted: str, taken: set[str]) -> str:
-    """``wanted``, or it with -2, -3 ... when already taken; the result is taken from now on."""
-    candidate, number = wanted, 2
-    while candidate in taken:
-        candidate = f"{wanted}-{number}"
-        number += 1
-    taken.add(candidate)
-    return candidate
+class _Ids:
+    """Ids in use; :meth:`new` gives ``wanted``, or it with -2, -3 ... when already in use."""
+
+    def __init__(self, taken: Iterable[str]) -> None:
+        self.taken = set(taken)
+        self.suffix: dict[str, int] = {}  # the next number to try for a wanted id
+
+    def new(self, wanted: str) -> str:
+        candidate, number = wanted, self.suffix.get(wanted, 2)
+        while candidate in self.taken:
+            candidate = f"{wanted}-{number}"
+            number += 1
+        self.suffix[wanted] = number
+        self.taken.add(candidate)
+        return candidate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,7 +660,7 @@ def draft_clusters(
     [('Yangqu Industrial Park', 'park', 'p-park-yangqu-industrial-park')]
     """
     language = language or detect_language(text)
-    taken = set(taken_ids)
+    ids = _Ids(taken_ids)
     seen: set[str] = set()
     rows: list[dict[str, str]] = []
     for sentence_start, sentence_end in sentences(text):
@@ -664,7 +674,7 @@ def draft_clusters(
             slug = _slug(name) or str(len(rows) + 1)
             rows.append(
                 {
-                    "cluster_id": _unique(f"{plan_id}-{kind.replace('_', '-')}-{slug}", taken),
+                    "cluster_id": ids.new(f"{plan_id}-{kind.replace('_', '-')}-{slug}"),
                     "plan_id": plan_id,
                     "name": name,
                     "kind": kind,
@@ -750,7 +760,7 @@ def draft_measures(
     sub-measure. Measures are numbered by ``ordinal``; a sub-measure names its parent. The
     summary and the quote are the heading's first sentence; the category is left to the person.
 
-    >>> rows = draft_measures("Ⅱ. Directions\n\n1. Strengthen growth.\n\n(1) Speed up.",
+    >>> rows = draft_measures("Ⅱ. Directions\\n\\n1. Strengthen growth.\\n\\n(1) Speed up.",
     ...     plan_id="p", source_id="s")
     >>> [(r["measure_id"], r["ordinal"], r["parent_measure_id"]) for r in rows]
     [('p-01-strengthen-growth', '1', ''), ('p-01-1-speed-up', '', 'p-01-strengthen-growth')]
@@ -759,13 +769,13 @@ def draft_measures(
     """
     language = "zh" if (language or detect_language(text)) == "zh" else "en"
     section_level, measure_level, sub_level = _LEVELS[language]
-    taken = set(taken_ids)
+    ids = _Ids(taken_ids)
     rows: list[dict[str, str]] = []
     section, parent_id, parent_number = "", "", ""
     for match in _HEADING.finditer(text):
         level = next(name for name in ("roman", "cn", "digit", "bracket") if match.group(name))
-        heading = _first_sentence(match.group(0).strip())
         title = _first_sentence(match.group("title"))
+        heading = text[match.start() : match.start("title") + len(title)].strip()
         if level not in (measure_level, sub_level):
             if level == section_level:
                 section, parent_id, parent_number = heading, "", ""
@@ -775,11 +785,11 @@ def draft_measures(
         if level == measure_level:
             parent_number = f"{number:02d}"
             base = f"{plan_id}-{parent_number}"
-            measure_id = parent_id = _unique(f"{base}-{slug}" if slug else base, taken)
+            measure_id = parent_id = ids.new(f"{base}-{slug}" if slug else base)
             ordinal, parent = str(number), ""
         elif parent_id:
             base = f"{plan_id}-{parent_number}-{number}"
-            measure_id = _unique(f"{base}-{slug}" if slug else base, taken)
+            measure_id = ids.new(f"{base}-{slug}" if slug else base)
             ordinal, parent = "", parent_id  # the table numbers top-level measures only
         else:
             continue

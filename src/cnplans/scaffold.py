@@ -8,6 +8,9 @@ by hand, and nothing more. Everything is checked first and written only when all
   nothing about a field is re-declared here;
 - a new key must not exist yet, a referenced source or region must exist, and a plan's quote must
   occur in its source text (whitespace may differ: the validator's own rule);
+- the new plan's row is then filed through :func:`cnplans.filing.file_rows`, the path of
+  ``cnplans add``: the validator's own rules, run on a copy of the package, must find no new
+  problem (a plan without targets or measures yet excepted);
 - the new row is inserted where primary-key order puts it, every other byte of the file is left
   as it was (UTF-8, LF line ends, a cell quoted only when it must be), and all files change
   together, each replaced atomically; on any error nothing is written.
@@ -19,10 +22,12 @@ kept in step, and so are the ``bytes`` and ``hash`` of a table a release stamped
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
@@ -164,6 +169,7 @@ class CsvTable:
     header: list[str]
     records: list[tuple[int, list[str]]]  # (start line, cells), data rows only
     line_starts: list[int]  # character offset where each physical line starts
+    record_ends: list[int] = field(default_factory=list)  # last physical line of each record
 
     @classmethod
     def read(cls, name: str, path: Path, label: str, schema: TableSchema) -> CsvTable:
@@ -185,11 +191,12 @@ class CsvTable:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
             header = next(reader, [])
-            records = []
+            records, ends = [], []
             previous_end = reader.line_num
             for cells in reader:
                 if cells:
                     records.append((previous_end + 1, cells))
+                    ends.append(reader.line_num)
                 previous_end = reader.line_num
         except csv.Error as error:
             raise ScaffoldError(
@@ -203,31 +210,116 @@ class CsvTable:
                 EXIT_CANNOT_RUN,
             )
         starts = [0] + [match.end() for match in re.finditer("\n", text)]
-        return cls(name, path, label, schema, text, header, records, starts)
+        return cls(name, path, label, schema, text, header, records, starts, ends)
 
     def column(self, name: str) -> list[str]:
         index = self.header.index(name)
         return [cells[index] if index < len(cells) else "" for _, cells in self.records]
 
     def key_of(self, cells: Sequence[str]) -> tuple[str, ...]:
-        return tuple(
-            cells[self.header.index(k)] if self.header.index(k) < len(cells) else ""
-            for k in self.schema.primary_key
-        )
+        """The primary-key cells of a record, as text."""
+        positions = [self.header.index(k) for k in self.schema.primary_key]
+        return tuple(cells[i] if i < len(cells) else "" for i in positions)
+
+    def sort_key(self, cells: Sequence[str]) -> tuple[tuple[int, float | str], ...]:
+        """Where a record goes in primary-key order: the order ``cnplans validate`` checks.
+
+        Each key cell is compared as a value of its field's type (an integer, year or number
+        as a number, anything else as text in code point order). An empty cell or one that is
+        not a value of its type (the validator reports it, and does not order it) goes after
+        the values.
+        """
+        ordered: list[tuple[int, float | str]] = []
+        for name, text in zip(self.schema.primary_key, self.key_of(cells), strict=True):
+            schema_field = self.schema.field(name)
+            if not text:
+                ordered.append((2, ""))
+            elif schema_field.type in ("integer", "year", "number"):
+                if _number_problem(schema_field, text) is None:
+                    ordered.append((0, float(text)))
+                else:
+                    ordered.append((1, text))
+            else:
+                ordered.append((0, text))
+        return tuple(ordered)
+
+    def in_key_order(self) -> bool:
+        """Whether the records are in primary-key order (a table without a key always is)."""
+        keys = [self.sort_key(cells) for _, cells in self.records]
+        return all(a <= b for a, b in itertools.pairwise(keys))
 
     def with_row(self, row: Mapping[str, str]) -> tuple[str, int]:
         """The file's text with ``row`` inserted in primary-key order, and the row's line."""
-        cells = [row.get(name, "") for name in self.header]
-        key = self.key_of(cells)
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
-        rendered = buffer.getvalue()
-        for line, existing in self.records:
-            if self.key_of(existing) > key:
+        text, lines = self.with_rows([row])
+        return text, lines[0]
+
+    def with_rows(self, rows: Sequence[Mapping[str, str]]) -> tuple[str, list[int]]:
+        """The file's text with ``rows`` inserted in primary-key order, and each row's line.
+
+        Each row (cells by field name; a field left out is an empty cell) becomes one line put
+        right before the first record whose key is greater, after the rows given before it with
+        an equal key; every other byte of the file stays as it was. The lines are those of the
+        new text, in the order the rows were given.
+        """
+        keys = [self.sort_key(cells) for _, cells in self.records]
+        in_order = all(a <= b for a, b in itertools.pairwise(keys))
+        # (index of the record it goes before, its key, its index in rows)
+        placed: list[tuple[int, tuple[tuple[int, float | str], ...], int]] = []
+        for index, row in enumerate(rows):
+            key = self.sort_key([row.get(name, "") for name in self.header])
+            if in_order:
+                before = bisect.bisect_right(keys, key)
+            else:
+                before = next((i for i, k in enumerate(keys) if k > key), len(keys))
+            placed.append((before, key, index))
+        text = self.text
+        if any(before == len(self.records) for before, _, _ in placed) and not text.endswith("\n"):
+            text += "\n"
+        end_line = text.count("\n") + 1  # the line a row appended at the end starts on
+        pieces: list[str] = []
+        cursor = 0
+        lines = [0] * len(rows)
+        for count, (before, _, index) in enumerate(sorted(placed)):
+            if before < len(self.records):
+                line = self.records[before][0]
                 offset = self.line_starts[line - 1]
-                return self.text[:offset] + rendered + self.text[offset:], line
-        text = self.text if self.text.endswith("\n") else self.text + "\n"
-        return text + rendered, text.count("\n") + 1
+            else:
+                line, offset = end_line, len(text)
+            pieces.append(text[cursor:offset])
+            cursor = offset
+            pieces.append(_render_row([rows[index].get(name, "") for name in self.header]))
+            lines[index] = line + count
+        pieces.append(text[cursor:])
+        return "".join(pieces), lines
+
+    def record_text(self, index: int) -> str:
+        """The bytes of record ``index`` as they are in the file, without its final line end."""
+        start_line, _ = self.records[index]
+        end_line = self.record_ends[index]
+        start = self.line_starts[start_line - 1]
+        end = self.line_starts[end_line] - 1 if end_line < len(self.line_starts) else len(self.text)
+        return self.text[start:end]
+
+    def sorted_text(self) -> str:
+        """The file's text with its records in primary-key order (equal keys keep their order).
+
+        Whole records move, their bytes unchanged; the header comes first, blank lines go, and
+        every record ends with one line end.
+        """
+        header_end = self.line_starts[1] - 1 if len(self.line_starts) > 1 else len(self.text)
+        order = list(range(len(self.records)))
+        if self.schema.primary_key:
+            order = sorted(order, key=lambda i: self.sort_key(self.records[i][1]))
+        return "".join(
+            [self.text[:header_end] + "\n", *(self.record_text(i) + "\n" for i in order)]
+        )
+
+
+def _render_row(cells: Sequence[str]) -> str:
+    """One CSV line (with its line end), a cell quoted only when it must be."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,17 +544,23 @@ def _read_source_text(text_file: Path) -> tuple[bytes, str]:
             "`cnplans validate` reads; archive the document's text only"
         )
     data = text_file.read_bytes()
+    text = utf8_text(data, str(text_file))
+    if not text.strip():
+        raise ScaffoldError(f"{text_file} is empty; expected the source's text")
+    return data, text
+
+
+def utf8_text(data: bytes, label: str) -> str:
+    """``data`` as text (a byte order mark dropped); refuses bytes that are not UTF-8."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ScaffoldError(
-            f"{text_file} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
+            f"{label} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
             "it and save it again as 'UTF-8', then run this command again"
         ) from None
-    if not text.strip():
-        raise ScaffoldError(f"{text_file} is empty; expected the source's text")
-    return data, text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff")
 
 
 def new_source(
@@ -601,7 +699,12 @@ PLAN_OPTIONS = {
 
 def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: str) -> str | None:
     """Why ``quote`` is not in the text of ``source_id``, or None when it is."""
-    from cnplans.validation.provenance import closest_passage, normalize_quote, normalize_whitespace
+    from cnplans.validation.provenance import (
+        MARKS,
+        normalize_quote,
+        normalize_whitespace,
+        passage_and_marks,
+    )
 
     index = sources.column("source_id").index(source_id)
     relative = sources.column("path")[index]
@@ -618,9 +721,11 @@ def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: s
     wanted = normalize_quote(quote)
     if wanted and wanted in text:
         return None
+    passage, marks = passage_and_marks(text, wanted)
     return (
         f"--quote: expected a verbatim, contiguous passage of {relative} (whitespace may "
-        f"differ), but it is not there; the closest passage is: “{closest_passage(text, wanted)}”"
+        f"differ), but it is not there; the closest passage is: “{passage}”; the quote differs "
+        f"from it here ({MARKS}): {marks}"
     )
 
 
@@ -644,7 +749,10 @@ def new_plan(
     """Add the ``plans`` row of a plan stated in an archived source text.
 
     The quote must occur in the source's text; the region and the source must exist; cells not
-    given stay empty. Raises :class:`ScaffoldError`; writes nothing then.
+    given stay empty. These are checked first, naming the option; then the row is filed the way
+    ``cnplans add`` files rows (:func:`cnplans.filing.file_rows`): the validator's own rules on
+    a copy of the package, only ``plan-without-facts`` expected (the plan's targets and
+    measures come next). Raises :class:`ScaffoldError`; writes nothing then.
     """
     package = Package.open(descriptor)
     plans = package.table(PLANS)
@@ -688,20 +796,32 @@ def new_plan(
             problems.append(quote_problem)
     _refuse(problems)
 
-    new_text, line = plans.with_row(row)
-    table_bytes = new_text.encode("utf-8")
-    changes = [Change(plans.path, plans.label, table_bytes)]
-    descriptor_change = _descriptor_change(package, {PLANS: table_bytes}, None)
-    if descriptor_change is not None:
-        changes.append(descriptor_change)
-    write_all(changes)
+    # Filed the way `cnplans add` files rows: checked by the validator itself on a copy of the
+    # package. The plan's targets and measures come next, so `plan-without-facts` is expected.
+    from cnplans.filing import EXPECTED_FOR_NOW, NewRow, file_rows
+
+    filing = file_rows(
+        package,
+        [
+            NewRow(
+                PLANS,
+                row,
+                f"the new row of {plans.label}",
+                frozenset(row),
+                PLAN_OPTIONS,
+                EXPECTED_FOR_NOW.get(PLANS, frozenset()),
+            )
+        ],
+    )
+    line = filing.added[0].placed[0][1]
+    changes = filing.changes
     targets = _label_or(package, "targets", "resources/targets.csv")
     measures = _label_or(package, "measures", "resources/measures.csv")
     return Result(
         changes,
         plans.label,
         line,
-        [],
+        [],  # the remark that the plan has no facts yet is the next step
         [
             f"Check the new row on line {line} of {plans.label}; cells you did not give are "
             "empty (right where the source is silent).",

@@ -1,0 +1,611 @@
+"""Filing rows: ``cnplans add`` checks new rows with the gate's own rules, ``cnplans fmt`` orders.
+
+``cnplans add TABLE ROWS.csv ...`` reads rows (a header naming some or all of the table's
+fields, in any order), fills the cells left out (empty, except the derived US dollar columns of
+targets, computed as ``cnplans convert`` does, and ``strive``, false), and checks them the way
+``cnplans validate`` does: on a temporary copy of the package (the descriptor, every table and
+schema, every archived source text) the rows are inserted in primary-key order, the conversion
+is run, and the validator runs over the copy before and after. Only problems that are new are
+refused (a problem already there, or one that goes away, is not the rows'); a problem on a new
+row is reported at the place in ROWS.csv it comes from. When all is well the tables are written
+(the new rows in primary-key order, every other byte as it was) with the descriptor's stamps,
+all files or none. ``cnplans new-plan`` files its row through the same function,
+:func:`file_rows`.
+
+``cnplans fmt`` puts every table's records in primary-key order, the order the validator's
+``sort-order`` rule checks (typed values: numbers as numbers, text in code point order), moving
+whole records without re-rendering a cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from cnplans.scaffold import (
+    EXIT_CANNOT_RUN,
+    SOURCES,
+    Change,
+    CsvTable,
+    Package,
+    ScaffoldError,
+    _descriptor_change,
+    _refuse,
+    _rows,
+    clean,
+    utf8_text,
+    write_all,
+)
+
+if TYPE_CHECKING:
+    from cnplans.validation.problems import Problem
+
+MAX_ROWS_BYTES = 50 * 1024 * 1024  # the largest ROWS.csv read
+STDIN = "-"
+STDIN_LABEL = "standard input"
+TARGETS = "targets"
+# Columns a draft writes that are not a table's: accepted and left out, with a remark.
+DROPPED_COLUMNS: dict[str, tuple[str, ...]] = {TARGETS: ("kind",)}
+# Cells a rows file may leave out as a whole column, and the value each row then gets.
+DEFAULT_CELLS: dict[str, dict[str, str]] = {TARGETS: {"strive": "false"}}
+# Problems the validator reports on a new row that are expected until later rows come: a plan
+# has its targets and measures added after it (by `cnplans add`), so `plan-without-facts` on
+# the plan's own row is not refused.
+EXPECTED_FOR_NOW: dict[str, frozenset[str]] = {"plans": frozenset({"plan-without-facts"})}
+NEXT_STEP = "nox -s validate"
+_LINE_NUMBER = re.compile(r"\b(lines?) [0-9]+")
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A row to add: its table, every cell by field name, and where it came from.
+
+    ``origin`` names the row in messages (``rows.csv line 3``); ``options``, when given, names
+    the command-line option that gave each field instead (``new-plan``); ``given`` lists the
+    fields the contributor gave (the others were filled); ``allow`` lists validator rules that
+    are expected on this row for now and not refused.
+    """
+
+    table: str
+    cells: Mapping[str, str]
+    origin: str
+    given: frozenset[str]
+    options: Mapping[str, str] = field(default_factory=dict)
+    allow: frozenset[str] = frozenset()
+
+    def where(self, column: str | None, table_label: str) -> str:
+        """The place of a problem in this row, as the contributor wrote the row."""
+        option = self.options.get(column) if column else None
+        if option is not None:
+            return f"{option} (the {column} column of {table_label})"
+        return f"{self.origin}, column {column}" if column else self.origin
+
+
+@dataclass(frozen=True)
+class AddedRows:
+    """The rows added to one table: each one's key (as shown) and the line it landed on."""
+
+    table: str
+    label: str
+    placed: list[tuple[str, int]]
+
+
+@dataclass
+class Filing:
+    """What :func:`file_rows` wrote (or, with ``dry_run``, would write)."""
+
+    changes: list[Change]
+    added: list[AddedRows]
+    remarks: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+@dataclass
+class Formatting:
+    """What :func:`format_tables` wrote (or, with ``check``, would write)."""
+
+    changes: list[Change]
+    reordered: list[str]  # tables whose records move
+    tidied: list[str]  # tables whose only change is blank lines or the final line end
+    check: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.reordered or self.tidied)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a rows file
+# --------------------------------------------------------------------------------------------
+
+
+def read_rows_data(name: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
+    """The bytes of the rows file ``name`` (``-``: standard input) and its label for messages."""
+    if name == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        data, label = stream.read(MAX_ROWS_BYTES + 1), STDIN_LABEL
+        size = len(data)
+    else:
+        path, label = Path(name), name
+        if not path.is_file():
+            what = "is a folder" if path.is_dir() else "does not exist"
+            raise ScaffoldError(f"{name} {what}; expected a CSV file of rows (or - for stdin)")
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= MAX_ROWS_BYTES else b""
+        size = max(size, len(data))
+    if size > MAX_ROWS_BYTES:
+        raise ScaffoldError(
+            f"{label} has more than {MAX_ROWS_BYTES:,} bytes ({MAX_ROWS_BYTES >> 20} MB), the "
+            "most `cnplans add` reads at once; split the rows into several files"
+        )
+    return data, label
+
+
+def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], list[str]]:
+    """The rows of a rows file for ``table``, and remarks on what was filled or left out.
+
+    The header names some or all of the table's fields, in any order; a cell is
+    whitespace-normalized (:func:`cnplans.scaffold.clean`), a blank line skipped, a field left
+    out empty (``strive`` of targets: false). Raises :class:`ScaffoldError` for a file that is
+    not UTF-8 CSV, an unknown or repeated column, or a row whose cells do not match the header.
+    """
+    text = utf8_text(data, label)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 0
+    records: list[tuple[int, list[str]]] = []
+    try:
+        previous_end = 0
+        for cells in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            cleaned = [clean(cell) for cell in cells]
+            if not any(cleaned):
+                continue
+            if header is None:
+                header, header_line = cleaned, line
+            else:
+                records.append((line, cleaned))
+    except csv.Error as error:
+        raise ScaffoldError(
+            f"{label} line {reader.line_num} is not valid CSV ({error}); expected a header "
+            f"line naming columns of {table.label}, then one line per row"
+        ) from None
+    if header is None:
+        raise ScaffoldError(
+            f"{label} is empty; expected a header line naming columns of {table.label}, "
+            "then one line per row"
+        )
+    fields = table.schema.field_names
+    problems: list[str] = []
+    remarks: list[str] = []
+    dropped: list[int] = []
+    for position, name in enumerate(header, start=1):
+        where = f"{label} line {header_line}, column {position}"
+        if not name:
+            problems.append(
+                f"{where}: the header names no column; expected a field of {table.label}"
+            )
+        elif header.index(name) != position - 1:
+            problems.append(f"{where}: the column {name!r} is named twice")
+        elif name in fields:
+            continue
+        elif name in DROPPED_COLUMNS.get(table.name, ()):
+            dropped.append(position - 1)
+            remarks.append(
+                f"{label}: the column {name!r} is not a column of {table.label}; it was left out"
+            )
+        else:
+            close = difflib.get_close_matches(name, fields, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?" if close else f"its columns are: {', '.join(fields)}"
+            )
+            problems.append(f"{where}: {name!r} is not a column of {table.label}; {hint}")
+    for line, cells in records:
+        if len(cells) != len(header):
+            problems.append(
+                f"{label} line {line}: {len(cells)} cells; expected {len(header)}, one for each "
+                "column of the header"
+            )
+    _refuse(problems)
+
+    kept = [i for i in range(len(header)) if i not in dropped]
+    given = frozenset(header[i] for i in kept)
+    defaults = {
+        name: value
+        for name, value in DEFAULT_CELLS.get(table.name, {}).items()
+        if name in fields and name not in given
+    }
+    if defaults and records:
+        for name, value in defaults.items():
+            remarks.append(
+                f"{name}: {label} has no {name} column, so every row's {name} is {value} "
+                f"(add the column to say otherwise)"
+            )
+    allow = EXPECTED_FOR_NOW.get(table.name, frozenset())
+    rows = []
+    for line, cells in records:
+        row = dict.fromkeys(fields, "")
+        row.update(defaults)
+        row.update((header[i], cells[i]) for i in kept)
+        rows.append(NewRow(table.name, row, f"{label} line {line}", given, allow=allow))
+    if not records:
+        remarks.append(f"{label} has no rows below its header; nothing to add from it")
+    return rows, remarks
+
+
+# --------------------------------------------------------------------------------------------
+# Filing rows
+# --------------------------------------------------------------------------------------------
+
+
+def add_rows(
+    descriptor: Path,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    dry_run: bool = False,
+    stdin: BinaryIO | None = None,
+) -> Filing:
+    """``cnplans add``: file the rows of each ``(table, rows file)`` pair, checked together.
+
+    A rows file ``-`` is standard input (``stdin``, by default ``sys.stdin``), at most once.
+    Raises :class:`ScaffoldError`; writes nothing then, nor with ``dry_run``.
+    """
+    package = Package.open(descriptor)
+    names = [r.get("name") for r in package.descriptor["resources"] if isinstance(r, dict)]
+    known = [name for name in names if isinstance(name, str)]
+    if [name for _, name in pairs].count(STDIN) > 1:
+        raise ScaffoldError("standard input (-) can be read once only; name the other files")
+    unknown = []
+    for wanted, _ in pairs:
+        if wanted not in known:
+            close = difflib.get_close_matches(wanted, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"its tables are: {', '.join(known)}"
+            unknown.append(f"{wanted!r} is not a table of {package.path.name}; {hint}")
+    _refuse(unknown)
+    rows: list[NewRow] = []
+    remarks: list[str] = []
+    tables: dict[str, CsvTable] = {}
+    for table_name, rows_name in pairs:
+        table = tables.get(table_name) or package.table(table_name)
+        tables[table_name] = table
+        data, label = read_rows_data(rows_name, stdin)
+        new, notes = read_rows(table, data, label)
+        rows.extend(new)
+        remarks.extend(notes)
+    if not rows:
+        raise ScaffoldError("the rows files have no rows; nothing to add")
+    filing = file_rows(package, rows, dry_run=dry_run)
+    filing.remarks[:0] = remarks
+    return filing
+
+
+def file_rows(package: Package, rows: Sequence[NewRow], *, dry_run: bool = False) -> Filing:
+    """Check ``rows`` with the gate's own rules and, when no problem is new, write them.
+
+    The validator runs over a temporary copy of the package before and after the rows are
+    inserted there (the derived US dollar cells of targets left out are computed on that copy,
+    as ``cnplans convert`` does); a problem the rows bring is refused, located at the row's
+    origin. Keys already in a table are refused with their line. The tables and the
+    descriptor's stamps are written together (not with ``dry_run``). Raises
+    :class:`ScaffoldError`.
+    """
+    tables: dict[str, CsvTable] = {}
+    for row in rows:
+        if row.table not in tables:
+            tables[row.table] = package.table(row.table)
+    _refuse(_key_problems(tables, rows))
+
+    by_table = {name: [row for row in rows if row.table == name] for name in tables}
+    remarks: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="cnplans-add-") as folder:
+        texts_named = [row.cells.get("path", "") for row in rows if row.table == SOURCES]
+        copy = _copy_package(package, Path(folder), texts_named)
+        before = _validate(copy)
+        # The rows as given (derived cells still empty), so the conversion sees them.
+        for name, table in tables.items():
+            text, _ = table.with_rows([row.cells for row in by_table[name]])
+            (Path(folder) / table.label).write_bytes(text.encode("utf-8"))
+        complete, conversion_error = _with_derived_cells(copy, tables, by_table, remarks)
+        texts: dict[str, bytes] = {}
+        placed: dict[tuple[str, int], NewRow] = {}
+        added = []
+        for name, table in tables.items():
+            new_rows = complete[name]
+            text, lines = table.with_rows([row.cells for row in new_rows])
+            texts[name] = text.encode("utf-8")
+            shown = [
+                (_shown_key(table, row.cells), line)
+                for row, line in zip(new_rows, lines, strict=True)
+            ]
+            added.append(AddedRows(name, table.label, shown))
+            placed.update(
+                ((table.label, line), row) for row, line in zip(new_rows, lines, strict=True)
+            )
+            (Path(folder) / table.label).write_bytes(texts[name])
+        sources_rows = None
+        if SOURCES in tables:
+            sources = tables[SOURCES]
+            sources_text = texts[SOURCES].decode("utf-8")
+            sources_rows = [
+                dict(zip(sources.header, cells, strict=False)) for cells in _rows(sources_text)
+            ]
+        descriptor_change = _descriptor_change(package, texts, sources_rows)
+        if descriptor_change is not None:
+            (Path(folder) / package.path.name).write_bytes(descriptor_change.data)
+        after = _validate(copy)
+
+    rank = {(row.table, row.origin): index for index, row in enumerate(rows)}
+    problems, expected = _new_problems(before, after, placed, rank)
+    refused = [_located(problem, placed, tables) for problem in problems]
+    if refused and conversion_error is not None:
+        refused.append(
+            "the derived US dollar columns could not be computed (`cnplans convert` stops at: "
+            f"{conversion_error})"
+        )
+    _refuse(refused)
+    if conversion_error is not None:
+        remarks.append(
+            "the derived US dollar columns could not be computed; run `cnplans convert` when "
+            f"it can (it stops at: {conversion_error})"
+        )
+    remarks.extend(
+        f"expected for now: {_located(problem, placed, tables)} (add the plan's targets or "
+        "measures next)"
+        for problem in expected
+    )
+    changes = [Change(table.path, table.label, texts[name]) for name, table in tables.items()]
+    if descriptor_change is not None:
+        changes.append(descriptor_change)
+    if not dry_run:
+        write_all(changes)
+    return Filing(changes, added, remarks, dry_run)
+
+
+def _key_problems(tables: Mapping[str, CsvTable], rows: Sequence[NewRow]) -> list[str]:
+    """Rows whose primary key is in the table already, or given twice."""
+    problems = []
+    existing = {
+        name: {table.key_of(cells): line for line, cells in table.records}
+        for name, table in tables.items()
+    }
+    seen: dict[tuple[str, tuple[str, ...]], NewRow] = {}
+    for row in rows:
+        table = tables[row.table]
+        if not table.schema.primary_key:
+            continue
+        key = table.key_of([row.cells.get(name, "") for name in table.header])
+        if not all(key):
+            continue  # the validator reports the empty cell
+        shown = _shown_key(table, row.cells)
+        where = row.where(table.schema.primary_key[0], table.label)
+        if key in existing[row.table]:
+            problems.append(
+                f"{where}: {shown} is already in {table.label} (line "
+                f"{existing[row.table][key]}); ids are never reused: choose another"
+            )
+        elif (row.table, key) in seen:
+            problems.append(f"{where}: {shown} is given twice (also {seen[row.table, key].origin})")
+        else:
+            seen[row.table, key] = row
+    return problems
+
+
+def _shown_key(table: CsvTable, cells: Mapping[str, str]) -> str:
+    values = [cells.get(name, "") for name in table.schema.primary_key]
+    return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
+
+
+def _copy_package(package: Package, folder: Path, also: Sequence[str] = ()) -> Path:
+    """Copy what the validator reads (descriptor, tables, schemas, source texts) to ``folder``.
+
+    ``also`` names more files to copy when they exist (the texts of new sources rows).
+    """
+    relatives: list[object] = [package.path.name]
+    for resource in package.descriptor["resources"]:
+        if isinstance(resource, dict):
+            relatives.extend(resource.get(key) for key in ("path", "schema"))
+    documents = package.descriptor.get("sources")
+    if isinstance(documents, list):
+        relatives.extend(d.get("path") for d in documents if isinstance(d, dict))
+    relatives.extend(_source_paths(package))
+    relatives.extend(also)
+    for relative in dict.fromkeys(relatives):
+        if not isinstance(relative, str):
+            continue  # an inline schema, or a path the validator reports
+        try:
+            file = package.inside(relative, "a file of the package")
+        except ScaffoldError:
+            continue  # unsafe: the validator reports it, before and after alike
+        if file.is_file():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+    return folder / package.path.name
+
+
+def _source_paths(package: Package) -> list[str]:
+    """The ``path`` of every row of the sources table, read leniently (the validator judges)."""
+    try:
+        resource = package.resource(SOURCES)
+        data = package.inside(resource.get("path"), "the path of the sources table").read_bytes()
+    except (ScaffoldError, OSError):
+        return []
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    try:
+        return [row.get("path") or "" for row in csv.DictReader(io.StringIO(text, newline=""))]
+    except csv.Error:
+        return []
+
+
+def _validate(descriptor: Path) -> list[Problem]:
+    from cnplans.validation.package import CannotRun
+    from cnplans.validation.runner import validate_package
+
+    try:
+        report = validate_package(descriptor)
+    except CannotRun as error:
+        raise ScaffoldError(f"the package cannot be validated: {error}", EXIT_CANNOT_RUN) from None
+    if report.crashed:
+        raise ScaffoldError(
+            f"the check {report.crashed[0]} crashed while checking the rows; this is a bug in "
+            "cnplans, please report it (nothing was written)",
+            EXIT_CANNOT_RUN,
+        )
+    return report.problems
+
+
+def _with_derived_cells(
+    descriptor: Path,
+    tables: Mapping[str, CsvTable],
+    by_table: Mapping[str, list[NewRow]],
+    remarks: list[str],
+) -> tuple[dict[str, list[NewRow]], str | None]:
+    """The rows with the derived US dollar cells they left out, as the conversion gives them.
+
+    The conversion runs on the copy at ``descriptor`` (whose tables hold the new rows). Returns
+    the rows by table, and the conversion's error when it could not run (cells stay empty).
+    """
+    from cnplans.convert import DERIVED_COLUMNS, ConvertError, plan_conversion
+
+    complete = {name: list(rows) for name, rows in by_table.items()}
+    targets = tables.get(TARGETS)
+    wanted = [row for row in complete.get(TARGETS, []) if _to_derive(row)]
+    if targets is None or not wanted:
+        return complete, None
+    try:
+        conversion = plan_conversion(descriptor)
+    except ConvertError as error:
+        return complete, str(error)
+    reader = csv.reader(io.StringIO(conversion.new_text, newline=""))
+    header = next(reader, [])
+    derived: dict[tuple[str, ...], dict[str, str]] = {}
+    for record in reader:
+        if record:
+            converted = dict(zip(header, record, strict=False))
+            derived[targets.key_of(record)] = {
+                name: converted.get(name, "") for name in DERIVED_COLUMNS
+            }
+    filled = []
+    for row in complete[TARGETS]:
+        key = targets.key_of([row.cells.get(name, "") for name in targets.header])
+        missing = _to_derive(row)
+        if missing and key in derived:
+            cells = dict(row.cells)
+            cells.update((name, derived[key][name]) for name in missing)
+            row = NewRow(row.table, cells, row.origin, row.given, row.options, row.allow)
+        filled.append(row)
+    complete[TARGETS] = filled
+    remarks.append(
+        f"{', '.join(DERIVED_COLUMNS)}: computed from the exchange rates, as `cnplans convert` "
+        "does, where the rows left them out or empty"
+    )
+    return complete, None
+
+
+def _to_derive(row: NewRow) -> list[str]:
+    """The derived columns of a target row to compute: those it left out or left empty (a
+    value given is kept, and checked like any other)."""
+    from cnplans.convert import DERIVED_COLUMNS
+
+    return [name for name in DERIVED_COLUMNS if name not in row.given or not row.cells.get(name)]
+
+
+def _comparable(problem: Problem) -> tuple[str, str | None, str, str]:
+    """A problem without its line (nor the lines its message names), which inserting shifts."""
+    message = _LINE_NUMBER.sub(lambda match: match.group(1) + " N", problem.message)
+    return (problem.file, problem.column, problem.rule, message)
+
+
+def _new_problems(
+    before: Sequence[Problem],
+    after: Sequence[Problem],
+    placed: Mapping[tuple[str, int], NewRow],
+    rank: Mapping[tuple[str, str], int],
+) -> tuple[list[Problem], list[Problem]]:
+    """The problems ``after`` has beyond ``before`` (as a multiset, lines ignored): those to
+    refuse, and those expected for now on their new row (its ``allow``).
+
+    Of equal problems, those on a new row are taken to be the new ones. Those are listed first,
+    in the order of the rows (``rank``: by table and origin) and of the columns.
+    """
+
+    def order(problem: Problem) -> tuple[int, int, tuple[str, int, int, str, str]]:
+        row = placed.get((problem.file, problem.line or 0))
+        if row is None:
+            return (1, 0, problem.sort_key())
+        return (0, rank.get((row.table, row.origin), 0), problem.sort_key())
+
+    surplus = Counter(_comparable(p) for p in after) - Counter(_comparable(p) for p in before)
+    new = []
+    for problem in sorted(after, key=lambda p: (p.file, p.line or 0) not in placed):
+        key = _comparable(problem)
+        if surplus[key] > 0:
+            surplus[key] -= 1
+            new.append(problem)
+    refused: list[Problem] = []
+    expected: list[Problem] = []
+    for problem in sorted(new, key=order):
+        row = placed.get((problem.file, problem.line or 0))
+        (expected if row is not None and problem.rule in row.allow else refused).append(problem)
+    return refused, expected
+
+
+def _located(
+    problem: Problem, placed: Mapping[tuple[str, int], NewRow], tables: Mapping[str, CsvTable]
+) -> str:
+    """A problem where the contributor wrote it: on a new row, its origin; else its file and
+    line as they are on disk (as ``cnplans validate`` prints it)."""
+    row = placed.get((problem.file, problem.line or 0))
+    if row is not None:
+        where = row.where(problem.column, tables[row.table].label)
+        return f"{where}: {problem.rule}: {problem.message}"
+    line: int | str = "-"
+    if problem.line is not None:  # the line in the file as it is (without the new rows)
+        line = problem.line - sum(
+            1 for file, new_line in placed if file == problem.file and new_line < problem.line
+        )
+    return f"{problem.file}:{line}:{problem.column or '-'}: {problem.rule}: {problem.message}"
+
+
+# --------------------------------------------------------------------------------------------
+# fmt
+# --------------------------------------------------------------------------------------------
+
+
+def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
+    """``cnplans fmt``: every table's records in primary-key order, each record's bytes kept.
+
+    Writes the tables that change (and the descriptor's stamps), all or none, unless ``check``.
+    Raises :class:`ScaffoldError` (exit code 2) when a table cannot be read; writes nothing then.
+    """
+    package = Package.open(descriptor)
+    names = [r.get("name") for r in package.descriptor["resources"] if isinstance(r, dict)]
+    tables = [package.table(name) for name in names if isinstance(name, str)]
+    changes: list[Change] = []
+    reordered: list[str] = []
+    tidied: list[str] = []
+    contents: dict[str, bytes] = {}
+    for table in tables:
+        text = table.sorted_text()
+        if text == table.text:
+            continue
+        moved = not table.in_key_order()
+        (reordered if moved else tidied).append(table.label)
+        contents[table.name] = text.encode("utf-8")
+        changes.append(Change(table.path, table.label, contents[table.name]))
+    descriptor_change = _descriptor_change(package, contents, None) if contents else None
+    if descriptor_change is not None:
+        changes.append(descriptor_change)
+    if changes and not check:
+        write_all(changes)
+    return Formatting(changes, reordered, tidied, check)

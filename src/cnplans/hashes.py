@@ -46,7 +46,7 @@ def parse_sha256sums(text: str, label: str = SUMS_NAME) -> dict[str, str]:
     >>> try:
     ...     parse_sha256sums("not a checksum")
     ... except ChecksumError as error:
-    ...     print(str(error)[:44])
+    ...     print(str(error)[:45])
     SHA256SUMS, line 1: expected '<64 hex digits>
     """
     sums: dict[str, str] = {}

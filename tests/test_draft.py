@@ -97,6 +97,19 @@ CASES: list[tuple[str, int | None, list[Row]]] = [
         None,
         [("150000000000", "", "CNY", "exactly", "false", "2020", "quote", "revenue", "goal")],
     ),
+    (
+        "Their share should rise to 45% of output by 2026, and revenue to 3 billion yuan or more.",
+        None,
+        [
+            ("45", "", "percent", "exactly", "false", "2026", "quote", "", "goal"),
+            ("3000000000", "", "CNY", "at_least", "false", "2026", "quote", "revenue", "goal"),
+        ],
+    ),
+    (
+        "The city will build up to 30 new plants on 1.5 million square meters of land.",
+        None,
+        [("30", "", "count", "up_to", "false", "", "", "count", "goal")],
+    ),
     # a baseline next to a target
     (
         "By 2027 revenue will top 80 billion yuan, up from 52 billion yuan in 2024.",
@@ -151,6 +164,22 @@ CASES: list[tuple[str, int | None, list[Row]]] = [
                 "goal",
             ),
             ("12", "", "percent", "about", "false", "2025", "quote", "growth_rate", "goal"),
+        ],
+    ),
+    (
+        "到2025年底，培育50多家专精特新企业，新增投资2000万元，用地500亩。",
+        None,
+        [
+            ("50", "", "count", "more_than", "false", "2025", "quote", "count", "goal"),
+            ("20000000", "", "CNY", "exactly", "false", "2025", "quote", "investment", "goal"),
+        ],
+    ),
+    (
+        "力争全省新材料产业规模达到约3000亿元，年均增长10%以上。",
+        None,
+        [
+            ("300000000000", "", "CNY", "about", "true", "", "", "", "goal"),
+            ("10", "", "percent", "at_least", "false", "", "", "growth_rate", "goal"),
         ],
     ),
     (

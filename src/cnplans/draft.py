@@ -33,8 +33,9 @@ What a draft settles from the words, and how:
 
 Left to the person: whether a figure is a goal at all, ``project_id``, ``measure_id``,
 ``baseline_year``, ``notes``, a better subject and id, and every row the words state in a form
-the reader does not know. Figures inside quotation marks (names such as "one group, two
-districts") and years alone are not proposed.
+the reader does not know. Not proposed: figures inside quotation marks (names such as "one
+group, two districts"), years alone, durations ("three-year", 三年), physical quantities (square
+meters, tons, 亩: the tables have no unit for them) and a count after "the" (a restatement).
 """
 
 from __future__ import annotations
@@ -187,7 +188,14 @@ _CN_VERBS = re.compile(
     r"提高到?|提升到?|年均|保持|在|完成|达成|累计)+$"
 )
 _CN_TIME = re.compile(r"^(?:今年内?|本年度?|年内|当年|明年|(?:到|至)?\d{4}年(?:底|末)?)+[，,]?")
-_CN_LEADING_VERBS = re.compile(r"^(?:较|比|由|从|新增|培育|建设|打造|支持|推动|引进|实现|全年)+")
+_CN_LEADING_VERBS = re.compile(
+    r"^(?:力争|争取|较|比|由|从|新增|培育|建设|打造|支持|推动|引进|实现|全年)+"
+)
+# Physical quantities: the tables have no unit for them.
+_PHYSICAL_AFTER = re.compile(
+    r"^\s*(?:(?i:(?:square\s+)?(?:meters|metres|kilometers|kilometres|km|hectares|tons|tonnes|"
+    r"kilowatts|megawatts|gigawatts|mw|gw|kwh|mu)\b)|亩|吨|平方米|平方公里|千瓦|兆瓦|公里|米)"
+)
 _SLUG_STOP = {"a", "an", "the", "of", "and", "new", "with", "its", "their", "more", "than"}
 MAX_SUBJECT_WORDS = 8
 
@@ -462,12 +470,14 @@ def _trimmed(
 
 
 def _restated(sentence: str, quantity: Quantity) -> bool:
-    """A duration ("三年"), a count of nothing, or one after "the" ("the three bases refer to")."""
+    """Not a count the tables hold: a duration ("三年"), an area or a weight ("1.5 million square
+    meters", "500亩"), a count of nothing, or one after "the" ("the three bases refer to")."""
     if quantity.unit != "count":
         return False
-    if quantity.text.endswith(("年", "个月", "天", "周")) or _DURATION_AFTER.match(
-        sentence[quantity.end :]
-    ):
+    after = sentence[quantity.end :]
+    if quantity.text.endswith(("年", "个月", "天", "周")) or _DURATION_AFTER.match(after):
+        return True
+    if _PHYSICAL_AFTER.match(after) or quantity.text.endswith(("亩", "吨", "米")):
         return True
     return quantity.value == 0 or bool(
         re.search(r"(?i)\bthe\s+$|这$|上述$", sentence[max(0, quantity.start - 8) : quantity.start])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import doctest
 import hashlib
 import json
 import subprocess
@@ -60,15 +59,6 @@ def test_version_matches_the_descriptor() -> None:
     descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
     assert cnplans.__version__ == descriptor["version"]
     assert cnplans.package() == descriptor
-
-
-def test_documentation_examples_run() -> None:
-    from cnplans import export, region_filter, releases
-
-    for module in (loader, releases, region_filter, export):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.attempted > 0, module.__name__
-        assert result.failed == 0, module.__name__
 
 
 def test_import_and_load_do_not_import_validation_or_network_libraries() -> None:

@@ -16,7 +16,6 @@ from cnplans.cli_new_source import add_package_option
 
 TABLES = ("targets", "clusters", "measures")
 PROGRESS_BYTES = 100_000  # texts longer than this get a progress line on standard error
-MAX_TEXT_BYTES = 200 * 1024 * 1024  # what `cnplans validate` reads of a source text
 
 DESCRIPTION = """\
 Read a source text and print, as CSV with the header of the targets table, one candidate row per
@@ -94,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
             language=args.language,
             include_all=args.include_all,
             tables=("targets", *extra),
-            max_bytes=MAX_TEXT_BYTES,
         )
     except DraftError as error:
         print(f"cnplans draft: {error}", file=sys.stderr)

@@ -46,6 +46,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnplans.paths import MAX_FILE_BYTES
 from cnplans.quantities import Quantity, find_quantities, relative_years
 
 __all__ = [
@@ -936,7 +937,7 @@ def draft_files(
     language: str | None = None,
     include_all: bool = False,
     tables: Sequence[str] = ("targets",),
-    max_bytes: int = 200 * 1024 * 1024,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> tuple[dict[str, tuple[list[str], list[dict[str, str]]]], list[str]]:
     """The drafted blocks of a text (table -> (header, rows)) and notes for the person.
 

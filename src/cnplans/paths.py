@@ -6,6 +6,8 @@ from importlib import resources
 from pathlib import Path
 
 DESCRIPTOR_NAME = "datapackage.json"
+# The largest file any command reads (a table, a schema, a source text), unless told otherwise.
+MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def bundled_root() -> Path:

@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnplans.paths import MAX_FILE_BYTES
 from cnplans.table_schema import Field, TableSchema
 
 SOURCES, PLANS, REGIONS = "sources", "plans", "regions"
 SOURCE_FOLDER = "sources"
 DEFAULT_LANGUAGE = "en"
-MAX_SOURCE_BYTES = 200 * 1024 * 1024  # the default limit of `cnplans validate`
+MAX_SOURCE_BYTES = MAX_FILE_BYTES  # the default limit of `cnplans validate`
 EXIT_REFUSED, EXIT_CANNOT_RUN = 1, 2
 
 

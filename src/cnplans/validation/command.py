@@ -12,8 +12,10 @@ import os
 import sys
 from pathlib import Path
 
+from cnplans.paths import MAX_FILE_BYTES
+
 EXIT_VALID, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
-DEFAULT_MAX_FILE_MB = 200.0
+DEFAULT_MAX_FILE_MB = MAX_FILE_BYTES / 1024 / 1024
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -8,17 +8,17 @@ problem's line is simply the row's index label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cnplans.paths import MAX_FILE_BYTES
 from cnplans.table_schema import TableSchema
 from cnplans.validation.problems import Problem
 
-DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = MAX_FILE_BYTES
 
 
 @dataclass
@@ -125,17 +125,3 @@ class PackageContext:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
-
-    def problems_at(
-        self,
-        table: Table,
-        lines: Iterable[int],
-        column: str | None,
-        rule: str,
-        messages: Iterable[str],
-    ) -> list[Problem]:
-        """Problems for many rows of one table at once (lines and messages paired in order)."""
-        return [
-            Problem(table.path, int(line), column, rule, message)
-            for line, message in zip(lines, messages, strict=True)
-        ]

@@ -24,16 +24,6 @@ import pandera.pandas as pa
 from cnplans.table_schema import Field, TableSchema
 from cnplans.validation.vectorized import full_match, is_text, length_within
 
-# Table Schema constraint -> validation rule id, in the order checks are attached to a column.
-CONSTRAINT_RULES: dict[str, str] = {
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "pattern": "pattern",
-    "enum": "enum",
-    "minLength": "min-length",
-    "maxLength": "max-length",
-}
-
 
 def _bound(field: Field, value: Any) -> Any:
     """A ``minimum``/``maximum`` in the field's own type (dates compare as timestamps)."""

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FORMATS: tuple[str, ...] = ("text", "json", "github")
-
 
 @dataclass(frozen=True)
 class Problem:

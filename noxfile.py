@@ -61,7 +61,7 @@ def convert(session: nox.Session) -> None:
 def rates(session: nox.Session) -> None:
     """Fetch fresh annual exchange rates into exchange_rates.csv (network; `-- --dry-run`)."""
     _install(session)
-    session.run("cnplans", "rates", "update", "datapackage.json", *session.posargs)
+    session.run("python", "-m", "scripts.rates", "update", "datapackage.json", *session.posargs)
 
 
 @nox.session(default=False)

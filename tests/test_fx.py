@@ -1,4 +1,8 @@
-"""``cnplans.to_currency``: vectorized conversion at annual average rates, never a silent NaN."""
+"""``cnplans.to_currency``: vectorized conversion at annual average rates, never a silent NaN.
+
+And the one reader of ``exchange_rates.csv`` (:func:`cnplans.fx.read_rates_file`) behind it,
+which ``cnplans convert`` and the updater in ``scripts/rates`` use too.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pandas as pd
 import pytest
 
 import cnplans
-from cnplans.fx import MissingRateError, read_rates, to_currency
+from cnplans.fx import MissingRateError, RatesFileError, read_rates, read_rates_file, to_currency
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_RATES = REPO / "resources" / "exchange_rates.csv"
@@ -151,3 +155,66 @@ def test_exported_lazily_without_heavy_imports() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_the_reader_keeps_cells_as_text_with_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        "currency,year,provider,units_per_usd,note\n"
+        'CNY,2020,federal_reserve,6.9000,"two\nlines"\n'
+        "\n"
+        "CNY,2021,federal_reserve,6.4500,\n",
+        encoding="utf-8",
+    )
+    table = read_rates_file(path)
+    assert table.header == ["currency", "year", "provider", "units_per_usd", "note"]
+    assert list(table.rows) == [("CNY", 2020, "federal_reserve"), ("CNY", 2021, "federal_reserve")]
+    assert table.rows[("CNY", 2020, "federal_reserve")]["note"] == "two\nlines"
+    assert table.lines == {("CNY", 2020, "federal_reserve"): 2, ("CNY", 2021, "federal_reserve"): 5}
+    rate = table.rate_table().require("CNY", 2021)
+    assert (rate.units_per_usd, rate.line, rate.value) == ("6.4500", 5, 6.45)
+    assert read_rates(path) == table.rate_table()
+
+
+HEADER = "currency,year,provider,units_per_usd\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "the file is empty; expected a header line"),
+        ("currency,year,units_per_usd\n", "line 1: the header lacks the column(s) provider"),
+        (HEADER + "CNY,2020,federal_reserve\n", "line 2: expected 4 cells, found 3"),
+        (HEADER + "CNY,20x0,federal_reserve,7\n", "line 2: column year: expected a four-digit"),
+        (HEADER + "CNY,2020,federal_reserve,0\n", "line 2: column units_per_usd: expected a pos"),
+        (HEADER + "CNY,2020,federal_reserve,n/a\n", "found 'n/a'"),
+        (
+            HEADER + "CNY,2020,federal_reserve,7\nCNY,2020,federal_reserve,8\n",
+            "line 3: a second row for currency CNY, year 2020, provider federal_reserve "
+            "(the first is on line 2)",
+        ),
+    ],
+)
+def test_the_reader_names_the_line_that_is_wrong(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "rates.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RatesFileError) as caught:
+        read_rates(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert words in str(caught.value)
+
+
+def test_the_reader_requires_the_columns_asked_for(tmp_path: Path) -> None:
+    path = write_rates(tmp_path / "rates.csv", [("CNY", 2020, "federal_reserve", "7.0")])
+    assert read_rates_file(path, required=["series", "note"]).header[-1] == "note"
+    with pytest.raises(RatesFileError, match=r"line 1: the header lacks the column\(s\) vintage"):
+        read_rates_file(path, required=["series", "vintage"])
+
+
+def test_a_missing_or_undecodable_file_is_a_rates_file_error(tmp_path: Path) -> None:
+    with pytest.raises(RatesFileError, match="no such file; the exchange-rate table is missing"):
+        read_rates(tmp_path / "absent.csv")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(HEADER.encode() + "CNY,2020,federal_reserve,7,\xe9\n".encode("latin-1"))
+    with pytest.raises(RatesFileError, match="cannot read the file"):
+        read_rates(latin)

@@ -1,4 +1,4 @@
-"""``cnplans rates update`` against a local HTTP server: good answers, and every way to fail.
+"""``python -m scripts.rates update`` against a local HTTP server: good answers, every failure.
 
 The server (``http.server`` in a thread on 127.0.0.1, port 0) plays FRED's graph CSV and the
 World Bank API. Every refused or failed update must leave ``exchange_rates.csv`` byte for byte as
@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from cnplans.cli import main
+from cnplans.cli import main as cnplans
+from cnplans.fx import read_rates_file
+from scripts.rates.cli import main
+from scripts.rates.update import render
+
+REPO = Path(__file__).resolve().parents[1]
 
 AUTO = -1  # Content-Length: the body's real length
 
@@ -138,7 +145,7 @@ def world_bank_json(values: dict[int, float | None]) -> bytes:
 def update(
     package: Path, server: RateServer, capsys: pytest.CaptureFixture[str], *extra: str
 ) -> tuple[int, str, str]:
-    argv = ["rates", "update", str(package / "datapackage.json"), "--backoff", "0", *extra]
+    argv = ["update", str(package / "datapackage.json"), "--backoff", "0", *extra]
     if not any(a == "--url" for a in extra):
         argv += ["--url", server.url]
     capsys.readouterr()
@@ -191,6 +198,7 @@ def test_good_fred_csv_updates_the_table_and_prints_changes(
     assert "added CNY 2026: 7.1000" in out
     assert "revised CNY 2024: 7.1957 -> 7.2000" in out
     assert "2008" not in out
+    assert "source of CNY 2012, 2013" in out and "Federal Reserve G.5A <" in out  # relabelled
 
     rows = table_rows(rates_file)
     assert table_values(rates_file) == {**old, 2024: "7.2000", 2026: "7.1000"}
@@ -207,9 +215,9 @@ def test_good_fred_csv_updates_the_table_and_prints_changes(
 
     # The targets converted at 2024's rate are now stale, and convert fixes them.
     descriptor = str(package / "datapackage.json")
-    assert main(["convert", "--check", descriptor]) == 1
-    assert main(["convert", descriptor]) == 0
-    assert main(["convert", "--check", descriptor]) == 0
+    assert cnplans(["convert", "--check", descriptor]) == 1
+    assert cnplans(["convert", descriptor]) == 0
+    assert cnplans(["convert", "--check", descriptor]) == 0
 
 
 def test_dry_run_prints_changes_and_writes_nothing(
@@ -245,9 +253,11 @@ def test_url_comes_from_the_environment(
     monkeypatch.setenv("CNPLANS_FX_URL", server.url)
     server.serve(Answer(fred_csv(table_values(rates_file))))
     capsys.readouterr()
-    code = main(["rates", "update", str(package / "datapackage.json"), "--dry-run"])
+    code = main(["update", str(package / "datapackage.json"), "--dry-run"])
+    out = capsys.readouterr().out
     assert code == 0
     assert len(server.requests) == 1
+    assert "no value added or revised" in out
 
 
 def test_world_bank_rows_are_a_separate_provider(
@@ -270,7 +280,7 @@ def test_world_bank_rows_are_a_separate_provider(
     assert world_bank[2020]["units_per_usd"] == str(values[2020])
     assert "added CNY 2020" in out
     # The conversion basis is still the Federal Reserve's: targets are not stale.
-    assert main(["convert", "--check", str(package / "datapackage.json")]) == 0
+    assert cnplans(["convert", "--check", str(package / "datapackage.json")]) == 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -421,7 +431,6 @@ def test_unreachable_service_is_reported(
     capsys.readouterr()
     code = main(
         [
-            "rates",
             "update",
             str(package / "datapackage.json"),
             "--url",
@@ -480,8 +489,68 @@ def test_world_bank_count_mismatch_is_truncation(
 
 def test_table_renders_back_to_its_own_bytes(rates_file: Path) -> None:
     """The updater's writer reproduces the bundled file exactly (no churn on rewrite)."""
-    from cnplans.rates.table import read_table
-
-    assert read_table(rates_file).render() == rates_file.read_bytes()
+    table = read_rates_file(rates_file)
+    assert render(table.header, table.rows) == rates_file.read_text(encoding="utf-8")
     text = rates_file.read_text(encoding="utf-8")
     assert next(csv.reader(io.StringIO(text)))[:3] == ["currency", "year", "provider"]
+
+
+def test_a_revision_changes_only_its_own_line(
+    package: Path, server: RateServer, rates_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows the response repeats unchanged keep their bytes; only the revised row's line moves.
+
+    Every FRED row gets ``retrieved`` and the FRED label, so the comparison is on a World Bank
+    update of a table whose World Bank rows are already labelled as the updater labels them.
+    """
+    values: dict[int, float | None] = {y: float(v) for y, v in table_values(rates_file).items()}
+    server.serve(Answer(world_bank_json(values), content_type="application/json"))
+    assert update(package, server, capsys, "--source", "worldbank")[0] == 0
+    before = rates_file.read_text(encoding="utf-8").splitlines()
+    values[2020] = 7.0
+    server.serve(Answer(world_bank_json(values), content_type="application/json"))
+    code, out, err = update(package, server, capsys, "--source", "worldbank")
+    assert code == 0, err
+    assert "revised CNY 2020" in out
+    after = rates_file.read_text(encoding="utf-8").splitlines()
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == 1
+    assert changed[0][0].startswith("CNY,2020,world_bank,") and ",7.0," in changed[0][1]
+    assert cnplans(["validate", str(package / "datapackage.json")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda text: text.replace(",note\n", "\n", 1), "the header lacks the column(s) note"),
+        (lambda text: text + text.splitlines(keepends=True)[1], "a second row for currency CNY"),
+        (lambda text: text.replace(",6.7696,", ",0,", 1), "line 2: column units_per_usd"),
+    ],
+)
+def test_a_table_that_cannot_be_read_is_refused_before_fetching(
+    package: Path,
+    server: RateServer,
+    rates_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[str], str],
+    words: str,
+) -> None:
+    rates_file.write_text(edit(rates_file.read_text(encoding="utf-8")), encoding="utf-8")
+    before = rates_file.read_bytes()
+    code, _, err = update(package, server, capsys)
+    assert code == 1 and words in err and len(err.strip().splitlines()) == 1, err
+    assert server.requests == []
+    assert rates_file.read_bytes() == before
+
+
+def test_runs_as_a_module_from_the_repository() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.rates", "update", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage: python -m scripts.rates update" in done.stdout
+    assert "--dry-run" in done.stdout and "--since YEAR" in done.stdout

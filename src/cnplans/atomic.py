@@ -1,7 +1,7 @@
 """Write files atomically: a temporary file in the same folder, then one rename over the target.
 
 A reader (or a crash) never sees half a file: either the old content or the new one. Every
-command that writes (convert, rates update, export, the release tools) goes through here.
+command that writes (convert, export, and the rate and release tools in scripts/) goes through here.
 """
 
 from __future__ import annotations

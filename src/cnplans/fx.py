@@ -5,15 +5,18 @@ currency, year and provider. ``federal_reserve`` rows (release G.5A, republished
 AEXCHUS) are the conversion basis of the package; ``world_bank`` rows (PA.NUS.FCRF) are a second,
 separately labelled series kept for comparison.
 
-The table is read with the standard library's ``csv`` module and cached per file version, so
-converting costs neither pandera, frictionless nor requests. :func:`to_currency` is the
-researcher-facing API; :mod:`cnplans.convert` and :mod:`cnplans.rates` use the readers.
+The file is read by one reader, :func:`read_rates_file` (the standard library's ``csv`` module,
+cells kept as text), and :func:`read_rates` caches its rates per file version, so converting
+costs neither pandera, frictionless nor requests. :func:`to_currency` is the researcher-facing
+API; :mod:`cnplans.convert` and the maintainers' updater (``python -m scripts.rates``) use the
+readers.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import math
 import re
@@ -31,6 +34,10 @@ USD = "USD"
 DEFAULT_PROVIDER = "federal_reserve"
 # What an ISO 4217 currency code looks like; a target's unit matching this is money.
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+# The columns conversion reads; the file's own header decides the order of all its columns.
+RATE_COLUMNS: tuple[str, ...] = ("currency", "year", "provider", "units_per_usd")
+
+RateKey = tuple[str, int, str]  # (currency, year, provider): the table's primary key
 
 
 class MissingRateError(KeyError, ValueError):
@@ -106,7 +113,7 @@ def missing_rate_message(path: Path, currency: str, years: list[int], provider: 
     noun = "year" if len(set(years)) == 1 else "years"
     return (
         f"no exchange rate for {currency} in {noun} {listed} (provider {provider}) in {path}: "
-        f"add the row to the {RESOURCE_NAME} table or run `cnplans rates update`"
+        f"add the row to the {RESOURCE_NAME} table or run `nox -s rates`"
     )
 
 
@@ -138,46 +145,94 @@ def bundled_rates_path() -> Path:
     return resource_path(bundled_descriptor(), RESOURCE_NAME)
 
 
+@dataclass(frozen=True)
+class RatesFile:
+    """The exchange-rate CSV file as written: its header and every row's cells as text.
+
+    The one reading of the file: :func:`read_rates` maps it to rates for conversion, and the
+    maintainers' updater (``scripts/rates``) rewrites the table from it.
+    """
+
+    path: Path
+    header: list[str]
+    rows: dict[RateKey, dict[str, str]]  # cells by column, by primary key, in file order
+    lines: dict[RateKey, int]  # physical line each row starts on (the header is line 1)
+
+    def rate_table(self) -> RateTable:
+        """The rates of these rows, for :func:`to_currency` and ``cnplans convert``."""
+        return RateTable.from_rows(self.path, ((self.lines[k], r) for k, r in self.rows.items()))
+
+
+def read_rates_file(path: Path, required: Iterable[str] = RATE_COLUMNS) -> RatesFile:
+    """Read the exchange-rate CSV file; :class:`RatesFileError` names the line that is wrong.
+
+    The header must have the ``required`` columns; every row must have one cell per column, a
+    four-digit ``year``, a positive ``units_per_usd`` and a primary key no other row has.
+    Blank lines are skipped.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RatesFileError(f"{path}: no such file; the exchange-rate table is missing") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RatesFileError(f"{path}: cannot read the file ({error})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise RatesFileError(f"{path}: the file is empty; expected a header line")
+    missing = [column for column in (*RATE_COLUMNS, *required) if column not in header]
+    if missing:
+        listed = ", ".join(dict.fromkeys(missing))
+        raise RatesFileError(f"{path}: line 1: the header lacks the column(s) {listed}")
+    rows: dict[RateKey, dict[str, str]] = {}
+    lines: dict[RateKey, int] = {}
+    start = reader.line_num + 1  # the physical line the next row starts on
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if not cells:
+            continue
+        key, row = _checked_row(path, line, header, cells)
+        if key in rows:
+            raise RatesFileError(
+                f"{path}: line {line}: a second row for currency {key[0]}, year {key[1]}, "
+                f"provider {key[2]} (the first is on line {lines[key]})"
+            )
+        rows[key], lines[key] = row, line
+    return RatesFile(path, header, rows, lines)
+
+
+def _checked_row(
+    path: Path, line: int, header: list[str], cells: list[str]
+) -> tuple[RateKey, dict[str, str]]:
+    if len(cells) != len(header):
+        raise RatesFileError(
+            f"{path}: line {line}: expected {len(header)} cells, found {len(cells)}"
+        )
+    row = dict(zip(header, cells, strict=True))
+    if not re.fullmatch(r"[0-9]{4}", row["year"]):
+        raise RatesFileError(
+            f"{path}: line {line}: column year: expected a four-digit year, found {row['year']!r}"
+        )
+    if not _is_positive_number(row["units_per_usd"]):
+        raise RatesFileError(
+            f"{path}: line {line}: column units_per_usd: expected a positive number, "
+            f"found {row['units_per_usd']!r}"
+        )
+    return (row["currency"], int(row["year"]), row["provider"]), row
+
+
 def read_rates(path: Path) -> RateTable:
-    """Read the exchange-rate table at ``path`` (cached until the file changes)."""
+    """The rates of the exchange-rate file at ``path`` (read again only when the file changes)."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         raise RatesFileError(f"{path}: no such file; the exchange-rate table is missing") from None
-    return _read_rates(path, stat.st_mtime_ns, stat.st_size)
+    return _cached_rates(path, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=8)
-def _read_rates(path: Path, mtime_ns: int, size: int) -> RateTable:
-    rates: dict[tuple[str, str], dict[int, Rate]] = {}
-    with path.open(encoding="utf-8", newline="") as file:
-        reader = csv.DictReader(file)
-        missing = {"currency", "year", "provider", "units_per_usd"} - set(reader.fieldnames or [])
-        if missing:
-            raise RatesFileError(
-                f"{path}: line 1: the header lacks the column(s) {', '.join(sorted(missing))}"
-            )
-        for row in reader:
-            line = reader.line_num - row_newlines(row)
-            year_text, text = row["year"], row["units_per_usd"]
-            if not re.fullmatch(r"[0-9]{4}", year_text or ""):
-                raise RatesFileError(
-                    f"{path}: line {line}: column year: expected a four-digit year, "
-                    f"found {year_text!r}"
-                )
-            if not _is_positive_number(text):
-                raise RatesFileError(
-                    f"{path}: line {line}: column units_per_usd: expected a positive number, "
-                    f"found {text!r}"
-                )
-            rate = Rate(row["currency"], int(year_text), row["provider"], text, line)
-            rates.setdefault((rate.currency, rate.provider), {})[rate.year] = rate
-    return RateTable(path, rates)
-
-
-def row_newlines(row: dict[str, str]) -> int:
-    """How many line breaks a parsed CSV row's quoted cells contain (to find its first line)."""
-    return sum(value.count("\n") for value in row.values() if isinstance(value, str))
+def _cached_rates(path: Path, mtime_ns: int, size: int) -> RateTable:
+    return read_rates_file(path).rate_table()
 
 
 def _is_positive_number(text: str | None) -> bool:

@@ -1,16 +1,15 @@
-"""The rate services ``cnplans rates update`` reads, and the checks on what they send back.
+"""The rate services the updater reads, and the checks on what they send back.
 
 Each :class:`RateSource` knows its URL, the label its figures get in the table (``series``,
-``provider``) and how to turn a response body into ``{year: value text}``. Parsing refuses
-anything that is not what the service documents: an HTML page (a login wall, an error page),
-another header, a year that does not parse, a value that is not a positive number, a body that
-stops mid-line. Standard library only.
+``provider``) and how to turn a response body into ``{year: value text}``, keeping each value as
+the text the service wrote. Parsing refuses anything that is not what the service documents: an
+HTML page (a login wall, an error page), another header, a year that does not parse, a value
+that is not a positive number, a body that stops mid-line or holds fewer rows than announced.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ class Fetched:
 class RateSource:
     """One rate service: where to fetch, how to label, how to parse."""
 
-    name: str  # the --source choice
     title: str  # for messages
     provider: str  # the table's ``provider`` value
     series: str  # the table's ``series`` value
@@ -50,49 +48,43 @@ class RateSource:
         return (base_url or self.base_url).rstrip("/") + self.path(since, until)
 
 
-_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_POSITIVE = re.compile(r"^(?=.*[1-9])[0-9]+(\.[0-9]+)?$")  # digits, not all zeros
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
-
-
-def _refuse_html(fetched: Fetched, expected: str) -> None:
-    head = fetched.body[:512].lstrip().lower()
-    if "html" in fetched.content_type or head.startswith(b"<"):
+def _text(fetched: Fetched, expected: str) -> tuple[str, str]:
+    """(host, body text) of a response that is UTF-8 text and not an HTML page."""
+    host = urlsplit(fetched.url).netloc or fetched.url
+    if "html" in fetched.content_type or fetched.body[:512].lstrip().startswith(b"<"):
         raise ResponseRejected(
-            f"{_host(fetched.url)} sent an HTML page instead of {expected} "
-            "(an error or login page?)"
+            f"{host} sent an HTML page instead of {expected} (an error or login page?)"
         )
-
-
-def _decode(fetched: Fetched, expected: str) -> str:
     try:
-        return fetched.body.decode("utf-8-sig")
+        return host, fetched.body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ResponseRejected(
-            f"{_host(fetched.url)} sent {expected} that is not UTF-8 text"
-        ) from None
+        raise ResponseRejected(f"{host} sent {expected} that is not UTF-8 text") from None
 
 
 def _positive(text: str, where: str) -> str:
-    if not _NUMBER.match(text) or not math.isfinite(float(text)) or float(text) <= 0:
+    if not _POSITIVE.match(text):
         raise ResponseRejected(f"{where}: expected a positive number, found {text!r}")
     return text
 
 
-# --------------------------------------------------------------------------------------------
-# FRED graph CSV: "observation_date,AEXCHUS" then "2020-01-01,6.9042"; "." marks a missing value
-# --------------------------------------------------------------------------------------------
+def _add(values: dict[int, str], year: int, value: str | None, where: str) -> None:
+    """Record ``value`` for ``year`` (None: the service has no value that year)."""
+    if year in values:
+        raise ResponseRejected(f"{where}: a second value for {year}")
+    if value is not None:
+        values[year] = _positive(value, where)
 
+
+# FRED graph CSV: "observation_date,AEXCHUS" then "2020-01-01,6.9042"; "." marks a missing value.
 FRED_SERIES_ID = "AEXCHUS"
 
 
 def parse_fred_csv(fetched: Fetched) -> dict[int, str]:
     """Year -> value text from FRED's graph CSV of an annual series (missing values left out)."""
-    _refuse_html(fetched, "CSV")
-    text = _decode(fetched, "CSV")
-    host = _host(fetched.url)
+    host, text = _text(fetched, "CSV")
     if not text.strip():
         raise ResponseRejected(f"{host} sent an empty body instead of CSV")
     if not text.endswith("\n") and not fetched.framed:
@@ -116,62 +108,42 @@ def parse_fred_csv(fetched: Fetched) -> dict[int, str]:
         if len(cells) != 2:
             raise ResponseRejected(f"{where}: expected 2 cells, found {len(cells)}: {line[:80]!r}")
         date, value = cells
-        match = re.fullmatch(r"([0-9]{4})-01-01", date)
-        if match is None:
+        if not re.fullmatch(r"[0-9]{4}-01-01", date):
             raise ResponseRejected(
                 f"{where}: expected the date of an annual observation (YYYY-01-01), found {date!r}"
             )
-        year = int(match.group(1))
-        if year in values:
-            raise ResponseRejected(f"{where}: a second value for {year}")
-        if value == ".":
-            continue
-        values[year] = _positive(value, where)
+        _add(values, int(date[:4]), None if value == "." else value, where)
     if not values:
         raise ResponseRejected(f"the CSV from {host} has a header but no values")
     return values
 
 
-def _fred_path(since: int | None, until: int) -> str:
-    return f"/graph/fredgraph.csv?id={FRED_SERIES_ID}"
-
-
-# --------------------------------------------------------------------------------------------
-# World Bank API: [ {"page":1,"pages":1,...,"total":16}, [ {"date":"2020","value":6.9,...}, ... ] ]
-# --------------------------------------------------------------------------------------------
-
+# World Bank API: [{"page": 1, "pages": 1, ..., "total": 16}, [{"date": "2020", "value": 6.9}, ...]]
 WORLD_BANK_INDICATOR = "PA.NUS.FCRF"
 WORLD_BANK_COUNTRY = "CHN"
 
 
 def parse_world_bank_json(fetched: Fetched) -> dict[int, str]:
     """Year -> value text from the World Bank API's JSON for one country and indicator."""
-    _refuse_html(fetched, "JSON")
-    text = _decode(fetched, "JSON")
-    host = _host(fetched.url)
-    try:
-        # Keep numbers as the text the service wrote, so the table stores exactly that.
+    host, text = _text(fetched, "JSON")
+    try:  # numbers stay the text the service wrote, so the table stores exactly that
         document = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as error:
         raise ResponseRejected(
             f"the JSON from {host} does not parse ({error.msg}, character {error.pos}): "
             "the body is truncated or not JSON"
         ) from None
-    if (
-        isinstance(document, list)
-        and len(document) == 1
-        and isinstance(document[0], dict)
-        and "message" in document[0]
-    ):
-        raise ResponseRejected(f"{host} answered with an error message: {document[0]['message']}")
-    if not (isinstance(document, list) and len(document) == 2 and isinstance(document[0], dict)):
+    first = document[0] if isinstance(document, list) and document else None
+    if isinstance(first, dict) and len(document) == 1 and "message" in first:
+        raise ResponseRejected(f"{host} answered with an error message: {first['message']}")
+    if not (isinstance(first, dict) and len(document) == 2):
         raise ResponseRejected(
-            f"the JSON from {host} is not the documented two-element array [meta, rows]"
+            f"the JSON from {host} is not the documented two-element array [meta, observations]"
         )
     meta, rows = document
     if str(meta.get("pages", "1")) != "1":
         raise ResponseRejected(
-            f"the World Bank answer has {meta.get('pages')} pages; cnplans asks for one page "
+            f"the World Bank answer has {meta.get('pages')} pages; the updater asks for one page "
             "and reads only that"
         )
     if not isinstance(rows, list) or not rows:
@@ -183,58 +155,49 @@ def parse_world_bank_json(fetched: Fetched) -> dict[int, str]:
             "the body looks truncated"
         )
     values: dict[int, str] = {}
-    for index, row in enumerate(rows):
-        where = f"observation {index + 1} of the JSON from {host}"
+    for index, row in enumerate(rows, start=1):
+        where = f"observation {index} of the JSON from {host}"
         if not isinstance(row, dict):
             raise ResponseRejected(f"{where}: expected an object, found {type(row).__name__}")
         indicator = row.get("indicator")
-        indicator_id = indicator.get("id") if isinstance(indicator, dict) else None
-        if indicator_id != WORLD_BANK_INDICATOR:
+        found = (
+            indicator.get("id") if isinstance(indicator, dict) else None,
+            row.get("countryiso3code"),
+        )
+        if found != (WORLD_BANK_INDICATOR, WORLD_BANK_COUNTRY):
             raise ResponseRejected(
-                f"{where}: expected indicator {WORLD_BANK_INDICATOR}, found {indicator_id!r}"
-            )
-        if row.get("countryiso3code") != WORLD_BANK_COUNTRY:
-            raise ResponseRejected(
-                f"{where}: expected country {WORLD_BANK_COUNTRY}, "
-                f"found {row.get('countryiso3code')!r}"
+                f"{where}: expected indicator {WORLD_BANK_INDICATOR} for {WORLD_BANK_COUNTRY}, "
+                f"found {found[0]!r} for {found[1]!r}"
             )
         date = row.get("date")
         if not (isinstance(date, str) and re.fullmatch(r"[0-9]{4}", date)):
             raise ResponseRejected(f"{where}: expected a year as date, found {date!r}")
-        year = int(date)
-        if year in values:
-            raise ResponseRejected(f"{where}: a second value for {year}")
         value = row.get("value")
-        if value is None:
-            continue
-        values[year] = _positive(str(value), where)
+        _add(values, int(date), None if value is None else str(value), where)
     if not values:
         raise ResponseRejected(f"the JSON from {host} has observations but no values")
     return values
 
 
 def _world_bank_path(since: int | None, until: int) -> str:
-    first = since if since is not None else 1960
     return (
         f"/v2/country/{WORLD_BANK_COUNTRY}/indicator/{WORLD_BANK_INDICATOR}"
-        f"?format=json&date={first}:{until}&per_page=100"
+        f"?format=json&date={since if since is not None else 1960}:{until}&per_page=100"
     )
 
 
-SOURCES: dict[str, RateSource] = {
+SOURCES: dict[str, RateSource] = {  # by --source choice
     "fred": RateSource(
-        name="fred",
         title="FRED",
         provider="federal_reserve",
         series=f"FRED {FRED_SERIES_ID}",
         currency="CNY",
         base_url="https://fred.stlouisfed.org",
-        path=_fred_path,
+        path=lambda since, until: f"/graph/fredgraph.csv?id={FRED_SERIES_ID}",
         parse=parse_fred_csv,
         note="annual average of daily noon buying rates in New York (Federal Reserve H.10/G.5A)",
     ),
     "worldbank": RateSource(
-        name="worldbank",
         title="the World Bank",
         provider="world_bank",
         series=f"World Bank {WORLD_BANK_INDICATOR}",

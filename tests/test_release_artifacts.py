@@ -7,7 +7,6 @@ booleans, years, enums, Chinese text, empty cells) in a temporary git repository
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib.util
 import json
 import sqlite3
@@ -20,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from release_support import EPOCH, commit_all, copy_real_package, write_synthetic_package
 
+from cnplans.hashes import file_sha256, parse_sha256sums
 from scripts.release import checksums
 from scripts.release.cli import main
 
@@ -48,12 +48,15 @@ def test_folder_holds_every_artifact_with_checksums(built: Path) -> None:
         "cnplans-1.0.0.xlsx",
         "cnplans-1.0.0.zip",
     ]
-    lines = (built / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5
-    for line in lines:  # sha256sum format: "<hex>  <name>"
-        digest, name = line.split("  ")
-        assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest
-    assert checksums.verify(built)["cnplans-1.0.0.zip"] == lines[-1].split("  ")[0]
+    text = (built / "SHA256SUMS").read_text(encoding="utf-8")
+    sums = parse_sha256sums(text)
+    assert list(sums) == names[1:]  # every other file, sorted by name
+    for name, digest in sums.items():
+        assert file_sha256(built / name) == digest
+    # sha256sum format, "<hex>  <name>", as `sha256sum -c` reads it
+    zip_line = f"{file_sha256(built / 'cnplans-1.0.0.zip')}  cnplans-1.0.0.zip"
+    assert text.endswith(zip_line + "\n")
+    assert checksums.verify(built) == sums
 
 
 def test_zip_unpacks_to_a_valid_data_package_whose_hashes_match(
@@ -76,9 +79,9 @@ def test_zip_unpacks_to_a_valid_data_package_whose_hashes_match(
     descriptor = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["version"] == VERSION
     for resource in descriptor["resources"]:
-        data = (tmp_path / resource["path"]).read_bytes()
-        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-        assert resource["bytes"] == len(data)
+        path = tmp_path / resource["path"]
+        assert resource["hash"] == "sha256:" + file_sha256(path)
+        assert resource["bytes"] == path.stat().st_size
     report = validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     from cnplans.loader import read_table  # the loader reads the unpacked release as it is

@@ -6,7 +6,6 @@ touch the real repository's git state or its dist/.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from pathlib import Path
@@ -23,6 +22,7 @@ from release_support import (
     set_cell,
 )
 
+from cnplans.hashes import file_sha256
 from scripts.release.cli import main
 
 FAST = ["--no-python-dist"]  # the wheel build is covered once, in test_release_artifacts.py
@@ -68,9 +68,9 @@ def test_first_release_stamps_builds_commits_and_tags(
     assert citation["date-released"] == "2023-11-14"
     assert zenodo["version"] == "1.0.0"
     for resource in descriptor["resources"]:
-        data = (repo / resource["path"]).read_bytes()
-        assert resource["bytes"] == len(data)
-        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        path = repo / resource["path"]
+        assert resource["bytes"] == path.stat().st_size
+        assert resource["hash"] == "sha256:" + file_sha256(path)
 
     changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## 1.0.0 (2023-11-14)\n\nFirst release." in changelog
@@ -83,8 +83,7 @@ def test_first_release_stamps_builds_commits_and_tags(
         + [f"cnplans-1.0.0-{t}.parquet" for t in tables]
     )
     registry = json.loads((repo / "src/cnplans/releases.json").read_text(encoding="utf-8"))
-    zip_sha256 = hashlib.sha256((folder / "cnplans-1.0.0.zip").read_bytes()).hexdigest()
-    assert registry["1.0.0"] == zip_sha256
+    assert registry["1.0.0"] == file_sha256(folder / "cnplans-1.0.0.zip")
     assert not [p for p in (repo / "dist").iterdir() if p.name.startswith(".")]  # no leftovers
 
 

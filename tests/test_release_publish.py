@@ -250,6 +250,37 @@ def test_publish_refuses_artifacts_that_do_not_match_their_checksums(
     assert services.requests == []
 
 
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        ("missing artifact", "is not the release that was built: x.parquet is missing"),
+        ("malformed line", "SHA256SUMS, line 2: expected '<64 hex digits>  <file name>'"),
+        ("no SHA256SUMS", "SHA256SUMS does not exist; build the release first"),
+    ],
+)
+def test_publish_refuses_a_folder_that_sha256sums_does_not_describe(
+    root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    damage: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    folder = root / "dist" / "cnplans-1.0.0"
+    sums = folder / "SHA256SUMS"
+    if damage == "missing artifact":
+        (folder / "x.parquet").unlink()
+    elif damage == "malformed line":
+        lines = sums.read_text(encoding="utf-8").splitlines()
+        sums.write_text(f"{lines[0]}\n{lines[1][:40]}\n", encoding="utf-8")
+    else:
+        sums.unlink()
+    with fake_services() as services:
+        assert publish(root, services, "github") == 1
+    assert problem in capsys.readouterr().err
+    assert services.requests == []
+
+
 def test_publish_needs_a_token(
     root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import stat
+import struct
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pooch
 import pytest
 from loader_fixtures import (
     REPO,
@@ -27,6 +33,7 @@ from loader_fixtures import (
 
 import cnplans
 from cnplans import releases
+from cnplans.hashes import ChecksumError, parse_sha256sums
 from cnplans.releases import ReleaseError
 
 VERSION = "1.2.3"
@@ -39,6 +46,26 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv(releases.CACHE_DIR_ENV, str(folder))
     return folder
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every path below ``folder`` with a file's bytes (None for a folder), to compare caches."""
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.fixture
+def occupied(cache: Path) -> dict[str, bytes | None]:
+    """The cache already holds release 0.9.0; returns its snapshot, which a failure must keep."""
+    earlier = cache / "releases" / "0.9.0"
+    (earlier / "resources").mkdir(parents=True)
+    (earlier / "datapackage.json").write_text('{"version": "0.9.0"}', encoding="utf-8")
+    (earlier / "resources" / "plans.csv").write_text("plan_id\nold-plan\n", encoding="utf-8")
+    return _snapshot(cache)
 
 
 @pytest.fixture
@@ -111,6 +138,7 @@ def test_archive_with_one_top_folder_is_accepted(
 )
 def test_damaged_download_is_refused_and_the_cache_stays_clean(
     cache: Path,
+    occupied: dict[str, bytes | None],
     tmp_path: Path,
     release: bytes,
     monkeypatch: pytest.MonkeyPatch,
@@ -136,7 +164,7 @@ def test_damaged_download_is_refused_and_the_cache_stays_clean(
     assert "nothing was cached" in message
     if damage != "truncated_transfer":  # an interrupted transfer fails before the hash check
         assert "does not match the sha256 from cnplans/releases.json" in message
-    assert files_under(cache / "releases") == []
+    assert _snapshot(cache) == occupied
 
 
 def _zip_with(release: bytes, name: str, data: bytes, *, symlink: bool = False) -> bytes:
@@ -162,6 +190,7 @@ def _zip_with(release: bytes, name: str, data: bytes, *, symlink: bool = False) 
 )
 def test_members_escaping_the_cache_are_refused(
     cache: Path,
+    occupied: dict[str, bytes | None],
     tmp_path: Path,
     release: bytes,
     monkeypatch: pytest.MonkeyPatch,
@@ -176,8 +205,10 @@ def test_members_escaping_the_cache_are_refused(
     with pytest.raises(ReleaseError, match="was refused") as info:
         cnplans.load("plans", version=VERSION)
     assert problem in str(info.value)
-    assert files_under(cache / "releases") == []
+    assert "nothing was unpacked" in str(info.value)
+    assert _snapshot(cache) == occupied  # the earlier release is untouched, nothing was added
     assert not list(tmp_path.rglob("escaped.txt"))
+    assert not list(Path("/tmp").glob("escaped.txt"))
 
 
 def test_missing_release_is_a_clear_error(
@@ -244,10 +275,8 @@ def test_release_url_comes_from_the_descriptor_unless_overridden(
 
 
 def test_cache_folder_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    import platformdirs
-
     monkeypatch.delenv(releases.CACHE_DIR_ENV, raising=False)
-    assert releases.cache_dir() == Path(platformdirs.user_cache_dir("cnplans", appauthor=False))
+    assert releases.cache_dir() == Path(pooch.os_cache("cnplans"))
     monkeypatch.setenv(releases.CACHE_DIR_ENV, "/somewhere/else")
     assert releases.cache_dir() == Path("/somewhere/else")
 
@@ -261,8 +290,178 @@ def test_shipped_registry_is_well_formed() -> None:
 
 
 def test_sha256sums_parsing_accepts_both_sha256sum_modes() -> None:
-    text = f"{'A' * 64}  cnplans-1.0.0.zip\n{'b' * 64} *dist/cnplans-1.1.0.zip\nnot a line\n"
-    assert releases.parse_sha256sums(text) == {
-        "cnplans-1.0.0.zip": "a" * 64,
-        "cnplans-1.1.0.zip": "b" * 64,
+    text = f"# sums\n{'A' * 64}  cnplans-1.0.0.zip\n\n{'b' * 64} *dist/cnplans-1.1.0.zip\n"
+    assert parse_sha256sums(text) == {
+        "cnplans-1.0.0.zip": "a" * 64,  # digests are lower-cased
+        "dist/cnplans-1.1.0.zip": "b" * 64,  # a path stays a path: it names another file
     }
+    with pytest.raises(ChecksumError, match=r"^SHA256SUMS, line 2: expected .*found 'not a line'"):
+        parse_sha256sums(f"{'a' * 64}  cnplans-1.0.0.zip\nnot a line\n")
+
+
+@pytest.mark.parametrize(
+    ("sums", "problem"),
+    [
+        (b"not a checksum line\n", r"SHA256SUMS, line 1: expected '<64 hex digits>  <file name>'"),
+        (b"\xff\xfe\n", "is not a UTF-8 text file of sha256 sums"),
+        (f"{'0' * 64}  dist/cnplans-{VERSION}.zip\n".encode(), "lists no sha256 for"),
+    ],
+)
+def test_unusable_sha256sums_is_refused_before_the_archive_is_downloaded(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, server: Server, sums: bytes, problem: str
+) -> None:
+    _registry(monkeypatch, {})
+    server.routes[SUMS_PATH] = Route(sums)
+    with pytest.raises(ReleaseError, match=problem) as info:
+        releases.fetch(VERSION)
+    assert SUMS_PATH in str(info.value)
+    assert server.requests == [SUMS_PATH]  # the archive was never asked for
+    assert files_under(cache / "releases") == []
+
+
+# ------------------------------------------------------------------------------------------
+# Zip bombs
+# ------------------------------------------------------------------------------------------
+
+
+def _declaring(archive: bytes, size: int) -> bytes:
+    """``archive`` whose central directory declares every member ``size`` bytes uncompressed."""
+    data = bytearray(archive)
+    end = data.rindex(b"PK\x05\x06")  # end of central directory: entry count, start offset
+    (count,) = struct.unpack_from("<H", data, end + 10)
+    (offset,) = struct.unpack_from("<I", data, end + 16)
+    for _ in range(count):
+        assert data[offset : offset + 4] == b"PK\x01\x02"
+        struct.pack_into("<I", data, offset + 24, size)  # uncompressed size
+        name, extra, comment = struct.unpack_from("<HHH", data, offset + 28)
+        offset += 46 + name + extra + comment
+    return bytes(data)
+
+
+def test_archive_declaring_more_than_the_size_limit_is_refused(
+    cache: Path,
+    occupied: dict[str, bytes | None],
+    release: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    server: Server,
+) -> None:
+    archive = _declaring(release, 0x7FFF_FFFF)  # 2 GiB a member, claimed in a few kilobytes
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        assert sum(i.file_size for i in zf.infolist()) > releases.MAX_UNPACKED_BYTES
+    _registry(monkeypatch, {VERSION: sha256(archive)})
+    server.routes[ARCHIVE_PATH] = Route(archive)
+    with pytest.raises(ReleaseError, match="was refused: its members declare") as info:
+        releases.fetch(VERSION)
+    assert f"more than the limit of {releases.MAX_UNPACKED_BYTES}" in str(info.value)
+    assert "nothing was unpacked" in str(info.value)
+    assert _snapshot(cache) == occupied
+
+
+def test_member_that_expands_too_much_is_refused(
+    cache: Path,
+    occupied: dict[str, bytes | None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: Server,
+) -> None:
+    zeros = bytes(2 * releases.RATIO_MIN_BYTES)  # deflates about a thousand times
+    archive = zip_package(
+        make_package(tmp_path / "r", version=VERSION), extra={"resources/zeros.bin": zeros}
+    )
+    _registry(monkeypatch, {VERSION: sha256(archive)})
+    server.routes[ARCHIVE_PATH] = Route(archive)
+    with pytest.raises(ReleaseError, match=r"'resources/zeros\.bin' expands [0-9]+ times") as info:
+        releases.fetch(VERSION)
+    assert f"more than the limit of {releases.MAX_RATIO}" in str(info.value)
+    assert _snapshot(cache) == occupied
+
+
+def test_archive_with_too_many_members_is_refused(
+    cache: Path, release: bytes, monkeypatch: pytest.MonkeyPatch, server: Server
+) -> None:
+    monkeypatch.setattr(releases, "MAX_MEMBERS", 3)
+    _registry(monkeypatch, {VERSION: sha256(release)})
+    server.routes[ARCHIVE_PATH] = Route(release)
+    with pytest.raises(ReleaseError, match=r"was refused: it has [0-9]+ members, more than .* 3"):
+        releases.fetch(VERSION)
+    assert files_under(cache / "releases") == []
+
+
+def test_a_release_is_far_below_the_zip_bomb_limits(release: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(release)) as zf:
+        members = zf.infolist()
+    assert len(members) < releases.MAX_MEMBERS
+    assert sum(i.file_size for i in members) * 1000 < releases.MAX_UNPACKED_BYTES
+
+
+# ------------------------------------------------------------------------------------------
+# A server that stalls
+# ------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def stalling_server(head: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 that reads each request, sends ``head``, then says nothing more."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+    connections: list[socket.socket] = []
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            connections.append(connection)
+            connection.settimeout(5)
+            connection.recv(65536)
+            connection.sendall(head)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in connections:
+            connection.close()
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    ("what", "head"),
+    [
+        ("the release archive", b""),  # accepts the connection, never answers
+        (
+            "the release archive",  # starts the body, then stops halfway
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nPK\x03\x04" + bytes(4000),
+        ),
+        ("the checksums of release 1.2.3", b""),
+    ],
+    ids=["silent", "stalled-body", "silent-checksums"],
+)
+def test_server_that_stalls_past_the_deadline_fails_the_download(
+    cache: Path,
+    occupied: dict[str, bytes | None],
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+    head: bytes,
+) -> None:
+    monkeypatch.setattr(releases, "DOWNLOAD_TIMEOUT_SECONDS", 0.2)
+    _registry(monkeypatch, {} if "checksums" in what else {VERSION: "0" * 64})
+    with stalling_server(head) as base_url:
+        monkeypatch.setenv(
+            releases.RELEASES_URL_ENV, base_url + "/v{version}/cnplans-{version}.zip"
+        )
+        started = time.monotonic()
+        with pytest.raises(ReleaseError) as info:
+            cnplans.load("plans", version=VERSION)
+        elapsed = time.monotonic() - started
+    message = str(info.value)
+    assert message.startswith(f"cannot download {what} from {base_url}/v{VERSION}/")
+    assert "the server sent nothing for 0.2 seconds, so the download was abandoned" in message
+    assert "nothing was cached" in message
+    assert elapsed < 5
+    assert _snapshot(cache) == occupied

@@ -32,7 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import changelog, checks, checksums, snapshot, stamp, versions, workspace
+from cnplans.hashes import file_sha256
+
+from . import changelog, checks, snapshot, stamp, versions, workspace
 from .build import BuildOptions, build_staged, epoch_from_env, finalize
 from .citation import CITATION, ZENODO, set_scalar, zenodo_with_version
 from .diff import PackageDiff, compare
@@ -115,7 +117,7 @@ def release(
         checks.run_validator(work, options.validate_command)
 
         def record_zip(archive: Path) -> None:
-            text = _registry_with(work, str(version), checksums.sha256(archive))
+            text = _registry_with(work, str(version), file_sha256(archive))
             if text is not None:
                 edits[REGISTRY] = text
                 workspace.apply(work, {REGISTRY: text})

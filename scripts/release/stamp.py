@@ -8,11 +8,12 @@ file is the one that was released. They go stale when a CSV file is edited after
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from cnplans.hashes import file_sha256
 
 from .errors import ReleaseError
 
@@ -23,8 +24,7 @@ SOURCES_TABLE = "sources"
 def file_stamp(path: Path) -> tuple[int, str]:
     """(size in bytes, "sha256:<hex>") of a file."""
     try:
-        with path.open("rb") as file:
-            digest = hashlib.file_digest(file, "sha256").hexdigest()
+        digest = file_sha256(path)
     except FileNotFoundError:
         raise ReleaseError(f"{path} does not exist, but datapackage.json lists it") from None
     return path.stat().st_size, f"sha256:{digest}"

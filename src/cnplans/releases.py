@@ -1,8 +1,9 @@
-"""Published releases: download once, verify against a sha256, unpack safely into the cache.
+"""Published releases: download once with pooch, verify the sha256, unpack safely into the cache.
 
 ``cnplans.load(name, version="X.Y.Z")`` calls :func:`fetch`, which returns the folder of that
-release's data package. The first call downloads the release archive with pooch and checks it
-against its sha256 before anything is unpacked; later calls read the cache without any network.
+release's data package. The first call downloads the release archive with
+:func:`pooch.retrieve`, which checks it against its sha256 before anything is unpacked; later
+calls read the cache without any network.
 
 Where the sha256 comes from, strongest first:
 
@@ -14,19 +15,20 @@ Where the sha256 comes from, strongest first:
 
 Where the archive comes from: the URL pattern in ``datapackage.json`` (``cnplans.release_url``,
 with ``{version}``), or the environment variable ``CNPLANS_RELEASES_URL`` (same pattern syntax).
-Where the cache is: ``CNPLANS_CACHE_DIR``, else the user cache folder (platformdirs).
+Where the cache is: ``CNPLANS_CACHE_DIR``, else the user cache folder (:func:`pooch.os_cache`).
 
 The cache only ever holds complete releases: the archive is downloaded and unpacked in a
-temporary folder inside the cache folder and renamed into place in one step; members that would
-land outside that folder (absolute paths, ``..``, symlinks) make the whole archive refused.
+temporary folder inside the cache folder and renamed into place in one step. The archive is
+refused whole, before anything is written, if a member would land outside that folder (absolute
+paths, ``..``, symlinks) or if it looks like a zip bomb (too many members, too many bytes in
+all, or a member that expands too much). A server that sends nothing for
+``DOWNLOAD_TIMEOUT_SECONDS`` fails the download.
 
 Nothing here imports pooch or requests at module level.
 
 >>> from cnplans import releases
 >>> releases.release_url("1.2.3", pattern="https://example.org/v{version}/cnplans-{version}.zip")
 'https://example.org/v1.2.3/cnplans-1.2.3.zip'
->>> releases.parse_sha256sums("{0}  cnplans-1.2.3.zip\\n".format("ab" * 32))["cnplans-1.2.3.zip"]
-'abababababababababababababababababababababababababababababababab'
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import stat
 import sys
 import tempfile
 import zipfile
+import zlib
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -48,12 +51,16 @@ from urllib.parse import urljoin, urlparse
 
 RELEASES_URL_ENV = "CNPLANS_RELEASES_URL"
 CACHE_DIR_ENV = "CNPLANS_CACHE_DIR"
-SUMS_NAME = "SHA256SUMS"
-DOWNLOAD_TIMEOUT_SECONDS = 60
+# The longest the server may keep us waiting, to connect or for the next bytes (requests' timeout).
+DOWNLOAD_TIMEOUT_SECONDS: float = 60
+# Zip-bomb limits, far above any real release (the data are well under a megabyte unpacked).
+MAX_MEMBERS = 10_000
+MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB for the whole archive, as its members declare their sizes
+MAX_RATIO = 200  # how many times one member may expand; deflate tops out near 1000 for bombs
+RATIO_MIN_BYTES = 1 << 20  # members smaller than 1 MiB may expand any number of times
 
 # X.Y.Z with an optional pre-release/post-release/local suffix; never a path separator or "..".
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:[-+.]?[0-9A-Za-z]+)*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 log = logging.getLogger(__name__)
 
@@ -87,38 +94,30 @@ def release_url(version: str, *, pattern: str | None = None) -> str:
 
 
 def cache_dir() -> Path:
-    """Folder that holds downloaded releases (``$CNPLANS_CACHE_DIR`` or the user cache)."""
+    """Folder that holds downloaded releases (``$CNPLANS_CACHE_DIR`` or pooch's user cache)."""
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return Path(configured).expanduser()
-    import platformdirs
+    import pooch
 
-    return Path(platformdirs.user_cache_dir("cnplans", appauthor=False))
+    return Path(pooch.os_cache("cnplans"))
 
 
 def registry() -> dict[str, str]:
     """Recorded sha256 of each published release archive, from the shipped ``releases.json``."""
+    from cnplans.hashes import SHA256
+
     text = resources.files("cnplans").joinpath("releases.json").read_text(encoding="utf-8")
     entries = json.loads(text)
     if not isinstance(entries, dict):
         raise ReleaseError("cnplans/releases.json must be a JSON object {version: sha256}")
     for version, digest in entries.items():
-        if not isinstance(digest, str) or not _SHA256.match(digest):
+        if not isinstance(digest, str) or not SHA256.match(digest):
             raise ReleaseError(
                 f"cnplans/releases.json: the hash of {version!r} is {digest!r}; expected 64 "
                 "lowercase hexadecimal digits"
             )
     return dict(entries)
-
-
-def parse_sha256sums(text: str) -> dict[str, str]:
-    """Map file name -> sha256 from ``sha256sum`` output ("<hex>  <name>" or "<hex> *<name>")."""
-    sums = {}
-    for line in text.splitlines():
-        match = re.match(r"^([0-9a-fA-F]{64}) [ *](.+)$", line.strip())
-        if match:
-            sums[PurePosixPath(match.group(2).strip()).name] = match.group(1).lower()
-    return sums
 
 
 def cached_release(version: str) -> Path | None:
@@ -149,9 +148,7 @@ def fetch(version: str) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".partial-{version}-", dir=releases_dir))
     try:
         digest, origin = expected_sha256(version, url)
-        archive = _download(url, _archive_name(url, version), digest, origin, work)
-        unpacked = work / "unpacked"
-        extract_safely(archive, unpacked)
+        unpacked = _retrieve(url, _archive_name(url, version), digest, origin, work)
         root = _package_root(unpacked, url)
         _check_release(root, version, url)
         final = releases_dir / version
@@ -168,18 +165,23 @@ def fetch(version: str) -> Path:
 
 def expected_sha256(version: str, url: str) -> tuple[str, str]:
     """The sha256 the archive must have, and where it comes from (for messages)."""
+    from cnplans.hashes import SUMS_NAME, ChecksumError, parse_sha256sums
+
     recorded = registry().get(version)
     if recorded is not None:
         return recorded, "cnplans/releases.json"
     sums_url = urljoin(url, SUMS_NAME)
     name = _archive_name(url, version)
-    buffer = io.BytesIO()
-    _http_get(sums_url, buffer, what=f"the checksums of release {version}")
+    data = _http_get(sums_url, what=f"the checksums of release {version}")
     try:
-        text = buffer.getvalue().decode("utf-8")
+        sums = parse_sha256sums(data.decode("utf-8"), label=sums_url)
     except UnicodeDecodeError:
         raise ReleaseError(f"{sums_url} is not a UTF-8 text file of sha256 sums") from None
-    digest = parse_sha256sums(text).get(name)
+    except ChecksumError as exc:
+        raise ReleaseError(
+            f"{exc}; the release cannot be verified, so it was not downloaded"
+        ) from None
+    digest = sums.get(name)
     if digest is None:
         raise ReleaseError(
             f"{sums_url} lists no sha256 for {name}; the release cannot be verified, so it was "
@@ -190,16 +192,20 @@ def expected_sha256(version: str, url: str) -> tuple[str, str]:
 
 
 def extract_safely(archive: Path, destination: Path) -> None:
-    """Unpack a zip archive into ``destination``, refusing any member that would escape it.
+    """Unpack a zip archive into ``destination`` (created), refusing any archive that is unsafe.
 
     Every member is checked before anything is written: absolute names, drive letters,
-    backslashes, ``..`` components and symlinks make the whole archive refused.
+    backslashes, ``..`` components and symlinks (which could write outside ``destination``),
+    and the zip-bomb limits ``MAX_MEMBERS``, ``MAX_UNPACKED_BYTES`` and ``MAX_RATIO`` make the
+    whole archive refused. The sizes checked are those the archive declares; :mod:`zipfile`
+    never writes more than a member's declared size (it stops there, and the CRC check fails).
     """
     try:
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
             for info in members:
                 _check_member(info, archive)
+            _check_sizes(members, archive)
             destination.mkdir(parents=True, exist_ok=False)
             for info in members:
                 target = destination.joinpath(*PurePosixPath(info.filename).parts)
@@ -209,10 +215,17 @@ def extract_safely(archive: Path, destination: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as source, target.open("xb") as out:
                     shutil.copyfileobj(source, out)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
         raise ReleaseError(f"{archive.name} is not a valid zip archive: {exc}") from None
     except FileExistsError as exc:
         raise ReleaseError(f"{archive.name} holds the same file twice: {exc.filename}") from None
+
+
+def _unpack(fname: str, action: str, pooch: Any) -> str:
+    """pooch processor: unpack the verified archive beside it, into ``unpacked/``."""
+    destination = Path(fname).parent / "unpacked"
+    extract_safely(Path(fname), destination)
+    return str(destination)
 
 
 def _check_member(info: zipfile.ZipInfo, archive: Path) -> None:
@@ -234,12 +247,43 @@ def _check_member(info: zipfile.ZipInfo, archive: Path) -> None:
         )
 
 
+def _check_sizes(members: list[zipfile.ZipInfo], archive: Path) -> None:
+    """Refuse a zip bomb: too many members, too many bytes in all, or one that expands too much."""
+    total = sum(info.file_size for info in members)
+    problem = None
+    if len(members) > MAX_MEMBERS:
+        problem = f"it has {len(members)} members, more than the limit of {MAX_MEMBERS}"
+    elif total > MAX_UNPACKED_BYTES:
+        problem = (
+            f"its members declare {total} bytes in all, more than the limit of {MAX_UNPACKED_BYTES}"
+        )
+    else:
+        for info in members:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size >= RATIO_MIN_BYTES and ratio > MAX_RATIO:
+                problem = (
+                    f"its member {info.filename!r} expands {ratio:.0f} times "
+                    f"({info.compress_size} to {info.file_size} bytes), more than the limit of "
+                    f"{MAX_RATIO}"
+                )
+                break
+    if problem is not None:
+        raise ReleaseError(
+            f"{archive.name} was refused: {problem}, as a zip bomb would; a cnplans release is "
+            "far smaller, so nothing was unpacked"
+        )
+
+
 def _archive_name(url: str, version: str) -> str:
     return PurePosixPath(urlparse(url).path).name or f"cnplans-{version}.zip"
 
 
-def _download(url: str, name: str, digest: str, origin: str, work: Path) -> Path:
-    """Download ``url`` to ``work/name`` with pooch, which deletes it unless the sha256 matches."""
+def _retrieve(url: str, name: str, digest: str, origin: str, work: Path) -> Path:
+    """Download ``url`` into ``work`` with pooch, check its sha256, unpack it; return that folder.
+
+    pooch downloads into a temporary file and keeps it only if the sha256 matches; only then does
+    the processor unpack it.
+    """
     import pooch
     import requests
 
@@ -250,10 +294,15 @@ def _download(url: str, name: str, digest: str, origin: str, work: Path) -> Path
     level = logger.level
     logger.setLevel(logging.WARNING)  # pooch would print the temporary path it downloads to
     try:
-        fetched = pooch.retrieve(
-            url, known_hash=f"sha256:{digest}", fname=name, path=work, downloader=downloader
+        unpacked = pooch.retrieve(
+            url,
+            known_hash=f"sha256:{digest}",
+            fname=name,
+            path=work,
+            downloader=downloader,
+            processor=_unpack,
         )
-    except ValueError as exc:  # pooch: the hash does not match
+    except ValueError as exc:  # pooch: the hash does not match (the processor raises no ValueError)
         raise ReleaseError(
             f"the archive downloaded from {url} does not match the sha256 from {origin}; it may "
             f"be truncated, corrupted or tampered with, so it was refused and nothing was "
@@ -263,21 +312,35 @@ def _download(url: str, name: str, digest: str, origin: str, work: Path) -> Path
         raise ReleaseError(_network_message(url, "the release archive", exc)) from None
     finally:
         logger.setLevel(level)
-    return Path(fetched)
+    return Path(unpacked)
 
 
-def _http_get(url: str, output: io.BytesIO, *, what: str) -> None:
+def _http_get(url: str, *, what: str) -> bytes:
+    """The body at ``url`` (a small text such as SHA256SUMS), in memory."""
     import pooch
     import requests
 
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=DOWNLOAD_TIMEOUT_SECONDS)
+    output = io.BytesIO()
     try:
         downloader(url, output, None)
     except requests.exceptions.RequestException as exc:
         raise ReleaseError(_network_message(url, what, exc)) from None
+    return output.getvalue()
 
 
 def _network_message(url: str, what: str, exc: Any) -> str:
+    import requests
+    import urllib3
+
+    if isinstance(exc, requests.exceptions.Timeout) or any(
+        isinstance(arg, urllib3.exceptions.TimeoutError) for arg in exc.args
+    ):
+        return (
+            f"cannot download {what} from {url}: the server sent nothing for "
+            f"{DOWNLOAD_TIMEOUT_SECONDS:g} seconds, so the download was abandoned and nothing "
+            f"was cached. Try again later, or point {RELEASES_URL_ENV} at a mirror"
+        )
     return (
         f"cannot download {what} from {url} ({exc}); nothing was cached. Check that the version "
         f"is published and that you are online, or point {RELEASES_URL_ENV} at a mirror"

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnplans.hashes import SUMS_NAME
+
 from .. import changelog, checksums, stamp
 from ..citation import CITATION, README, read_citation, read_zenodo, readme_with_doi, set_scalar
 from ..errors import ReleaseError
@@ -49,7 +51,7 @@ def artifacts_of(dist: Path, version: Version) -> list[Path]:
             f"{folder} does not exist; build the release first (nox -s release -- {version})"
         )
     sums = checksums.verify(folder)
-    return [folder / name for name in sorted(sums)] + [folder / checksums.SUMS]
+    return [folder / name for name in sorted(sums)] + [folder / SUMS_NAME]
 
 
 def publish(

@@ -9,11 +9,12 @@ release that is missing files.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cnplans.hashes import file_sha256
 
 from .http import Client, PublishError
 from .state import Progress, State
@@ -156,5 +157,5 @@ def _same(asset: dict[str, Any], path: Path) -> bool:
         return False
     digest = asset.get("digest")
     if isinstance(digest, str) and digest.startswith("sha256:"):
-        return digest == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        return digest == "sha256:" + file_sha256(path)
     return True

@@ -8,12 +8,13 @@ passes through :class:`Redactor`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from cnplans.hashes import file_sha256
 
 from ..errors import ReleaseError
 
@@ -109,10 +110,7 @@ class Client:
         shown = url + ("?" + urlencode(params) if params else "")
         if upload is not None:
             data = upload.read_bytes()
-            what = (
-                f"file {upload.name} ({len(data)} bytes, "
-                f"sha256 {hashlib.sha256(data).hexdigest()[:16]}…)"
-            )
+            what = f"file {upload.name} ({len(data)} bytes, sha256 {file_sha256(upload)[:16]}…)"
         else:
             data = None
             what = summarize(json) if json is not None else ""

@@ -414,7 +414,8 @@ def _read_typed(path: Path, table_schema: TableSchema, encoding: str) -> pd.Data
         pa.float64(): pd.Float64Dtype(),
         pa.int64(): pd.Int64Dtype(),
     }
-    return table.to_pandas(types_mapper=mapper.get)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=mapper.get)
+    return frame
 
 
 def _read_strings(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame:

@@ -33,6 +33,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 __all__ = ["Quantity", "find_quantities", "relative_years"]
 
@@ -143,14 +144,14 @@ _SCALE_WORDS = "hundred|thousand|dozen|million|billion|trillion"
 
 def _trie(words: list[str]) -> str:
     """One alternation of words as a trie ("t(?:en|wo)"): a failed word costs a branch or two."""
-    tree: dict[str, dict] = {}
+    tree: dict[str, Any] = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}  # a word ends here
 
-    def emit(node: dict[str, dict]) -> str:
+    def emit(node: dict[str, Any]) -> str:
         branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""

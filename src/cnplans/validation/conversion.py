@@ -100,20 +100,23 @@ def _valid_numbers(chunk: Any, kind: str) -> np.ndarray:
     used = data[offsets[0] : offsets[-1]]
     other = np.flatnonzero(np.subtract(used, 0x30, dtype=np.uint8) > 9) + offsets[0]
     if kind == "year":
-        return (length == 4) & (_count_in_cells(offsets, other) == 0)
+        year: np.ndarray = (length == 4) & (_count_in_cells(offsets, other) == 0)
+        return year
     if kind == "integer":
         plain = _count_in_cells(offsets, other) == 0
         valid = plain & (length >= 1) & (length <= 18)
         rows = np.flatnonzero(~plain)
         valid[rows] = _regex_where(chunk, rows, INTEGER)
-        return valid
+        integer: np.ndarray = valid
+        return integer
     dots = other[data[other] == ord(".")]
     others = _count_in_cells(offsets, other[data[other] != ord(".")])
     dot_count = _count_in_cells(offsets, dots)
     valid = (others == 0) & (dot_count <= 1) & (length - dot_count >= 1)
     rows = np.flatnonzero(others > 0)
     valid[rows] = _regex_where(chunk, rows, NUMBER)
-    return valid
+    number: np.ndarray = valid
+    return number
 
 
 def _typed_numbers(text: pd.Series, present: pd.Series, kind: str) -> tuple[Any, np.ndarray]:

@@ -72,7 +72,8 @@ def _view(data: Any, dtype: str) -> np.ndarray:
 
 def _words(data: Any, at: np.ndarray) -> np.ndarray:
     """The 8 bytes at each offset ``at`` of ``data`` as little-endian uint64."""
-    return _view(data, "<u8")[at]
+    words: np.ndarray = _view(data, "<u8")[at]
+    return words
 
 
 def _slot(word: np.ndarray, source: np.ndarray) -> np.ndarray:

@@ -94,7 +94,8 @@ def _encoding_problem(data: bytes, label: str) -> Problem | None:
 
 def _separator(found: np.ndarray) -> np.ndarray:
     """Which bytes may stand next to a quote that opens or closes a cell."""
-    return (found == COMMA) | (found == NEWLINE) | (found == QUOTE)
+    separator: np.ndarray = (found == COMMA) | (found == NEWLINE) | (found == QUOTE)
+    return separator
 
 
 _SYNTAX_MESSAGES = (
@@ -318,7 +319,8 @@ def _parse(data: bytes | Path, columns: int, quoted_newlines: bool, lone_cr: boo
         pool.release_unused()
     if wrong_width:
         raise _WrongWidth()
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _line_ending_problem(data: bytes, label: str) -> Problem:

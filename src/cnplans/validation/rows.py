@@ -109,7 +109,8 @@ def _pandera_failures(table: Table) -> pd.DataFrame:
     try:
         schema.validate(table.frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as errors:
-        return errors.failure_cases
+        failures: pd.DataFrame = errors.failure_cases
+        return failures
     return pd.DataFrame(columns=["check", "check_number", "column", "index", "failure_case"])
 
 

@@ -307,7 +307,8 @@ def _words(data: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:
     """The first ``length`` bytes (none when 0 or less, at most 8) at each offset ``at``, as
     little-endian uint64."""
     windows = np.ndarray((data.size - 7,), dtype="<u8", buffer=data, strides=(1,))
-    return windows[np.minimum(at, windows.size - 1)] & _MASKS[np.clip(length, 0, 8)]
+    prefixes: np.ndarray = windows[np.minimum(at, windows.size - 1)] & _MASKS[np.clip(length, 0, 8)]
+    return prefixes
 
 
 def joined_prefix(text: pd.Series, parts: list[pd.Series]) -> np.ndarray:

@@ -67,8 +67,8 @@ def rates(session: nox.Session) -> None:
 @nox.session(default=False)
 def site(session: nox.Session) -> None:
     """Build the static download site into dist/site/ (release files from dist/ when built)."""
-    _install(session)
-    session.run("cnplans", "site", "--root", ".", *session.posargs)
+    _install(session, "site")
+    session.run("python", "-m", "scripts.site", "--root", ".", *session.posargs)
 
 
 @nox.session(default=False)

@@ -1,4 +1,5 @@
-"""The static download site, checked without a browser: pages, links, downloads, chart, builder.
+"""The static download site (``scripts/site``), checked without a browser: pages, links,
+downloads, chart, escaping, builder.
 
 Expectations come from the package's files read with the standard library (csv, json,
 hashlib), so they check the site builder rather than repeat it.
@@ -6,8 +7,11 @@ hashlib), so they check the site builder rather than repeat it.
 
 from __future__ import annotations
 
+import doctest
 import html
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -27,8 +31,12 @@ from site_support import (
     write_csv,
 )
 
-from cnplans.site import SiteError, build_site, check_site, main
-from cnplans.site import chart as chart_module
+from scripts.site import chart as chart_module
+from scripts.site import downloads, pages
+from scripts.site.build import build_site
+from scripts.site.check import check_site
+from scripts.site.cli import main
+from scripts.site.package import SiteError
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -96,7 +104,7 @@ def test_home_page_offers_every_csv_with_its_size_and_sha256(site: Path) -> None
 def test_home_page_states_version_description_license_and_how_to_cite(site: Path) -> None:
     meta = descriptor()
     text = (site / "index.html").read_text(encoding="utf-8")
-    assert html.escape(meta["description"]) in text
+    assert meta["description"] in html.unescape(text)
     assert f"version {meta['version']}" in text
     for item in meta["licenses"]:
         assert f'href="{item["path"]}"' in text
@@ -104,7 +112,7 @@ def test_home_page_states_version_description_license_and_how_to_cite(site: Path
     if (REPO / "CITATION.cff").is_file():
         assert (site / "CITATION.cff").read_bytes() == (REPO / "CITATION.cff").read_bytes()
     else:
-        assert f"{html.escape(meta['title'])}, version {meta['version']}." in text
+        assert f"{meta['title']}, version {meta['version']}." in html.unescape(text)
 
 
 def test_summary_counts_plans_per_region_and_targets_per_indicator(site: Path) -> None:
@@ -397,15 +405,67 @@ def test_building_replaces_the_previous_site_whole(tmp_path: Path) -> None:
     assert report.pages == len(list(out.rglob("*.html")))
 
 
+MARKUP = "<script>alert(\"x\")</script> & <b>bold</b> 'q'"
+
+
+def assert_shown_as_text(page: Path, value: str) -> None:
+    """``value`` is on ``page`` as text: no element of it was parsed, and it reads back whole."""
+    found = elements(page)
+    assert [a["src"].rsplit("/", 1)[-1] for a in found.all("script")] == ["site.js"], page
+    assert found.all("b") == [], page
+    text = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "<b>bold" not in text, page
+    assert "&amp; &lt;b&gt;bold&lt;/b&gt;" in text, page
+    assert value in html.unescape(text), page
+
+
 def test_values_from_the_data_are_escaped(tmp_path: Path) -> None:
     package = copy_package(tmp_path / "pkg")
     rows = read_csv(package / "resources/targets.csv")
-    rows[0]["notes"] = '<script>alert("x")</script> & <b>bold</b>'
+    rows[0]["notes"] = MARKUP
     write_csv(package / "resources/targets.csv", rows)
     report = build_site(package, tmp_path / "site", dist=None)
-    text = (report.out / "tables/targets.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in text and "<b>bold" not in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold" in text
+    page = report.out / "tables/targets.html"
+    assert_shown_as_text(page, MARKUP)
+    cells = [cell for row in table_texts(page, f"Targets: {len(rows):,} rows") for cell in row]
+    assert MARKUP in cells
+
+
+def test_html_in_quotes_titles_and_the_descriptor_is_shown_as_text(tmp_path: Path) -> None:
+    package = copy_package(tmp_path / "pkg")
+    targets = read_csv(package / "resources/targets.csv")
+    target = targets[0]
+    target["quote"] = f"{MARKUP} {target['quote']}"
+    write_csv(package / "resources/targets.csv", targets)
+    plans = read_csv(package / "resources/plans.csv")
+    plan = next(p for p in plans if p["plan_id"] == target["plan_id"])
+    plan["title"] = MARKUP
+    write_csv(package / "resources/plans.csv", plans)
+    sources = read_csv(package / "resources/sources.csv")
+    source = next(s for s in sources if s["source_id"] == target["source_id"])
+    source["title"] = MARKUP
+    write_csv(package / "resources/sources.csv", sources)
+    meta = descriptor(package)
+    meta["description"] = MARKUP
+    (package / "datapackage.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    report = build_site(package, tmp_path / "site", dist=None)
+    targets_page = report.out / "tables/targets.html"
+    plan_page = report.out / "plans" / f"{plan['plan_id']}.html"
+    for page in (targets_page, plan_page, report.out / "index.html"):
+        assert_shown_as_text(page, MARKUP)
+    # the quote reads back whole in its cell, and attribute values keep their quotes
+    assert any(
+        MARKUP in cell
+        for row in table_texts(targets_page, f"Targets: {len(targets):,} rows")
+        for cell in row
+    )
+    titles = [a.get("title", "") for a in elements(targets_page).all("a")]
+    assert f"The archived source: {MARKUP}" in titles
+    assert f"Plans: {MARKUP}" in titles
+    home = elements(report.out / "index.html")
+    assert [a["content"] for a in home.all("meta") if a.get("name") == "description"] == [MARKUP]
+    assert check_site(report.out) == []
 
 
 def test_bad_input_gets_a_sentence_naming_the_file_and_line(
@@ -428,13 +488,21 @@ def test_bad_input_gets_a_sentence_naming_the_file_and_line(
     assert "datapackage.json does not exist" in capsys.readouterr().err
 
 
-def test_command_writes_the_site_and_says_where(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_command_writes_the_site_and_says_where(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    assert main(["--root", str(REPO), "--out", str(out), "--no-release"]) == 0
-    said = capsys.readouterr().out
-    assert str(out / "index.html") in said and "without release files" in said
+    command = [sys.executable, "-m", "scripts.site", "--root", str(REPO), "--out", str(out)]
+    done = subprocess.run(
+        [*command, "--no-release"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert str(out / "index.html") in done.stdout and "without release files" in done.stdout
+    assert (out / "index.html").is_file()
+
+
+def test_the_examples_in_the_site_modules_pass() -> None:
+    for module in (downloads, pages):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 # ---------------------------------------------------------------- the checker itself

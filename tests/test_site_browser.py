@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from site_support import REPO, copy_package, fake_release, read_csv
 
-from cnplans.site import build_site
+from scripts.site.build import build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

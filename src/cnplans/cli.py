@@ -17,7 +17,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("cnplans.cli_show", "print one table as CSV or JSON, optionally for one region"),
     "export": ("cnplans.cli_export", "write every table as CSV, Excel or Parquet files"),
     "convert": ("cnplans.cli_convert", "recompute the derived US dollar columns of targets"),
-    "site": ("cnplans.site.build", "build the static download site of a release (dist/site/)"),
     "new-source": ("cnplans.cli_new_source", "archive a source text and add its sources row"),
     "new-plan": ("cnplans.cli_new_plan", "add a plan stated in an archived source text"),
     "draft": (

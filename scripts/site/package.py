@@ -1,32 +1,32 @@
-"""Read the data package the site describes: descriptor, Table Schemas, rows and citation.
+"""Read the data package the site describes: descriptor, Table Schemas, rows (as text), citation.
 
-Rows are kept as the text the CSV files hold (the site shows the published values, not a
-re-formatting of parsed numbers); types, constraints and descriptions come from the Table Schemas
-through :mod:`cnplans.table_schema`, the one place that reads them.
+Rows stay the text the CSV files hold: the site shows the published values, not a re-formatting
+of parsed numbers. The descriptor and the schemas are read as the loader reads them
+(:func:`cnplans.loader.read_descriptor`, ``cnplans.loader._schema``).
 """
 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
+
+from cnplans.loader import DataError, _schema, read_descriptor
+from cnplans.paths import DESCRIPTOR_NAME
 from cnplans.table_schema import ForeignKey, TableSchema
 
-DESCRIPTOR_NAME = "datapackage.json"
 CITATION_NAME = "CITATION.cff"
-# Where the site keeps the package itself (descriptor, schemas, CSVs, archived sources).
-DATA_FOLDER = "data"
-# The package's design: every fact row cites a row of the sources table by ``source_id`` and
-# carries a verbatim ``quote``; the sources table's ``path`` is the archived text.
+DATA_FOLDER = "data"  # where the site keeps the package itself: descriptor, schemas, CSVs, texts
+# The package's design: every fact row cites a sources row by ``source_id`` and carries a
+# verbatim ``quote``; the sources table's ``path`` is the archived text.
 SOURCES_TABLE = "sources"
 SOURCE_FIELD = "source_id"
 QUOTE_FIELD = "quote"
 SOURCE_PATH_FIELD = "path"
-SOURCE_LANGUAGE_FIELD = "language"
 
 Row = dict[str, str]
 
@@ -36,7 +36,7 @@ class SiteError(Exception):
 
 
 def relative_posix(path_text: str, where: str) -> PurePosixPath:
-    """A descriptor path as a relative POSIX path that stays inside the package folder."""
+    """A path from the package as a relative POSIX path that stays inside its folder."""
     path = PurePosixPath(path_text)
     if path.is_absolute() or ".." in path.parts or not path.parts:
         raise SiteError(
@@ -46,14 +46,10 @@ def relative_posix(path_text: str, where: str) -> PurePosixPath:
     return path
 
 
-def singular(table_name: str) -> str:
-    """The word row anchors start with: ``plans`` -> ``plan``, ``regions`` -> ``region``."""
-    return table_name[:-1] if table_name.endswith("s") else table_name
-
-
 def anchor_id(table_name: str, key: Iterable[str]) -> str:
     """The HTML id of a row: ``plan-<plan_id>``; a composite key joins its values with ``--``."""
-    return singular(table_name) + "-" + "--".join("_".join(value.split()) for value in key)
+    singular = table_name.removesuffix("s")
+    return singular + "-" + "--".join("_".join(value.split()) for value in key)
 
 
 @dataclass(frozen=True)
@@ -63,36 +59,18 @@ class Table:
     name: str
     title: str
     description: str
-    csv_path: Path
     relative_path: PurePosixPath
-    schema: TableSchema
     schema_relative_path: PurePosixPath | None
-    schema_descriptor: dict[str, Any]
+    schema: TableSchema
     rows: list[Row]
 
     def key(self, row: Row) -> tuple[str, ...]:
         """The row's primary key values (the whole row when the schema declares none)."""
-        names = self.schema.primary_key or self.schema.field_names
-        return tuple(row[name] for name in names)
+        return tuple(row[name] for name in self.schema.primary_key or self.schema.field_names)
 
     def anchor(self, row: Row) -> str:
         """The id of the row's ``<tr>`` on the table's page."""
         return anchor_id(self.name, self.key(row))
-
-    def field_property(self, field_name: str, prop: str) -> Any:
-        """A field property :class:`cnplans.table_schema.Field` does not model (``unit``...)."""
-        for entry in self.schema_descriptor.get("fields", []):
-            if entry.get("name") == field_name:
-                return entry.get(prop)
-        return None
-
-
-@dataclass(frozen=True)
-class Citation:
-    """``CITATION.cff`` as written, and parsed when PyYAML can parse it."""
-
-    text: str
-    data: dict[str, Any]
 
 
 @dataclass
@@ -102,7 +80,8 @@ class Package:
     root: Path
     descriptor: dict[str, Any]
     tables: list[Table]
-    citation: Citation | None
+    citation_text: str | None  # CITATION.cff as written
+    citation: dict[str, Any]  # and as parsed ({} without one)
     _indexes: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], Row]] = field(
         default_factory=dict, repr=False
     )
@@ -123,36 +102,26 @@ class Package:
     def description(self) -> str:
         return str(self.descriptor.get("description", ""))
 
-    @property
-    def licenses(self) -> list[dict[str, Any]]:
-        return list(self.descriptor.get("licenses", []))
-
-    def has_table(self, name: str) -> bool:
-        return any(table.name == name for table in self.tables)
-
-    def table(self, name: str) -> Table:
-        for table in self.tables:
-            if table.name == name:
-                return table
-        raise KeyError(name)
+    def table(self, name: str) -> Table | None:
+        """The table called ``name``, or None when the package has none."""
+        return next((table for table in self.tables if table.name == name), None)
 
     def lookup(self, resource: str, fields: list[str], values: tuple[str, ...]) -> Row | None:
         """The row of ``resource`` whose ``fields`` hold ``values``, or None when there is none."""
-        if not self.has_table(resource):
+        table = self.table(resource)
+        if table is None:
             return None
-        index_key = (resource, tuple(fields))
-        if index_key not in self._indexes:
-            rows = self.table(resource).rows
-            self._indexes[index_key] = {tuple(row.get(f, "") for f in fields): row for row in rows}
-        return self._indexes[index_key].get(values)
+        index = self._indexes.setdefault((resource, tuple(fields)), {})
+        if not index:
+            index.update({tuple(row.get(f, "") for f in fields): row for row in table.rows})
+        return index.get(values)
 
     def referenced_row(self, fk: ForeignKey, row: Row) -> tuple[Table, Row] | None:
         """The row a foreign key of ``row`` points to; None when empty or dangling."""
         values = tuple(row.get(name, "") for name in fk.fields)
-        if all(value == "" for value in values):
-            return None
-        target = self.lookup(fk.resource, fk.reference_fields, values)
-        return None if target is None else (self.table(fk.resource), target)
+        target = None if not any(values) else self.lookup(fk.resource, fk.reference_fields, values)
+        table = self.table(fk.resource)
+        return None if target is None or table is None else (table, target)
 
     def source(self, source_id: str) -> Row | None:
         """The sources row with this id (None when the package has no such row)."""
@@ -165,63 +134,46 @@ def read_table(root: Path, entry: dict[str, Any], position: int) -> Table:
     name = entry.get("name")
     if not isinstance(name, str) or not name:
         raise SiteError(f"{where}: every resource needs a 'name'")
+    where = f"{where} ({name})"
     if not isinstance(entry.get("path"), str):
-        raise SiteError(f"{where} ({name}): 'path' must be one CSV file path")
+        raise SiteError(f"{where}: 'path' must be one CSV file path")
     relative = relative_posix(entry["path"], where)
-    schema_entry = entry.get("schema")
-    schema_relative: PurePosixPath | None = None
-    if isinstance(schema_entry, str):
-        schema_relative = relative_posix(schema_entry, where)
-        schema_file = root / schema_relative
-        try:
-            schema_descriptor = json.loads(schema_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SiteError(f"{where} ({name}): schema file {schema_file} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise SiteError(
-                f"{schema_file}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
-            ) from None
-    elif isinstance(schema_entry, dict):
-        schema_descriptor = schema_entry
-    else:
-        raise SiteError(f"{where} ({name}): 'schema' must be a path or an inline Table Schema")
-    schema = TableSchema.from_descriptor(schema_descriptor)
-    table = Table(
+    try:
+        schema = _schema(root, entry)  # the loader's reader: inline, or a file inside root
+    except DataError as exc:
+        raise SiteError(str(exc)) from None
+    declared = entry["schema"]  # a path inside root (the loader checked), or inline
+    return Table(
         name=name,
         title=str(entry.get("title") or name),
         description=str(entry.get("description", "")),
-        csv_path=root / relative,
         relative_path=relative,
+        schema_relative_path=PurePosixPath(declared) if isinstance(declared, str) else None,
         schema=schema,
-        schema_relative_path=schema_relative,
-        schema_descriptor=schema_descriptor,
-        rows=[],
+        rows=read_rows(root / relative, name, schema),
     )
-    table.rows.extend(read_rows(table))
-    return table
 
 
-def read_rows(table: Table) -> list[Row]:
+def read_rows(path: Path, name: str, schema: TableSchema) -> list[Row]:
     """The CSV rows as text, checked against the schema's field names and primary key."""
-    path = table.csv_path
     try:
         handle = path.open(encoding="utf-8", newline="")
     except FileNotFoundError:
-        raise SiteError(f"{path} does not exist (resource {table.name!r})") from None
+        raise SiteError(f"{path} does not exist (resource {name!r})") from None
     rows: list[Row] = []
     seen: dict[tuple[str, ...], int] = {}
+    key_names = schema.primary_key or schema.field_names
     with handle:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
             if header is None:
                 raise SiteError(f"{path} is empty: expected a header row")
-            expected = table.schema.field_names
-            missing = [name for name in expected if name not in header]
-            extra = [name for name in header if name not in expected]
+            missing = [n for n in schema.field_names if n not in header]
+            extra = [n for n in header if n not in schema.field_names]
             if missing or extra:
                 raise SiteError(
-                    f"{path}, line 1: the header does not match the schema of {table.name!r}"
+                    f"{path}, line 1: the header does not match the schema of {name!r}"
                     + (f"; missing {', '.join(missing)}" if missing else "")
                     + (f"; not in the schema: {', '.join(extra)}" if extra else "")
                 )
@@ -232,7 +184,7 @@ def read_rows(table: Table) -> list[Row]:
                         f"{len(header)} (one per header column)"
                     )
                 row = dict(zip(header, cells, strict=True))
-                key = table.key(row)
+                key = tuple(row[k] for k in key_names)
                 if key in seen:
                     raise SiteError(
                         f"{path}, line {reader.line_num}: primary key {', '.join(key)} repeats "
@@ -247,16 +199,12 @@ def read_rows(table: Table) -> list[Row]:
     return rows
 
 
-def read_citation(root: Path) -> Citation | None:
-    """``CITATION.cff`` at the package root, or None when there is none."""
+def read_citation(root: Path) -> tuple[str | None, dict[str, Any]]:
+    """``CITATION.cff`` at the package root as written and parsed; ``(None, {})`` without one."""
     path = root / CITATION_NAME
     if not path.is_file():
-        return None
+        return None, {}
     text = path.read_text(encoding="utf-8")
-    try:
-        import yaml
-    except ImportError:  # the citation is then shown as written
-        return Citation(text, {})
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -265,23 +213,14 @@ def read_citation(root: Path) -> Citation | None:
         raise SiteError(f"{path}{place}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
         raise SiteError(f"{path}: expected a mapping of CFF keys (cff-version, title, authors...)")
-    return Citation(text, data)
+    return text, data
 
 
 def read_package(root: Path) -> Package:
     """Read ``datapackage.json`` in ``root`` with every table's schema and rows."""
-    descriptor_path = root / DESCRIPTOR_NAME
     try:
-        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SiteError(
-            f"{descriptor_path} does not exist: pass the folder that holds {DESCRIPTOR_NAME}"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise SiteError(
-            f"{descriptor_path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
-        ) from None
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise SiteError(f"{descriptor_path}: expected an object with a 'resources' list")
+        descriptor = read_descriptor(root)
+    except DataError as exc:
+        raise SiteError(f"{exc}: pass the folder that holds {DESCRIPTOR_NAME}") from None
     tables = [read_table(root, entry, i) for i, entry in enumerate(descriptor["resources"])]
-    return Package(root=root, descriptor=descriptor, tables=tables, citation=read_citation(root))
+    return Package(root, descriptor, tables, *read_citation(root))

@@ -1,0 +1,330 @@
+"""The money targets chart: its figures and geometry here, its SVG in ``templates/chart.svg.j2``.
+
+One bar per money target, grouped by plan and ordered by target year, drawn twice: the amount as
+the plan states it in yuan, and the same amount in US dollars from the derived ``usd`` column.
+Where the source prints its own dollar figure (``reported_usd``) a diamond marks it, so a reader
+can compare the two. The SVG's ``<title>`` and ``<desc>`` carry the chart's content for screen
+readers. Nothing is converted here: the dollars are the package's own ``usd`` column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cnplans.fx import CURRENCY_CODE
+
+from .render import render
+
+Row = dict[str, str]
+
+CURRENCY_WORDS = {"CNY": "yuan", "USD": "US dollars"}
+WIDTH = 1000
+LABEL_WIDTH = 285  # row labels; plan names stand on their own full-width rows
+ROW_LABEL_CHARS = 36
+PANEL_GAP = 28
+VALUE_LABEL_WIDTH = 110
+TOP = 62
+GROUP_HEIGHT = 26
+ROW_HEIGHT = 24
+LEGEND_HEIGHT = 70
+YUAN_COLOUR = "#a23b2a"
+DOLLAR_COLOUR = "#1f5f8b"
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text) if text.strip() else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class MoneyTarget:
+    """A target whose unit is a currency, with the figures the chart draws."""
+
+    target_id: str
+    plan_id: str
+    plan_label: str
+    indicator: str
+    target_year: str
+    qualifier: str
+    currency: str
+    value: float
+    value_max: float | None
+    usd: float | None
+    usd_max: float | None
+    reported_usd: float | None
+
+    def amounts(self, currency: str) -> tuple[float | None, float | None]:
+        """``(low, high)`` in ``"CNY"`` (as stated, else none) or ``"USD"`` (stated or usd)."""
+        if currency == self.currency:
+            return self.value, self.value_max
+        return (self.usd, self.usd_max) if currency == "USD" else (None, None)
+
+    @property
+    def year_text(self) -> str:
+        return self.target_year or "year not stated"
+
+
+def money_targets(targets: Iterable[Row], plan_labels: dict[str, str]) -> list[MoneyTarget]:
+    """The targets stated in a currency, ordered by plan (as ``plan_labels``), year, then id."""
+    found = []
+    for row in targets:
+        value = _number(row.get("value", ""))
+        if not CURRENCY_CODE.match(row.get("unit", "")) or value is None:
+            continue
+        value_max = _number(row.get("value_max", ""))
+        rate = _number(row.get("fx_units_per_usd", ""))
+        usd = _number(row.get("usd", ""))
+        usd_max = value_max / rate if value_max is not None and rate and usd is not None else None
+        plan_id = row.get("plan_id", "")
+        found.append(
+            MoneyTarget(
+                target_id=row.get("target_id", ""),
+                plan_id=plan_id,
+                plan_label=plan_labels.get(plan_id, plan_id),
+                indicator=row.get("indicator", ""),
+                target_year=row.get("target_year", ""),
+                qualifier=row.get("qualifier", ""),
+                currency=row["unit"],
+                value=value,
+                value_max=value_max,
+                usd=usd,
+                usd_max=usd_max,
+                reported_usd=_number(row.get("reported_usd", "")),
+            )
+        )
+    plan_order = {plan_id: i for i, plan_id in enumerate(plan_labels)}
+    return sorted(
+        found,
+        key=lambda t: (
+            plan_order.get(t.plan_id, len(plan_order)),
+            t.plan_id,
+            t.target_year == "",
+            t.target_year,
+            t.target_id,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How a panel shows amounts: a divisor with its word, and the axis ticks (in those units)."""
+
+    divisor: float
+    word: str
+    ticks: list[float]
+
+    @property
+    def maximum(self) -> float:
+        return self.ticks[-1]
+
+
+def scale_for(largest: float) -> Scale:
+    """Billions, millions or units, whichever suits ``largest``, with 'nice' round ticks."""
+    divisor, word = (1e9, "billion") if largest >= 1e9 else (1e6, "million")
+    if largest < 1e6:
+        divisor, word = 1.0, ""
+    top = largest / divisor if largest > 0 else 1.0
+    magnitude = 10 ** math.floor(math.log10(top / 4))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if top / (m * magnitude) <= 5)
+    count = math.ceil(top / step - 1e-9)
+    return Scale(divisor, word, [round(i * step, 10) for i in range(count + 1)])
+
+
+def figure(amount: float, divisor: float) -> str:
+    """An amount in the scale's unit with at most two decimals: ``84.8``, ``33.07``, ``230``."""
+    return f"{amount / divisor:,.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def qualified(target: MoneyTarget, low: float, high: float | None, divisor: float) -> str:
+    """The amount with the plan's qualifier in words: ``more than 230``, ``3–4``."""
+    if target.qualifier == "range" and high is not None:
+        return f"{figure(low, divisor)}–{figure(high, divisor)}"
+    words = "" if target.qualifier in ("exactly", "range") else target.qualifier.replace("_", " ")
+    return f"{words} {figure(low, divisor)}".strip()
+
+
+def amount_text(target: MoneyTarget, currency: str) -> str:
+    """A sentence fragment for the table and the description: ``more than 230 billion yuan``."""
+    low, high = target.amounts(currency)
+    if low is None:
+        return ""
+    scale = scale_for(low)
+    unit = CURRENCY_WORDS.get(currency, currency)
+    return f"{qualified(target, low, high, scale.divisor)} {scale.word} {unit}".replace("  ", " ")
+
+
+def describe(targets: list[MoneyTarget]) -> str:
+    """The chart's ``<desc>``: what it shows, then every bar in words."""
+    plans = dict.fromkeys(t.plan_id for t in targets)
+    parts = [
+        f"Money targets of {len(plans)} plans, one bar per target, grouped by plan and ordered "
+        "by target year. Left panel: the amount the plan states, in yuan. Right panel: the same "
+        "amount in US dollars from the derived usd column (annual average exchange rate); a "
+        "diamond marks the US dollar figure the source itself prints."
+    ]
+    for t in targets:
+        yuan = amount_text(t, "CNY") or f"stated in {t.currency}"
+        dollars = amount_text(t, "USD") or "not converted"
+        sentence = (
+            f"{t.plan_label}, {t.indicator.replace('_', ' ')}, {t.year_text}: {yuan}; {dollars}"
+        )
+        if t.reported_usd is not None:
+            sentence += f" (the source prints {figure(t.reported_usd, 1e9)} billion US dollars)"
+        parts.append(sentence + ".")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------- geometry for the template
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One of the two panels: where it starts, its colour, heading and axis ticks (x, label)."""
+
+    currency: str
+    x: float
+    colour: str
+    heading: str
+    scale: Scale
+    ticks: list[tuple[float, str]]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One target in one panel: the bar, its paler range end, the source's diamond, the figure."""
+
+    colour: str
+    x: float
+    width: float | None  # None: no amount in this panel's currency
+    range_width: float  # the upper end of a range (0 when there is none)
+    diamond: float | None  # where the figure the source prints is
+    label: str  # the amount; without one (width None), what is missing, in grey
+    label_x: float
+
+
+@dataclass(frozen=True)
+class Group:
+    """A plan's heading band and its rows: ``(y, label, bars)``, one bar per panel."""
+
+    y: float
+    label: str
+    rows: list[tuple[float, str, list[Bar]]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything ``chart.svg.j2`` draws, in SVG user units."""
+
+    width: int
+    height: int
+    top: int
+    rows_bottom: int
+    description: str
+    panels: list[Panel]
+    groups: list[Group]
+    legend_y: int
+    legend: list[tuple[float, str, str, str]]  # (x, "rect" or "diamond", colour, words)
+
+
+def _panel(currency: str, x: float, colour: str, amounts: list[float], room: float) -> Panel:
+    scale = scale_for(max(amounts, default=0.0))
+    unit = f"{scale.word} {CURRENCY_WORDS.get(currency, currency)}".strip()
+    heading = "Stated amount" if currency == "CNY" else "Converted to dollars"
+    ticks = [
+        (x + room * tick / scale.maximum, figure(tick * scale.divisor, scale.divisor))
+        for tick in scale.ticks
+    ]
+    return Panel(currency, x, colour, f"{heading}, {unit}", scale, ticks)
+
+
+def _bar(t: MoneyTarget, panel: Panel, room: float) -> Bar:
+    scale, x0 = panel.scale, panel.x
+    low, high = t.amounts(panel.currency)
+    reported = t.reported_usd if panel.currency == "USD" else None
+
+    def width_of(amount: float) -> float:
+        return room * amount / scale.divisor / scale.maximum
+
+    width = None if low is None else width_of(low)
+    range_width = width_of(high - low) if low is not None and high is not None and high > low else 0
+    end = x0 + (width or 0) + range_width
+    diamond = None if reported is None else x0 + width_of(reported)
+    if diamond is not None:
+        end = max(end, diamond + 4)
+    if low is not None:
+        label = qualified(t, low, high, scale.divisor)
+    elif reported is not None:
+        label = f"{figure(reported, scale.divisor)} as printed"
+    else:
+        words = "not converted" if panel.currency == "USD" else f"stated in {t.currency}"
+        return Bar(panel.colour, x0, None, 0, None, words, x0 + 4)
+    return Bar(panel.colour, x0, width, range_width, diamond, label, end + 5)
+
+
+def layout(targets: list[MoneyTarget]) -> Chart:
+    """Where every bar, tick and label of the chart goes."""
+    groups: dict[str, list[MoneyTarget]] = {}
+    for t in targets:
+        groups.setdefault(t.plan_id, []).append(t)
+    height = TOP + GROUP_HEIGHT * len(groups) + ROW_HEIGHT * len(targets) + LEGEND_HEIGHT
+    panel_width = (WIDTH - LABEL_WIDTH - PANEL_GAP - 10) / 2
+    room = panel_width - VALUE_LABEL_WIDTH
+    yuan = [a for t in targets for a in t.amounts("CNY") if a is not None]
+    dollars = [a for t in targets for a in (*t.amounts("USD"), t.reported_usd) if a is not None]
+    panels = [
+        _panel("CNY", LABEL_WIDTH, YUAN_COLOUR, yuan, room),
+        _panel("USD", LABEL_WIDTH + panel_width + PANEL_GAP, DOLLAR_COLOUR, dollars, room),
+    ]
+    y = float(TOP)
+    placed = []
+    for plan_targets in groups.values():
+        rows = []
+        for i, t in enumerate(plan_targets):
+            label = f"{t.year_text} · {t.indicator.replace('_', ' ')}"
+            if len(label) > ROW_LABEL_CHARS:  # the <desc> and the table carry the whole text
+                label = label[: ROW_LABEL_CHARS - 1] + "…"
+            row_y = y + GROUP_HEIGHT + ROW_HEIGHT * i
+            rows.append((row_y, label, [_bar(t, p, room) for p in panels]))
+        placed.append(Group(y, plan_targets[0].plan_label, rows))
+        y += GROUP_HEIGHT + ROW_HEIGHT * len(plan_targets)
+    legend = []
+    x = 8.0
+    for shape, colour, words in [
+        ("rect", YUAN_COLOUR, "amount as the plan states it"),
+        ("rect", DOLLAR_COLOUR, "in US dollars at the annual average rate (usd)"),
+        ("diamond", "", "US dollar figure the source prints (reported_usd)"),
+    ]:
+        legend.append((x, shape, colour, words))
+        x += 26 + 6.6 * len(words)
+    rows_bottom = height - LEGEND_HEIGHT
+    return Chart(
+        WIDTH, height, TOP, rows_bottom, describe(targets), panels, placed, rows_bottom + 26, legend
+    )
+
+
+def render_svg(targets: list[MoneyTarget], standalone: bool = False) -> str | None:
+    """The chart as an ``<svg>`` element (``standalone`` adds the XML namespace for a .svg file).
+
+    Returns None when there is no money target to draw.
+    """
+    if not targets:
+        return None
+    return render("chart.svg.j2", chart=layout(targets), standalone=standalone).strip()
+
+
+def chart_rows(targets: list[MoneyTarget]) -> list[tuple[MoneyTarget, str, str, str]]:
+    """Each target with its yuan and dollar amounts in words, and the dollars its source prints
+    (for the table beside the chart)."""
+    return [
+        (
+            t,
+            amount_text(t, "CNY"),
+            amount_text(t, "USD"),
+            f"{figure(t.reported_usd, 1e9)} billion" if t.reported_usd else "",
+        )
+        for t in targets
+    ]

@@ -1,0 +1,379 @@
+"""What each page shows, worked out from the package; ``templates/*.html.j2`` lay it out.
+
+The templates get a :class:`View` of the package for the page's folder (links between pages are
+relative, so the site works from ``file://`` and from any folder) and escape every value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnplans.loader import _constraints_text
+from cnplans.table_schema import Field
+
+from . import chart
+from .downloads import Download, human_size
+from .package import (
+    CITATION_NAME,
+    DATA_FOLDER,
+    QUOTE_FIELD,
+    SOURCE_FIELD,
+    SOURCE_PATH_FIELD,
+    SOURCES_TABLE,
+    Package,
+    Row,
+    SiteError,
+    Table,
+)
+from .render import render
+
+PLANS_TABLE = "plans"
+TARGETS_TABLE = "targets"
+REGIONS_TABLE = "regions"
+CHART_FILE = "money-targets.svg"
+NUMERIC_TYPES = frozenset({"number", "integer"})
+# A field whose name ends so is in that unit (names say their units); longest first.
+UNIT_SUFFIXES = [
+    ("_per_usd", "units of currency per US dollar"),
+    ("_cny", "CNY (yuan)"),
+    ("_usd", "USD (US dollars)"),
+    ("_percent", "percent"),
+    ("_bytes", "bytes"),
+]
+UNIT_NAMES = {"usd": "USD (US dollars)", "cny": "CNY (yuan)"}
+LANGUAGE_SUFFIXES = {"_zh": "zh", "_en": "en"}
+LABEL_FIELDS = ("title", "name", "name_en", "summary", "subject")
+SAFE_PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def page_name(value: str, what: str) -> str:
+    """``value`` as a file name for a page, refusing anything that is not a plain slug."""
+    if not SAFE_PAGE_NAME.match(value):
+        raise SiteError(
+            f"{what} {value!r} cannot name a page file: use letters, digits, '.', '_' or '-'"
+        )
+    return value
+
+
+def grouped_number(text: str) -> str:
+    """Thousands separators for whole numbers; decimals and anything else stay as written.
+
+    >>> grouped_number("230000000000"), grouped_number("-1500.25"), grouped_number("n/a")
+    ('230,000,000,000', '-1,500.25', 'n/a')
+    """
+    match = re.fullmatch(r"(-?)(\d+)(\.\d+)?", text.strip())
+    if match is None:
+        return text
+    sign, whole, fraction = match.groups()
+    return f"{sign}{int(whole):,}{fraction or ''}"
+
+
+def row_label(table: Table, row: Row) -> str:
+    """A few words naming a row: its title or name when it has one, else its key."""
+    return next((row[n] for n in LABEL_FIELDS if row.get(n)), ", ".join(table.key(row)))
+
+
+def field_unit(item: Field) -> str:
+    """The unit a field is in, as its name says (``investment_cny`` -> ``CNY (yuan)``)."""
+    if item.name in UNIT_NAMES:
+        return UNIT_NAMES[item.name]
+    return next((unit for suffix, unit in UNIT_SUFFIXES if item.name.endswith(suffix)), "")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim quote in its source's language, with a link to the archived source text."""
+
+    text: str
+    lang: str | None
+    archive_href: str | None
+    archive_title: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one value shows as: text, or a link with text after it, or a quote."""
+
+    text: str = ""
+    href: str | None = None
+    title: str | None = None  # the link's tooltip
+    rel: str | None = None
+    after: str = ""
+    quote: Quote | None = None
+    attrs: dict[str, str | None] = field(default_factory=dict)  # of the <td>: class, lang...
+
+
+@dataclass(frozen=True)
+class View:
+    """The package as seen from a page ``root`` away from the site's top ("" or "../")."""
+
+    package: Package
+    root: str
+
+    def table_href(self, table_name: str, anchor: str | None = None) -> str:
+        href = f"{self.root}tables/{page_name(table_name, 'table name')}.html"
+        return f"{href}#{anchor}" if anchor else href
+
+    def plan_href(self, plan_id: str) -> str:
+        return f"{self.root}plans/{page_name(plan_id, 'plan_id')}.html"
+
+    def data_href(self, relative: object) -> str:
+        return f"{self.root}{DATA_FOLDER}/{relative}"
+
+    def numeric(self, item: Field) -> bool:
+        return item.type in NUMERIC_TYPES
+
+    def unit(self, item: Field) -> str:
+        return field_unit(item)
+
+    def quote(self, row: Row) -> Quote:
+        """The row's quote, in the language of its source, linked to the archived text."""
+        source = self.package.source(row.get(SOURCE_FIELD, "")) or {}
+        path = source.get(SOURCE_PATH_FIELD)
+        title = f"The archived source: {source.get('title', row.get(SOURCE_FIELD, ''))}"
+        href = self.data_href(path) if path else None
+        return Quote(row[QUOTE_FIELD], source.get("language") or None, href, title)
+
+    def cell(
+        self, table: Table, item: Field, row: Row, own_page: bool, labelled: bool = False
+    ) -> Cell:
+        """How ``row``'s value of ``item`` shows: keys and references as links, quotes with
+        their source, numbers grouped. ``labelled`` names the referenced row after the link."""
+        value = row.get(item.name, "")
+        numeric = item.type in NUMERIC_TYPES
+
+        def done(css: str | None = None, lang: str | None = None, **parts: Any) -> Cell:
+            names = " ".join(c for c in ("num" if numeric else None, css) if c) or None
+            sort = value if numeric and value else None
+            return Cell(attrs={"class": names, "data-sort": sort, "lang": lang}, **parts)
+
+        if value == "":
+            return done()
+        if table.schema.primary_key == [item.name]:
+            if table.name == PLANS_TABLE:
+                href = self.plan_href(value)
+            elif own_page:
+                href = f"#{table.anchor(row)}"
+            else:
+                href = self.table_href(table.name, table.anchor(row))
+            return done("key", text=value, href=href)
+        fk = next((fk for fk in table.schema.foreign_keys if fk.fields[-1:] == [item.name]), None)
+        if fk is not None:
+            found = self.package.referenced_row(fk, row)
+            if found is None:
+                return done("dangling", text=value, after=" (no such row)")
+            target, target_row = found
+            label = row_label(target, target_row)
+            link = {
+                "text": grouped_number(value) if numeric else value,
+                "href": self.table_href(target.name, target.anchor(target_row)),
+                "title": f"{target.title}: {label}",
+            }
+            if labelled and label != value:
+                return done(**link, after=f" ({label})")
+            return done("key", **link)
+        if item.name == QUOTE_FIELD:
+            return done("quote", quote=self.quote(row))
+        if table.name == SOURCES_TABLE and item.name == SOURCE_PATH_FIELD:
+            return done(text=value, href=self.data_href(value))
+        if item.format == "uri" and value.startswith(("https://", "http://")):
+            return done(text=value, href=value, rel="external noopener")
+        if numeric:
+            return done(text=grouped_number(value))
+        languages = (lang for end, lang in LANGUAGE_SUFFIXES.items() if item.name.endswith(end))
+        return done(lang=next(languages, None), text=value)
+
+    def constraints(self, table: Table, item: Field) -> list[tuple[str, str, str | None]]:
+        """The field's key roles and constraints as ``(prefix, text, link)`` parts.
+
+        The constraints are worded by :func:`cnplans.loader._constraints_text`, as
+        ``cnplans.describe()`` words them; a foreign key links to the table it refers to.
+        """
+        key = table.schema.primary_key
+        parts: list[tuple[str, str, str | None]] = []
+        if item.name in key:
+            parts.append(("", "primary key" if len(key) == 1 else "part of the primary key", None))
+        if worded := _constraints_text(item):
+            parts.append(("", worded, None))
+        known = {t.name for t in self.package.tables}
+        for fk in table.schema.foreign_keys:
+            if item.name in fk.fields:
+                target = ", ".join(f"{fk.resource}.{name}" for name in fk.reference_fields)
+                href = self.table_href(fk.resource) if fk.resource in known else None
+                parts.append(("refers to ", target, href))
+        return parts
+
+
+def _page(template: str, package: Package, root: str, current: str = "", **context: Any) -> str:
+    """Render a page; ``current`` is the table whose navigation link is marked as this page."""
+    return render(
+        template,
+        package=package,
+        v=View(package, root),
+        root=root,
+        current=current,
+        row_label=row_label,
+        human_size=human_size,
+        **context,
+    )
+
+
+# ---------------------------------------------------------------- home page
+
+
+def citation_text(data: dict[str, Any]) -> str:
+    """A one-line citation from CITATION.cff fields, using only the fields the file has."""
+    authors = []
+    for person in data.get("authors") or []:
+        if isinstance(person, dict):
+            names = [person.get("given-names"), person.get("family-names")]
+            name = person.get("name") or " ".join(str(n) for n in names if n)
+            if name:
+                authors.append(str(name))
+    released = str(data.get("date-released", ""))
+    parts = []
+    if authors:
+        parts.append(", ".join(authors) + (f" ({released[:4]})." if released else "."))
+    if data.get("title"):
+        version = f", version {data['version']}" if data.get("version") else ""
+        parts.append(f"{data['title']}{version}.")
+    if data.get("doi"):
+        parts.append(f"https://doi.org/{data['doi']}")
+    elif data.get("url") or data.get("repository-code"):
+        parts.append(str(data.get("url") or data.get("repository-code")))
+    return " ".join(parts)
+
+
+def plan_labels(package: Package) -> dict[str, str]:
+    """plan_id -> ``plan_id (Region)``, in the plans table's order."""
+    plans = package.table(PLANS_TABLE)
+    if plans is None:
+        return {}
+    region_fk = next((fk for fk in plans.schema.foreign_keys if fk.resource == REGIONS_TABLE), None)
+    labels = {}
+    for row in plans.rows:
+        found = None if region_fk is None else package.referenced_row(region_fk, row)
+        plan_id = row.get("plan_id", "")
+        labels[plan_id] = plan_id if found is None else f"{plan_id} ({row_label(*found)})"
+    return labels
+
+
+def money_targets(package: Package) -> list[chart.MoneyTarget]:
+    """The targets stated in a currency, as the chart draws them."""
+    targets = package.table(TARGETS_TABLE)
+    return [] if targets is None else chart.money_targets(targets.rows, plan_labels(package))
+
+
+def regions_count(package: Package) -> list[tuple[str, str | None, int]] | None:
+    """``(region label, link, plans)`` per region, most plans first; None without plans."""
+    plans = package.table(PLANS_TABLE)
+    if plans is None:
+        return None
+    region_fk = next((fk for fk in plans.schema.foreign_keys if fk.resource == REGIONS_TABLE), None)
+    counts = Counter(row.get("region_id", "") for row in plans.rows)
+    lines: list[tuple[str, str | None, int]] = []
+    for region_id, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        sample = next(row for row in plans.rows if row.get("region_id", "") == region_id)
+        found = None if region_fk is None else package.referenced_row(region_fk, sample)
+        if found is None:
+            lines.append((region_id or "no region", None, count))
+        else:
+            region_table, region_row = found
+            href = View(package, "").table_href(region_table.name, region_table.anchor(region_row))
+            lines.append((f"{row_label(region_table, region_row)} ({region_id})", href, count))
+    return lines
+
+
+def indicators_count(package: Package) -> list[tuple[str, int]] | None:
+    """``(indicator, targets)`` in the schema's enum order, then others; None without targets."""
+    targets = package.table(TARGETS_TABLE)
+    if targets is None:
+        return None
+    counts = Counter(row.get("indicator", "") for row in targets.rows)
+    order = next((f.enum or [] for f in targets.schema.fields if f.name == "indicator"), [])
+    names = [n for n in order if counts.get(n)] + sorted(n for n in counts if n not in order)
+    return [(name, counts[name]) for name in names]
+
+
+def home_page(package: Package, downloads: list[Download], has_release: bool) -> str:
+    """The download page of the release: what it is, how to cite it, files, chart, summary."""
+    targets = money_targets(package)
+    return _page(
+        "index.html.j2",
+        package,
+        "",
+        downloads=downloads,
+        has_release=has_release,
+        citation=citation_text(package.citation),
+        citation_name=CITATION_NAME,
+        chart=chart.layout(targets) if targets else None,
+        standalone=False,
+        chart_file=CHART_FILE,
+        chart_rows=chart.chart_rows(targets),
+        has_usd=any(t.amounts("USD")[0] is not None for t in targets),
+        regions=regions_count(package),
+        indicators=indicators_count(package),
+        plans=package.table(PLANS_TABLE),
+        plan_labels=plan_labels(package),
+    )
+
+
+# ---------------------------------------------------------------- table and plan pages
+
+
+def table_page(package: Package, table: Table, csv_download: Download | None) -> str:
+    """A table's description, data dictionary and rows."""
+    return _page(
+        "table.html.j2",
+        package,
+        "../",
+        table=table,
+        csv=csv_download,
+        current=table.name,
+    )
+
+
+def plan_children(package: Package) -> list[tuple[Table, str]]:
+    """(table, field) for every table that points at a plan through a one-field foreign key."""
+    found = []
+    for table in package.tables:
+        fk = next(
+            (
+                fk
+                for fk in table.schema.foreign_keys
+                if fk.resource == PLANS_TABLE and len(fk.fields) == 1
+            ),
+            None,
+        )
+        if fk is not None and table.name != PLANS_TABLE:
+            found.append((table, fk.fields[0]))
+    return found
+
+
+def plan_page(package: Package, plans: Table, plan_row: Row) -> str:
+    """One plan with everything that points at it: targets, clusters, projects, measures."""
+    plan_id = plan_row["plan_id"]
+    sections = []
+    for child, field_name in plan_children(package):
+        rows = [row for row in child.rows if row.get(field_name) == plan_id]
+        shown = [
+            f
+            for f in child.schema.fields
+            if f.name != field_name and any(r.get(f.name) for r in rows)
+        ]
+        sections.append((child, rows, shown))
+    facts = [f for f in plans.schema.fields if plan_row.get(f.name) and f.name != QUOTE_FIELD]
+    return _page(
+        "plan.html.j2",
+        package,
+        "../",
+        plans=plans,
+        plan=plan_row,
+        plan_id=plan_id,
+        label=row_label(plans, plan_row),
+        facts=facts,
+        sections=sections,
+    )

@@ -26,9 +26,12 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
-    """Run the test suite against the installed package."""
+    """Run the test suite against the installed package, with branch coverage of it."""
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run(
+        "pytest", "--cov=cnplans", "--cov-branch", "--cov-report=term:skip-covered",
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session(default=False)

@@ -24,7 +24,9 @@ states, or the source's dateline year for "this year"), indicator where the word
 (revenue, output value, added value, investment, funding in place, growth rate, count), subject
 (the noun phrase), a suggested target_id, and the shortest verbatim passage that states it, as
 the quote. Baselines ("up from 210 billion yuan") and thresholds ("enterprises with revenue of 20
-million yuan or more") are left out unless --all is given.
+million yuan or more") are left out unless --all is given. Not proposed at all: years alone,
+figures inside quotation marks (names), durations ("three-year", 三年), areas and weights (square
+meters, tons, 亩) and a count after "the" (a restatement of one counted before).
 
 Left to you: whether each row is a goal the plan sets, target_type (structure is a guess),
 project_id, measure_id, baseline_year, notes, better subjects and ids, an indicator the words do

@@ -1,1 +1,1 @@
-"""Maintainer jobs run through nox: releases, the download site, exchange rates, synthetic packages."""
+"""Maintainer jobs run through nox: releases, the download site, exchange rates, synthetic data."""

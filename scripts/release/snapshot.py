@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cnplans.datapackage import PackageError, parse_descriptor, resolve_inside, unsafe_reason
+
 from .errors import ReleaseError
 from .gitrepo import GitRepo
 
@@ -69,9 +71,10 @@ class Snapshot:
 
 def read(reader: Reader, label: str) -> Snapshot:
     """Read a package through ``reader`` (relative POSIX path -> bytes, or None if missing)."""
-    descriptor = _json(reader, DESCRIPTOR, label)
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise ReleaseError(f"{label}: {DESCRIPTOR} is not a JSON object with a 'resources' list")
+    try:
+        descriptor = parse_descriptor(_text(reader, DESCRIPTOR, label), f"{label}: {DESCRIPTOR}")
+    except PackageError as exc:
+        raise ReleaseError(str(exc)) from None
     tables: dict[str, Table] = {}
     for resource in descriptor["resources"]:
         name = str(resource.get("name", ""))
@@ -93,7 +96,9 @@ def from_directory(root: Path) -> Snapshot:
     """The package in folder ``root`` (the working tree)."""
 
     def reader(path: str) -> bytes | None:
-        target = root.joinpath(*PurePosixPath(path).parts)
+        target, reason = resolve_inside(root, path)  # links must stay inside the tree too
+        if target is None:
+            raise ReleaseError(f"working tree: {path!r}: {reason}")
         return target.read_bytes() if target.is_file() else None
 
     return read(reader, "working tree")
@@ -106,30 +111,31 @@ def from_git(repo: GitRepo, ref: str) -> Snapshot:
 
 
 def _relative(path: str, label: str) -> str:
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or "://" in path:
-        raise ReleaseError(f"{label}: {path!r} is not a relative path inside the data package")
-    return str(pure)
+    reason = unsafe_reason(path)
+    if reason is not None:
+        raise ReleaseError(f"{label}: {path!r} is not a path inside the data package: {reason}")
+    return str(PurePosixPath(path))
+
+
+def _text(reader: Reader, path: str, label: str) -> str:
+    data = reader(path)
+    if data is None:
+        raise ReleaseError(f"{label}: {path} does not exist")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{label}: {path} is not UTF-8: {exc}") from None
 
 
 def _json(reader: Reader, path: str, label: str) -> Any:
-    data = reader(path)
-    if data is None:
-        raise ReleaseError(f"{label}: {path} does not exist")
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReleaseError(f"{label}: {path} is not valid UTF-8 JSON: {exc}") from None
+        return json.loads(_text(reader, path, label))
+    except json.JSONDecodeError as exc:
+        raise ReleaseError(f"{label}: {path} is not valid JSON: {exc}") from None
 
 
 def _csv(reader: Reader, path: str, label: str) -> tuple[list[str], list[dict[str, str]]]:
-    data = reader(path)
-    if data is None:
-        raise ReleaseError(f"{label}: {path} does not exist")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReleaseError(f"{label}: {path} is not UTF-8: {exc}") from None
+    text = _text(reader, path, label)
     records = list(csv.reader(io.StringIO(text, newline="")))
     if not records:
         return [], []

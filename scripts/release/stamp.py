@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from cnplans.datapackage import PackageError, inside, read_descriptor
 from cnplans.hashes import file_sha256
 
 from .errors import ReleaseError
@@ -38,7 +39,7 @@ def source_documents(root: Path, descriptor: dict[str, Any]) -> list[dict[str, s
     resource = next((r for r in descriptor["resources"] if r.get("name") == SOURCES_TABLE), None)
     if resource is None or not isinstance(resource.get("path"), str):
         return None
-    path = root.joinpath(*PurePosixPath(resource["path"]).parts)
+    path = _file(root, resource["path"], f"resource {SOURCES_TABLE!r} path")
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
     if not rows or "title" not in rows[0] or "path" not in rows[0]:
         return None
@@ -66,7 +67,7 @@ def stamped(
         resource = dict(resource)
         path = resource.get("path")
         if isinstance(path, str):
-            size, digest = file_stamp(root.joinpath(*PurePosixPath(path).parts))
+            size, digest = file_stamp(_file(root, path, f"resource {resource.get('name')!r} path"))
             resource["bytes"] = size
             resource["hash"] = digest
         resources.append(resource)
@@ -80,18 +81,21 @@ def dump(descriptor: dict[str, Any]) -> str:
 
 
 def read(root: Path) -> dict[str, Any]:
-    path = root / DESCRIPTOR
+    """The descriptor ``root/datapackage.json``; a :class:`ReleaseError` says what is wrong."""
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return read_descriptor(root / DESCRIPTOR)
+    except PackageError as exc:
         raise ReleaseError(
-            f"{path} does not exist; run the release tools at the package root"
+            f"{exc}; the release tools read {DESCRIPTOR} at the package root"
         ) from None
-    except json.JSONDecodeError as exc:
-        raise ReleaseError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise ReleaseError(f"{path}: expected a JSON object with a 'resources' list")
-    return descriptor
+
+
+def _file(root: Path, relative: object, what: str) -> Path:
+    """The file ``relative`` names inside ``root``; a :class:`ReleaseError` if it is not safe."""
+    try:
+        return inside(root, relative, f"{root / DESCRIPTOR}: {what}")
+    except PackageError as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def _with_key(

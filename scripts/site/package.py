@@ -1,8 +1,8 @@
 """Read the data package the site describes: descriptor, Table Schemas, rows (as text), citation.
 
 Rows stay the text the CSV files hold: the site shows the published values, not a re-formatting
-of parsed numbers. The descriptor and the schemas are read as the loader reads them
-(:func:`cnplans.loader.read_descriptor`, ``cnplans.loader._schema``).
+of parsed numbers. The descriptor, the schemas and the paths are read and checked by
+:mod:`cnplans.datapackage`, as every command reads them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from cnplans.loader import DataError, _schema, read_descriptor
+from cnplans import datapackage
+from cnplans.datapackage import PackageError
 from cnplans.paths import DESCRIPTOR_NAME
 from cnplans.table_schema import ForeignKey, TableSchema
 
@@ -37,13 +38,10 @@ class SiteError(Exception):
 
 def relative_posix(path_text: str, where: str) -> PurePosixPath:
     """A path from the package as a relative POSIX path that stays inside its folder."""
-    path = PurePosixPath(path_text)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise SiteError(
-            f"{where}: path {path_text!r} must be relative to {DESCRIPTOR_NAME} and stay inside "
-            "its folder (no leading '/', no '..')"
-        )
-    return path
+    reason = datapackage.unsafe_reason(path_text)
+    if reason is not None:
+        raise SiteError(f"{where}: path {path_text!r} cannot be used: {reason}")
+    return PurePosixPath(path_text)
 
 
 def anchor_id(table_name: str, key: Iterable[str]) -> str:
@@ -137,12 +135,13 @@ def read_table(root: Path, entry: dict[str, Any], position: int) -> Table:
     where = f"{where} ({name})"
     if not isinstance(entry.get("path"), str):
         raise SiteError(f"{where}: 'path' must be one CSV file path")
-    relative = relative_posix(entry["path"], where)
     try:
-        schema = _schema(root, entry)  # the loader's reader: inline, or a file inside root
-    except DataError as exc:
+        file = datapackage.inside(root, entry["path"], f"{where}: 'path'")
+        schema = datapackage.read_schema(root, entry)  # inline, or a file inside root
+    except PackageError as exc:
         raise SiteError(str(exc)) from None
-    declared = entry["schema"]  # a path inside root (the loader checked), or inline
+    relative = PurePosixPath(entry["path"])
+    declared = entry["schema"]  # a path inside root (read_schema checked), or inline
     return Table(
         name=name,
         title=str(entry.get("title") or name),
@@ -150,7 +149,7 @@ def read_table(root: Path, entry: dict[str, Any], position: int) -> Table:
         relative_path=relative,
         schema_relative_path=PurePosixPath(declared) if isinstance(declared, str) else None,
         schema=schema,
-        rows=read_rows(root / relative, name, schema),
+        rows=read_rows(file, name, schema),
     )
 
 
@@ -219,8 +218,8 @@ def read_citation(root: Path) -> tuple[str | None, dict[str, Any]]:
 def read_package(root: Path) -> Package:
     """Read ``datapackage.json`` in ``root`` with every table's schema and rows."""
     try:
-        descriptor = read_descriptor(root)
-    except DataError as exc:
-        raise SiteError(f"{exc}: pass the folder that holds {DESCRIPTOR_NAME}") from None
+        descriptor = datapackage.read_descriptor(root / DESCRIPTOR_NAME)
+    except PackageError as exc:
+        raise SiteError(f"{exc}; pass the folder that holds {DESCRIPTOR_NAME}") from None
     tables = [read_table(root, entry, i) for i, entry in enumerate(descriptor["resources"])]
     return Package(root, descriptor, tables, *read_citation(root))

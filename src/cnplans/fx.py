@@ -17,13 +17,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cnplans.datapackage import inside, read_descriptor_text, resource
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,24 +119,17 @@ def missing_rate_message(path: Path, currency: str, years: list[int], provider: 
 
 
 def resource_path(descriptor_path: Path, name: str) -> Path:
-    """Path of the file of resource ``name`` as ``datapackage.json`` lists it.
+    """Path of the file of resource ``name`` as ``datapackage.json`` lists it, inside its folder.
 
-    Raises :class:`FileNotFoundError` or :class:`ValueError` with a sentence saying what is wrong.
+    Raises :class:`FileNotFoundError` when the descriptor does not exist, and
+    :class:`cnplans.datapackage.PackageError` (a :class:`ValueError`) with a sentence saying
+    what else is wrong.
     """
-    try:
-        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{descriptor_path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{descriptor_path}: cannot read the descriptor ({error})") from None
-    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
-    for resource in resources if isinstance(resources, list) else []:
-        if isinstance(resource, dict) and resource.get("name") == name:
-            relative = resource.get("path")
-            if not isinstance(relative, str) or not relative:
-                raise ValueError(f"{descriptor_path}: resource {name!r} has no path")
-            return descriptor_path.parent / relative
-    raise ValueError(f"{descriptor_path}: the descriptor lists no resource named {name!r}")
+    if not descriptor_path.exists():
+        raise FileNotFoundError(f"{descriptor_path}: no such file")
+    file, _, descriptor = read_descriptor_text(descriptor_path)
+    listed = resource(descriptor, name, str(file))
+    return inside(file.parent, listed.get("path"), f"{file}: resource {name!r} path")
 
 
 def bundled_rates_path() -> Path:

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import re
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from cnplans import paths
+from cnplans import datapackage, paths
+from cnplans.datapackage import PackageError
 from cnplans.table_schema import Field, TableSchema
 
 # Files at least this big are read with types straight away: by pandas' C reader guessing them
@@ -45,8 +45,11 @@ PYARROW_MIN_BYTES = 256 * 1024
 _MAX_EXAMPLES = 5
 
 
-class DataError(ValueError):
-    """A table's file does not match its schema or its recorded hash, so it cannot be loaded."""
+class DataError(PackageError):
+    """A table's file does not match its schema or its recorded hash, so it cannot be loaded.
+
+    Also raised for a descriptor or schema that cannot be read (a :class:`ValueError`).
+    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,23 +175,21 @@ def load_all(*, version: str | None = None) -> dict[str, pd.DataFrame]:
 
 def read_descriptor(root: Path) -> dict[str, Any]:
     """Read ``root/datapackage.json``; a missing or malformed file is a :class:`DataError`."""
-    path = root / paths.DESCRIPTOR_NAME
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist; cnplans cannot find the data package") from None
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise DataError(f"{path}: expected a JSON object with a 'resources' list")
-    return descriptor
+        return datapackage.read_descriptor(root / paths.DESCRIPTOR_NAME)
+    except PackageError as error:
+        raise DataError(str(error)) from None
 
 
 def read_table(root: Path, name: str) -> pd.DataFrame:
     """Load table ``name`` of the data package in folder ``root`` (see :func:`load`)."""
     resource = _resource(read_descriptor(root), name)
     table_schema = _schema(root, resource)
-    path = _inside(root, resource.get("path"), f"resource {name!r} 'path'")
+    try:
+        where = f"{root / paths.DESCRIPTOR_NAME}: resource {name!r} 'path'"
+        path = datapackage.inside(root, resource.get("path"), where)
+    except PackageError as error:
+        raise DataError(str(error)) from None
     _check_hash(path, resource.get("hash"))
     encoding = str(resource.get("encoding", "utf-8"))
     frame = _read_inferred(path, table_schema, encoding)
@@ -217,37 +218,21 @@ def _data_root(version: str | None) -> Path:
 
 
 def _resource(descriptor: dict[str, Any], name: str) -> dict[str, Any]:
-    names = [str(r.get("name")) for r in descriptor["resources"]]
-    for resource in descriptor["resources"]:
-        if resource.get("name") == name:
-            return dict(resource)
-    raise KeyError(f"no table named {name!r}; the tables are: {', '.join(names)}")
+    try:
+        return dict(datapackage.resource(descriptor, name))
+    except PackageError:
+        names = ", ".join(
+            str(r.get("name")) for r in descriptor["resources"] if isinstance(r, dict)
+        )
+        raise KeyError(f"no table named {name!r}; the tables are: {names}") from None
 
 
 def _schema(root: Path, resource: dict[str, Any]) -> TableSchema:
-    declared = resource.get("schema")
-    if isinstance(declared, dict):
-        return TableSchema.from_descriptor(declared)
-    path = _inside(root, declared, f"resource {resource.get('name')!r} 'schema'")
+    """The resource's Table Schema (``scripts/site`` reads schemas with it too)."""
     try:
-        return TableSchema.from_path(path)
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist (the schema of {resource.get('name')!r})") from None
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-
-
-def _inside(root: Path, relative: object, what: str) -> Path:
-    """``root / relative`` for a relative POSIX path that stays inside ``root``."""
-    if not isinstance(relative, str) or not relative:
-        raise DataError(f"{root / paths.DESCRIPTOR_NAME}: {what} must be a relative file path")
-    parts = PurePosixPath(relative).parts
-    if PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in relative:
-        raise DataError(
-            f"{root / paths.DESCRIPTOR_NAME}: {what} is {relative!r}, which points outside the "
-            "data package; expected a relative path such as 'resources/plans.csv'"
-        )
-    return root.joinpath(*parts)
+        return datapackage.read_schema(root, resource)
+    except PackageError as error:
+        raise DataError(str(error)) from None
 
 
 def _check_hash(path: Path, recorded: object) -> None:

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnplans import datapackage
+from cnplans.datapackage import PackageError
 from cnplans.paths import MAX_FILE_BYTES
 from cnplans.table_schema import Field, TableSchema
 
@@ -96,60 +98,35 @@ class Package:
 
     @classmethod
     def open(cls, descriptor: Path) -> Package:
-        path = descriptor / "datapackage.json" if descriptor.is_dir() else descriptor
+        """The package whose ``datapackage.json`` is ``descriptor`` (or is in that folder)."""
         try:
-            text = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
+            path, text, data = datapackage.read_descriptor_text(descriptor)
+        except PackageError as error:
             raise ScaffoldError(
-                f"{path} does not exist; run the command in the folder holding datapackage.json "
-                "or name it with --package",
+                f"{error}; fix it first (`cnplans validate` says more), or name another "
+                "package with --package",
                 EXIT_CANNOT_RUN,
             ) from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ScaffoldError(f"{path} cannot be read: {error}", EXIT_CANNOT_RUN) from None
-        try:
-            descriptor_data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ScaffoldError(
-                f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column "
-                f"{error.colno}); fix it first (`cnplans validate` says more)",
-                EXIT_CANNOT_RUN,
-            ) from None
-        if not isinstance(descriptor_data, dict) or not isinstance(
-            descriptor_data.get("resources"), list
-        ):
-            raise ScaffoldError(
-                f"{path} is not a data package descriptor (expected a 'resources' list)",
-                EXIT_CANNOT_RUN,
-            )
-        return cls(path, path.parent, descriptor_data, text)
+        return cls(path, path.parent, data, text)
 
     def resource(self, name: str) -> dict[str, Any]:
-        for resource in self.descriptor["resources"]:
-            if isinstance(resource, dict) and resource.get("name") == name:
-                return resource
-        raise ScaffoldError(f"{self.path.name} lists no resource named {name!r}", EXIT_CANNOT_RUN)
+        try:
+            return datapackage.resource(self.descriptor, name, self.path.name)
+        except PackageError as error:
+            raise ScaffoldError(str(error), EXIT_CANNOT_RUN) from None
 
     def inside(self, relative: object, what: str) -> Path:
         """The file ``relative`` names inside the package; never outside it, never a URL."""
-        from cnplans.validation.package import resolve_inside
-
-        if not isinstance(relative, str):
-            raise ScaffoldError(f"{what} is {relative!r}; expected a path", EXIT_CANNOT_RUN)
-        file, reason = resolve_inside(self.root, relative)
-        if file is None:
-            raise ScaffoldError(f"{what} {relative!r}: {reason}", EXIT_CANNOT_RUN)
-        return file
+        try:
+            return datapackage.inside(self.root, relative, what)
+        except PackageError as error:
+            raise ScaffoldError(str(error), EXIT_CANNOT_RUN) from None
 
     def table(self, name: str) -> CsvTable:
         resource = self.resource(name)
-        declared = resource.get("schema")
         try:
-            if isinstance(declared, dict):
-                schema = TableSchema.from_descriptor(declared)
-            else:
-                schema = TableSchema.from_path(self.inside(declared, f"the schema of {name!r}"))
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            schema = datapackage.read_schema(self.root, resource)
+        except PackageError as error:
             raise ScaffoldError(
                 f"the Table Schema of {name!r} cannot be read ({error}); run `cnplans validate`",
                 EXIT_CANNOT_RUN,
@@ -170,40 +147,21 @@ class CsvTable:
     header: list[str]
     records: list[tuple[int, list[str]]]  # (start line, cells), data rows only
     line_starts: list[int]  # character offset where each physical line starts
-    record_ends: list[int] = field(default_factory=list)  # last physical line of each record
 
     @classmethod
     def read(cls, name: str, path: Path, label: str, schema: TableSchema) -> CsvTable:
+        """The table's file, refused unless its bytes can be kept as they are (UTF-8 without a
+        byte order mark, LF line ends, valid CSV) and its header is the schema's."""
         fix = "fix it first: `cnplans validate` says where"
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ScaffoldError(f"{label} does not exist", EXIT_CANNOT_RUN) from None
-        except OSError as error:
-            raise ScaffoldError(f"{label} cannot be read: {error}", EXIT_CANNOT_RUN) from None
-        if data.startswith(b"\xef\xbb\xbf"):
-            raise ScaffoldError(f"{label} starts with a byte order mark; {fix}", EXIT_CANNOT_RUN)
-        if b"\r" in data:
-            raise ScaffoldError(f"{label} has Windows line ends (CR); {fix}", EXIT_CANNOT_RUN)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ScaffoldError(f"{label} is not UTF-8 text; {fix}", EXIT_CANNOT_RUN) from None
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        try:
-            header = next(reader, [])
-            records, ends = [], []
-            previous_end = reader.line_num
-            for cells in reader:
-                if cells:
-                    records.append((previous_end + 1, cells))
-                    ends.append(reader.line_num)
-                previous_end = reader.line_num
-        except csv.Error as error:
-            raise ScaffoldError(
-                f"{label} line {reader.line_num} is not valid CSV ({error}); {fix}",
-                EXIT_CANNOT_RUN,
-            ) from None
+            text = datapackage.read_text(path, MAX_FILE_BYTES, "a CSV file")
+            if text.startswith("\ufeff"):
+                raise PackageError(f"{label} starts with a byte order mark")
+            if "\r" in text:
+                raise PackageError(f"{label} has Windows line ends (CR)")
+            header, records = datapackage.parse_rows(text, label)
+        except PackageError as error:
+            raise ScaffoldError(f"{error}; {fix}", EXIT_CANNOT_RUN) from None
         if header != schema.field_names:
             raise ScaffoldError(
                 f"the header of {label} is {','.join(header)!r}, but its schema expects "
@@ -211,7 +169,7 @@ class CsvTable:
                 EXIT_CANNOT_RUN,
             )
         starts = [0] + [match.end() for match in re.finditer("\n", text)]
-        return cls(name, path, label, schema, text, header, records, starts, ends)
+        return cls(name, path, label, schema, text, header, records, starts)
 
     def column(self, name: str) -> list[str]:
         index = self.header.index(name)
@@ -295,11 +253,10 @@ class CsvTable:
 
     def record_text(self, index: int) -> str:
         """The bytes of record ``index`` as they are in the file, without its final line end."""
-        start_line, _ = self.records[index]
-        end_line = self.record_ends[index]
-        start = self.line_starts[start_line - 1]
-        end = self.line_starts[end_line] - 1 if end_line < len(self.line_starts) else len(self.text)
-        return self.text[start:end]
+        start = self.line_starts[self.records[index][0] - 1]
+        following = index + 1 < len(self.records)
+        end = self.line_starts[self.records[index + 1][0] - 1] if following else len(self.text)
+        return self.text[start:end].rstrip("\n")  # only blank lines come between records
 
     def sorted_text(self) -> str:
         """The file's text with its records in primary-key order (equal keys keep their order).

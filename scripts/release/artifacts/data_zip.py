@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cnplans.datapackage import PackageError, inside
+
 from ..errors import ReleaseError
 from . import reproducible_zip
 
@@ -24,7 +26,12 @@ def member_paths(root: Path, descriptor: dict[str, Any]) -> list[str]:
         for key in ("path", "schema"):
             value = resource.get(key)
             if isinstance(value, str):
-                paths.add(_inside(value))
+                what = f"datapackage.json: resource {resource.get('name')!r} {key}"
+                try:
+                    inside(root, value, what)  # no member from outside, even through a link
+                except PackageError as exc:
+                    raise ReleaseError(str(exc)) from None
+                paths.add(str(PurePosixPath(value)))
     missing = sorted(p for p in paths if not root.joinpath(*PurePosixPath(p).parts).is_file())
     if missing:
         raise ReleaseError(
@@ -41,10 +48,3 @@ def build(root: Path, descriptor: dict[str, Any], target: Path, epoch: int) -> P
     ]
     reproducible_zip.write(target, members, epoch)
     return target
-
-
-def _inside(path: str) -> str:
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts:
-        raise ReleaseError(f"datapackage.json lists {path!r}, which is outside the package")
-    return str(pure)

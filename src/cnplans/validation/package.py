@@ -1,12 +1,13 @@
 """Loading a data package for validation: descriptor, path safety, schemas, tables.
 
-Only files inside the descriptor's folder are ever opened: a resource or schema path that is
-absolute, climbs out with ``..``, is a URL or resolves (through links) outside the folder is an
-``unsafe-path`` problem and is never read or fetched. Frictionless checks the descriptor and the
-schemas as metadata only (schemas are inlined before frictionless sees them), never the rows;
-a ``profile`` other than the standard names is reported and hidden from frictionless, which would
-otherwise fetch it from its URL or open it relative to the current folder. The descriptor and
-schema files are bounded by the same size limit as the tables.
+Only files inside the descriptor's folder are ever opened: a resource or schema path that
+:mod:`cnplans.datapackage` refuses (absolute, climbing out with ``..``, a URL, resolving through
+links outside the folder) is an ``unsafe-path`` problem and is never read or fetched.
+Frictionless checks the descriptor and the schemas as metadata only (schemas are inlined before
+frictionless sees them), never the rows; a ``profile`` other than the standard names is reported
+and hidden from frictionless, which would otherwise fetch it from its URL or open it relative to
+the current folder. The descriptor and schema files are bounded by the same size limit as the
+tables.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ import copy
 import json
 import os
 import re
-import stat
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+# resolve_inside and unsafe_reason are imported from here too (validation.provenance)
+from cnplans.datapackage import (
+    FileTooLarge,
+    PackageError,
+    read_descriptor_text,
+    resolve_inside,
+    unsafe_reason,
+)
 from cnplans.table_schema import TableSchema
 from cnplans.validation.context import (
     DEFAULT_MAX_FILE_BYTES,
@@ -32,8 +40,6 @@ from cnplans.validation.conversion import convert_table
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import CsvText, header_problems, read_csv_text
 
-URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 # Profiles frictionless knows by name; it loads any other one as a JSON Schema, from the network.
 STANDARD_PROFILES = {
     "package": ("data-package", "tabular-data-package"),
@@ -44,114 +50,6 @@ DESCRIPTOR_TEXT = "package:descriptor-text"  # context.cache key: the descriptor
 
 class CannotRun(Exception):
     """The descriptor itself cannot be used (missing, unreadable, not JSON): exit code 2."""
-
-
-def unsafe_reason(path: str) -> str | None:
-    """Why ``path`` may not be read from a package, or None when it is a safe relative path."""
-    if not path:
-        return "the path is empty"
-    if "\x00" in path:
-        return "the path contains a NUL character"
-    if path.startswith(("/", "\\")) or WINDOWS_DRIVE.match(path):
-        return "the path is absolute; expected a path relative to the descriptor's folder"
-    if URL.match(path) or path.startswith("//"):
-        return "the path is a URL; expected a file inside the package (nothing remote is read)"
-    if "\\" in path:
-        return "the path uses backslashes; expected forward slashes (resources/name.csv)"
-    if ".." in PurePosixPath(path).parts:
-        return "the path climbs out of the package with '..'; expected a path inside it"
-    return None
-
-
-def resolve_inside(
-    root: Path, path: str, real_dirs: dict[str, str] | None = None
-) -> tuple[Path | None, str | None]:
-    """The file ``path`` names inside ``root``, or the reason it may not be opened.
-
-    ``real_dirs``, when given, remembers the resolved folders across calls of one run (many
-    files in one folder, as the source texts are), so a file that is not itself a link costs
-    one ``lstat`` instead of resolving its whole path again.
-    """
-    reason = unsafe_reason(path)
-    if reason is not None:
-        return None, reason
-    try:
-        if real_dirs is None:
-            target = root / path
-            target.resolve().relative_to(root.resolve())
-            return target, None
-        target_name = os.path.join(root, path)
-        resolved = _resolved(target_name, real_dirs)
-        real_root = _resolved_dir(os.fspath(root), real_dirs)
-        if resolved != real_root and not resolved.startswith(os.path.join(real_root, "")):
-            raise ValueError(resolved)
-        return Path(target_name), None
-    except ValueError:
-        return (
-            None,
-            "the path leads outside the package (through a link); expected a file inside it",
-        )
-    except OSError as error:
-        return None, f"the path cannot be resolved: {error.strerror or error}"
-
-
-def _resolved_dir(folder: str, real_dirs: dict[str, str]) -> str:
-    if folder not in real_dirs:
-        real_dirs[folder] = os.fspath(Path(folder).resolve())
-    return real_dirs[folder]
-
-
-def _resolved(target: str, real_dirs: dict[str, str]) -> str:
-    """``Path(target).resolve()`` as text, resolving its folder once per run."""
-    try:
-        is_link = stat.S_ISLNK(os.lstat(target).st_mode)
-    except FileNotFoundError:
-        is_link = False
-    folder, name = os.path.split(target)
-    if is_link or name in ("", ".", ".."):
-        return os.fspath(Path(target).resolve())
-    return os.path.join(_resolved_dir(folder, real_dirs), name)
-
-
-def read_descriptor(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> dict[str, Any]:
-    """Read and parse ``datapackage.json``; raise :class:`CannotRun` with a sentence if unusable."""
-    return _read_descriptor_text(path, max_bytes)[1]
-
-
-def _read_descriptor_text(path: Path, max_bytes: int) -> tuple[str, dict[str, Any]]:
-    if path.is_dir():
-        path = path / "datapackage.json"
-    if not path.exists():
-        raise CannotRun(f"cannot validate: {path} does not exist (expected a datapackage.json)")
-    if not path.is_file():
-        raise CannotRun(f"cannot validate: {path} is not a regular file (expected a JSON file)")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CannotRun(
-                f"cannot validate: {path} has {size:,} bytes, more than the limit of "
-                f"{max_bytes:,} bytes; raise it with --max-file-size-mb"
-            )
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CannotRun(f"cannot validate: {path} is not UTF-8 text") from None
-    except OSError as error:
-        raise CannotRun(
-            f"cannot validate: {path} cannot be read: {error.strerror or error}"
-        ) from None
-    try:
-        descriptor = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CannotRun(
-            f"cannot validate: {path} is not valid JSON: {error.msg} at line {error.lineno}, "
-            f"column {error.colno}"
-        ) from None
-    if not isinstance(descriptor, dict):
-        raise CannotRun(
-            f"cannot validate: {path} holds JSON but not a data package descriptor "
-            "(expected an object with a 'resources' list)"
-        )
-    return text, descriptor
 
 
 def descriptor_line(
@@ -399,9 +297,17 @@ def load_package(
     is read: to start work that needs only the text while the metadata is checked and the
     cells are typed.
     """
-    if descriptor_path.is_dir():
-        descriptor_path = descriptor_path / "datapackage.json"
-    text, descriptor = _read_descriptor_text(descriptor_path, max_file_bytes)
+    try:
+        descriptor_path, text, descriptor = read_descriptor_text(
+            descriptor_path, max_file_bytes, require_resources=False
+        )
+    except FileTooLarge as error:
+        raise CannotRun(
+            f"cannot validate: {error.path} has {error.size:,} bytes, more than the limit of "
+            f"{error.limit:,} bytes; raise it with --max-file-size-mb"
+        ) from None
+    except PackageError as error:
+        raise CannotRun(f"cannot validate: {error}") from None
     context = PackageContext(
         root=descriptor_path.parent,
         descriptor_path=descriptor_path,

@@ -1,0 +1,323 @@
+"""Opening a data package: its descriptor, the files inside it, its schemas and its CSV rows.
+
+Every command reads a package through these functions, so what counts as a usable descriptor
+and as a safe path is decided once. A path the package gives (a resource's ``path`` or
+``schema``, a source text's ``path``) must name a file inside the descriptor's folder: a URL or
+other scheme, an absolute path or drive letter, a backslash, a ``..`` segment, a NUL character
+and a link that resolves outside the folder are all refused, and nothing is ever fetched. Files
+are read whole, so every read is bounded (:data:`cnplans.paths.MAX_FILE_BYTES` unless the
+caller says otherwise). Errors are :class:`PackageError` sentences naming the file. Only the
+standard library is imported (and pandas, once a schema is read).
+
+The module is not called ``cnplans.package``: that is the public function returning the
+descriptor, and importing a submodule of that name would replace it.
+
+>>> from cnplans.paths import bundled_root
+>>> descriptor = read_descriptor(bundled_root())
+>>> read_schema(bundled_root(), resource(descriptor, "plans")).primary_key
+['plan_id']
+>>> inside(bundled_root(), "../secrets.txt", "the path")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+cnplans.datapackage.PackageError: the path is '../secrets.txt', which points outside the data ...
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import stat
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from cnplans.paths import DESCRIPTOR_NAME, MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from cnplans.table_schema import TableSchema  # imports pandas: only read_schema needs it
+
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")  # a scheme: http:, file:, data:, C: ...
+WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+Records = list[tuple[int, list[str]]]  # (physical line the record starts on, its cells)
+
+
+class PackageError(ValueError):
+    """A package or one of its files cannot be used; the message says which, why, and what to do."""
+
+
+class FileTooLarge(PackageError):
+    """A file has more bytes than the caller's limit (a command may say how to raise it)."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        super().__init__(
+            f"{path} has {size:,} bytes, more than the limit of {limit:,} bytes; raise the "
+            "limit if the file is meant to be this large"
+        )
+        self.path, self.size, self.limit = path, size, limit
+
+
+# --------------------------------------------------------------------------------------------
+# Paths inside the package
+# --------------------------------------------------------------------------------------------
+
+
+def unsafe_reason(relative: str) -> str | None:
+    """Why ``relative`` may not be read from a package, or None for a safe relative path.
+
+    The text alone decides (links are :func:`resolve_inside`'s job).
+
+    >>> unsafe_reason("resources/plans.csv") is None
+    True
+    >>> unsafe_reason("https://example.org/plans.csv")
+    'the path is a URL; expected a file inside the package (nothing remote is read)'
+    """
+    if not relative:
+        return "the path is empty"
+    if "\x00" in relative:
+        return "the path contains a NUL character"
+    if relative.startswith(("/", "\\")) or WINDOWS_DRIVE.match(relative):
+        return "the path is absolute; expected a path relative to the descriptor's folder"
+    if URL.match(relative) or relative.startswith("//"):
+        return "the path is a URL; expected a file inside the package (nothing remote is read)"
+    if "\\" in relative:
+        return "the path uses backslashes; expected forward slashes (resources/name.csv)"
+    parts = PurePosixPath(relative).parts
+    if ".." in parts:
+        return "the path climbs out of the package with '..'; expected a path inside it"
+    if not parts:
+        return "the path names no file; expected a path such as resources/name.csv"
+    return None
+
+
+def resolve_inside(
+    root: Path, relative: str, real_dirs: dict[str, str] | None = None
+) -> tuple[Path | None, str | None]:
+    """The file ``relative`` names inside ``root``, or (None, the reason it may not be opened).
+
+    Links are followed: one that resolves outside ``root`` is refused. ``real_dirs``, when
+    given, remembers resolved folders across calls (many files in one folder, as the source
+    texts are), so a file that is not itself a link costs one ``lstat``.
+
+    >>> from cnplans.paths import bundled_root
+    >>> resolve_inside(bundled_root(), "resources/plans.csv")[0].name
+    'plans.csv'
+    >>> resolve_inside(bundled_root(), "/etc/passwd")
+    (None, "the path is absolute; expected a path relative to the descriptor's folder")
+    """
+    reason = unsafe_reason(relative)
+    if reason is not None:
+        return None, reason
+    try:
+        if real_dirs is None:
+            target = root / relative
+            target.resolve().relative_to(root.resolve())
+            return target, None
+        target_name = os.path.join(root, relative)
+        resolved = _resolved(target_name, real_dirs)
+        real_root = _resolved_dir(os.fspath(root), real_dirs)
+        if resolved != real_root and not resolved.startswith(os.path.join(real_root, "")):
+            raise ValueError(resolved)
+        return Path(target_name), None
+    except ValueError:
+        return (
+            None,
+            "the path leads outside the package (through a link); expected a file inside it",
+        )
+    except OSError as error:
+        return None, f"the path cannot be resolved: {error.strerror or error}"
+
+
+def inside(root: Path, relative: object, what: str) -> Path:
+    """The file ``relative`` names inside ``root`` (see :func:`resolve_inside`), else a
+    :class:`PackageError` about ``what`` ("resource 'plans' path")."""
+    if not isinstance(relative, str) or not relative:
+        raise PackageError(
+            f"{what} is {relative!r}; expected a relative file path such as 'resources/plans.csv'"
+        )
+    file, reason = resolve_inside(root, relative)
+    if file is None:
+        raise PackageError(
+            f"{what} is {relative!r}, which points outside the data package: {reason}"
+        )
+    return file
+
+
+def _resolved_dir(folder: str, real_dirs: dict[str, str]) -> str:
+    if folder not in real_dirs:
+        real_dirs[folder] = os.fspath(Path(folder).resolve())
+    return real_dirs[folder]
+
+
+def _resolved(target: str, real_dirs: dict[str, str]) -> str:
+    """``Path(target).resolve()`` as text, resolving its folder once per run."""
+    try:
+        is_link = stat.S_ISLNK(os.lstat(target).st_mode)
+    except FileNotFoundError:
+        is_link = False
+    folder, name = os.path.split(target)
+    if is_link or name in ("", ".", ".."):
+        return os.fspath(Path(target).resolve())
+    return os.path.join(_resolved_dir(folder, real_dirs), name)
+
+
+# --------------------------------------------------------------------------------------------
+# Files: text, descriptor, schemas, rows
+# --------------------------------------------------------------------------------------------
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, expected: str = "a text file") -> str:
+    """The UTF-8 text of the regular file ``path`` (at most ``max_bytes``; a BOM is kept).
+
+    ``expected`` says in an error what the file should have been ("a CSV file").
+    """
+    try:
+        if not path.exists():
+            raise PackageError(f"{path} does not exist (expected {expected})")
+        if not path.is_file():  # a folder, or a device such as /dev/zero: never read
+            raise PackageError(f"{path} is not a regular file (expected {expected})")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FileTooLarge(path, size, max_bytes)
+        data = path.read_bytes()
+    except OSError as error:
+        raise PackageError(f"{path} cannot be read: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PackageError(
+            f"{path} is not UTF-8 text (line {line} has bytes that are not UTF-8); save it as UTF-8"
+        ) from None
+
+
+def parse_descriptor(text: str, label: str, *, require_resources: bool = True) -> dict[str, Any]:
+    """The descriptor in ``text`` (a BOM ignored): a JSON object with a ``resources`` list.
+
+    ``label`` names the file in an error. With ``require_resources=False`` any JSON object is
+    returned (the validator reports what else is wrong with it).
+
+    >>> parse_descriptor('{"resources": []}', "datapackage.json")
+    {'resources': []}
+    >>> parse_descriptor('{"name": "x"}', "a.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cnplans.datapackage.PackageError: a.json holds JSON but not a data package descriptor ...
+    """
+    descriptor = _json(label, text.removeprefix("\ufeff"))
+    if not isinstance(descriptor, dict) or (
+        require_resources and not isinstance(descriptor.get("resources"), list)
+    ):
+        raise PackageError(
+            f"{label} holds JSON but not a data package descriptor (expected an object with a "
+            "'resources' list)"
+        )
+    return descriptor
+
+
+def read_descriptor_text(
+    path: Path, max_bytes: int = MAX_FILE_BYTES, *, require_resources: bool = True
+) -> tuple[Path, str, dict[str, Any]]:
+    """The descriptor's file, its text (without a BOM) and the descriptor it holds.
+
+    ``path`` is a ``datapackage.json`` or its folder; see :func:`parse_descriptor`.
+    """
+    file = path / DESCRIPTOR_NAME if path.is_dir() else path
+    text = read_text(file, max_bytes, f"a {DESCRIPTOR_NAME}").removeprefix("\ufeff")
+    return file, text, parse_descriptor(text, str(file), require_resources=require_resources)
+
+
+def read_descriptor(path: Path, max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
+    """The descriptor (``path`` is a ``datapackage.json`` or its folder): an object whose
+    ``resources`` is a list.
+
+    >>> read_descriptor(Path("nowhere.json"))
+    Traceback (most recent call last):
+    ...
+    cnplans.datapackage.PackageError: nowhere.json does not exist (expected a datapackage.json)
+    """
+    return read_descriptor_text(path, max_bytes)[2]
+
+
+def resource(
+    descriptor: dict[str, Any], name: str, where: str = "the descriptor"
+) -> dict[str, Any]:
+    """The resource called ``name`` in a descriptor; a :class:`PackageError` listing the
+    names when there is none (``where`` names the descriptor in it).
+
+    >>> resource({"resources": [{"name": "plans"}]}, "plans")
+    {'name': 'plans'}
+    >>> resource({"resources": [{"name": "plans"}]}, "plan")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cnplans.datapackage.PackageError: the descriptor lists no resource named 'plan'; ...
+    """
+    listed = descriptor.get("resources")
+    resources = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+    for found in resources:
+        if found.get("name") == name:
+            return found
+    names = ", ".join(str(r.get("name")) for r in resources) or "none"
+    raise PackageError(f"{where} lists no resource named {name!r}; expected one of: {names}")
+
+
+def read_schema(
+    root: Path, resource: dict[str, Any], max_bytes: int = MAX_FILE_BYTES
+) -> TableSchema:
+    """A resource's Table Schema: inline, or the file its ``schema`` path names inside ``root``."""
+    from cnplans.table_schema import TableSchema
+
+    name = resource.get("name")
+    declared = resource.get("schema")
+    try:
+        if isinstance(declared, dict):
+            return TableSchema.from_descriptor(declared)
+        path = inside(root, declared, f"{root / DESCRIPTOR_NAME}: the schema of resource {name!r}")
+        return TableSchema.from_descriptor(
+            _json(str(path), read_text(path, max_bytes, "a Table Schema JSON file"))
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise PackageError(
+            f"the Table Schema of resource {name!r} cannot be used ({type(error).__name__}: "
+            f"{error}); run `cnplans validate` to see what is wrong"
+        ) from None
+
+
+def parse_rows(text: str, label: str) -> tuple[list[str], Records]:
+    r"""A CSV text's header and its records, each with the physical line it starts on.
+
+    Read by the ``csv`` module in strict mode; a record may span lines (a quoted line break),
+    blank lines are skipped, ``label`` names the file in a :class:`PackageError`.
+
+    >>> parse_rows('id,note\n1,"two\nlines"\n\n2,x\n', "t.csv")
+    (['id', 'note'], [(2, ['1', 'two\nlines']), (5, ['2', 'x'])])
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: Records = []
+    try:
+        header = next(reader, [])
+        previous_end = reader.line_num
+        for cells in reader:
+            if cells:
+                records.append((previous_end + 1, cells))
+            previous_end = reader.line_num
+    except csv.Error as error:
+        raise PackageError(f"{label} line {reader.line_num} is not valid CSV ({error})") from None
+    return header, records
+
+
+def read_rows(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[str], Records]:
+    """A CSV file's header and records with their start lines (see :func:`parse_rows`);
+    a BOM is dropped."""
+    return parse_rows(read_text(path, max_bytes, "a CSV file").removeprefix("\ufeff"), str(path))
+
+
+def _json(label: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PackageError(
+            f"{label} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None

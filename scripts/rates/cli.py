@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from cnplans.cli_data import EXIT_CANNOT_RUN, EXIT_INVALID_DATA, EXIT_OK
+from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 from cnplans.fx import RESOURCE_NAME, RatesFileError, read_rates_file, resource_path
 
 from .fetch import FetchError, FetchSettings, fetch
@@ -117,7 +117,7 @@ def _update(args: argparse.Namespace, today: date | None) -> int:
     try:
         table = read_rates_file(path, required=UPDATED_COLUMNS)
     except RatesFileError as error:
-        return _fail(str(error), EXIT_INVALID_DATA)
+        return _fail(str(error), EXIT_INVALID)
     if args.retries < 0 or args.connect_timeout <= 0 or args.read_timeout <= 0:
         return _fail("--retries must be 0 or more and the timeouts more than 0", EXIT_CANNOT_RUN)
 
@@ -133,7 +133,7 @@ def _update(args: argparse.Namespace, today: date | None) -> int:
     except FetchError as error:
         return _fail(f"{error}; {path.name} is unchanged", EXIT_CANNOT_RUN)
     except ResponseRejected as error:
-        return _fail(f"{error}; {path.name} is unchanged", EXIT_INVALID_DATA)
+        return _fail(f"{error}; {path.name} is unchanged", EXIT_INVALID)
 
     print(
         f"{source.series}: {len(merged.years)} annual {source.currency} values, "

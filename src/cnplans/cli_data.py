@@ -7,9 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-EXIT_OK = 0
-EXIT_INVALID_DATA = 1
-EXIT_CANNOT_RUN = 2
+from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID
 
 
 def add_release_option(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +30,7 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
     try:
         return action()
     except DataError as exc:
-        return _fail(str(exc), EXIT_INVALID_DATA)
+        return _fail(str(exc), EXIT_INVALID)
     except KeyError as exc:  # unknown table: the message lists the valid names
         return _fail(str(exc.args[0]) if exc.args else str(exc), EXIT_CANNOT_RUN)
     except (RegionError, ReleaseError) as exc:

@@ -67,7 +67,8 @@ def report(
 
     ``show`` prints another kind of result (``cnplans add``, ``fmt``) and returns the exit code.
     """
-    from cnplans.scaffold import EXIT_CANNOT_RUN, ScaffoldError
+    from cnplans.errors import EXIT_CANNOT_RUN
+    from cnplans.scaffold import ScaffoldError
 
     try:
         result = action()

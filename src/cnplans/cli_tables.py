@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cnplans.cli_data import EXIT_OK, add_release_option, run_reporting_errors
+from cnplans.cli_data import add_release_option, run_reporting_errors
+from cnplans.errors import EXIT_OK
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -33,6 +33,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from cnplans.errors import CnplansError
 from cnplans.paths import DESCRIPTOR_NAME, MAX_FILE_BYTES
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 Records = list[tuple[int, list[str]]]  # (physical line the record starts on, its cells)
 
 
-class PackageError(ValueError):
+class PackageError(CnplansError, ValueError):
     """A package or one of its files cannot be used; the message says which, why, and what to do."""
 
 

@@ -46,6 +46,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnplans.errors import CnplansError
 from cnplans.paths import MAX_FILE_BYTES
 from cnplans.quantities import Quantity, find_quantities, relative_years
 
@@ -825,7 +826,7 @@ def draft_measures(
 # A text of the package: its source row, its plan, the ids already taken
 
 
-class DraftError(Exception):
+class DraftError(CnplansError):
     """The text or the package cannot be read; the message says what to do."""
 
 

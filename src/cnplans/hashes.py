@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pooch
 
+from cnplans.errors import CnplansError
+
 SUMS_NAME = "SHA256SUMS"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _LINE = re.compile(r"^(?P<sha>[0-9a-fA-F]{64}) [ *](?P<name>\S.*)$")
 
 
-class ChecksumError(ValueError):
+class ChecksumError(CnplansError, ValueError):
     """A ``SHA256SUMS`` text is malformed; the message names the line."""
 
 

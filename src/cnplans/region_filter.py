@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cnplans.errors import CnplansError
 from cnplans.table_schema import TableSchema
 
 REGIONS = "regions"
@@ -33,7 +34,7 @@ _ISO_CODE = re.compile(r"^CN-[A-Z]{2}$")
 _REGION_CODE = re.compile(r"^[0-9]{6}$")
 
 
-class RegionError(ValueError):
+class RegionError(CnplansError, ValueError):
     """A region cannot be found, or a table has no link to regions."""
 
 

@@ -49,6 +49,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
+from cnplans.errors import CnplansError
+
 RELEASES_URL_ENV = "CNPLANS_RELEASES_URL"
 CACHE_DIR_ENV = "CNPLANS_CACHE_DIR"
 # The longest the server may keep us waiting, to connect or for the next bytes (requests' timeout).
@@ -65,7 +67,7 @@ _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:[-+.]?[0-9A-Za-z]+)*$")
 log = logging.getLogger(__name__)
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(CnplansError, RuntimeError):
     """A release cannot be downloaded, verified or unpacked; nothing was added to the cache."""
 
 

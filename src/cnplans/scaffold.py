@@ -40,6 +40,7 @@ from typing import Any
 
 from cnplans import datapackage
 from cnplans.datapackage import PackageError
+from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, CnplansError
 from cnplans.paths import MAX_FILE_BYTES
 from cnplans.table_schema import Field, TableSchema
 
@@ -47,18 +48,16 @@ SOURCES, PLANS, REGIONS = "sources", "plans", "regions"
 SOURCE_FOLDER = "sources"
 DEFAULT_LANGUAGE = "en"
 MAX_SOURCE_BYTES = MAX_FILE_BYTES  # the default limit of `cnplans validate`
-EXIT_REFUSED, EXIT_CANNOT_RUN = 1, 2
+EXIT_REFUSED = EXIT_INVALID
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(CnplansError):
     """A contribution cannot be added; the message says what is wrong and what to do instead.
 
     ``exit_code`` is 1 when the values given are refused, 2 when the package cannot be used.
     """
 
-    def __init__(self, message: str, exit_code: int = EXIT_REFUSED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = EXIT_REFUSED
 
 
 @dataclass(frozen=True)

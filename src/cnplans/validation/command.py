@@ -12,9 +12,10 @@ import os
 import sys
 from pathlib import Path
 
+from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 from cnplans.paths import MAX_FILE_BYTES
 
-EXIT_VALID, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_VALID = EXIT_OK
 DEFAULT_MAX_FILE_MB = MAX_FILE_BYTES / 1024 / 1024
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cnplans.datapackage import resolve_inside
 from cnplans.validation.context import PackageContext, Table, TextTable
-from cnplans.validation.package import resolve_inside
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import BOM
 from cnplans.validation.registry import register_check, started_by

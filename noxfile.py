@@ -41,6 +41,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "src", "scripts", "tests", "benchmarks", "noxfile.py")
     session.run("ruff", "check", "src", "scripts", "tests", "benchmarks", "noxfile.py")
     session.run("mypy")
+    session.run("mypy", "--strict", "src")
 
 
 @nox.session(default=False)

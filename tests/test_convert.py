@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from cnplans import convert
 from cnplans.cli import main
-from cnplans.convert import derive, plan_conversion, same_cell, scan_records, year_of
+from cnplans.convert import (
+    compute_conversion,
+    derive,
+    plan_conversion,
+    same_cell,
+    year_of,
+)
 from cnplans.fx import MissingRateError, RateTable, read_rates
+from cnplans.validation.stale_derived import find_stale_columns
 
 DERIVED = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")
 
@@ -168,12 +178,114 @@ def test_year_of_partial_dates_and_six_figure_comparison() -> None:
     assert not same_cell("fx_basis", "plan_issued", "source_published")
 
 
-def test_scanner_keeps_cell_positions_across_quoted_newlines() -> None:
-    text = 'a,b\n"x\ny","q""z"\r\n,3\n'
-    records = scan_records(text, "t.csv")
-    assert [r.line for r in records] == [1, 2, 4]
-    assert [text[a:b] for a, b in records[1].spans] == ['"x\ny"', '"q""z"']
-    assert [text[a:b] for a, b in records[2].spans] == ["", "3"]
+def test_records_start_lines_count_quoted_newlines() -> None:
+    """Records are read with the csv module; a quoted line break moves the next record down."""
+    text = 'a,b\n"x\ny","q""z"\r\n\n,3\n'
+    assert convert._records(text, "t.csv") == [
+        (1, ["a", "b"]),
+        (2, ["x\ny", 'q"z']),
+        (5, ["", "3"]),
+    ]
+    with pytest.raises(convert.ConvertError, match=r"t.csv: line 2: not valid CSV"):
+        convert._records('a,b\n"never closed\n', "t.csv")
+
+
+# --- the one computation of stale cells, against derive() row by row ---------------------------
+
+
+def _rates() -> RateTable:
+    fed, bank = "federal_reserve", "world_bank"
+    table = [("CNY", "2020", fed, "6.9042"), ("CNY", "2021", fed, "6.4508")]
+    table += [("CNY", "2022", fed, " 6.7290"), ("EUR", "2021", fed, "0.5")]
+    table += [("CNY", "2021", bank, "6.45"), ("USD", "0000", fed, "1")]
+    columns = ("currency", "year", "provider", "units_per_usd")
+    rows = [(line, dict(zip(columns, row, strict=True))) for line, row in enumerate(table, 2)]
+    return RateTable.from_rows(Path("exchange_rates.csv"), rows)
+
+
+def _row_by_row(
+    rows: list[tuple[int, dict[str, str]]],
+    issued: Mapping[str, str],
+    published: Mapping[str, str],
+    rates: RateTable,
+) -> tuple[list[Any], list[Any], list[Any], list[Any], dict[str, int]]:
+    """The reference: derive() and same_cell() on each row, as convert once did by hand."""
+    stale, missing, rewrites, skipped = [], [], [], []
+    bases: dict[str, int] = {}
+    for line, row in rows:
+        if row["plan_id"] not in issued:
+            skipped.append((line, f"column plan_id: {row['plan_id']!r} is not in plans"))
+            continue
+        if row["source_id"] not in published:
+            skipped.append((line, f"column source_id: {row['source_id']!r} is not in sources"))
+            continue
+        try:
+            derived = derive(
+                row["unit"],
+                row["value"],
+                issued[row["plan_id"]],
+                published[row["source_id"]],
+                rates,
+            )
+        except MissingRateError as error:
+            missing.append((line, str(error)))
+            continue
+        except ValueError as error:
+            skipped.append((line, f"column value: {error}"))
+            continue
+        if derived.fx_basis:
+            bases[derived.fx_basis] = bases.get(derived.fx_basis, 0) + 1
+        for name, expected in derived.cells().items():
+            if row[name] != expected:
+                rewrites.append((line, name, expected, row[name]))
+            if not same_cell(name, expected, row[name]):
+                stale.append((line, name, expected, row[name]))
+    order = ("plan_issued", "source_published", "unknown")
+    return stale, missing, rewrites, skipped, {b: bases[b] for b in order if b in bases}
+
+
+@pytest.mark.parametrize("part_rows", [1 << 18, 97])
+def test_stale_columns_match_derive_row_by_row(
+    part_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """find_stale_columns, which convert and the gate share, on awkward rows (in parts too)."""
+    from cnplans.validation import stale_derived
+
+    monkeypatch.setattr(stale_derived, "_ROWS_AT_A_TIME", part_rows)
+    rng = random.Random(11)
+    issued = {"p1": "2021-03-04", "p2": "", "p3": "2022", "p4": "1999-01", "p5": " 2020 ", "": ""}
+    issued |= {"p6": "0000-01-01"}
+    published = {"s1": "2020-05", "s2": "", "s3": "2021", "s4": "nonsense"}
+    values = ["100", "2.5", "0", "1e3", "+5", "-7", " 12 ", "abc", "", "1.", ".5", "12x", "6.9042"]
+    values += ["345210000000", "3.4521", "999999999999999", "1234567890123456789", "0.00001"]
+    values += ["3.4521", "10.3563", "13.8084", "1.5", "2.5", "0.25", "0.75", "nan", "inf"]
+    units = ["CNY", "USD", "EUR", "GBP", "percent", "count", "cny", "CNY\n", ""]
+    rows = []
+    for line in range(2, 3000):
+        row = {
+            "plan_id": rng.choice([*issued, "missing"]),
+            "source_id": rng.choice([*published, "missing"]),
+            "unit": rng.choice(units),
+            "value": rng.choice(values),
+        }
+        row |= dict.fromkeys(DERIVED, "")
+        if rng.random() < 0.6:  # found cells: some right, some differently written, some wrong
+            row["usd"] = rng.choice(["", "14", "15", "14.0", " 14", "1e1", "nan", "x", "0", "-0"])
+            row["fx_year"] = rng.choice(["", "2021", "2021.0", "2020", "x", "99999", "0"])
+            row["fx_units_per_usd"] = rng.choice(["", "6.4508", "6.45080", "6.4508000001", "x"])
+            row["fx_basis"] = rng.choice(["", "plan_issued", "source_published", "unknown"])
+        rows.append((line, row))
+    stale, missing, rewrites, skipped, bases = _row_by_row(rows, issued, published, _rates())
+    raw = pd.DataFrame([r for _, r in rows], index=[line for line, _ in rows], dtype="string")
+    found = find_stale_columns(raw, issued, published, _rates())
+    assert found.cells == stale
+    assert found.missing == missing
+    assert found.rewrites == rewrites
+    assert found.skipped == skipped
+    assert found.bases == bases
+    assert stale and missing and skipped and len(rewrites) > len(stale)  # every outcome occurs
+    # The row-by-row helper is the same computation.
+    assert convert.find_stale(rows, issued, published, _rates()) == (stale, missing)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,10 +381,11 @@ def test_missing_rate_year_is_a_clear_error_and_writes_nothing(
         assert targets.read_bytes() == before
 
 
-def test_non_money_rows_and_other_bytes_are_untouched(
+def test_non_money_rows_are_cleared_and_other_cells_keep_their_text(
     package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Unusual but valid formatting elsewhere survives; junk in a count's derived cell goes."""
+    """Junk in a count's derived cells goes; every other cell keeps its text, and the file is
+    written back in canonical form (the csv module's, which the gate asks for)."""
     text = targets.read_text(encoding="utf-8")
     header, rows = rows_with_lines(targets)
     count_row = next(row for _, row in rows if row["unit"] == "count")
@@ -293,14 +406,114 @@ def test_non_money_rows_and_other_bytes_are_untouched(
     edited = text.replace(old_money_line, new_money_line).replace(old_count_line, new_count_line)
     targets.write_text(edited, encoding="utf-8", newline="")
 
-    code, _, _ = cli(["convert", str(package / "datapackage.json")], capsys)
-    assert code == 0
+    code, out, _ = cli(["convert", str(package / "datapackage.json")], capsys)
+    assert code == 0 and "rewrote 2 derived cell(s)" in out
     after = targets.read_text(encoding="utf-8")
-    assert new_money_line in after  # quoting and number format of other cells kept
-    assert after == edited.replace(new_count_line, old_count_line)
+    # The money row keeps its value's text; its needless quotes go, as csv.writer writes it.
+    assert new_money_line.replace(',"CNY",', ",CNY,", 1) in after
+    assert after == text.replace(old_money_line, new_money_line.replace('"CNY"', "CNY", 1))
     _, rows_after = rows_with_lines(targets)
     count_after = next(row for _, row in rows_after if row["target_id"] == count_row["target_id"])
     assert [count_after[c] for c in DERIVED] == ["", "", "", ""]
+    assert [row["reported_usd"] for _, row in rows_after] == [
+        row["reported_usd"] for _, row in rows
+    ]
+
+
+def test_nothing_to_recompute_writes_nothing_whatever_the_form(
+    package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """convert rewrites a file only to change a derived cell: the form is `cnplans fmt`'s job."""
+    text = targets.read_text(encoding="utf-8")
+    edited = text.replace(",CNY,", ',"CNY",', 1).removesuffix("\n")
+    targets.write_text(edited, encoding="utf-8", newline="")
+    code, out, _ = cli(["convert", str(package / "datapackage.json")], capsys)
+    assert code == 0 and "already up to date, nothing written" in out
+    assert targets.read_text(encoding="utf-8") == edited
+
+
+def test_windows_line_ends_come_back_as_the_canonical_file(
+    package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = targets.read_bytes()
+    converted = money_target(targets, lambda r: r["fx_basis"] == "plan_issued")
+    edit_cell(targets, converted["target_id"], "usd", "")
+    targets.write_bytes(targets.read_bytes().replace(b"\n", b"\r\n"))
+    code, out, _ = cli(["convert", str(package / "datapackage.json")], capsys)
+    assert code == 0 and "rewrote 1 derived cell(s)" in out
+    assert targets.read_bytes() == before
+
+
+def test_a_carriage_return_inside_a_cell_is_refused(
+    package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    converted = money_target(targets, lambda r: r["fx_basis"] == "plan_issued")
+    edit_cell(targets, converted["target_id"], "usd", "")
+    edit_cell(targets, converted["target_id"], "subject", "two\r\nlines")
+    edited = targets.read_bytes()
+    code, _, err = cli(["convert", str(package / "datapackage.json")], capsys)
+    line = line_of(targets, converted["target_id"])
+    assert code == 1
+    assert f"resources/targets.csv: line {line}: column subject: the cell holds a carriage" in err
+    assert targets.read_bytes() == edited
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("plan_id", "no-such-plan", "column plan_id: 'no-such-plan' is not in plans"),
+        ("source_id", "no-such-source", "column source_id: 'no-such-source' is not in sources"),
+        ("value", "12x", "column value: expected a number, found '12x'"),
+    ],
+)
+def test_the_first_row_that_cannot_be_converted_stops_it(
+    package: Path,
+    targets: Path,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    value: str,
+    expected: str,
+) -> None:
+    """Stopped at the first such row (an earlier missing rate is not listed then)."""
+    _, rows = rows_with_lines(targets)
+    money = [row for _, row in rows if row["fx_basis"] == "plan_issued"]
+    first, last = money[0], money[-1]
+    rates = package / "resources" / "exchange_rates.csv"
+    rates.write_text(
+        "".join(
+            ln
+            for ln in rates.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not ln.startswith(f"CNY,{first['fx_year']},")
+        ),
+        encoding="utf-8",
+    )
+    edit_cell(targets, last["target_id"], column, value)
+    before = targets.read_bytes()
+    for argv in (["convert"], ["convert", "--check"]):
+        code, _, err = cli([*argv, str(package / "datapackage.json")], capsys)
+        line = line_of(targets, last["target_id"])
+        assert (code, err) == (
+            1,
+            f"cnplans convert: resources/targets.csv: line {line}: {expected}\n",
+        )
+        assert targets.read_bytes() == before
+
+
+def test_a_row_of_the_wrong_width_stops_it(
+    package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, rows = rows_with_lines(targets)
+    lines = targets.read_text(encoding="utf-8").split("\n")
+    line = rows[2][0]
+    lines[line - 1] += ",extra"
+    targets.write_text("\n".join(lines), encoding="utf-8")
+    code, _, err = cli(["convert", str(package / "datapackage.json")], capsys)
+    assert code == 1
+    assert f"resources/targets.csv: line {line}: expected {len(header)} cells, found " in err
+
+
+def test_plan_conversion_is_the_former_name_of_compute_conversion() -> None:
+    assert plan_conversion is compute_conversion
 
 
 def test_range_converts_the_lower_bound(package: Path, targets: Path) -> None:

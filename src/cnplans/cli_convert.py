@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnplans.cli_data import EXIT_CANNOT_RUN, EXIT_INVALID_DATA, EXIT_OK
+from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 
 _BASIS_WORDS = {
     "plan_issued": "at the plan's issue year",
@@ -39,10 +39,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert (or check) the targets of the package at ``args.descriptor``."""
-    from cnplans.convert import ConvertError, plan_conversion, write_conversion
+    from cnplans.convert import ConvertError, compute_conversion, write_conversion
 
     try:
-        conversion = plan_conversion(args.descriptor)
+        conversion = compute_conversion(args.descriptor)
     except ConvertError as error:
         print(f"cnplans convert: {error}", file=sys.stderr)
         return error.exit_code
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 "run `cnplans convert` to recompute them",
                 file=sys.stderr,
             )
-            return EXIT_INVALID_DATA
+            return EXIT_INVALID
         print(f"{conversion.label}: derived columns agree with the exchange rates; {summary}.")
         return EXIT_OK
     try:

@@ -1,4 +1,4 @@
-"""``cnplans fmt``: put every table's rows in primary-key order, each record's bytes kept.
+"""``cnplans fmt``: put every table's rows in primary-key order, in canonical CSV form.
 
 The order is the one ``cnplans validate``'s ``sort-order`` rule checks. Exit codes: 0 done (or,
 with ``--check``, every table is in order), 1 with ``--check``: a table would change, 2 a table
@@ -35,12 +35,12 @@ def show(formatting: Formatting) -> int:
         for label in formatting.reordered:
             print(f"{label}: the rows are not in primary-key order; run `cnplans fmt`")
         for label in formatting.tidied:
-            print(f"{label}: blank lines or no final line end; run `cnplans fmt`")
+            print(f"{label}: not in canonical CSV form; run `cnplans fmt`")
         return 1
     for label in formatting.reordered:
         print(f"reordered {label}")
     for label in formatting.tidied:
-        print(f"tidied {label} (blank lines removed, one final line end)")
+        print(f"rewrote {label} in canonical CSV form")
     for change in formatting.changes:
         if change.label not in formatting.reordered + formatting.tidied:
             print(f"wrote {change.label} (the stamps of the tables)")

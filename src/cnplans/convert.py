@@ -21,14 +21,16 @@ How the cells are written, deterministically:
   upper bound in dollars is ``value_max / fx_units_per_usd`` (the same rate).
 - ``fx_year`` is the four-digit year; ``fx_units_per_usd`` is the rate's text exactly as
   ``exchange_rates.csv`` writes it (``6.7290``); ``fx_basis`` is the word.
-- ``reported_usd`` (the source's own dollar figure) and every other cell are never touched: the
-  file is rewritten by replacing the bytes of the four derived cells only, so quoting, number
-  formatting and line endings elsewhere stay byte for byte the same.
+- ``reported_usd`` (the source's own dollar figure) and every other cell keep their text: the
+  file is read with :mod:`csv`, the four derived cells are changed and the rows are written
+  back with ``csv.writer(lineterminator="\\n")``, the canonical form the validator's
+  ``non-canonical-csv`` rule asks for (:mod:`cnplans.validation.canonical`). A file in that form
+  changes only in the derived cells; a file with nothing to recompute is not written at all.
 
-:func:`plan_conversion` computes everything without writing; :func:`write_conversion` writes it
-atomically; ``cnplans convert --check`` and the validator's ``stale-derived-value`` rule report
-cells that disagree with the rates (numbers compared to 6 significant figures). Standard library
-only.
+:func:`compute_conversion` computes everything without writing; :func:`write_conversion` writes
+it atomically. Which cells are stale (numbers compared to 6 significant figures) is computed
+once, by :func:`cnplans.validation.stale_derived.find_stale_columns`, for
+``cnplans convert``, ``convert --check`` and the validator's ``stale-derived-value`` rule.
 """
 
 from __future__ import annotations
@@ -40,19 +42,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnplans import atomic
+from cnplans.errors import EXIT_INVALID, CnplansError
 from cnplans.fx import (
     CURRENCY_CODE,
     DEFAULT_PROVIDER,
     RESOURCE_NAME,
     USD,
-    MissingRateError,
     RatesFileError,
     RateTable,
     read_rates,
     resource_path,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DERIVED_COLUMNS: tuple[str, ...] = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")
 NUMERIC_COLUMNS: frozenset[str] = frozenset({"usd", "fx_units_per_usd"})
@@ -60,12 +66,13 @@ SIGNIFICANT_DIGITS = 6  # how closely --check compares derived numbers
 _YEAR_PREFIX = re.compile(r"^([0-9]{4})(?:-|$)")
 
 
-class ConvertError(ValueError):
-    """The targets cannot be converted; the message says which file, line and value."""
+class ConvertError(CnplansError, ValueError):
+    """The targets cannot be converted; the message says which file, line and value.
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # 1: the data is wrong or incomplete; 2: a file is unreadable
+    ``exit_code`` 1: the data is wrong or incomplete; 2: a file is unreadable.
+    """
+
+    exit_code = EXIT_INVALID
 
 
 @dataclass(frozen=True)
@@ -159,85 +166,6 @@ def same_cell(column: str, expected: str, found: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# CSV text with the positions of its cells
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One CSV record: the physical line it starts on and the [start, end) span of each cell."""
-
-    line: int
-    spans: list[tuple[int, int]]
-
-
-def scan_records(text: str, label: str) -> list[RawRecord]:
-    """Split CSV text into records, keeping where every cell's raw text is (quotes included).
-
-    Blank lines are skipped. Raises :class:`ConvertError` for an unterminated quoted cell or text
-    after a closing quote.
-    """
-    records: list[RawRecord] = []
-    n = len(text)
-    i = 0
-    line = 1
-    while i < n:
-        start_line = line
-        spans: list[tuple[int, int]] = []
-        while True:
-            start = i
-            if i < n and text[i] == '"':
-                i += 1
-                while True:
-                    j = text.find('"', i)
-                    if j == -1:
-                        raise ConvertError(
-                            f"{label}: line {start_line}: a quoted cell is never closed"
-                        )
-                    line += text.count("\n", i, j)
-                    if j + 1 < n and text[j + 1] == '"':
-                        i = j + 2
-                        continue
-                    i = j + 1
-                    break
-            else:
-                while i < n and text[i] not in ",\r\n":
-                    i += 1
-            spans.append((start, i))
-            if i >= n:
-                break
-            char = text[i]
-            if char == ",":
-                i += 1
-                continue
-            if char in "\r\n":
-                i += 2 if text.startswith("\r\n", i) else 1
-                line += 1
-                break
-            raise ConvertError(
-                f"{label}: line {line}: expected a comma or the end of the line after a "
-                f"quoted cell, found {char!r}"
-            )
-        if len(spans) == 1 and spans[0][0] == spans[0][1]:
-            continue  # a blank line
-        records.append(RawRecord(start_line, spans))
-    return records
-
-
-def cell_text(raw: str) -> str:
-    """The value of a raw cell: quotes removed and doubled quotes undone."""
-    if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
-        return raw[1:-1].replace('""', '"')
-    return raw
-
-
-def _render_cell(value: str) -> str:
-    if any(char in value for char in ',"\r\n') or value != value.strip():
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-# --------------------------------------------------------------------------------------------
 # The conversion of one package
 # --------------------------------------------------------------------------------------------
 
@@ -316,7 +244,7 @@ def _resource_file(descriptor: Path, name: str) -> Path:
         raise ConvertError(str(error), exit_code=2) from None
 
 
-def plan_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Conversion:
+def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Conversion:
     """Compute the derived columns of the package's targets without writing anything.
 
     Raises :class:`ConvertError` (with every missing rate, or the first unreadable value,
@@ -338,6 +266,43 @@ def plan_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Conve
     return _convert_text(text, targets_path, label, issued, published, rates, provider)
 
 
+plan_conversion = compute_conversion  # the former name (cnplans.filing imports it)
+
+
+def _records(text: str, label: str) -> list[tuple[int, list[str]]]:
+    """``(start line, cells)`` of every record of CSV text, blank lines left out."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = []
+    start = 1
+    try:
+        for cells in reader:
+            if cells:
+                records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise ConvertError(
+            f"{label}: line {start}: not valid CSV ({error}); `cnplans validate` says what is wrong"
+        ) from None
+    return records
+
+
+def _text_table(
+    header: list[str], records: list[tuple[int, list[str]]], columns: Iterable[str]
+) -> pd.DataFrame:
+    """``columns`` of the data records as a text table indexed by line, as the validator has it.
+
+    A record too short for a column gets an empty cell there.
+    """
+    import pandas as pd
+
+    text = pd.StringDtype("pyarrow")
+    cells = {}
+    for name in columns:
+        at = header.index(name)
+        cells[name] = pd.array([c[at] if at < len(c) else "" for _, c in records], dtype=text)
+    return pd.DataFrame(cells, index=pd.Index([line for line, _ in records], name="line"))
+
+
 def _convert_text(
     text: str,
     path: Path,
@@ -347,83 +312,75 @@ def _convert_text(
     rates: RateTable,
     provider: str,
 ) -> Conversion:
-    records = scan_records(text, label)
+    # Imported here: stale_derived imports this module, and both load pandas.
+    from cnplans.validation.canonical import render_rows
+    from cnplans.validation.stale_derived import find_stale_columns
+
+    records = _records(text, label)
     if not records:
         raise ConvertError(f"{label}: the file is empty; expected a header line")
-    header = [cell_text(text[a:b]) for a, b in records[0].spans]
+    header = records[0][1]
     needed = ["plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS]
     missing = [c for c in needed if c not in header]
     if missing:
         raise ConvertError(f"{label}: line 1: the header lacks {', '.join(missing)}")
+    rows = records[1:]
+    # The first row that cannot be converted stops the conversion: a row of the wrong width,
+    # an unknown plan or source, a value that is not a number. When none does, every missing
+    # rate is listed.
+    stops = [
+        (line, f"expected {len(header)} cells, found {len(cells)}")
+        for line, cells in rows
+        if len(cells) != len(header)
+    ][:1]
+    found = find_stale_columns(
+        _text_table(header, rows, needed), issued, published, rates, provider
+    )
+    stops = sorted([*stops, *found.skipped[:1]], key=lambda stop: stop[0])
+    if stops:
+        line, sentence = stops[0]
+        raise ConvertError(f"{label}: line {line}: {sentence}")
+    if found.missing:
+        raise ConvertError(
+            "\n".join(f"{label}: line {line}: {error}" for line, error in found.missing)
+        )
+
     position = {name: header.index(name) for name in needed}
+    stale = [
+        StaleCell(label, line, column, position[column] + 1, expected, cell)
+        for line, column, expected, cell in found.cells
+    ]
+    new_text = text
+    if found.rewrites:
+        row_at = {line: cells for line, cells in rows}
+        for line, column, expected, _ in found.rewrites:
+            row_at[line][position[column]] = expected
+        _refuse_carriage_returns(text, rows, header, label)
+        new_text = render_rows(cells for _, cells in records)
+    return Conversion(path, label, text, new_text, stale, found.bases, len(found.rewrites))
 
-    pieces: list[str] = []
-    cursor = 0
-    stale: list[StaleCell] = []
-    bases: dict[str, int] = {}
-    errors: list[str] = []
-    rewritten = 0
-    for record in records[1:]:
-        if len(record.spans) != len(header):
-            raise ConvertError(
-                f"{label}: line {record.line}: expected {len(header)} cells, "
-                f"found {len(record.spans)}"
-            )
 
-        def cell(name: str, record: RawRecord = record) -> str:
-            a, b = record.spans[position[name]]
-            return cell_text(text[a:b])
-
-        plan_id, source_id = cell("plan_id"), cell("source_id")
-        if plan_id not in issued:
-            raise ConvertError(
-                f"{label}: line {record.line}: column plan_id: {plan_id!r} is not in plans"
-            )
-        if source_id not in published:
-            raise ConvertError(
-                f"{label}: line {record.line}: column source_id: {source_id!r} is not in sources"
-            )
-        try:
-            derived = derive(
-                cell("unit"),
-                cell("value"),
-                issued[plan_id],
-                published[source_id],
-                rates,
-                provider,
-            )
-        except MissingRateError as error:
-            errors.append(f"{label}: line {record.line}: {error}")
-            continue
-        except ValueError as error:
-            raise ConvertError(f"{label}: line {record.line}: column value: {error}") from None
-        if derived.fx_basis:
-            bases[derived.fx_basis] = bases.get(derived.fx_basis, 0) + 1
-        for name, expected in derived.cells().items():
-            a, b = record.spans[position[name]]
-            found = cell_text(text[a:b])
-            if not same_cell(name, expected, found):
-                stale.append(
-                    StaleCell(label, record.line, name, position[name] + 1, expected, found)
+def _refuse_carriage_returns(
+    text: str, rows: list[tuple[int, list[str]]], header: list[str], label: str
+) -> None:
+    """Refuse a cell holding a carriage return: rewritten with LF line ends, it would not stay
+    in its cell (Python before 3.13 writes it unquoted)."""
+    if "\r" not in text:
+        return
+    for line, cells in rows:
+        for name, cell in zip(header, cells, strict=False):
+            if "\r" in cell:
+                raise ConvertError(
+                    f"{label}: line {line}: column {name}: the cell holds a carriage return (CR); "
+                    "expected LF line ends only: save the file with LF line ends, then convert"
                 )
-            if found != expected:
-                rewritten += 1
-                pieces.append(text[cursor:a])
-                pieces.append(_render_cell(expected))
-                cursor = b
-    if errors:
-        raise ConvertError("\n".join(errors))
-    pieces.append(text[cursor:])
-    order = ("plan_issued", "source_published", "unknown")
-    bases = {basis: bases[basis] for basis in order if basis in bases}
-    return Conversion(path, label, text, "".join(pieces), stale, bases, rewritten)
 
 
 def write_conversion(conversion: Conversion) -> bool:
     """Write the converted targets atomically if anything changed; return whether it wrote."""
     if not conversion.changed:
         return False
-    atomic.write_bytes(conversion.path, conversion.new_text.encode("utf-8"))
+    atomic.write_text(conversion.path, conversion.new_text)
     return True
 
 
@@ -436,33 +393,17 @@ def find_stale(
 ) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str]]]:
     """Stale derived cells of targets given as ``(line, {column: text})`` pairs.
 
-    ``issued`` maps plan ids to ``plans.issued``, ``published`` source ids to
-    ``sources.published``. Returns ``(line, column, expected, found)`` for every disagreeing cell,
-    and ``(line, sentence)`` for every row whose rate is missing. Rows whose plan or source is
-    unknown or whose value does not parse are skipped: other rules report them.
+    :func:`cnplans.validation.stale_derived.find_stale_columns` on those rows: ``issued`` maps
+    plan ids to ``plans.issued``, ``published`` source ids to ``sources.published``. Returns
+    ``(line, column, expected, found)`` for every disagreeing cell, and ``(line, sentence)`` for
+    every row whose rate is missing. Rows whose plan or source is unknown or whose value does
+    not parse are skipped: other rules report them.
     """
-    stale: list[tuple[int, str, str, str]] = []
-    missing: list[tuple[int, str]] = []
-    for line, row in rows:
-        plan_id, source_id = row.get("plan_id", ""), row.get("source_id", "")
-        if plan_id not in issued or source_id not in published:
-            continue
-        try:
-            derived = derive(
-                row.get("unit", ""),
-                row.get("value", ""),
-                issued[plan_id],
-                published[source_id],
-                rates,
-                provider,
-            )
-        except MissingRateError as error:
-            missing.append((line, str(error)))
-            continue
-        except ValueError:
-            continue
-        for name, expected in derived.cells().items():
-            found = row.get(name, "")
-            if not same_cell(name, expected, found):
-                stale.append((line, name, expected, found))
-    return stale, missing
+    from cnplans.validation.stale_derived import find_stale_columns
+
+    columns = ["plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS]
+    records = [(line, [row.get(name, "") for name in columns]) for line, row in rows]
+    found = find_stale_columns(
+        _text_table(columns, records, columns), issued, published, rates, provider
+    )
+    return found.cells, found.missing

@@ -13,8 +13,10 @@ all files or none. ``cnplans new-plan`` files its row through the same function,
 :func:`file_rows`.
 
 ``cnplans fmt`` puts every table's records in primary-key order, the order the validator's
-``sort-order`` rule checks (typed values: numbers as numbers, text in code point order), moving
-whole records without re-rendering a cell.
+``sort-order`` rule checks (typed values: numbers as numbers, text in code point order), and
+writes each table in canonical CSV form, as the csv module writes its rows (the validator's
+``non-canonical-csv`` rule): every cell keeps its text, only quoting, blank lines and line ends
+change.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from cnplans.errors import EXIT_CANNOT_RUN
 from cnplans.scaffold import (
-    EXIT_CANNOT_RUN,
     SOURCES,
     Change,
     CsvTable,
@@ -116,7 +118,7 @@ class Formatting:
 
     changes: list[Change]
     reordered: list[str]  # tables whose records move
-    tidied: list[str]  # tables whose only change is blank lines or the final line end
+    tidied: list[str]  # tables whose only change is their form (quotes, blank lines, line ends)
     check: bool = False
 
     @property
@@ -583,7 +585,7 @@ def _located(
 
 
 def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
-    """``cnplans fmt``: every table's records in primary-key order, each record's bytes kept.
+    """``cnplans fmt``: every table's records in primary-key order, in canonical CSV form.
 
     Writes the tables that change (and the descriptor's stamps), all or none, unless ``check``.
     Raises :class:`ScaffoldError` (exit code 2) when a table cannot be read; writes nothing then.
@@ -596,7 +598,7 @@ def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
     tidied: list[str] = []
     contents: dict[str, bytes] = {}
     for table in tables:
-        text = table.sorted_text()
+        text = _canonical_text(table)
         if text == table.text:
             continue
         moved = not table.in_key_order()
@@ -609,3 +611,14 @@ def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
     if changes and not check:
         write_all(changes)
     return Formatting(changes, reordered, tidied, check)
+
+
+def _canonical_text(table: CsvTable) -> str:
+    """The table's header and records (in primary-key order, equal keys keeping their order),
+    as the csv module writes them: the form ``non-canonical-csv`` checks."""
+    from cnplans.validation.canonical import render_rows
+
+    records = [cells for _, cells in table.records]
+    if table.schema.primary_key:
+        records.sort(key=table.sort_key)
+    return render_rows([table.header, *records])

@@ -54,6 +54,7 @@ CHECK_MODULES: list[str] = [
     "cnplans.validation.stale_derived",
     "cnplans.validation.numbers",
     "cnplans.validation.wording",
+    "cnplans.validation.canonical",
 ]
 
 _REGISTERED: dict[str, Check] = {}

@@ -1,18 +1,20 @@
 """Derived US dollar cells of ``targets`` that disagree with the exchange-rate table.
 
 The rule is :mod:`cnplans.convert`'s (the IATI value-date rule, rates of ``exchange_rates``):
-this check recomputes ``usd``, ``fx_year``, ``fx_units_per_usd`` and ``fx_basis`` for every
-target and reports each cell that differs (numbers compared to 6 significant figures) as
-``stale-derived-value`` at its line and column, and each target whose basis year has no rate as
-``missing-exchange-rate``. ``cnplans convert`` fixes the first; adding the rate the second.
+:func:`find_stale_columns` recomputes ``usd``, ``fx_year``, ``fx_units_per_usd`` and
+``fx_basis`` for every target and compares them with the cells. It is the one computation of
+which derived cells are stale: this module's check reports each stale cell (numbers compared to
+6 significant figures) as ``stale-derived-value`` at its line and column, and each target whose
+basis year has no rate as ``missing-exchange-rate``; ``cnplans convert`` rewrites the cells it
+lists (:func:`cnplans.convert.compute_conversion`) and ``convert --check`` prints the stale ones.
 
-The computation is vectorized over the columns and gives exactly what
-:func:`cnplans.convert.find_stale` gives row by row: plan and source dates, units and rates are
-looked up once per distinct value; ``usd`` is ``value / rate`` in floating point wherever that
-provably rounds to the same whole dollar as the decimal division (plain decimal texts, far from
-a half), and goes through :func:`cnplans.convert.derive` otherwise; a derived cell whose text
-equals the file's is current, and only the cells that differ are compared by
-:func:`cnplans.convert.same_cell`.
+The computation is vectorized over the columns and gives what :func:`cnplans.convert.derive`
+and :func:`cnplans.convert.same_cell` give row by row: plan and source dates, units and rates
+are looked up once per distinct value; ``usd`` is ``value / rate`` in floating point wherever
+that provably rounds to the same whole dollar as the decimal division (plain decimal texts, far
+from a half), and goes through :func:`cnplans.convert.derive` otherwise; a derived cell whose
+text equals the expected text is current, and only the cells that differ are written out and
+compared by :func:`cnplans.convert.same_cell`.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class Dates:
     def of(cls, dates: Mapping[str, str]) -> Dates:
         import pyarrow as pa
 
-        years = [year_of(date) or -1 for date in dates.values()]
+        years = [-1 if (year := year_of(date)) is None else year for date in dates.values()]
         return cls(pa.array(list(dates), type=pa.large_string()), np.array([*years, -1], np.int32))
 
 
@@ -114,7 +116,8 @@ def _integers_written_as(column: pd.Series, numbers: np.ndarray, rows: np.ndarra
         for c, k in zip(chunks, per_chunk(written, chunks), strict=True)
     ]
     values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    return written & (values == numbers)
+    equal: np.ndarray = written & (values == numbers)
+    return equal
 
 
 def _texts_in(column: pd.Series, texts: list[str]) -> np.ndarray:
@@ -123,11 +126,26 @@ def _texts_in(column: pd.Series, texts: list[str]) -> np.ndarray:
 
 
 @dataclass
-class Stale:
-    """What the check found: ``(line, column, expected, found)`` and ``(line, sentence)``."""
+class Comparison:
+    """The derived cells of a text table of targets compared with what the rates give.
 
-    cells: list[tuple[int, str, str, str]]
-    missing: list[tuple[int, str]]
+    Every list is in the order of the rows (and, within a row, of :data:`DERIVED_COLUMNS`).
+    """
+
+    cells: list[tuple[int, str, str, str]]  # (line, column, expected, found): stale cells
+    missing: list[tuple[int, str]]  # (line, sentence): rows whose basis year has no rate
+    # (line, column, expected, found) for every cell whose text is not the expected text: the
+    # stale cells and those only written differently ("7.19570" for "7.1957"), which
+    # ``cnplans convert`` rewrites
+    rewrites: list[tuple[int, str, str, str]]
+    # (line, sentence): rows not compared, their plan or source unknown or their value not a
+    # number (other rules report them; ``cnplans convert`` stops at the first)
+    skipped: list[tuple[int, str]]
+    # money targets compared, by fx_basis, in the order plan_issued, source_published, unknown
+    bases: dict[str, int]
+
+
+_ROWS_AT_A_TIME = 1 << 18  # rows compared at once, so the temporaries stay small
 
 
 def find_stale_columns(
@@ -136,26 +154,48 @@ def find_stale_columns(
     published: Mapping[str, str] | Dates,
     rates: RateTable,
     provider: str = DEFAULT_PROVIDER,
-) -> Stale:
-    """Stale derived cells of the text table ``raw`` (indexed by line), vectorized.
+) -> Comparison:
+    """Compare the derived cells of the text table ``raw`` (indexed by line) with the rates.
 
-    Same arguments (the dates may also come as :class:`Dates`, built once for many parts) and
-    results as :func:`cnplans.convert.find_stale`, in the same order (rows
-    whose plan or source is unknown, or whose value does not parse, are skipped). The expected
-    cells are never written out as text for every row: each found cell is compared with what
-    it should say (a number, one of the rate texts, one of the bases), and only the cells that
-    differ are written and checked by :func:`cnplans.convert.same_cell`.
+    ``raw`` has at least the columns plan_id, source_id, unit, value and the four derived ones;
+    ``issued`` maps plan ids to ``plans.issued`` and ``published`` source ids to
+    ``sources.published`` (either may come as :class:`Dates`). Rows whose plan or source is
+    unknown, or whose value is not a number, are left out (listed in ``skipped``). The rows are
+    compared :data:`_ROWS_AT_A_TIME` at a time.
     """
+    issued = issued if isinstance(issued, Dates) else Dates.of(issued)
+    published = published if isinstance(published, Dates) else Dates.of(published)
+    found = Comparison([], [], [], [], {})
+    for start in range(0, len(raw), _ROWS_AT_A_TIME):
+        part = _compare_part(
+            raw.iloc[start : start + _ROWS_AT_A_TIME], issued, published, rates, provider
+        )
+        found.cells.extend(part.cells)
+        found.missing.extend(part.missing)
+        found.rewrites.extend(part.rewrites)
+        found.skipped.extend(part.skipped)
+        for basis, count in part.bases.items():
+            found.bases[basis] = found.bases.get(basis, 0) + count
+    found.bases = {basis: found.bases[basis] for basis in _BASES[1:] if basis in found.bases}
+    return found
+
+
+def _compare_part(
+    raw: pd.DataFrame, issued: Dates, published: Dates, rates: RateTable, provider: str
+) -> Comparison:
+    """:func:`find_stale_columns` on one part of the table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     lines = raw.index.to_numpy()
     n = len(raw)
-    issued = issued if isinstance(issued, Dates) else Dates.of(issued)
-    published = published if isinstance(published, Dates) else Dates.of(published)
     plan_known, plan_year = _years(issued, raw["plan_id"])
     source_known, source_year = _years(published, raw["source_id"])
     known = plan_known & source_known
+    skipped: list[tuple[int, str]] = []
+    for row in np.flatnonzero(~known).tolist():  # other rules report these rows
+        column, table = ("plan_id", "plans") if not plan_known[row] else ("source_id", "sources")
+        skipped.append((row, f"column {column}: {str(raw[column].iat[row])!r} is not in {table}"))
     del plan_known, source_known
 
     units = [str(u) for u in pc.unique(arrow_text(raw["unit"])).to_pylist()]
@@ -213,23 +253,26 @@ def find_stale_columns(
         dollars = np.where(fast, np.rint(quotient), 0).astype(np.int64)
     del quotient
 
-    skipped = np.zeros(n, dtype=bool)
+    unparsed = np.zeros(n, dtype=bool)
     slow_usd: dict[int, str] = {}
     slow = np.flatnonzero(rated & ~fast)
     if slow.size:
         values = raw["value"].iloc[slow].tolist()
         for row, value in zip(slow.tolist(), values, strict=True):
             unit = units[unit_codes[row]]
-            issued_text = "" if plan_year[row] < 0 else str(plan_year[row])
-            published_text = "" if source_year[row] < 0 else str(source_year[row])
+            issued_text = "" if plan_year[row] < 0 else f"{plan_year[row]:04d}"
+            published_text = "" if source_year[row] < 0 else f"{source_year[row]:04d}"
             try:
                 derived = derive(unit, str(value), issued_text, published_text, rates, provider)
-            except (MissingRateError, ValueError):  # the rate was found above: a bad value
-                skipped[row] = True
+            except (MissingRateError, ValueError) as error:  # the rate was found: a bad value
+                unparsed[row] = True
+                skipped.append((row, f"column value: {error}"))
             else:
                 slow_usd[row] = derived.usd
-    checked = known & ~row_missing & ~skipped
-    del known, skipped
+    checked = known & ~row_missing & ~unparsed
+    del known, unparsed
+    counts = np.bincount(basis[checked], minlength=len(_BASES))
+    bases = {_BASES[code]: int(counts[code]) for code in range(1, len(_BASES)) if counts[code]}
 
     def expected(column: str, row: int) -> str:
         if column == "usd":
@@ -262,20 +305,21 @@ def find_stale_columns(
     differing = {c: checked & ~same[c] for c in DERIVED_COLUMNS}
     rows = np.flatnonzero(np.logical_or.reduce(list(differing.values())))
     cells: list[tuple[int, str, str, str]] = []
+    rewrites: list[tuple[int, str, str, str]] = []
     for row in rows.tolist():
         for column in DERIVED_COLUMNS:
             if differing[column][row]:
                 wanted = expected(column, row)
                 found = str(raw[column].iat[row])
+                if wanted != found:
+                    rewrites.append((int(lines[row]), column, wanted, found))
                 if not same_cell(column, wanted, found):
                     cells.append((int(lines[row]), column, wanted, found))
     missing = [
         (int(lines[row]), messages[pair_codes[row]]) for row in np.flatnonzero(row_missing).tolist()
     ]
-    return Stale(cells, missing)
-
-
-_ROWS_AT_A_TIME = 1 << 18
+    skipped = [(int(lines[row]), sentence) for row, sentence in sorted(skipped)]
+    return Comparison(cells, missing, rewrites, skipped, bases)
 
 
 @register_check
@@ -299,17 +343,10 @@ def _stale_problems(context: PackageContext) -> Iterator[Problem]:
     if not rate_columns <= set(rates_table.raw.columns):
         return
     rates = RateTable.from_rows(Path(rates_table.path), _rows(rates_table.raw, rate_columns))
-    issued = Dates.of(dict(zip(plans.raw["plan_id"], plans.raw["issued"], strict=True)))
-    published = Dates.of(dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True)))
-    cells: list[tuple[int, str, str, str]] = []
-    missing: list[tuple[int, str]] = []
-    for start in range(0, len(targets.raw), _ROWS_AT_A_TIME):  # temporaries stay small
-        part = find_stale_columns(
-            targets.raw.iloc[start : start + _ROWS_AT_A_TIME], issued, published, rates
-        )
-        cells.extend(part.cells)
-        missing.extend(part.missing)
-    for line, column, expected, text in cells:
+    issued = dict(zip(plans.raw["plan_id"], plans.raw["issued"], strict=True))
+    published = dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True))
+    found = find_stale_columns(targets.raw, issued, published, rates)
+    for line, column, expected, text in found.cells:
         yield Problem(
             targets.path,
             line,
@@ -318,5 +355,5 @@ def _stale_problems(context: PackageContext) -> Iterator[Problem]:
             f"expected {_shown(expected)} from {rates_table.path}, found {_shown(text)}; "
             "run `cnplans convert` to recompute the derived columns",
         )
-    for line, sentence in missing:
+    for line, sentence in found.missing:
         yield Problem(targets.path, line, "fx_year", "missing-exchange-rate", sentence)

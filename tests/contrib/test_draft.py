@@ -21,8 +21,8 @@ from conftest import run_cli
 from cnplans.draft import detect_language, draft_clusters, draft_measures, draft_targets
 from cnplans.quantities import find_quantities
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "draft"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "draft"
 
 # The accuracy reached on the frozen curated targets when draft was written (2026-12-02);
 # benchmarks/draft.py prints the same figures for the live package.

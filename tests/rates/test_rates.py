@@ -26,7 +26,7 @@ from cnplans.fx import read_rates_file
 from scripts.rates.cli import main
 from scripts.rates.update import render
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 AUTO = -1  # Content-Length: the body's real length
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Csv, run_cli
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "draft"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "draft"
 
 FLOWS = {
     "en": {

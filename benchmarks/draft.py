@@ -7,8 +7,8 @@ flag, and the target year, are compared. It prints the share with the right valu
 upper value, and the share with the right qualifier and year, over every curated target (a
 target not found counts as wrong in both), and lists what was missed or differs.
 
-By default it scores the live package (``resources/``, ``sources/``). ``tests/contrib/test_draft.py``
-scores a frozen copy of the five seed sources' curated targets
+By default it scores the live package (``resources/``, ``sources/``).
+``tests/contrib/test_draft.py`` scores a frozen copy of the five seed sources' curated targets
 (``tests/fixtures/draft/curated-*.csv``) with :func:`score` and asserts the figure does not
 fall below what it was.
 

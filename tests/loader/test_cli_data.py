@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_commands_are_registered() -> None:
     for name in DATA_COMMANDS:
-        assert cli.COMMANDS[name][0].startswith("cnplans.cli_")
+        assert cli.COMMANDS[name][0].startswith("cnplans.cli.")
 
 
 def test_tables_lists_names_and_row_counts(

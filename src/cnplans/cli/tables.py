@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cnplans.cli_data import add_release_option, run_reporting_errors
+from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.errors import EXIT_OK
 
 

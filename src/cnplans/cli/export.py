@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnplans.cli_data import add_release_option, run_reporting_errors
+from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.errors import EXIT_CANNOT_RUN, EXIT_OK
 from cnplans.export import FORMATS, WORKBOOK_NAME
 

@@ -13,18 +13,18 @@ from collections.abc import Iterable, Sequence
 # requests) inside ``run``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cnplans.validation.command", "check a data package: schemas, rows, keys, quotes"),
-    "tables": ("cnplans.cli_tables", "list the tables with their row counts"),
-    "show": ("cnplans.cli_show", "print one table as CSV or JSON, optionally for one region"),
-    "export": ("cnplans.cli_export", "write every table as CSV, Excel or Parquet files"),
-    "convert": ("cnplans.cli_convert", "recompute the derived US dollar columns of targets"),
-    "new-source": ("cnplans.cli_new_source", "archive a source text and add its sources row"),
-    "new-plan": ("cnplans.cli_new_plan", "add a plan stated in an archived source text"),
+    "tables": ("cnplans.cli.tables", "list the tables with their row counts"),
+    "show": ("cnplans.cli.show", "print one table as CSV or JSON, optionally for one region"),
+    "export": ("cnplans.cli.export", "write every table as CSV, Excel or Parquet files"),
+    "convert": ("cnplans.cli.convert", "recompute the derived US dollar columns of targets"),
+    "new-source": ("cnplans.cli.new_source", "archive a source text and add its sources row"),
+    "new-plan": ("cnplans.cli.new_plan", "add a plan stated in an archived source text"),
     "draft": (
-        "cnplans.cli_draft",
+        "cnplans.cli.draft",
         "propose target rows (and clusters, measures) from a source text",
     ),
-    "add": ("cnplans.cli_add", "check rows with the gate's rules and file them in id order"),
-    "fmt": ("cnplans.cli_fmt", "put every table's rows in primary-key order (--check: only say)"),
+    "add": ("cnplans.cli.add", "check rows with the gate's rules and file them in id order"),
+    "fmt": ("cnplans.cli.fmt", "put every table's rows in primary-key order (--check: only say)"),
 }
 
 

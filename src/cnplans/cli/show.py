@@ -8,7 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from cnplans.cli_data import add_release_option, run_reporting_errors
+from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.errors import EXIT_OK
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ the copy: they move when plans are added, the words do not.
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -22,6 +23,7 @@ import pytest
 from conftest import REPO, Csv, copy_package, run_cli, start_lines
 from test_contrib_corpus import CASES
 
+from cnplans.validation.checks import CHECKS, LOADING_RULES
 from cnplans.validation.provenance import normalize_whitespace
 from scripts.release import stamp
 
@@ -94,18 +96,66 @@ def test_the_sample_output_is_what_the_validator_prints(
     assert lines == sorted([starts[ranged], starts[money], starts[money]])
 
 
+RULE_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+VALIDATOR = sorted(REPO.glob("src/cnplans/validation/*.py"))
+# Hyphenated strings of the validator's code that are not rule ids.
+NOT_RULES = {
+    "utf-8",
+    "data-package",
+    "tabular-data-package",
+    "data-resource",
+    "tabular-data-resource",
+    "cnplans-metadata",
+    "cnplans-quotes",
+}
+
+
+def documented_rules() -> set[str]:
+    """The rule ids of the guide's table of rules (its first column)."""
+    table = GUIDE.split("| rule |")[1].split("\n\n")[0]
+    firsts = re.findall(r"^\| (.+?) \|", table, re.MULTILINE)
+    return {rule for cell in firsts for rule in re.findall(f"`({RULE_ID})`", cell)}
+
+
+def validator_source() -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in VALIDATOR)
+
+
+def rules_in_code() -> set[str]:
+    """The rule ids the validator's code names: the documented ones it writes as strings, and
+    every hyphenated string of its code (so a new rule is found whether documented or not)."""
+    source = validator_source()
+    named = {rule for rule in documented_rules() if f'"{rule}"' in source}
+    for path in VALIDATOR:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            value = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(value, str) and "-" in value and re.fullmatch(RULE_ID, value):
+                named.add(value)
+    return named - NOT_RULES
+
+
 def test_the_rule_table_covers_every_rule_of_the_corpus(tmp_path: Path) -> None:
-    documented = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)*)`", GUIDE.split("| rule |")[1]))
+    documented = documented_rules()
     triggered = set()
     for number, contribution in enumerate(CASES):
         folder = copy_package(tmp_path / str(number)).parent
         triggered |= {expected.rule for expected in contribution.make(folder)}
     assert triggered - documented == set()
-    source = "".join(
-        p.read_text(encoding="utf-8") for p in REPO.glob("src/cnplans/validation/*.py")
-    )
+    source = validator_source()
     unknown = {rule for rule in documented if f'"{rule}"' not in source}
     assert unknown == set(), f"the table names rules the validator does not have: {unknown}"
+
+
+def test_the_rule_table_has_every_rule_of_the_checks() -> None:
+    listed = {rule for check in CHECKS for rule in check.rules} | set(LOADING_RULES)
+    assert listed - documented_rules() == set()
+
+
+def test_every_rule_in_the_code_is_listed_by_a_check() -> None:
+    listed = {rule for check in CHECKS for rule in check.rules} | set(LOADING_RULES)
+    unlisted = rules_in_code() - listed
+    assert unlisted == set(), f"add these rules to a Check in validation/checks.py: {unlisted}"
+    assert documented_rules() - listed == set(), "the table names rules no check reports"
 
 
 def test_the_pull_request_template_has_the_checklist() -> None:

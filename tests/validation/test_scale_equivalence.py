@@ -394,11 +394,12 @@ def test_stale_check_by_blocks_of_rows_reports_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cnplans.validation import stale_derived
+    from cnplans.validation.checks import Check
     from cnplans.validation.runner import validate_package
     from scripts.synth import synthesize
 
     package = synthesize(300, tmp_path / "pkg", "stale-usd@5:usd,stale-usd@250:usd", seed=6)
-    checks = [stale_derived.stale_derived_values]
+    checks = [Check(("stale-derived-value",), stale_derived.stale_derived_values)]
     whole = validate_package(package, checks=checks).problems
     monkeypatch.setattr(stale_derived, "_ROWS_AT_A_TIME", 7)
     assert validate_package(package, checks=checks).problems == whole

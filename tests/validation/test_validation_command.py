@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Csv, Outcome, run_cli, start_lines
 
-from cnplans.validation import registry
+from cnplans.validation import checks
+from cnplans.validation.checks import Check
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 from cnplans.validation.runner import validate_package
@@ -200,7 +201,7 @@ def test_validation_writes_nothing(package: Path) -> None:
     assert _snapshot(package.parent) == before
 
 
-# --- extending: registering another check ----------------------------------------------
+# --- extending: adding another check -----------------------------------------------------
 
 
 def test_a_check_passed_in_runs_and_gets_column_positions(package: Path) -> None:
@@ -210,7 +211,9 @@ def test_a_check_passed_in_runs_and_gets_column_positions(package: Path) -> None
         first = int(targets.raw.index[0])
         yield Problem(targets.path, first, "unit", "suspicious-unit", "expected x, found y")
 
-    report = validate_package(package / "datapackage.json", checks=[every_unit_is_suspicious])
+    report = validate_package(
+        package / "datapackage.json", checks=[Check(("suspicious-unit",), every_unit_is_suspicious)]
+    )
     header = Csv.read(package / TARGETS).header
     assert [(p.file, p.line, p.column, p.rule, p.column_number) for p in report.problems] == [
         (
@@ -223,29 +226,15 @@ def test_a_check_passed_in_runs_and_gets_column_positions(package: Path) -> None
     ]
 
 
-def test_registered_check_module_is_run_by_the_command(
-    package: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+def test_a_check_added_to_the_list_is_run_by_the_command(
+    package: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plugin = tmp_path / "plugin_dir" / "my_validation_plugin.py"
-    plugin.parent.mkdir()
-    plugin.write_text(
-        "from cnplans.validation.problems import Problem\n"
-        "from cnplans.validation.registry import register_check\n\n"
-        "@register_check\n"
-        "def plans_are_few(context):\n"
-        "    plans = context.table('plans')\n"
-        "    if plans is not None and len(plans.raw) < 1000:\n"
-        "        yield Problem(plans.path, None, None, 'few-plans', 'expected many plans')\n",
-        encoding="utf-8",
-    )
-    monkeypatch.syspath_prepend(str(plugin.parent))
-    monkeypatch.setattr(
-        registry, "CHECK_MODULES", [*registry.CHECK_MODULES, "my_validation_plugin"]
-    )
-    monkeypatch.setattr(registry, "_REGISTERED", dict(registry._REGISTERED))
+    def plans_are_few(context: PackageContext) -> Iterator[Problem]:
+        plans = context.table("plans")
+        if plans is not None and len(plans.raw) < 1000:
+            yield Problem(plans.path, None, None, "few-plans", "expected many plans")
+
+    monkeypatch.setattr(checks, "CHECKS", (*checks.CHECKS, Check(("few-plans",), plans_are_few)))
     code, out, _ = run_cli(["validate", str(package)], capsys)
     assert code == 1
     assert "resources/plans.csv:-:-: few-plans: expected many plans" in out
@@ -257,7 +246,7 @@ def test_a_crashing_check_exits_2_without_a_traceback(
     def broken(context: PackageContext) -> list[Problem]:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(registry, "_REGISTERED", {**registry._REGISTERED, "broken": broken})
+    monkeypatch.setattr(checks, "CHECKS", (*checks.CHECKS, Check(("broken",), broken)))
     code, out, err = run_cli(["validate", str(package)], capsys)
     assert code == 2
     assert "crashed" in err and "ZeroDivisionError" in err and "Traceback" not in err

@@ -4,7 +4,7 @@ Modules, one job each: :mod:`.problems` (the Problem record and its reporters), 
 (bounded CSV reading with physical line numbers), :mod:`.conversion` (text cells to the type
 map's dtypes), :mod:`.pandera_schema` (Table Schema -> pandera schema), :mod:`.package`
 (descriptor, path safety, loading), :mod:`.rows`, :mod:`.rules` and :mod:`.provenance` (the
-checks), :mod:`.registry` (how checks are listed and added), :mod:`.runner` and
+checks), :mod:`.checks` (the list of checks, and how to add one), :mod:`.runner` and
 :mod:`.command`. Importing this package is cheap: the heavy modules load on first use.
 """
 

@@ -35,7 +35,6 @@ import pandas as pd
 
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
-from cnplans.validation.registry import register_check
 from cnplans.validation.vectorized import spans, text_chunks
 
 RULE = "non-canonical-csv"
@@ -235,7 +234,6 @@ def file_problem(file: Path, label: str, raw: pd.DataFrame) -> Problem | None:
     return Problem(label, found.line, found.column, RULE, found.what)
 
 
-@register_check
 def canonical_csv(context: PackageContext) -> Iterator[Problem]:
     """Table files that are not byte for byte the csv module's rendering of their rows."""
     unreadable = {problem.file for problem in context.problems if problem.rule in READING_RULES}

@@ -1,7 +1,7 @@
 """What a check sees: the loaded package, its tables with physical line numbers, its problems.
 
 Checks are functions ``check(context: PackageContext) -> Iterable[Problem]`` (see
-:mod:`cnplans.validation.registry`). They read tables from :attr:`PackageContext.tables`, where
+:mod:`cnplans.validation.checks`). They read tables from :attr:`PackageContext.tables`, where
 every DataFrame is indexed by the physical line on which each row starts in its CSV file, so a
 problem's line is simply the row's index label.
 """

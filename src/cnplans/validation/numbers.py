@@ -27,7 +27,6 @@ import pandas as pd
 from cnplans.quantities import Quantity, find_quantities, relative_years
 from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
-from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
 from cnplans.validation.rules import issue_years
 
@@ -272,7 +271,6 @@ def _basis_presence(table: Table, column: str, basis_column: str) -> Iterator[Pr
         )
 
 
-@register_check
 def target_numbers(context: PackageContext) -> Iterator[Problem]:
     """A target's value, upper value, unit, qualifier, strive flag, years and reported dollars
     are the ones its quote states (the target year possibly the dateline's)."""
@@ -325,7 +323,6 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
         yield from row.amount("reported_usd", dollars, "USD", "a US dollar amount")
 
 
-@register_check
 def target_unit_fits_indicator(context: PackageContext) -> Iterator[Problem]:
     """Money is in a currency, a growth rate in percent, a count in ``count``."""
     targets = context.table("targets")
@@ -348,7 +345,6 @@ def target_unit_fits_indicator(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-@register_check
 def project_numbers(context: PackageContext) -> Iterator[Problem]:
     """A project's count and investment are stated by its quote."""
     projects = context.table("projects")
@@ -372,7 +368,6 @@ def project_numbers(context: PackageContext) -> Iterator[Problem]:
         yield from row.amount("investment_cny", amount, "CNY", "an amount in yuan")
 
 
-@register_check
 def plan_years(context: PackageContext) -> Iterator[Problem]:
     """A plan's period years and the year it was issued are stated by its quote (the year of
     issue possibly the dateline's)."""
@@ -400,7 +395,6 @@ def plan_years(context: PackageContext) -> Iterator[Problem]:
         yield from row.year("issued", issued, basis_column, basis, datelines.get(source), source)
 
 
-@register_check
 def source_dateline_years(context: PackageContext) -> Iterator[Problem]:
     """The year of a source's ``published`` date is the year its dateline prints."""
     sources = context.table("sources")
@@ -427,7 +421,6 @@ def source_dateline_years(context: PackageContext) -> Iterator[Problem]:
             )
 
 
-@register_check
 def measure_ordinals(context: PackageContext) -> Iterator[Problem]:
     """A measure's number is the one its quote begins with ("11. Overcome bottlenecks ...")."""
     measures = context.table("measures")

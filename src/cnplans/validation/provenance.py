@@ -25,7 +25,6 @@ from cnplans.datapackage import resolve_inside
 from cnplans.validation.context import PackageContext, Table, TextTable
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import BOM
-from cnplans.validation.registry import register_check, started_by
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
 WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
@@ -203,7 +202,6 @@ def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[P
     return files, problems
 
 
-@register_check
 def source_paths(context: PackageContext) -> Iterator[Problem]:
     """``sources.path`` is ``sources/<source_id>.txt``."""
     sources = context.table("sources")
@@ -221,7 +219,6 @@ def source_paths(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-@register_check
 def source_hashes(context: PackageContext) -> Iterator[Problem]:
     """Each source file is readable, and ``sources.sha256`` matches its bytes."""
     sources = context.table("sources")
@@ -441,18 +438,10 @@ def normalize_quote(quote: str) -> str:
     return normalize_whitespace(quote).strip()
 
 
-def _start_quote_search(context: PackageContext, name: str | None) -> None:
-    from cnplans.validation.quote_search import start_search
-
-    start_search(context, name)
-
-
-@register_check
-@started_by(_start_quote_search)
 def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
     """Every quote occurs in its source's text, whitespace runs collapsed on both sides.
 
-    The search starts in the background as soon as the tables' text is read
+    The runner starts the search in the background as soon as the tables' text is read
     (:func:`cnplans.validation.quote_search.start_search`); this collects its result.
     """
     if context.table("sources") is None:

@@ -18,7 +18,6 @@ from cnplans.validation.context import PackageContext, Table
 from cnplans.validation.conversion import expected_text
 from cnplans.validation.pandera_schema import build_schema, field_checks
 from cnplans.validation.problems import Problem
-from cnplans.validation.registry import register_check
 from cnplans.validation.vectorized import arrow_text, is_text
 
 
@@ -30,7 +29,6 @@ def shown(value: object) -> str:
     return repr(text)
 
 
-@register_check
 def cell_types(context: PackageContext) -> Iterator[Problem]:
     """Cells that are not a value of their field's type (``type``) or not in its enum (``enum``)."""
     for table in context.tables.values():
@@ -144,7 +142,6 @@ def proven_unique(frame: pd.DataFrame, columns: list[str]) -> bool:
     return not pc.any(equal_so_far).as_py()
 
 
-@register_check
 def constraints(context: PackageContext) -> Iterator[Problem]:
     """Required cells, uniqueness, primary keys, bounds, patterns, enums and lengths."""
     for table in context.tables.values():
@@ -244,7 +241,6 @@ def _duplicates(table: Table, columns: list[str], lines: list[int], rule: str) -
         )
 
 
-@register_check
 def sort_order(context: PackageContext) -> Iterator[Problem]:
     """Rows must be sorted by the primary key; reports the first row out of order.
 

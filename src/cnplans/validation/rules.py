@@ -16,7 +16,6 @@ import pandas as pd
 from cnplans.table_schema import ForeignKey
 from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
-from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
 from cnplans.validation.vectorized import arrow_text, is_in, match_at_start, positions_in
 
@@ -36,7 +35,6 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype("string")
 
 
-@register_check
 def foreign_keys(context: PackageContext) -> Iterator[Problem]:
     """Every foreign key resolves; a key with an empty cell is not checked (it is optional)."""
     for table in context.tables.values():
@@ -133,7 +131,6 @@ class ExistingIds:
         return self._answers[value]
 
 
-@register_check
 def target_values(context: PackageContext) -> Iterator[Problem]:
     """A range's upper value is not below its value; ``range`` exactly when value_max is set."""
     targets = context.table("targets")
@@ -181,7 +178,6 @@ def issue_years(plans: Table) -> pd.Series:
     return by_plan[~by_plan.index.duplicated()]
 
 
-@register_check
 def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     """A target year is not before the year its plan was issued."""
     targets, plans = context.table("targets"), context.table("plans")
@@ -206,7 +202,6 @@ def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-@register_check
 def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
     """Every plan has at least one target or measure."""
     plans = context.table("plans")
@@ -229,7 +224,6 @@ def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-@register_check
 def formula_injection(context: PackageContext) -> Iterator[Problem]:
     """No text cell begins with =, +, -, @, a tab or a carriage return (spreadsheet formulas)."""
     for table in context.tables.values():

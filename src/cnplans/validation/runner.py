@@ -1,4 +1,4 @@
-"""Validate a data package: load it, run every registered check, collect sorted problems."""
+"""Validate a data package: load it, run every check of the list, collect sorted problems."""
 
 from __future__ import annotations
 
@@ -9,16 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnplans.validation import checks as listed
+from cnplans.validation import provenance, quote_search
+from cnplans.validation.checks import Check
 from cnplans.validation.context import DEFAULT_MAX_FILE_BYTES, PackageContext
 from cnplans.validation.package import load_package
 from cnplans.validation.problems import Problem, sorted_problems
-from cnplans.validation.registry import (
-    Check,
-    check_name,
-    early_steps,
-    registered_checks,
-    waits_for_background,
-)
 
 
 @dataclass
@@ -48,35 +44,34 @@ def validate_package(
 ) -> Report:
     """Validate the package described by ``descriptor_path`` (a file or its folder).
 
-    ``checks`` defaults to every registered check (:mod:`cnplans.validation.registry`). Raises
-    :class:`cnplans.validation.package.CannotRun` when the descriptor itself is unusable.
-    Nothing is written. Checks that started work in the background (``started_by``) run
-    after the others, which run while that work does.
+    ``checks`` defaults to :data:`cnplans.validation.checks.CHECKS`, run in their order.
+    Raises :class:`cnplans.validation.package.CannotRun` when the descriptor itself is unusable.
+    Nothing is written. When the quote check is among them, the quote search is started in the
+    background as each table's text is read, and runs while the checks before it do.
     """
-    chosen = registered_checks() if checks is None else list(checks)
-    steps = early_steps(chosen)
-
-    def start(context: PackageContext, name: str | None) -> None:
-        for step in steps:
-            # A step that fails leaves its check to do the work itself, and report the error.
-            with contextlib.suppress(Exception):
-                step(context, name)
-
-    context = load_package(descriptor_path, max_file_bytes=max_file_bytes, on_text=start)
+    chosen = list(listed.CHECKS if checks is None else checks)
+    quotes = any(check.run is provenance.quotes_in_sources for check in chosen)
+    on_text = start_quote_search if quotes else None
+    context = load_package(descriptor_path, max_file_bytes=max_file_bytes, on_text=on_text)
     problems = list(context.problems)
     crashed = []
-    ordered = [c for c in chosen if not waits_for_background(c)]
-    ordered += [c for c in chosen if waits_for_background(c)]
-    for check in ordered:
+    for check in chosen:
         try:
-            problems.extend(check(context))
+            problems.extend(check.run(context))
         except Exception as error:  # a bug in one check must not hide the others' problems
             last = traceback.extract_tb(error.__traceback__)[-1]
             crashed.append(
-                f"{check_name(check)}: {type(error).__name__}: {error} "
+                f"{check.name}: {type(error).__name__}: {error} "
                 f"({Path(last.filename).name}:{last.lineno})"
             )
     return Report(context, _with_column_numbers(context, problems), crashed)
+
+
+def start_quote_search(context: PackageContext, name: str | None) -> None:
+    """Start (or feed) the background quote search once ``name``'s text is read (None: all)."""
+    # A search that fails to start leaves quotes_in_sources to search itself, and report it.
+    with contextlib.suppress(Exception):
+        quote_search.start_search(context, name)
 
 
 def _with_column_numbers(context: PackageContext, problems: list[Problem]) -> list[Problem]:

@@ -32,7 +32,6 @@ from cnplans.convert import DERIVED_COLUMNS, derive, is_money, same_cell, year_o
 from cnplans.fx import DEFAULT_PROVIDER, RESOURCE_NAME, USD, MissingRateError, RateTable
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
-from cnplans.validation.registry import register_check
 from cnplans.validation.vectorized import (
     arrow_text,
     per_chunk,
@@ -322,7 +321,6 @@ def _compare_part(
     return Comparison(cells, missing, rewrites, skipped, bases)
 
 
-@register_check
 def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
     """Derived cells of targets that ``cnplans convert`` would change, and rates it lacks."""
     yield from _stale_problems(context)

@@ -24,7 +24,6 @@ import pandas as pd
 from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.provenance import WHITESPACE, source_files
-from cnplans.validation.registry import register_check
 from cnplans.validation.rows import shown
 from cnplans.validation.vectorized import arrow_text, positions_in, spans
 
@@ -96,7 +95,6 @@ def _quoted(text: str) -> str:
     return f"\u201c{text}\u201d"
 
 
-@register_check
 def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
     """Names, titles and issuers are printed in the row's own quote."""
     for name, columns in NAME_COLUMNS.items():
@@ -124,7 +122,6 @@ def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
                 )
 
 
-@register_check
 def source_words(context: PackageContext) -> Iterator[Problem]:
     """A source's publisher and dateline are printed in its archived text."""
     sources = context.table("sources")
@@ -169,7 +166,6 @@ def _take(table: Table, column: str, positions: np.ndarray, index: pd.Index) -> 
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
 
 
-@register_check
 def region_links(context: PackageContext) -> Iterator[Problem]:
     """A cluster's region link is what its basis says: the quote names the region (``quote``),
     the cluster's name carries it (``name``), or it is the plan's region (``plan_region``)."""
@@ -263,7 +259,6 @@ def _ancestors(regions: Table) -> pd.DataFrame:
     return pd.concat(pairs).drop_duplicates()
 
 
-@register_check
 def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
     """A cluster is not linked both to a region and to a region that contains it."""
     links, regions = context.table("cluster_regions"), context.table("regions")
@@ -337,7 +332,6 @@ def joined_prefix(text: pd.Series, parts: list[pd.Series]) -> np.ndarray:
     return found
 
 
-@register_check
 def id_prefixes(context: PackageContext) -> Iterator[Problem]:
     """Each row's id starts with its plan's id (and, for clusters, its kind)."""
     for table in context.tables.values():
@@ -381,7 +375,6 @@ def _hashes(start: np.ndarray, length: np.ndarray, data: np.ndarray) -> np.ndarr
     return key
 
 
-@register_check
 def ids_reused(context: PackageContext) -> Iterator[Problem]:
     """An id is the primary key of one table only (ids stay unambiguous in a merged view).
 

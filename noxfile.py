@@ -30,7 +30,7 @@ def tests(session: nox.Session) -> None:
     _install(session, "test")
     session.run(
         "pytest", "--cov=cnplans", "--cov-branch", "--cov-report=term:skip-covered",
-        *session.posargs,
+        "--cov-fail-under=92", *session.posargs,
     )  # fmt: skip
 
 

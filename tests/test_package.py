@@ -328,8 +328,9 @@ def test_the_scaffold_keeps_multi_line_records_whole(tmp_path: Path) -> None:
     path = write(tmp_path / "t.csv", b'n,x\n3,"one\ntwo"\n\n\n1,b\n2,"c\n"\n')
     table = CsvTable.read("t", path, "t.csv", schema)
     assert [line for line, _ in table.records] == [2, 6, 7]
-    assert [table.record_text(i) for i in range(3)] == ['3,"one\ntwo"', "1,b", '2,"c\n"']
-    assert table.sorted_text() == 'n,x\n1,b\n2,"c\n"\n3,"one\ntwo"\n'
+    assert [cells for _, cells in table.records] == [["3", "one\ntwo"], ["1", "b"], ["2", "c\n"]]
+    text, lines = table.with_rows([{"n": "0", "x": "z"}])
+    assert text.startswith('n,x\n0,z\n3,"one\ntwo"\n') and lines == [2]
 
 
 # --- the name ----------------------------------------------------------------------------------

@@ -382,28 +382,3 @@ def write_conversion(conversion: Conversion) -> bool:
         return False
     atomic.write_text(conversion.path, conversion.new_text)
     return True
-
-
-def find_stale(
-    rows: Iterable[tuple[int, Mapping[str, str]]],
-    issued: Mapping[str, str],
-    published: Mapping[str, str],
-    rates: RateTable,
-    provider: str = DEFAULT_PROVIDER,
-) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str]]]:
-    """Stale derived cells of targets given as ``(line, {column: text})`` pairs.
-
-    :func:`cnplans.validation.stale_derived.find_stale_columns` on those rows: ``issued`` maps
-    plan ids to ``plans.issued``, ``published`` source ids to ``sources.published``. Returns
-    ``(line, column, expected, found)`` for every disagreeing cell, and ``(line, sentence)`` for
-    every row whose rate is missing. Rows whose plan or source is unknown or whose value does
-    not parse are skipped: other rules report them.
-    """
-    from cnplans.validation.stale_derived import find_stale_columns
-
-    columns = ["plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS]
-    records = [(line, [row.get(name, "") for name in columns]) for line, row in rows]
-    found = find_stale_columns(
-        _text_table(columns, records, columns), issued, published, rates, provider
-    )
-    return found.cells, found.missing

@@ -250,27 +250,6 @@ class CsvTable:
         pieces.append(text[cursor:])
         return "".join(pieces), lines
 
-    def record_text(self, index: int) -> str:
-        """The bytes of record ``index`` as they are in the file, without its final line end."""
-        start = self.line_starts[self.records[index][0] - 1]
-        following = index + 1 < len(self.records)
-        end = self.line_starts[self.records[index + 1][0] - 1] if following else len(self.text)
-        return self.text[start:end].rstrip("\n")  # only blank lines come between records
-
-    def sorted_text(self) -> str:
-        """The file's text with its records in primary-key order (equal keys keep their order).
-
-        Whole records move, their bytes unchanged; the header comes first, blank lines go, and
-        every record ends with one line end.
-        """
-        header_end = self.line_starts[1] - 1 if len(self.line_starts) > 1 else len(self.text)
-        order = list(range(len(self.records)))
-        if self.schema.primary_key:
-            order = sorted(order, key=lambda i: self.sort_key(self.records[i][1]))
-        return "".join(
-            [self.text[:header_end] + "\n", *(self.record_text(i) + "\n" for i in order)]
-        )
-
 
 def _render_row(cells: Sequence[str]) -> str:
     """One CSV line (with its line end), a cell quoted only when it must be."""

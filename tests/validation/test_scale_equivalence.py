@@ -1,9 +1,10 @@
 """The vectorized paths give exactly what the plain ones give, on inputs chosen to be awkward.
 
 Each fast path (built for millions of rows) is compared with a row-by-row reference on random
-and edge-case inputs: the stale-derived-value check with :func:`cnplans.convert.find_stale`,
-the quote search with ``in``, the blockwise line scan with the ``csv`` module, the byte-level
-number parsing with the regular expressions it replaces, and the column helpers with pandas.
+and edge-case inputs: the quote search with ``in``, the blockwise line scan with the ``csv``
+module, the byte-level number parsing with the regular expressions it replaces, and the column
+helpers with pandas. (The stale-derived-value check is compared row by row in
+``tests/test_convert.py``.)
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cnplans.convert import find_stale
-from cnplans.fx import RateTable
 from cnplans.table_schema import Field
 from cnplans.validation import provenance, quote_search, reading
 from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
@@ -31,53 +30,7 @@ from cnplans.validation.provenance import (
 )
 from cnplans.validation.quote_search import absent_by_table
 from cnplans.validation.rows import proven_unique
-from cnplans.validation.stale_derived import find_stale_columns
 from cnplans.validation.vectorized import full_match, is_in, length_within, match_at_start
-
-# --- stale derived values ---------------------------------------------------------------------
-
-
-def _rates() -> RateTable:
-    fed, bank = "federal_reserve", "world_bank"
-    table = [("CNY", "2020", fed, "6.9042"), ("CNY", "2021", fed, "6.4508")]
-    table += [("CNY", "2022", fed, " 6.7290"), ("EUR", "2021", fed, "0.5")]
-    table += [("CNY", "2021", bank, "6.45")]
-    columns = ("currency", "year", "provider", "units_per_usd")
-    rows = [(line, dict(zip(columns, row, strict=True))) for line, row in enumerate(table, 2)]
-    return RateTable.from_rows(Path("exchange_rates.csv"), rows)
-
-
-def test_stale_columns_match_find_stale_row_by_row() -> None:
-    rng = random.Random(11)
-    issued = {"p1": "2021-03-04", "p2": "", "p3": "2022", "p4": "1999-01", "p5": " 2020 ", "": ""}
-    published = {"s1": "2020-05", "s2": "", "s3": "2021", "s4": "nonsense"}
-    values = ["100", "2.5", "0", "1e3", "+5", "-7", " 12 ", "abc", "", "1.", ".5", "12x", "6.9042"]
-    values += ["345210000000", "3.4521", "999999999999999", "1234567890123456789", "0.00001"]
-    # amounts whose dollars end in exactly .5, where rounding half to even decides
-    values += ["3.4521", "10.3563", "13.8084", "1.5", "2.5", "0.25", "0.75"]
-    units = ["CNY", "USD", "EUR", "GBP", "percent", "count", "cny", "CNY\n", ""]
-    rows = []
-    for line in range(2, 3000):
-        row = {
-            "plan_id": rng.choice([*issued, "missing"]),
-            "source_id": rng.choice([*published, "missing"]),
-            "unit": rng.choice(units),
-            "value": rng.choice(values),
-        }
-        row |= {"usd": "", "fx_year": "", "fx_units_per_usd": "", "fx_basis": ""}
-        if rng.random() < 0.6:  # found cells: some right, some differently written, some wrong
-            row["usd"] = rng.choice(["", "14", "15", "14.0", " 14", "1e1", "nan", "x", "0", "-0"])
-            row["fx_year"] = rng.choice(["", "2021", "2021.0", "2020", "x", "99999"])
-            row["fx_units_per_usd"] = rng.choice(["", "6.4508", "6.45080", "6.4508000001", "x"])
-            row["fx_basis"] = rng.choice(["", "plan_issued", "source_published", "unknown"])
-        rows.append((line, row))
-    expected_cells, expected_missing = find_stale(rows, issued, published, _rates())
-    raw = pd.DataFrame([r for _, r in rows], index=[line for line, _ in rows], dtype="string")
-    found = find_stale_columns(raw, issued, published, _rates())
-    assert found.cells == expected_cells
-    assert found.missing == expected_missing
-    assert expected_cells and expected_missing  # the inputs exercise both outcomes
-
 
 # --- quotes in their sources ------------------------------------------------------------------
 

@@ -36,12 +36,13 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def lint(session: nox.Session) -> None:
-    """Check formatting, lint and types with ruff and mypy."""
+    """Check formatting, lint and types (ruff, mypy) and the workflows (zizmor)."""
     _install(session, "lint")
     session.run("ruff", "format", "--check", "src", "scripts", "tests", "benchmarks", "noxfile.py")
     session.run("ruff", "check", "src", "scripts", "tests", "benchmarks", "noxfile.py")
     session.run("mypy")
     session.run("mypy", "--strict", "src")
+    session.run("zizmor", "--offline", ".github/workflows")
 
 
 @nox.session(default=False)

@@ -23,7 +23,12 @@ from cnplans.cli import COMMANDS, build_parser
 from scripts.release.cli import build_parser as release_parser
 
 WORKFLOWS = REPO / ".github" / "workflows"
-PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@v[0-9]+$")
+# An action is pinned to a full commit, with the release it is in as a comment (what zizmor and
+# Dependabot expect): `uses: actions/checkout@<40 hex digits> # v4.4.0`.
+PINNED = re.compile(
+    r"^\s*(- )?uses: [A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?"
+    r"@[0-9a-f]{40} # v[0-9]+(\.[0-9]+)*$"
+)
 # Values the shell would put in place of variables, to parse the arguments that use them.
 SHELL_VALUES = {"BASE_REF": "main", "TAG": "v1.2.3", "GITHUB_STEP_SUMMARY": "/tmp/summary"}
 
@@ -168,11 +173,12 @@ def test_every_command_exists_and_accepts_its_arguments(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["validate.yml", "release.yml"])
-def test_actions_are_pinned_to_a_major_version(name: str) -> None:
-    uses = [step["uses"] for step in steps(load(name)) if "uses" in step]
-    assert uses
-    for action in uses:
-        assert PINNED.match(action), f"{name}: {action!r} is not pinned to a major version (@vN)"
+def test_actions_are_pinned_to_a_commit(name: str) -> None:
+    lines = (WORKFLOWS / name).read_text(encoding="utf-8").splitlines()
+    uses = [line for line in lines if line.strip().removeprefix("- ").startswith("uses:")]
+    assert len(uses) == len([s for s in steps(load(name)) if "uses" in s]) > 0
+    for line in uses:
+        assert PINNED.match(line), f"{name}: {line.strip()!r} is not pinned to a commit (@SHA # vX)"
 
 
 @pytest.mark.parametrize("name", ["validate.yml", "release.yml"])
@@ -195,30 +201,57 @@ def test_validate_runs_on_every_pull_request_and_push() -> None:
     assert "pull_request_target" not in on, "contributed code must never run with secrets"
 
 
-def test_validate_sets_up_python_311_and_annotates_with_the_github_format() -> None:
-    workflow_steps = steps(load("validate.yml"))
-    python = next(s for s in workflow_steps if str(s.get("uses", "")).startswith("actions/setup"))
+def jobs(name: str) -> dict[str, list[dict[str, Any]]]:
+    return {job: spec["steps"] for job, spec in load(name)["jobs"].items()}
+
+
+def test_the_data_verdict_comes_from_the_target_branchs_tooling() -> None:
+    data = jobs("validate.yml")["data"]
+    checkouts = [s for s in data if str(s.get("uses", "")).startswith("actions/checkout")]
+    change, gate = checkouts
+    assert "path" not in change.get("with", {}), "the change is checked out at the workspace root"
+    assert change["with"]["fetch-depth"] == 0, "the diff needs the target branch's history"
+    assert gate["with"]["path"] == ".gate"
+    assert gate["with"]["ref"] == "${{ github.base_ref || github.sha }}"
+    python = next(s for s in data if str(s.get("uses", "")).startswith("actions/setup"))
     assert str(python["with"]["python-version"]) == "3.11"
-    scripts = [s["run"] for s in workflow_steps if "run" in s]
-    assert any(
-        w[:3] == ["python", "-m", "pip"] and "nox" in w for s in scripts for w in shell_words(s)
+    commands = [w for s in data if "run" in s for w in shell_words(s["run"])]
+    assert ["python", "-m", "pip", "install", "./.gate"] in commands
+    assert ["cnplans", "validate", "datapackage.json", "--format", "github"] in commands
+    runs = [s["run"] for s in data if "run" in s]
+    assert not any(call for script in runs for call in nox_calls(script)), (
+        "nox would run the change's own noxfile.py"
     )
-    calls = [call for script in scripts for call in nox_calls(script)]
-    assert NoxCall(["validate"], ["--format", "github"]) in calls
-    assert NoxCall(["tests"], []) in calls
+    order = [
+        i
+        for i, s in enumerate(data)
+        if "./.gate" in s.get("run", "") or "cnplans" in s.get("run", "")
+    ]
+    assert order == sorted(order) and len(order) == 2, "install the gate, then validate with it"
+
+
+def test_the_change_runs_the_full_tests_through_the_ci_entry_point() -> None:
+    tests = jobs("validate.yml")["tests"]
+    assert any(["bash", ".ci/run"] in shell_words(s["run"]) for s in tests if "run" in s)
+    assert "nox -s tests" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_validate_posts_the_data_diff_against_the_target_branch() -> None:
-    workflow_steps = steps(load("validate.yml"))
-    checkout = next(
-        s for s in workflow_steps if str(s.get("uses", "")).startswith("actions/checkout")
-    )
-    assert checkout["with"]["fetch-depth"] == 0, "the diff needs the target branch's history"
-    diff = next(s for s in workflow_steps if "nox -s diff" in s.get("run", ""))
+    diff = next(s for s in jobs("validate.yml")["data"] if " diff " in s.get("run", ""))
+    assert diff["working-directory"] == ".gate", "the target branch's release tools make the diff"
     assert diff["env"]["BASE_REF"] == "${{ github.base_ref }}"
-    assert 'nox -s diff -- "origin/$BASE_REF"' in diff["run"]
+    assert 'python -m scripts.release --root .. diff "origin/$BASE_REF"' in diff["run"]
     assert '>> "$GITHUB_STEP_SUMMARY"' in diff["run"]
     assert "github.event_name == 'pull_request'" in diff["if"]
+
+
+def test_codeowners_cover_the_code_the_schemas_and_the_workflows() -> None:
+    owners = (REPO / ".github" / "CODEOWNERS").read_text(encoding="utf-8").splitlines()
+    patterns = {line.split()[0] for line in owners if line.strip() and not line.startswith("#")}
+    assert {"/src/", "/scripts/", "/.github/", "/schemas/"} <= patterns
+    assert all(
+        len(line.split()) >= 2 for line in owners if line.strip() and not line.startswith("#")
+    )
 
 
 def test_release_builds_a_version_tag_and_uploads_dist() -> None:
@@ -241,6 +274,10 @@ def test_the_linter_catches_what_it_is_for() -> None:
         accepts(["cnplans", "validate", "datapackage.json", "--format", "yaml"])
     with pytest.raises(AssertionError):
         accepts(["cnplans", "no-such-command"])
-    assert not PINNED.match("actions/checkout@main")
-    assert not PINNED.match("actions/checkout")
+    assert not PINNED.match("      uses: actions/checkout@main")
+    assert not PINNED.match("      uses: actions/checkout@v4")
+    assert not PINNED.match("      uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262")
+    assert PINNED.match(
+        "      - uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0"
+    )
     assert nox_calls('nox -s diff -- "origin/$BASE_REF"') == [NoxCall(["diff"], ["origin/main"])]

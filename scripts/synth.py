@@ -54,7 +54,6 @@ The package is built in a temporary folder next to ``OUT`` and renamed into plac
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import itertools
 import json
@@ -69,6 +68,9 @@ from typing import Any
 
 import numpy as np
 
+from cnplans.csv_form import render_rows, text_columns
+from cnplans.table_schema import TableSchema
+
 REPO = Path(__file__).resolve().parents[1]
 MARKER = ".cnplans-synthetic"  # written into every package this script makes
 SENTENCES_PER_SOURCE = 100
@@ -76,6 +78,7 @@ HEADINGS_PER_SOURCE = 15  # numbered measure headings ("3. Support the ... chain
 RATE_YEARS = range(2010, 2026)  # the years of the real exchange-rate table's CNY rows
 
 Columns = dict[str, list[str]]
+_ROWS_AT_A_TIME = 1 << 16  # rows rendered into one string before it is written
 
 CELL_DEFECTS = (
     "type",
@@ -1327,33 +1330,35 @@ def _break_header(table: Table, defect: Defect) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _write_table(path: Path, table: Table) -> None:
-    """Write ``table`` as CSV (defects applied): runs of unchanged rows go to ``writerows``."""
+def _write_table(path: Path, table: Table, schema: TableSchema) -> None:
+    """Write ``table`` in the package's CSV form (defects applied): runs of unchanged rows are
+    rendered at once."""
     columns = [table.columns[name] for name in table.header]
     rows = zip(*columns, strict=True)
     changed = sorted(index for index in table.extra_lines if index >= 0)
+    texts = text_columns(table.header, schema)
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.writer(file, lineterminator="\n")
         header_line = table.extra_lines.get(-1)
         if header_line is not None:
             file.write(header_line + "\n")
         else:
-            writer.writerow(table.header)
+            file.write(render_rows([table.header], ()))
         done = 0
         for index in changed:
-            writer.writerows(itertools.islice(rows, index - done))
+            file.write(render_rows(itertools.islice(rows, index - done), texts))
             row = next(rows)
             change = table.extra_lines[index]
             if change == "blank-row":
                 file.write("\n")
             elif change == "missing-cell":
-                writer.writerow(row[:-1])
+                file.write(render_rows([row[:-1]], texts))
             elif change == "extra-cell":
-                writer.writerow((*row, "extra"))
+                file.write(render_rows([(*row, "extra")], texts))
             else:
-                writer.writerow(row)
+                file.write(render_rows([row], texts))
             done = index + 1
-        writer.writerows(rows)
+        for block in iter(lambda: list(itertools.islice(rows, _ROWS_AT_A_TIME)), []):
+            file.write(render_rows(block, texts))
 
 
 def write_package(package: Package, out: Path) -> None:
@@ -1375,7 +1380,8 @@ def write_package(package: Package, out: Path) -> None:
             name = resource["name"]
             target = build / resource["path"]
             if name in package.tables:
-                _write_table(target, package.tables[name])
+                schema = TableSchema.from_path(REPO / resource["schema"])
+                _write_table(target, package.tables[name], schema)
             else:  # exchange_rates: the real table, so rates are true figures
                 shutil.copy2(REPO / resource["path"], target)
         for relative, text in package.texts.items():

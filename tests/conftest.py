@@ -34,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from cnplans.csv_form import render_rows
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "resources", "sources")
 EXTRA_PLAN = Path(__file__).resolve().parent / "fixtures" / "extra_plan"
@@ -115,9 +117,7 @@ def _insert_rows(path: Path, key: list[str], rows: list[dict[str, str]]) -> None
             raise ValueError(f"{path.name} already has a row with the key {new_key}")
         index = bisect.bisect_left(keys, new_key)
         line = starts[index] - 1 if index < len(starts) else end
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
-        placed.append((line, buffer.getvalue()[:-1]))
+        placed.append((line, render_rows([cells], text_columns_of(path, header))[:-1]))
     for line, new_line in reversed(sorted(placed, key=lambda item: item[0])):
         lines.insert(line, new_line)  # from the end: equal lines keep the rows' key order
     path.write_bytes("\n".join(lines).encode("utf-8"))
@@ -204,11 +204,10 @@ class Csv:
         return cls(path, records[0], records[1:])
 
     def write(self) -> None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.header)
-        writer.writerows(self.rows)
-        self.path.write_bytes(buffer.getvalue().encode("utf-8"))
+        """Write the file in the package's CSV form (its text cells quoted)."""
+        texts = text_columns_of(self.path, self.header)
+        text = render_rows([self.header], ()) + render_rows(self.rows, texts)
+        self.path.write_bytes(text.encode("utf-8"))
 
     def col(self, name: str) -> int:
         return self.header.index(name)
@@ -231,6 +230,26 @@ class Csv:
         """Every row's cell of column ``name``, in order."""
         i = self.col(name)
         return [row[i] for row in self.rows]
+
+
+def text_columns_of(path: Path, header: list[str]) -> list[int]:
+    """Positions in ``header`` of the text fields of the table file ``path``, by the schema the
+    descriptor of its package (``path.parents[1]``) gives it; none when it lists no such file."""
+    from cnplans.csv_form import text_columns
+    from cnplans.table_schema import TableSchema
+
+    root = path.resolve().parents[1]
+    descriptor = root / "datapackage.json"
+    if not descriptor.is_file():
+        return []
+    for resource in json.loads(descriptor.read_text(encoding="utf-8")).get("resources", []):
+        if isinstance(resource, dict) and (root / str(resource.get("path"))).resolve() == (
+            path.resolve()
+        ):
+            schema = resource.get("schema")
+            if isinstance(schema, str) and (root / schema).is_file():
+                return text_columns(header, TableSchema.from_path(root / schema))
+    return []
 
 
 def start_lines(path: Path) -> list[int]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import text_columns_of
 
 from cnplans import convert
 from cnplans.cli import main
@@ -22,6 +23,7 @@ from cnplans.convert import (
     same_cell,
     year_of,
 )
+from cnplans.csv_form import render_rows
 from cnplans.fx import MissingRateError, RateTable, read_rates
 from cnplans.validation.stale_derived import find_stale_columns
 
@@ -66,16 +68,16 @@ def dates_of(package: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def edit_cell(path: Path, target_id: str, column: str, value: str) -> None:
-    """Rewrite one cell of targets.csv (the whole file re-serialized by the csv module)."""
+    """Rewrite one cell of targets.csv (the whole file re-serialized in the package's form)."""
     text = path.read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     header = rows[0]
     for row in rows[1:]:
         if row[0] == target_id:
             row[header.index(column)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8", newline="")
+    texts = text_columns_of(path, header)
+    text = render_rows(rows[:1], ()) + render_rows(rows[1:], texts)
+    path.write_text(text, encoding="utf-8", newline="")
 
 
 def line_of(path: Path, target_id: str) -> int:
@@ -366,7 +368,7 @@ def test_missing_rate_year_is_a_clear_error_and_writes_nothing(
     converted = money_target(targets, lambda r: r["fx_basis"] == "plan_issued")
     rates = package / "resources" / "exchange_rates.csv"
     lines = rates.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [ln for ln in lines if not ln.startswith(f"CNY,{converted['fx_year']},")]
+    kept = [ln for ln in lines if not ln.startswith(f'"CNY",{converted["fx_year"]},')]
     assert len(kept) == len(lines) - 1
     rates.write_text("".join(kept), encoding="utf-8")
     before = targets.read_bytes()
@@ -383,18 +385,22 @@ def test_non_money_rows_are_cleared_and_other_cells_keep_their_text(
     package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Junk in a count's derived cells goes; every other cell keeps its text, and the file is
-    written back in canonical form (the csv module's, which the gate asks for)."""
+    written back in canonical form (the package's, which the gate asks for)."""
     text = targets.read_text(encoding="utf-8")
     header, rows = rows_with_lines(targets)
     count_row = next(row for _, row in rows if row["unit"] == "count")
     money_row = next(row for _, row in rows if row["fx_basis"] == "plan_issued")
-    # Quote the money row's unit and write its value with a decimal point; give the count row
+    # Unquote the money row's unit and write its value with a decimal point; give the count row
     # a stale dollar figure. All three are valid CSV for the same values.
-    old_money_line = next(ln for ln in text.split("\n") if ln.startswith(money_row["target_id"]))
+    old_money_line = next(
+        ln for ln in text.split("\n") if ln.startswith(f'"{money_row["target_id"]}"')
+    )
     new_money_line = old_money_line.replace(
         f",{money_row['value']},", f",{money_row['value']}.0,", 1
-    ).replace(",CNY,", ',"CNY",', 1)
-    old_count_line = next(ln for ln in text.split("\n") if ln.startswith(count_row["target_id"]))
+    ).replace(',"CNY",', ",CNY,", 1)
+    old_count_line = next(
+        ln for ln in text.split("\n") if ln.startswith(f'"{count_row["target_id"]}"')
+    )
     cells = next(csv.reader([old_count_line]))
     cells[header.index("usd")] = "42"
     cells[header.index("fx_basis")] = "unknown"
@@ -407,9 +413,9 @@ def test_non_money_rows_are_cleared_and_other_cells_keep_their_text(
     code, out, _ = cli(["convert", str(package / "datapackage.json")], capsys)
     assert code == 0 and "rewrote 2 derived cell(s)" in out
     after = targets.read_text(encoding="utf-8")
-    # The money row keeps its value's text; its needless quotes go, as csv.writer writes it.
-    assert new_money_line.replace(',"CNY",', ",CNY,", 1) in after
-    assert after == text.replace(old_money_line, new_money_line.replace('"CNY"', "CNY", 1))
+    # The money row keeps its value's text; its text cell gets its quotes back.
+    assert new_money_line.replace(",CNY,", ',"CNY",', 1) in after
+    assert after == text.replace(old_money_line, new_money_line.replace(",CNY,", ',"CNY",', 1))
     _, rows_after = rows_with_lines(targets)
     count_after = next(row for _, row in rows_after if row["target_id"] == count_row["target_id"])
     assert [count_after[c] for c in DERIVED] == ["", "", "", ""]
@@ -549,7 +555,7 @@ def test_validate_reports_a_missing_rate_at_the_target(
     rates = package / "resources" / "exchange_rates.csv"
     lines = rates.read_text(encoding="utf-8").splitlines(keepends=True)
     rates.write_text(
-        "".join(ln for ln in lines if not ln.startswith(f"CNY,{converted['fx_year']},")),
+        "".join(ln for ln in lines if not ln.startswith(f'"CNY",{converted["fx_year"]},')),
         encoding="utf-8",
     )
     outcome = validate(package)

@@ -200,7 +200,7 @@ def test_a_descriptor_over_the_limit_is_not_read(tmp_path: Path) -> None:
 
 def test_a_descriptor_that_is_a_device_is_never_read(tmp_path: Path) -> None:
     (tmp_path / "datapackage.json").symlink_to(os.devnull)
-    with pytest.raises(PackageError, match="is not a regular file"):
+    with pytest.raises(PackageError, match="is a character device, not a regular file"):
         read_descriptor(tmp_path)
 
 
@@ -330,7 +330,7 @@ def test_the_scaffold_keeps_multi_line_records_whole(tmp_path: Path) -> None:
     assert [line for line, _ in table.records] == [2, 6, 7]
     assert [cells for _, cells in table.records] == [["3", "one\ntwo"], ["1", "b"], ["2", "c\n"]]
     text, lines = table.with_rows([{"n": "0", "x": "z"}])
-    assert text.startswith('n,x\n0,z\n3,"one\ntwo"\n') and lines == [2]
+    assert text.startswith('n,x\n0,"z"\n3,"one\ntwo"\n') and lines == [2]
 
 
 # --- the name ----------------------------------------------------------------------------------

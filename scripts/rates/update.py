@@ -17,14 +17,17 @@ A refused update raises :class:`ResponseRejected`; nothing is written.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from cnplans import atomic
+from cnplans.csv_form import table_text
+from cnplans.datapackage import read_descriptor, read_schema
 from cnplans.fx import RATE_COLUMNS, RateKey, RatesFile
+from cnplans.paths import DESCRIPTOR_NAME
+from cnplans.table_schema import TableSchema
 
 from .sources import RateSource, ResponseRejected
 
@@ -146,18 +149,38 @@ def merge(
     return Merged(rows, changes, sorted(values), retrieved)
 
 
-def render(header: list[str], rows: Rows) -> str:
+def render(header: list[str], rows: Rows, schema: TableSchema) -> str:
     """The file's text: the header, then the rows sorted by the primary key, LF line ends.
 
-    The same rendering as every table of the package, so an unchanged row keeps its bytes.
+    The package's CSV form (:func:`cnplans.csv_form.table_text`, the text columns from the
+    table's schema), as every table is written, so an unchanged row keeps its bytes.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([row[column] for column in header] for _, row in sorted(rows.items()))
-    return buffer.getvalue()
+    records = ([row[column] for column in header] for _, row in sorted(rows.items()))
+    return table_text(header, records, schema)
 
 
-def write(table: RatesFile, rows: Rows) -> None:
-    """Replace ``table``'s file with ``rows`` atomically (a reader never sees half a file)."""
-    atomic.write_text(table.path, render(table.header, rows))
+def write(table: RatesFile, rows: Rows, schema: TableSchema | None = None) -> None:
+    """Replace ``table``'s file with ``rows`` atomically (a reader never sees half a file).
+
+    ``schema`` is the table's Table Schema; by default the one the descriptor of the package
+    holding the file gives it (:func:`schema_of`).
+    """
+    schema = schema or schema_of(table.path)
+    atomic.write_text(table.path, render(table.header, rows, schema))
+
+
+def schema_of(path: Path) -> TableSchema:
+    """The Table Schema of the table file ``path``, as the ``datapackage.json`` of the nearest
+    folder above it that has one lists it; :class:`OSError` when none lists the file."""
+    file = path.resolve()
+    for folder in file.parents:
+        descriptor = folder / DESCRIPTOR_NAME
+        if not descriptor.is_file():
+            continue
+        data = read_descriptor(descriptor)
+        for entry in data["resources"]:
+            listed = entry.get("path") if isinstance(entry, dict) else None
+            if isinstance(listed, str) and (folder / listed).resolve() == file:
+                return read_schema(folder, entry)
+        break
+    raise OSError(f"no {DESCRIPTOR_NAME} above {path} lists it, so its Table Schema is unknown")

@@ -23,8 +23,8 @@ How the cells are written, deterministically:
   ``exchange_rates.csv`` writes it (``6.7290``); ``fx_basis`` is the word.
 - ``reported_usd`` (the source's own dollar figure) and every other cell keep their text: the
   file is read with :mod:`csv`, the four derived cells are changed and the rows are written
-  back with ``csv.writer(lineterminator="\\n")``, the canonical form the validator's
-  ``non-canonical-csv`` rule asks for (:mod:`cnplans.validation.canonical`). A file in that form
+  back in the package's CSV form (:func:`cnplans.csv_form.table_text`: text cells quoted), the
+  form the validator's ``non-canonical-csv`` rule asks for. A file in that form
   changes only in the derived cells; a file with nothing to recompute is not written at all.
 
 :func:`compute_conversion` computes everything without writing; :func:`write_conversion` writes
@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnplans import atomic
+from cnplans.csv_form import table_text
+from cnplans.datapackage import PackageError, read_descriptor_text, read_schema, resource
 from cnplans.errors import EXIT_INVALID, CnplansError
 from cnplans.fx import (
     CURRENCY_CODE,
@@ -59,6 +61,8 @@ from cnplans.fx import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from cnplans.table_schema import TableSchema
 
 DERIVED_COLUMNS: tuple[str, ...] = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")
 NUMERIC_COLUMNS: frozenset[str] = frozenset({"usd", "fx_units_per_usd"})
@@ -263,7 +267,17 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
     except RatesFileError as error:
         raise ConvertError(str(error)) from None
     text = _read_text(targets_path, label)
-    return _convert_text(text, targets_path, label, issued, published, rates, provider)
+    schema = _schema(descriptor, "targets")
+    return _convert_text(text, targets_path, label, schema, issued, published, rates, provider)
+
+
+def _schema(descriptor: Path, name: str) -> TableSchema:
+    """The Table Schema of resource ``name`` (it says which cells the file writes as text)."""
+    try:
+        file, _, data = read_descriptor_text(descriptor)
+        return read_schema(file.parent, resource(data, name, str(file)))
+    except PackageError as error:
+        raise ConvertError(str(error), exit_code=2) from None
 
 
 plan_conversion = compute_conversion  # the former name (cnplans.filing imports it)
@@ -307,13 +321,13 @@ def _convert_text(
     text: str,
     path: Path,
     label: str,
+    schema: TableSchema,
     issued: Mapping[str, str],
     published: Mapping[str, str],
     rates: RateTable,
     provider: str,
 ) -> Conversion:
     # Imported here: stale_derived imports this module, and both load pandas.
-    from cnplans.validation.canonical import render_rows
     from cnplans.validation.stale_derived import find_stale_columns
 
     records = _records(text, label)
@@ -356,7 +370,7 @@ def _convert_text(
         for line, column, expected, _ in found.rewrites:
             row_at[line][position[column]] = expected
         _refuse_carriage_returns(text, rows, header, label)
-        new_text = render_rows(cells for _, cells in records)
+        new_text = table_text(header, (cells for _, cells in rows), schema)
     return Conversion(path, label, text, new_text, stale, found.bases, len(found.rewrites))
 
 

@@ -14,9 +14,9 @@ all files or none. ``cnplans new-plan`` files its row through the same function,
 
 ``cnplans fmt`` puts every table's records in primary-key order, the order the validator's
 ``sort-order`` rule checks (typed values: numbers as numbers, text in code point order), and
-writes each table in canonical CSV form, as the csv module writes its rows (the validator's
-``non-canonical-csv`` rule): every cell keeps its text, only quoting, blank lines and line ends
-change.
+writes each table in the package's CSV form, :func:`cnplans.csv_form.table_text` (text cells in
+double quotes; the validator's ``non-canonical-csv`` rule): every cell keeps its text, only
+quoting, blank lines and line ends change.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from cnplans.csv_form import table_text
 from cnplans.errors import EXIT_CANNOT_RUN
 from cnplans.scaffold import (
     SOURCES,
@@ -585,7 +586,7 @@ def _located(
 
 
 def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
-    """``cnplans fmt``: every table's records in primary-key order, in canonical CSV form.
+    """``cnplans fmt``: every table's records in primary-key order, in the package's CSV form.
 
     Writes the tables that change (and the descriptor's stamps), all or none, unless ``check``.
     Raises :class:`ScaffoldError` (exit code 2) when a table cannot be read; writes nothing then.
@@ -615,10 +616,8 @@ def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
 
 def _canonical_text(table: CsvTable) -> str:
     """The table's header and records (in primary-key order, equal keys keeping their order),
-    as the csv module writes them: the form ``non-canonical-csv`` checks."""
-    from cnplans.validation.canonical import render_rows
-
+    in the package's CSV form (text cells quoted): the form ``non-canonical-csv`` checks."""
     records = [cells for _, cells in table.records]
     if table.schema.primary_key:
         records.sort(key=table.sort_key)
-    return render_rows([table.header, *records])
+    return table_text(table.header, records, table.schema)

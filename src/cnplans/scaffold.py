@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from cnplans import datapackage
+from cnplans.csv_form import render_rows, text_columns
 from cnplans.datapackage import PackageError
 from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, CnplansError
 from cnplans.paths import MAX_FILE_BYTES
@@ -237,6 +238,7 @@ class CsvTable:
         pieces: list[str] = []
         cursor = 0
         lines = [0] * len(rows)
+        texts = text_columns(self.header, self.schema)
         for count, (before, _, index) in enumerate(sorted(placed)):
             if before < len(self.records):
                 line = self.records[before][0]
@@ -245,17 +247,10 @@ class CsvTable:
                 line, offset = end_line, len(text)
             pieces.append(text[cursor:offset])
             cursor = offset
-            pieces.append(_render_row([rows[index].get(name, "") for name in self.header]))
+            pieces.append(render_rows([[rows[index].get(name, "") for name in self.header]], texts))
             lines[index] = line + count
         pieces.append(text[cursor:])
         return "".join(pieces), lines
-
-
-def _render_row(cells: Sequence[str]) -> str:
-    """One CSV line (with its line end), a cell quoted only when it must be."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------------------------

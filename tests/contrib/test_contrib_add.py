@@ -508,5 +508,5 @@ def test_key_order_compares_numbers_as_numbers(tmp_path: Path) -> None:
     path.write_bytes(b'n,x\n9,b\n10,"a, quoted"\n')
     ordered = CsvTable.read("numbers", path, "numbers.csv", schema)
     text, lines = ordered.with_rows([{"n": "100", "x": "c"}, {"n": "2", "x": "d"}])
-    assert text == 'n,x\n2,d\n9,b\n10,"a, quoted"\n100,c\n'
+    assert text == 'n,x\n2,"d"\n9,b\n10,"a, quoted"\n100,"c"\n'
     assert lines == [5, 2]

@@ -123,15 +123,16 @@ def column_values(package: Path, file: str, column: str) -> set[str]:
     return set(table(package, file).column(column))
 
 
-def unquoted_cell_line(package: Path, file: str, column: str) -> tuple[int, str, str]:
-    """(line number, line, cell) of the first row whose ``column`` is written without quotes."""
+def quoted_cell_line(package: Path, file: str, column: str) -> tuple[int, str, str]:
+    """(line number, line, cell) of the first row whose ``column`` is written as ``"cell"``
+    (a text cell with nothing in it that needs quotes)."""
     csv_file = table(package, file)
     lines = (package / file).read_text(encoding="utf-8").split("\n")
     for index, start in enumerate(start_lines(csv_file.path)):
         cell = csv_file.get(index, column)
-        if cell and f",{cell}," in lines[start - 1]:
+        if cell and f',"{cell}",' in lines[start - 1]:
             return start, lines[start - 1], cell
-    raise LookupError(f"no row of {file} has {column} without quotes")
+    raise LookupError(f"no row of {file} has {column} in plain quotes")
 
 
 def edit_descriptor(package: Path, edit: Callable[[dict], None]) -> None:
@@ -616,9 +617,9 @@ def blank_line(package: Path) -> list[Expected]:
 def stray_double_quote(package: Path) -> list[Expected]:
     """A quotation mark typed inside a cell that is not in double quotes."""
     path = package / CLUSTERS
-    number, text, name = unquoted_cell_line(package, CLUSTERS, "name")
+    number, text, name = quoted_cell_line(package, CLUSTERS, "name")
     lines = path.read_text(encoding="utf-8").split("\n")
-    lines[number - 1] = text.replace(f",{name},", f',{name} "key",', 1)
+    lines[number - 1] = text.replace(f',"{name}",', f',{name} "key",', 1)
     path.write_text("\n".join(lines), encoding="utf-8")
     return [Expected(CLUSTERS, number, None, "csv-syntax")]
 

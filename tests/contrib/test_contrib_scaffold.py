@@ -8,18 +8,17 @@ file as it was. Existing ids, regions and files are read from the copy, never na
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Csv, Outcome, run_cli
+from conftest import Csv, Outcome, run_cli, text_columns_of
 
 from cnplans import scaffold
+from cnplans.csv_form import render_rows
 from cnplans.scaffold import ScaffoldError, new_plan, new_source
 from scripts.release import stamp
 
@@ -40,12 +39,13 @@ def first(package: Path, table: str, column: str) -> str:
 
 
 def csv_line(package: Path, table: str, cells: dict[str, str]) -> bytes:
-    """The CSV line of a row of ``table`` with ``cells`` (by column; the rest empty)."""
-    header = Csv.read(package / f"resources/{table}.csv").header
+    """The CSV line of a row of ``table`` with ``cells`` (by column; the rest empty), in the
+    package's form."""
+    path = package / f"resources/{table}.csv"
+    header = Csv.read(path).header
     assert set(cells) <= set(header), set(cells) - set(header)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([cells.get(c, "") for c in header])
-    return buffer.getvalue().encode("utf-8")
+    row = [cells.get(c, "") for c in header]
+    return render_rows([row], text_columns_of(path, header)).removesuffix("\n").encode("utf-8")
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -24,7 +24,7 @@ import pytest
 from cnplans.cli import main as cnplans
 from cnplans.fx import read_rates_file
 from scripts.rates.cli import main
-from scripts.rates.update import render
+from scripts.rates.update import render, schema_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -490,7 +490,8 @@ def test_world_bank_count_mismatch_is_truncation(
 def test_table_renders_back_to_its_own_bytes(rates_file: Path) -> None:
     """The updater's writer reproduces the bundled file exactly (no churn on rewrite)."""
     table = read_rates_file(rates_file)
-    assert render(table.header, table.rows) == rates_file.read_text(encoding="utf-8")
+    rendered = render(table.header, table.rows, schema_of(rates_file))
+    assert rendered == rates_file.read_text(encoding="utf-8")
     text = rates_file.read_text(encoding="utf-8")
     assert next(csv.reader(io.StringIO(text)))[:3] == ["currency", "year", "provider"]
 
@@ -515,7 +516,7 @@ def test_a_revision_changes_only_its_own_line(
     after = rates_file.read_text(encoding="utf-8").splitlines()
     changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
     assert len(changed) == 1
-    assert changed[0][0].startswith("CNY,2020,world_bank,") and ",7.0," in changed[0][1]
+    assert changed[0][0].startswith('"CNY",2020,"world_bank",') and ",7.0," in changed[0][1]
     assert cnplans(["validate", str(package / "datapackage.json")]) == 0
 
 

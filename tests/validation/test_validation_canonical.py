@@ -1,9 +1,11 @@
-"""The ``non-canonical-csv`` rule: every table byte for byte as the csv module writes its rows.
+"""The ``non-canonical-csv`` rule: every table byte for byte in the package's CSV form.
 
-Each fixture breaks the form of one file of a copy of the real package, checks the one problem
-reported (file, line, column, message), then that ``cnplans fmt`` writes the file back in the
-csv module's form and the package validates clean. Expected lines come from the standard
-library's ``csv`` (``start_lines``), not from the validator.
+The form (:mod:`cnplans.csv_form`): text cells (``string`` fields) in double quotes, every other
+cell as the csv module's ``QUOTE_MINIMAL`` writes it. Each fixture breaks the form of one file
+of a copy of the real package, checks the one problem reported (file, line, column, message),
+then that ``cnplans fmt`` writes the file back in the form and the package validates clean.
+Expected lines come from the standard library's ``csv`` (``start_lines``), not from the
+validator.
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Csv, Outcome, run_cli, start_lines
+from conftest import REPO, Csv, Outcome, run_cli, start_lines, text_columns_of
 
+from cnplans.csv_form import render_rows
+from cnplans.table_schema import TableSchema
 from cnplans.validation import canonical
-from cnplans.validation.canonical import canonical_row_sizes, first_difference, render_rows
+from cnplans.validation.canonical import canonical_row_sizes, first_difference
 from cnplans.validation.reading import parse_csv_bytes
 
 TARGETS = "resources/targets.csv"
 MEASURES = "resources/measures.csv"
 RULE = "non-canonical-csv"
-FIX = "run `cnplans fmt` to write the file in canonical CSV form, as the csv module writes it"
+FIX = "run `cnplans fmt` to write the file in the package's CSV form (text cells in double quotes)"
 
 
 def problems_of(
@@ -45,7 +49,13 @@ def fmt_fixes(package: Path, capsys: pytest.CaptureFixture[str], validate: Calla
     assert outcome.problems == [], outcome.problems
     for path in sorted((package / "resources").glob("*.csv")):
         text = path.read_text(encoding="utf-8")
-        assert text == render_rows(csv.reader(io.StringIO(text, newline=""))), path.name
+        assert text == in_form(path, text), path.name
+
+
+def in_form(path: Path, text: str) -> str:
+    """``text`` (the file ``path``'s) as the package's form renders its rows."""
+    header, *rows = csv.reader(io.StringIO(text, newline=""))
+    return render_rows([header], ()) + render_rows(rows, text_columns_of(path, header))
 
 
 def _never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,8 +70,9 @@ def _never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_real_table_is_canonical() -> None:
     for path in sorted((REPO / "resources").glob("*.csv")):
         text = path.read_text(encoding="utf-8")
-        assert text == render_rows(csv.reader(io.StringIO(text, newline=""))), path.name
-        assert first_difference(text) is None, path.name
+        assert text == in_form(path, text), path.name
+        header = next(csv.reader(io.StringIO(text, newline="")))
+        assert first_difference(text, text_columns_of(path, header)) is None, path.name
 
 
 def test_the_real_package_is_checked_without_rendering_a_file(
@@ -72,7 +83,7 @@ def test_the_real_package_is_checked_without_rendering_a_file(
     assert validate(package).problems == []
 
 
-def test_a_needless_quote_is_reported_at_its_cell_and_fmt_removes_it(
+def test_a_quoted_number_is_reported_at_its_cell_and_fmt_removes_it(
     package: Path,
     capsys: pytest.CaptureFixture[str],
     validate: Callable[..., Outcome],
@@ -82,20 +93,24 @@ def test_a_needless_quote_is_reported_at_its_cell_and_fmt_removes_it(
     path = package / TARGETS
     original = path.read_bytes()
     targets = Csv.read(path)
-    row = targets.find("unit", lambda v: v == "CNY")
     lines = path.read_text(encoding="utf-8").split("\n")
+    row = next(
+        i
+        for i, value in enumerate(targets.column("value"))
+        if value and lines[start_lines(path)[i] - 1].count(f",{value},") == 1
+    )
+    value = targets.get(row, "value")
     line = start_lines(path)[row]
-    assert lines[line - 1].count(",CNY,") == 1
-    lines[line - 1] = lines[line - 1].replace(",CNY,", ',"CNY",')
+    lines[line - 1] = lines[line - 1].replace(f",{value},", f',"{value}",')
     path.write_text("\n".join(lines), encoding="utf-8")
 
     outcome = validate(package)
     assert outcome.code == 1
     assert [(p["file"], p["line"], p["column"], p["rule"]) for p in outcome.problems] == [
-        (TARGETS, line, "unit", RULE)
+        (TARGETS, line, "value", RULE)
     ]
     assert problems_of(outcome)[0][3] == (
-        f"""a cell is quoted that needs no quotes (found '"CNY"', expected 'CNY'); {FIX}"""
+        f"""a cell is quoted that needs no quotes (found '"{value}"', expected '{value}'); {FIX}"""
     )
     code, out, _ = run_cli(["fmt", "--check", "--package", str(package)], capsys)
     assert code == 1 and TARGETS in out
@@ -103,27 +118,36 @@ def test_a_needless_quote_is_reported_at_its_cell_and_fmt_removes_it(
     assert path.read_bytes() == original
 
 
-def test_spaces_need_no_quotes_and_the_line_is_the_cells_own(
-    package: Path, capsys: pytest.CaptureFixture[str], validate: Callable[..., Outcome]
+def test_an_unquoted_text_cell_is_reported_on_its_own_line(
+    package: Path,
+    capsys: pytest.CaptureFixture[str],
+    validate: Callable[..., Outcome],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A cell of words in quotes is reported on its physical line, after a cell that spans two
-    lines (which needs its quotes: no problem there)."""
+    """A text cell without its quotes (what LibreOffice splits on ";") is reported on its
+    physical line, after a cell that spans two lines."""
     path = package / MEASURES
     measures = Csv.read(path)
     measures.set(0, "summary", measures.get(0, "summary") + "\nsecond line")
-    measures.write()  # the csv module quotes the line break: canonical
+    measures.write()
     assert validate(package).of(RULE) == []
+    _never_rendered(monkeypatch)
     row = measures.find("summary", lambda v: " " in v and not set(v) & set(',"\n'))
     assert row > 0  # after the row whose summary spans two lines
     summary = measures.get(row, "summary")
     text = path.read_text(encoding="utf-8")
-    assert text.count(f",{summary},") == 1
-    path.write_text(text.replace(f",{summary},", f',"{summary}",'), encoding="utf-8")
+    assert text.count(f',"{summary}",') == 1
+    path.write_text(text.replace(f',"{summary}",', f",{summary};x,"), encoding="utf-8")
     outcome = validate(package)
     line = start_lines(path)[row]
     assert outcome.of(RULE) == [(MEASURES, line, "summary")]
-    shown = summary if len(summary) <= 40 else summary[:37] + "..."  # long cells are cut
-    assert f"expected {shown!r}" in problems_of(outcome)[0][3]
+    cut = f"{summary};x"
+    shown = cut if len(cut) <= 40 else cut[:37] + "..."  # long cells are cut
+    assert problems_of(outcome)[0][3] == (
+        f"a text cell is not in double quotes (found {shown!r}); every non-empty cell of a "
+        f"string field is quoted; {FIX}"
+    )
+    path.write_text(text.replace(f',"{summary}",', f",{summary},"), encoding="utf-8")
     code, _, err = run_cli(["fmt", "--package", str(package)], capsys)
     assert code == 0, err
     assert path.read_text(encoding="utf-8") == text
@@ -162,11 +186,11 @@ def test_a_needless_quote_and_no_final_newline_give_the_first_of_them(
     text = path.read_text(encoding="utf-8").removesuffix("\n")
     lines = text.split("\n")
     cells = next(csv.reader([lines[-1]]))
-    lines[-1] = ",".join([f'"{cells[0]}"', *lines[-1].split(",")[1:]])
+    lines[-1] = ",".join([cells[0], *lines[-1].split(",")[1:]])
     path.write_text("\n".join(lines), encoding="utf-8")
     outcome = validate(package)
     assert outcome.of(RULE) == [(MEASURES, len(lines), "measure_id")]
-    assert "a cell is quoted that needs no quotes" in problems_of(outcome)[0][3]
+    assert "a text cell is not in double quotes" in problems_of(outcome)[0][3]
 
 
 def test_a_quoted_header_name_is_reported_on_line_1(
@@ -206,7 +230,7 @@ def test_a_blank_line_is_reported_once_as_a_ragged_row(
     [
         (lambda data: b"\xef\xbb\xbf" + data, "bom"),
         (lambda data: data.replace(b"\n", b"\r\n"), "line-ending"),
-        (lambda data: data.replace(b",CNY,", b',"CNY"x,', 1), "csv-syntax"),
+        (lambda data: data.replace(b',"CNY",', b',"CNY"x,', 1), "csv-syntax"),
         (lambda data: data.replace(b"\n", b",extra\n", 3), "ragged-row"),
     ],
 )
@@ -228,11 +252,13 @@ def test_fmt_reorders_and_re_renders_in_one_go(
 ) -> None:
     path = package / "resources/exchange_rates.csv"
     original = path.read_bytes()
-    header, *rows = original.decode("utf-8").removesuffix("\n").split("\n")
-    quoted = [",".join(f'"{cell}"' for cell in row.split(",")) for row in reversed(rows)]
-    path.write_text("\n".join([header, *quoted]), encoding="utf-8")
+    header, *rows = csv.reader(io.StringIO(original.decode("utf-8"), newline=""))
+    quoted = [",".join(f'"{cell}"' for cell in row) for row in reversed(rows)]
+    path.write_text("\n".join([",".join(header), *quoted]), encoding="utf-8")
     outcome = validate(package)
-    assert outcome.of(RULE) == [("resources/exchange_rates.csv", 2, header.split(",")[0])]
+    texts = text_columns_of(path, header)
+    first_number = next(name for index, name in enumerate(header) if index not in texts)
+    assert outcome.of(RULE) == [("resources/exchange_rates.csv", 2, first_number)]
     assert "sort-order" in outcome.rules()
     code, out, err = run_cli(["fmt", "--package", str(package)], capsys)
     assert code == 0, err
@@ -241,53 +267,72 @@ def test_fmt_reorders_and_re_renders_in_one_go(
     fmt_fixes(package, capsys, validate)
 
 
-# --- the cheap size test agrees with rendering ------------------------------------------------
+# --- the cheap test agrees with rendering ----------------------------------------------------
 
 
-def _random_table(rng: random.Random) -> tuple[bytes, bool]:
-    """A random CSV file that the reading stage accepts, and whether it is canonical."""
+def _random_table(rng: random.Random) -> tuple[bytes, list[int], bool]:
+    """A random CSV file that the reading stage accepts, its text columns, and whether it is
+    canonical. A cell loses the quotes only its column gives it, or gets quotes it needs not,
+    in either direction in one row too (so that a row's size alone cannot tell)."""
     pieces = ["", "a", "b c", "数据", "x,y", 'say "hi"', "two\nlines", " ", "é,", '"', ",", "\n"]
+    pieces += ["1", "2.5", "a;b"]
     width = rng.randint(2, 5)
+    texts = [i for i in range(width) if rng.random() < 0.5]
     rows = [[f"c{i}" for i in range(width)]]
     rows += [
         ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(width)]
         for _ in range(rng.randint(0, 6))
     ]
-    out = []
+    out = [render_rows(rows[:1], ())]
     canonical_form = True
-    for row in rows:
+    for row in rows[1:]:
         cells = []
-        for cell in row:
-            rendered = render_rows([[cell, "z"]])[:-3]  # the cell as the csv module writes it
-            if not rendered.startswith('"') and rng.random() < 0.05:
+        for index, cell in enumerate(row):
+            rendered = render_rows([[cell, "z"]], [0] if index in texts else ())[:-3]
+            minimal = render_rows([[cell, "z"]], ())[:-3]
+            if not rendered.startswith('"') and rng.random() < 0.1:
                 rendered, canonical_form = f'"{rendered}"', False
+            elif rendered != minimal and rng.random() < 0.1:
+                rendered, canonical_form = minimal, False
             cells.append(rendered)
         out.append(",".join(cells) + "\n")
     text = "".join(out)
     if rng.random() < 0.2:
         text, canonical_form = text.removesuffix("\n"), False
-    return text.encode("utf-8"), canonical_form
+    return text.encode("utf-8"), texts, canonical_form
 
 
-def test_the_sizes_of_the_cells_tell_a_canonical_file_and_its_first_difference(
+def _schema(header: list[str], texts: list[int]) -> TableSchema:
+    return TableSchema.from_descriptor(
+        {
+            "fields": [
+                {"name": name, "type": "string" if index in texts else "number"}
+                for index, name in enumerate(header)
+            ]
+        }
+    )
+
+
+def test_the_quotes_at_the_cells_starts_tell_a_canonical_file_and_its_first_difference(
     tmp_path: Path,
 ) -> None:
-    """The cheap path (sizes counted from the parsed cells) agrees with rendering every row."""
+    """The cheap path (sizes counted from the parsed cells, one byte read at each cell's
+    start) agrees with rendering every row."""
     rng = random.Random(5)
     seen = set()
-    for number in range(400):
-        data, expected = _random_table(rng)
+    for number in range(600):
+        data, texts, expected = _random_table(rng)
         parsed, problems = parse_csv_bytes(data, "t.csv")
         assert not problems and parsed is not None, data
         text = data.decode("utf-8")
         header, *rows = list(csv.reader(io.StringIO(text, newline="")))
-        sizes = canonical_row_sizes(header, parsed.rows)
-        assert sizes.tolist() == [len(render_rows([row]).encode("utf-8")) for row in rows]
-        slow = first_difference(text)
+        sizes = canonical_row_sizes(header, parsed.rows, texts)
+        assert sizes.tolist() == [len(render_rows([row], texts).encode("utf-8")) for row in rows]
+        slow = first_difference(text, texts)
         assert (slow is None) == expected, data
         file = tmp_path / f"{number}.csv"
         file.write_bytes(data)
-        problem = canonical.file_problem(file, "t.csv", parsed.rows)
+        problem = canonical.file_problem(file, "t.csv", parsed.rows, _schema(header, texts))
         if slow is None:
             assert problem is None, data
         else:
@@ -299,6 +344,28 @@ def test_the_sizes_of_the_cells_tell_a_canonical_file_and_its_first_difference(
             ), data
         seen.add(expected)
     assert seen == {True, False}
+
+
+def test_a_missing_and_a_needless_pair_of_quotes_in_one_row_are_not_missed(
+    tmp_path: Path,
+) -> None:
+    """The row has the size of its canonical form: the first misquoted cell is still found."""
+    schema = _schema(["name", "count", "note"], [0, 2])
+    file = tmp_path / "t.csv"
+    file.write_text('name,count,note\n"a",1,"x"\nb,"2","y"\n', encoding="utf-8")
+    parsed, _ = parse_csv_bytes(file.read_bytes(), "t.csv")
+    assert parsed is not None
+    problem = canonical.file_problem(file, "t.csv", parsed.rows, schema)
+    assert problem is not None
+    assert (problem.line, problem.column) == (3, "name")
+    assert problem.message.startswith("a text cell is not in double quotes (found 'b')")
+    file.write_text('name,count,note\n"a","1","x"\n"b",2,y\n', encoding="utf-8")
+    parsed, _ = parse_csv_bytes(file.read_bytes(), "t.csv")
+    assert parsed is not None
+    problem = canonical.file_problem(file, "t.csv", parsed.rows, schema)
+    assert problem is not None
+    assert (problem.line, problem.column) == (2, "count")
+    assert problem.message.startswith("""a cell is quoted that needs no quotes (found '"1"'""")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,8 +116,15 @@ def test_ragged_rows_are_reported_at_their_physical_lines(
     assert lines[1] == lines[0] + 3  # the multi-line cell took effect
 
     text = (package / TARGETS).read_text(encoding="utf-8").split("\n")
-    # Two later rows on one line each with no quoted cell, so cutting at a comma cuts a cell.
-    plain = [line for line in lines[2:] if '"' not in text[line - 1]]
+    # Two later rows on one line each whose last two commas end cells, so cutting there cuts
+    # two cells.
+    width = len(targets.header)
+    plain = [
+        line
+        for line, after in itertools.pairwise(lines[2:])
+        if after == line + 1
+        and len(next(csv.reader([text[line - 1].rsplit(",", 2)[0]]))) == width - 2
+    ]
     too_many, too_few = plain[0], plain[1]
     text[too_many - 1] += ",surplus"
     text[too_few - 1] = text[too_few - 1].rsplit(",", 2)[0]
@@ -125,7 +134,6 @@ def test_ragged_rows_are_reported_at_their_physical_lines(
     assert outcome.code == 1
     assert outcome.of("ragged-row") == [(TARGETS, too_many, None), (TARGETS, too_few, None)]
     messages = [p["message"] for p in outcome.problems if p["rule"] == "ragged-row"]
-    width = len(Csv.read(package / TARGETS).header)
     assert f"has {width + 1} cells but the header has {width}" in messages[0]
     assert f"has {width - 2} cells but the header has {width}" in messages[1]
     # The remaining rows are still checked, with their lines intact.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cnplans.fx import to_currency
     from cnplans.loader import describe, load, load_all, package, tables
+    from cnplans.overviews import overview
 
 
 def _read_version() -> str:
@@ -27,21 +28,32 @@ def _read_version() -> str:
 
 __version__ = _read_version()
 
-__all__ = ["__version__", "describe", "load", "load_all", "package", "tables", "to_currency"]
+__all__ = [
+    "__version__",
+    "describe",
+    "load",
+    "load_all",
+    "overview",
+    "package",
+    "tables",
+    "to_currency",
+]
 
 # Public functions imported on first use, so that ``import cnplans`` does not import pandas.
 _LAZY = {name: "cnplans.loader" for name in ("describe", "load", "load_all", "package", "tables")}
 _LAZY["to_currency"] = "cnplans.fx"
+_LAZY["overview"] = "cnplans.overviews"
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'cnplans' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module_name), name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    """Only the public API, so that ``dir(cnplans)`` and tab completion show what to use."""
+    return sorted(__all__)

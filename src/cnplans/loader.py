@@ -5,6 +5,12 @@ this module only parses text into them. Bundled data is trusted: it was validate
 released, so loading checks what is cheap (recorded hashes, the header, the primary key, values
 that do not parse as their type) and leaves the full validation to ``cnplans validate``.
 
+Dates: ``date`` fields load as ``datetime64[ns]``, and so do the text fields whose Table Schema
+pattern is that of a possibly partial ISO 8601 date (:data:`PARTIAL_DATE_PATTERN`:
+``plans.issued``, ``sources.published``) where the value is a full date (``2024-11-12``). A
+partial date (``2024``, ``2024-11``) is no day, so it loads as ``NaT`` and a
+:class:`PartialDateWarning` names the values, which the CSV file keeps as text.
+
 Nothing here imports pandera, frictionless or requests; ``version=`` imports
 :mod:`cnplans.releases`, which imports pooch (and so requests) only when it must download.
 
@@ -16,6 +22,8 @@ True
 ['plan_id', 'region_id', 'title']
 >>> str(plans["period_start"].dtype), str(plans["region_id"].dtype), str(plans["sector"].dtype)
 ('Int64', 'string', 'category')
+>>> str(plans["issued"].dtype)
+'datetime64[ns]'
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +41,7 @@ import pandas as pd
 
 from cnplans import datapackage, paths
 from cnplans.datapackage import PackageError
-from cnplans.table_schema import Field, TableSchema
+from cnplans.table_schema import PANDAS_DTYPES, Field, TableSchema
 
 # Files at least this big are read with types straight away: by pandas' C reader guessing them
 # (kept when every guess matches the schema), else by pyarrow's reader told them; smaller ones
@@ -44,12 +53,46 @@ PYARROW_MIN_BYTES = 256 * 1024
 # How many offending values an error message lists before it says "and N more".
 _MAX_EXAMPLES = 5
 
+# The Table Schema pattern of a text field holding an ISO 8601 date that may be partial (YYYY,
+# YYYY-MM or YYYY-MM-DD), as schemas/plans.json (issued) and schemas/sources.json (published)
+# state it. Such fields load as dates where complete (see :func:`is_partial_date_field`).
+PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+_FULL_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
 
 class DataError(PackageError):
     """A table's file does not match its schema or its recorded hash, so it cannot be loaded.
 
     Also raised for a descriptor or schema that cannot be read (a :class:`ValueError`).
     """
+
+
+class PartialDateWarning(UserWarning):
+    """A date field holds partial dates (``2024``, ``2024-11``), which load as ``NaT``."""
+
+
+def is_partial_date_field(f: Field) -> bool:
+    """Whether ``f`` is a text field of possibly partial ISO dates, which loads as dates.
+
+    >>> from cnplans.loader import schema
+    >>> is_partial_date_field(schema("plans").field("issued"))
+    True
+    >>> is_partial_date_field(schema("plans").field("title"))
+    False
+    """
+    return (
+        f.type == "string"
+        and f.enum is None
+        and f.constraints.get("pattern") == PARTIAL_DATE_PATTERN
+    )
+
+
+def loaded_dtype(f: Field) -> Any:
+    """The dtype :func:`load` gives field ``f``: its Table Schema type's, or a date's for a
+    text field of possibly partial dates (:func:`is_partial_date_field`)."""
+    if is_partial_date_field(f):
+        return PANDAS_DTYPES["date"]
+    return f.pandas_dtype()
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,7 +241,7 @@ def read_table(root: Path, name: str) -> pd.DataFrame:
     if frame is None:  # small files, and anything unusual: read as text, convert, explain
         frame = _read_strings(path, table_schema, encoding)
     _check_header(path, frame, table_schema)
-    columns = {f.name: _convert(path, frame[f.name], f) for f in table_schema.fields}
+    columns = {f.name: _convert(path, frame[f.name], f, name) for f in table_schema.fields}
     typed = pd.DataFrame(columns, copy=False)  # schema order; one construction, no inserts
     _check_primary_key(path, typed, table_schema.primary_key)
     return typed
@@ -297,7 +340,8 @@ def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.D
             return None
         arrow = column.array.__arrow_array__()
         if arrow.null_count == len(arrow):
-            wanted = "string" if f.enum is not None else _dtype_name(f)
+            as_text = f.enum is not None or is_partial_date_field(f)  # converted later
+            wanted = "string" if as_text else _dtype_name(f)
             columns[f.name] = pd.Series(pd.NA, index=column.index, dtype=wanted)
         elif (
             f.enum is None
@@ -458,12 +502,14 @@ def _check_header(path: Path, frame: pd.DataFrame, table_schema: TableSchema) ->
 
 
 def _dtype_name(f: Field) -> str:
-    dtype = f.pandas_dtype()
+    dtype = loaded_dtype(f)
     return "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
 
 
-def _convert(path: Path, text: pd.Series, f: Field) -> pd.Series:
+def _convert(path: Path, text: pd.Series, f: Field, table: str) -> pd.Series:
     """Parse one text column into the field's dtype; unparsable values are a DataError."""
+    if is_partial_date_field(f):
+        return _convert_partial_dates(path, text, f, table)
     dtype = f.pandas_dtype()
     if isinstance(dtype, pd.CategoricalDtype):
         categorical = _categorical(text, dtype)
@@ -570,6 +616,29 @@ def _convert_datetime(path: Path, text: pd.Series, f: Field, dtype: Any) -> pd.S
         parsed = parsed.dt.tz_localize(None)  # UTC, without a zone: the dtype the type map gives
     _report(path, f, text, parsed.isna() & text.notna(), f"a {f.type} in format {fmt!r}")
     return parsed.astype(dtype)
+
+
+def _convert_partial_dates(path: Path, text: pd.Series, f: Field, table: str) -> pd.Series:
+    """Full dates as dates; partial ones as NaT, named in one :class:`PartialDateWarning`."""
+    text = text.astype("string")
+    dated = text.str.fullmatch(PARTIAL_DATE_PATTERN).fillna(False).astype(bool)
+    _report(path, f, text, text.notna() & ~dated, "an ISO date YYYY-MM-DD, YYYY-MM or YYYY")
+    full = text.str.fullmatch(_FULL_DATE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
+    _report(path, f, text, full & parsed.isna(), "a date that exists (YYYY-MM-DD)")
+    partial = text[text.notna() & ~full]
+    if len(partial):
+        shown = ", ".join(repr(str(v)) for v in partial.iloc[:_MAX_EXAMPLES])
+        more = f" and {len(partial) - _MAX_EXAMPLES} more" if len(partial) > _MAX_EXAMPLES else ""
+        warnings.warn(
+            f"table {table}, field {f.name}: {len(partial)} partial date(s) ({shown}{more}) are "
+            f"no day, so they load as NaT; {path} keeps them as text",
+            PartialDateWarning,
+            stacklevel=2,
+        )
+    date_dtype: Any = PANDAS_DTYPES["date"]
+    dates: pd.Series = parsed.astype(date_dtype)
+    return dates
 
 
 def _report(path: Path, f: Field, text: pd.Series, bad: pd.Series, expected: str) -> None:

@@ -1,15 +1,25 @@
 """Select the rows of a table that concern one region and its subdivisions.
 
 A region is named by its ISO 3166-2 code (``CN-SX``) or its GB/T 2260 code (``140000``); the
-region's subdivisions (``regions.parent_id`` chains) count as inside it. How a table reaches a
-region is read from the Table Schemas' foreign keys, not written down here: a field that refers
-to ``regions.region_id`` links directly (``plans.region_id``, ``cluster_regions.region_id``);
-otherwise the first foreign key that leads to such a table is followed (``targets.plan_id`` ->
-``plans.region_id``). Tables with no such path (``sources``) have no region.
+region's subdivisions (``regions.parent_id`` chains) count as inside it, for every table. How a
+table reaches a region is read from the Table Schemas' foreign keys, not written down here, in
+this order:
+
+1. a field of the table refers to ``regions.region_id`` (``plans.region_id``,
+   ``cluster_regions.region_id``);
+2. a link table refers to it: a table whose primary key is a foreign key to this table's
+   primary key plus a foreign key to ``regions.region_id`` (``cluster_regions`` for
+   ``clusters``); the rows are those whose key the link table places in the region;
+3. otherwise the first foreign key that leads to such a table is followed (``targets.plan_id``
+   -> ``plans.region_id``).
+
+Tables with no such path (``sources``) have no region.
 
 >>> from cnplans.region_filter import region_link
 >>> region_link("targets").describe()
 'targets.plan_id -> plans.region_id'
+>>> region_link("clusters").describe()
+'clusters.cluster_id <- cluster_regions.cluster_id -> cluster_regions.region_id'
 >>> region_link("sources") is None
 True
 """
@@ -17,13 +27,13 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from cnplans.errors import CnplansError
-from cnplans.table_schema import TableSchema
+from cnplans.table_schema import ForeignKey, TableSchema
 
 REGIONS = "regions"
 REGION_KEY = "region_id"
@@ -40,17 +50,29 @@ class RegionError(CnplansError, ValueError):
 
 @dataclass(frozen=True)
 class Step:
-    """One foreign-key hop: ``table.field`` refers to ``ref_table.ref_field``."""
+    """One hop between tables: rows of ``table`` whose ``field`` equals ``ref_table.ref_field``.
+
+    ``referenced_by`` is False for a foreign key of ``table`` (``targets.plan_id`` refers to
+    ``plans.plan_id``) and True when ``ref_table`` is a link table whose ``ref_field`` refers
+    to ``table.field`` (``cluster_regions.cluster_id`` refers to ``clusters.cluster_id``).
+    """
 
     table: str
     field: str
     ref_table: str
     ref_field: str
+    referenced_by: bool = False
+
+    def describe(self) -> str:
+        """The hop as the start of a path: ``targets.plan_id -> `` or ``a.k <- b.k -> ``."""
+        if self.referenced_by:
+            return f"{self.table}.{self.field} <- {self.ref_table}.{self.ref_field} -> "
+        return f"{self.table}.{self.field} -> "
 
 
 @dataclass(frozen=True)
 class RegionLink:
-    """How a table reaches a region code: foreign-key hops, then a field holding the code."""
+    """How a table reaches a region code: hops between tables, then a field holding the code."""
 
     steps: tuple[Step, ...]
     table: str  # the table holding the region code
@@ -58,39 +80,88 @@ class RegionLink:
 
     def describe(self) -> str:
         """The path as text, e.g. ``targets.plan_id -> plans.region_id``."""
-        hops = [f"{s.table}.{s.field}" for s in self.steps]
-        return " -> ".join([*hops, f"{self.table}.{self.field}"])
+        return "".join(s.describe() for s in self.steps) + f"{self.table}.{self.field}"
 
 
 def region_link(
-    name: str, schema_of: Callable[[str], TableSchema] | None = None
+    name: str,
+    schema_of: Callable[[str], TableSchema] | None = None,
+    table_names: Iterable[str] | None = None,
 ) -> RegionLink | None:
-    """How table ``name`` reaches a region, or None when its foreign keys lead to none."""
-    if schema_of is None:
-        from cnplans.loader import schema
+    """How table ``name`` reaches a region, or None when its foreign keys lead to none.
 
-        return _link(name, schema, frozenset())
-    return _link(name, schema_of, frozenset())
+    ``schema_of`` gives a table's schema and ``table_names`` the package's tables (where link
+    tables are looked for); both default to the bundled data's.
+    """
+    if schema_of is None or table_names is None:
+        from cnplans import loader
+
+        schema_of = schema_of or (lambda table: loader.schema(table))
+        table_names = loader.tables() if table_names is None else table_names
+    return _link(name, schema_of, tuple(table_names), frozenset())
+
+
+def _refers_to_regions(fk: ForeignKey) -> bool:
+    return fk.resource == REGIONS and fk.reference_fields == [REGION_KEY]
 
 
 def _link(
-    name: str, schema_of: Callable[[str], TableSchema], seen: frozenset[str]
+    name: str,
+    schema_of: Callable[[str], TableSchema],
+    names: tuple[str, ...],
+    seen: frozenset[str],
 ) -> RegionLink | None:
     if name == REGIONS:
         return RegionLink((), REGIONS, REGION_KEY)
     table_schema = schema_of(name)
     single = [fk for fk in table_schema.foreign_keys if len(fk.fields) == 1]
     for fk in single:
-        if fk.resource == REGIONS and fk.reference_fields == [REGION_KEY]:
+        if _refers_to_regions(fk):
             return RegionLink((), name, fk.fields[0])
+    through = _link_table(name, table_schema, schema_of, names)
+    if through is not None:
+        return through
     for fk in single:
         target = fk.resource or name
         if target in seen or target in (name, REGIONS):
             continue
-        further = _link(target, schema_of, seen | {name})
+        further = _link(target, schema_of, names, seen | {name})
         if further is not None:
             step = Step(name, fk.fields[0], target, fk.reference_fields[0])
             return RegionLink((step, *further.steps), further.table, further.field)
+    return None
+
+
+def _link_table(
+    name: str,
+    table_schema: TableSchema,
+    schema_of: Callable[[str], TableSchema],
+    names: tuple[str, ...],
+) -> RegionLink | None:
+    """The link from ``name`` through the first link table that places its rows in regions.
+
+    A link table's primary key is exactly a foreign key to ``name``'s (one-field) primary key
+    and a foreign key to ``regions.region_id``, as ``cluster_regions`` (cluster_id, region_id)
+    is for ``clusters``. A table that merely refers to both (``plans`` refers to
+    ``sources.source_id`` and has a region) says nothing about where the other table's rows are.
+    """
+    if len(table_schema.primary_key) != 1:
+        return None
+    key = table_schema.primary_key[0]
+    for other in names:
+        if other in (name, REGIONS):
+            continue
+        other_schema = schema_of(other)
+        single = [fk for fk in other_schema.foreign_keys if len(fk.fields) == 1]
+        to_this = [
+            fk for fk in single if (fk.resource or other) == name and fk.reference_fields == [key]
+        ]
+        to_regions = [fk for fk in single if _refers_to_regions(fk)]
+        for own in to_this:
+            for region in to_regions:
+                if sorted(other_schema.primary_key) == sorted([own.fields[0], region.fields[0]]):
+                    step = Step(name, key, other, own.fields[0], referenced_by=True)
+                    return RegionLink((step,), other, region.fields[0])
     return None
 
 
@@ -135,16 +206,18 @@ def rows_in_region(
     code: str,
     load: Callable[[str], pd.DataFrame],
     schema_of: Callable[[str], TableSchema] | None = None,
+    table_names: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of table ``name`` that concern region ``code`` or its subdivisions.
 
-    ``load`` returns a table by name (e.g. ``cnplans.load``); ``schema_of`` its schema.
+    ``load`` returns a table by name (e.g. ``cnplans.load``); ``schema_of`` its schema and
+    ``table_names`` the package's tables (see :func:`region_link`).
     """
-    link = region_link(name, schema_of)
+    link = region_link(name, schema_of, table_names)
     if link is None:
         raise RegionError(
-            f"table {name} has no link to a region (no field or foreign key leads to "
-            f"{REGIONS}.{REGION_KEY}), so it cannot be filtered by region"
+            f"table {name} has no link to a region (no field, foreign key or link table leads "
+            f"to {REGIONS}.{REGION_KEY}), so it cannot be filtered by region"
         )
     keys = resolve_region(load(REGIONS), code)
     frame = load(link.table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -12,6 +13,7 @@ from loader_fixtures import ROWS, Route, make_package, serve, sha256, zip_packag
 
 import cnplans
 from cnplans import cli, paths, releases
+from cnplans.csv_form import number_text
 
 DATA_COMMANDS = ("tables", "show", "export")
 
@@ -86,7 +88,7 @@ def test_show_json_writes_dates_as_days_and_urls_unescaped(
     assert "https://example.org/a/b" in out
     code, out, err = run(capsys, "show", "exchange_rates")
     assert code == 0, err
-    assert out.splitlines()[1].split(",")[6] == "2025-01-31"
+    assert [r["retrieved"] for r in _csv_records(out)] == ["2025-01-31", ""]
 
 
 @pytest.mark.parametrize(
@@ -100,6 +102,10 @@ def test_show_json_writes_dates_as_days_and_urls_unescaped(
         ("measures", "CN-SH", ["m-sh-1"]),
         ("regions", "CN-SX", ["140000", "140100", "140122"]),
         ("cluster_regions", "140100", ["c-sx", "c-sx"]),
+        ("clusters", "140122", ["c-sx"]),  # via cluster_regions: its plan is the province's
+        ("clusters", "140100", ["c-sx"]),  # the city holds the county: the cluster comes once
+        ("clusters", "CN-SX", ["c-sx"]),
+        ("clusters", "CN-SH", []),
     ],
 )
 def test_show_region_filter_follows_the_foreign_keys(
@@ -172,14 +178,18 @@ def test_export_writes_every_table(
     target = tmp_path / "out" / "nested"
     code, out, err = run(capsys, "export", "--to", str(target), "--format", fmt)
     assert code == 0, err
+    from cnplans.export import OVERVIEW_PREFIX
+    from cnplans.overviews import NAMES
+
     frames = cnplans.load_all()
-    if fmt == "xlsx":
+    if fmt == "xlsx":  # the workbook's own layout is tested in test_workbook.py
         assert sorted(p.name for p in target.iterdir()) == ["cnplans.xlsx"]
         sheets = pd.read_excel(target / "cnplans.xlsx", sheet_name=None, dtype=str)
-        assert list(sheets) == list(frames)
-        assert list(sheets["plans"]["plan_id"]) == list(frames["plans"]["plan_id"])
+        assert set(frames) <= set(sheets)
     else:
-        assert sorted(p.name for p in target.iterdir()) == sorted(f"{n}.{fmt}" for n in frames)
+        overviews = [f"{OVERVIEW_PREFIX}{name}" for name in NAMES]
+        expected = sorted(f"{n}.{fmt}" for n in [*frames, *overviews])
+        assert sorted(p.name for p in target.iterdir()) == expected
         for name, frame in frames.items():
             path = target / f"{name}.{fmt}"
             if fmt == "parquet":  # parquet keeps the dtypes, categories included
@@ -211,11 +221,10 @@ def test_export_failure_leaves_no_partial_file(
     target.mkdir()
     (target / "plans.csv").write_text("previous export", encoding="utf-8")
 
-    def fail(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
-        Path(path).write_text("half", encoding="utf-8")
+    def fail(descriptor: int) -> None:  # the data is in the temporary file, not yet on disk
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
+    monkeypatch.setattr("cnplans.atomic.os.fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         export.export(cnplans.load_all(), target, "csv")
     assert sorted(p.name for p in target.iterdir()) == ["plans.csv"]
@@ -240,3 +249,201 @@ def test_data_commands_work_on_the_bundled_data(capsys: pytest.CaptureFixture[st
     code, out, err = run(capsys, "show", "targets", "--format", "json")
     assert code == 0, err
     assert len(json.loads(out)) == len(cnplans.load("targets"))
+
+
+def _csv_records(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _file_records(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_show_clusters_in_a_county_through_cluster_regions_as_csv(
+    package_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "show", "clusters", "--region", "140122")
+    assert code == 0, err
+    assert [r["cluster_id"] for r in _csv_records(out)] == ["c-sx"]
+
+
+def test_show_writes_numbers_as_the_fixture_file_says(
+    package_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "show", "targets")
+    assert code == 0, err
+    assert [r["value"] for r in _csv_records(out)] == ["1.5", "230000000000", "20"]
+    assert ".0," not in out and not out.rstrip("\n").endswith(".0")
+    code, out, err = run(capsys, "show", "targets", "--format", "json")
+    assert code == 0, err
+    values = [r["value"] for r in json.loads(out)]
+    assert values == [1.5, 230000000000, 20]
+    assert [type(v) for v in values] == [float, int, int]
+    assert '"value": 230000000000,' in out
+
+
+def _number_fields(table: str) -> list[str]:
+    from cnplans.loader import schema
+
+    return [f.name for f in schema(table).fields if f.type in _NUMERIC]
+
+
+_NUMERIC = ("number", "integer", "year")
+
+
+@pytest.mark.parametrize("table", ["targets", "exchange_rates"])
+def test_show_numbers_are_the_cells_of_the_bundled_csv(
+    capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    in_file = _file_records(paths.bundled_root() / "resources" / f"{table}.csv")
+    code, out, err = run(capsys, "show", table)
+    assert code == 0, err
+    shown = _csv_records(out)
+    assert len(shown) == len(in_file)
+    for name in _number_fields(table):
+        for shown_row, row in zip(shown, in_file, strict=True):
+            cell, printed = row[name], shown_row[name]
+            # a count 20, an amount 230000000000: the file's very text; a rate the source
+            # prints as 6.4630 is the same number, which a typed column holds as 6.463
+            assert printed == (number_text(float(cell)) if cell else ""), (name, cell)
+            if cell and (float(cell).is_integer() or not cell.endswith("0")):
+                assert printed == cell, (name, cell, printed)
+    code, out, err = run(capsys, "show", table, "--format", "json")
+    assert code == 0, err
+    for record, row in zip(json.loads(out), in_file, strict=True):
+        for name in _number_fields(table):
+            cell, value = row[name], record[name]
+            if cell == "":
+                assert value is None, (name, row)
+            else:
+                assert value == float(cell), (name, cell, value)
+                assert isinstance(value, int) == float(cell).is_integer(), (name, cell, value)
+
+
+def test_show_and_export_write_full_dates_of_text_date_fields_as_days(
+    package_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"plan_id": "p-dated", "region_id": "140000", "issued": "2024-11-12"},
+        {"plan_id": "p-undated", "region_id": "140000", "issued": ""},
+    ]
+    make_package(package_root, {"plans": rows})
+    assert str(cnplans.load("plans")["issued"].dtype) == "datetime64[ns]"
+    code, out, err = run(capsys, "show", "plans")
+    assert code == 0, err
+    assert [r["issued"] for r in _csv_records(out)] == ["2024-11-12", ""]
+    code, out, err = run(capsys, "show", "plans", "--format", "json")
+    assert code == 0, err
+    assert [r["issued"] for r in json.loads(out)] == ["2024-11-12", None]
+    code, out, err = run(capsys, "export", "--to", str(tmp_path / "out"), "--format", "csv")
+    assert code == 0, err
+    exported = _file_records(tmp_path / "out" / "plans.csv")
+    assert [r["issued"] for r in exported] == ["2024-11-12", ""]
+
+
+# --- cnplans show overview ----------------------------------------------------------------------
+
+
+def _regions_within(code: str) -> set[str]:
+    """Region ids inside region ``code`` (ISO or GB/T), walking each region's parents upwards."""
+    regions = cnplans.load("regions")
+    by_iso = dict(zip(regions["iso_3166_2"], regions["region_id"], strict=True))
+    top = str(by_iso.get(code, code))
+    parent = {
+        str(r): (None if pd.isna(p) else str(p))
+        for r, p in zip(regions["region_id"], regions["parent_id"], strict=True)
+    }
+    inside = set()
+    for region in parent:
+        walk: str | None = region
+        while walk is not None:
+            if walk == top:
+                inside.add(region)
+                break
+            walk = parent.get(walk)
+    return inside
+
+
+def test_show_overview_prints_every_target(capsys: pytest.CaptureFixture[str]) -> None:
+    from cnplans.overviews import schema
+
+    expected = list(cnplans.overview("targets")["target_id"])
+    code, out, err = run(capsys, "show", "overview", "--format", "json")
+    assert code == 0, err
+    assert [r["target_id"] for r in json.loads(out)] == expected
+    code, out, err = run(capsys, "show", "overview", "targets")
+    assert code == 0, err
+    shown = _csv_records(out)
+    assert list(shown[0]) == schema("targets").field_names
+    assert [r["target_id"] for r in shown] == expected
+
+
+def test_show_overview_targets_of_a_province_include_its_subdivisions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plans = cnplans.load("plans")
+    plan_region = dict(zip(plans["plan_id"], plans["region_id"], strict=True))
+    targets = cnplans.load("targets")
+    codes = cnplans.load("regions")["iso_3166_2"].dropna()
+    assert len(codes) > 0
+    for code in codes:
+        inside = _regions_within(str(code))
+        expected = sorted(
+            t
+            for t, p in zip(targets["target_id"], targets["plan_id"], strict=True)
+            if plan_region[p] in inside
+        )
+        code_, out, err = run(capsys, "show", "overview", "--region", str(code), "--format", "json")
+        assert code_ == 0, err
+        records = json.loads(out)
+        assert sorted(r["target_id"] for r in records) == expected, code
+        assert all(r["region_id"] in inside for r in records)
+
+
+def test_show_overview_clusters_in_a_region(capsys: pytest.CaptureFixture[str]) -> None:
+    links = cnplans.load("cluster_regions")
+    regions = cnplans.load("regions").set_index("region_id")
+    # regions with a parent (districts, cities) first, then the top-level ones
+    deepest = sorted(
+        set(links["region_id"]), key=lambda r: (regions.loc[r, "parent_id"] is pd.NA, r)
+    )
+    for region in deepest[:3]:
+        inside = _regions_within(region)
+        expected = sorted(
+            (c, r)
+            for c, r in zip(links["cluster_id"], links["region_id"], strict=True)
+            if r in inside
+        )
+        code, out, err = run(
+            capsys, "show", "overview", "clusters", "--region", region, "--format", "json"
+        )
+        assert code == 0, err
+        assert sorted((r["cluster_id"], r["region_id"]) for r in json.loads(out)) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "overview", "nope"], "no overview named 'nope'; the overviews are: targets"),
+        (["show", "plans", "extra"], "unexpected 'extra' after table plans"),
+        (["show", "overview", "--region", "CN-XX"], "no region in table regions has ISO"),
+    ],
+)
+def test_show_overview_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("cnplans: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_show_help_lists_the_overview(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["show", "--help"])
+    assert info.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "overview" in out
+    assert "targets or clusters" in out

@@ -35,7 +35,7 @@ def _assert_schema_dtypes(root: Path, table: str, frame: pd.DataFrame) -> None:
     schema = TableSchema.from_path(root / "schemas" / f"{table}.json")
     assert list(frame.columns) == schema.field_names
     for f in schema.fields:
-        expected = f.pandas_dtype()
+        expected = loader.loaded_dtype(f)  # a partial-date text field loads as dates
         if isinstance(expected, pd.CategoricalDtype):
             assert isinstance(frame[f.name].dtype, pd.CategoricalDtype), (table, f.name)
             assert list(frame[f.name].cat.categories) == f.enum, (table, f.name)
@@ -127,6 +127,63 @@ def test_date_datetime_and_boolean_fields(tmp_path: Path) -> None:
     (tmp_path / "t.csv").write_text("id,day,moment,flag\na,12/11/2024,,\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"t\.csv, column day: expected a date .* line 2: '12/11"):
         read_table(tmp_path, "t")
+
+
+def test_partial_date_fields_are_recognised_by_their_schema_pattern() -> None:
+    for table, name in (("plans", "issued"), ("sources", "published")):
+        f = TableSchema.from_path(REPO / "schemas" / f"{table}.json").field(name)
+        assert f.type == "string"
+        assert loader.is_partial_date_field(f), (table, name, f.constraints)
+        assert str(loader.loaded_dtype(f)) == "datetime64[ns]"
+    title = TableSchema.from_path(REPO / "schemas" / "plans.json").field("title")
+    assert not loader.is_partial_date_field(title)
+
+
+@pytest.mark.parametrize("min_bytes", [loader.PYARROW_MIN_BYTES, 0])
+def test_full_dates_load_as_dates_and_partial_ones_as_nat_with_one_warning(
+    package_root: Path, monkeypatch: pytest.MonkeyPatch, min_bytes: int
+) -> None:
+    monkeypatch.setattr(loader, "PYARROW_MIN_BYTES", min_bytes)
+    issued = {"p-day": "2024-11-12", "p-month": "2024-11", "p-year": "2023", "p-none": ""}
+    rows = [{"plan_id": plan, "region_id": "140000", "issued": v} for plan, v in issued.items()]
+    make_package(package_root, {"plans": rows})
+    with pytest.warns(loader.PartialDateWarning) as caught:
+        plans = cnplans.load("plans")
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "table plans, field issued" in message
+    assert "'2024-11'" in message and "'2023'" in message and "2024-11-12" not in message
+    assert str(plans["issued"].dtype) == "datetime64[ns]"
+    by_plan = plans.set_index("plan_id")["issued"]
+    assert by_plan["p-day"] == pd.Timestamp("2024-11-12")
+    assert by_plan[["p-month", "p-year", "p-none"]].isna().all()
+
+
+def test_full_dates_alone_load_without_a_warning(package_root: Path) -> None:
+    import warnings
+
+    rows = [{"source_id": "src-a", "language": "en", "published": "2022-04-25"}]
+    make_package(package_root, {"sources": rows})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sources = cnplans.load("sources")
+    assert sources.loc[0, "published"] == pd.Timestamp("2022-04-25")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Nov 2024", "expected an ISO date YYYY-MM-DD, YYYY-MM or YYYY, found line 2: 'Nov 2024'"),
+        ("2024-02-30", "expected a date that exists (YYYY-MM-DD), found line 2: '2024-02-30'"),
+    ],
+)
+def test_a_partial_date_field_refuses_what_is_no_date(
+    package_root: Path, value: str, expected: str
+) -> None:
+    make_package(package_root, {"plans": [{"plan_id": "p", "region_id": "1", "issued": value}]})
+    with pytest.raises(DataError, match="column issued: ") as info:
+        cnplans.load("plans")
+    assert expected in str(info.value)
 
 
 def test_both_csv_engines_read_the_same(

@@ -35,6 +35,7 @@ socket.create_connection = refuse
 import pandas as pd
 import cnplans
 from cnplans import paths
+from cnplans.loader import loaded_dtype
 from cnplans.table_schema import TableSchema
 
 root = paths.bundled_root()
@@ -44,7 +45,7 @@ for name, frame in cnplans.load_all().items():
     schema = TableSchema.from_path(root / "schemas" / f"{name}.json")
     assert list(frame.columns) == schema.field_names, name
     for field in schema.fields:
-        expected = field.pandas_dtype()
+        expected = loaded_dtype(field)
         if isinstance(expected, pd.CategoricalDtype):
             assert list(frame[field.name].cat.categories) == field.enum, (name, field.name)
         else:

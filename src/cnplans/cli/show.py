@@ -1,4 +1,11 @@
-"""``cnplans show TABLE``: print one table as CSV or JSON, optionally only one region's rows."""
+"""``cnplans show TABLE`` and ``cnplans show overview [targets|clusters]``: print one table, or
+one overview, as CSV or JSON, optionally only the rows about one region.
+
+The CSV is in the package's own form (:func:`cnplans.csv_form.frame_text`: a count is ``20``, an
+amount ``230000000000``, a date ``2024-11-12``, text cells quoted); the JSON gives integral
+numbers as integers, other numbers as the shortest float that reads back the same, dates as
+YYYY-MM-DD and missing values as null.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.errors import EXIT_OK
@@ -14,18 +21,34 @@ from cnplans.errors import EXIT_OK
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cnplans.table_schema import TableSchema
+
 FORMATS = ("csv", "json")
+OVERVIEW = "overview"  # `cnplans show overview NAME`: no table has this name
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
-    parser.add_argument("table", help="table name (`cnplans tables` lists them)")
+    from cnplans.overviews import NAMES
+
+    parser.add_argument(
+        "table",
+        help="table name (`cnplans tables` lists them), or `overview` for the readable overview "
+        "of every target or cluster with its region, plan and source",
+    )
+    parser.add_argument(
+        "name",
+        nargs="?",
+        metavar="OVERVIEW",
+        help=f"after `overview`: which one, {' or '.join(NAMES)} (default {NAMES[0]})",
+    )
     parser.add_argument(
         "--region",
         metavar="CODE",
         help="only rows about this region or its subdivisions: an ISO 3166-2 code (CN-SX) or a "
-        "GB/T 2260 code (140000); tables reach regions through their foreign keys "
-        "(targets via plans.region_id); tables with no such link are refused",
+        "GB/T 2260 code (140000); tables reach regions through their foreign keys (targets via "
+        "plans.region_id, clusters via cluster_regions), an overview by its region_id; tables "
+        "with no such link are refused",
     )
     parser.add_argument("--format", choices=FORMATS, default="csv", help="output format")
     add_release_option(parser)
@@ -33,28 +56,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the table to standard output."""
-    return run_reporting_errors(lambda: _show(args.table, args.region, args.format, args.release))
+    return run_reporting_errors(
+        lambda: _show(args.table, args.name, args.region, args.format, args.release)
+    )
 
 
-def _show(table: str, region: str | None, fmt: str, release: str | None) -> int:
-    from cnplans.loader import load, schema
-
-    if region is None:
-        frame = load(table, version=release)
-    else:
-        from cnplans.region_filter import rows_in_region
-
-        frame = rows_in_region(
-            table,
-            region,
-            lambda name: load(name, version=release),
-            lambda name: schema(name, version=release),
+def _show(table: str, name: str | None, region: str | None, fmt: str, release: str | None) -> int:
+    if table == OVERVIEW:
+        frame, table_schema = _overview(name, region, release)
+    elif name is not None:
+        raise KeyError(
+            f"unexpected {name!r} after table {table}: only `cnplans show {OVERVIEW}` takes a "
+            "second name"
         )
-    if fmt == "json":
-        dates = [f.name for f in schema(table, version=release).fields if f.type == "date"]
-        text = _json(frame, dates)
     else:
-        text = frame.to_csv(index=False)
+        frame, table_schema = _table(table, region, release)
+    if fmt == "json":
+        text = _json(frame)
+    else:
+        from cnplans.csv_form import frame_text
+
+        text = frame_text(frame, table_schema)
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -63,10 +85,82 @@ def _show(table: str, region: str | None, fmt: str, release: str | None) -> int:
     return EXIT_OK
 
 
-def _json(frame: pd.DataFrame, date_fields: list[str]) -> str:
-    """Records as a JSON array: nulls for missing values, dates as YYYY-MM-DD, URLs unescaped."""
-    frame = frame.copy()
-    for name in date_fields:
-        frame[name] = frame[name].dt.strftime("%Y-%m-%d")
-    records = json.loads(frame.to_json(orient="records", date_format="iso") or "[]")
+def _table(table: str, region: str | None, release: str | None) -> tuple[pd.DataFrame, TableSchema]:
+    from cnplans.loader import load, schema, tables
+
+    if region is None:
+        return load(table, version=release), schema(table, version=release)
+    from cnplans.region_filter import rows_in_region
+
+    frame = rows_in_region(
+        table,
+        region,
+        lambda other: load(other, version=release),
+        lambda other: schema(other, version=release),
+        tables(version=release),
+    )
+    return frame, schema(table, version=release)
+
+
+def _overview(
+    name: str | None, region: str | None, release: str | None
+) -> tuple[pd.DataFrame, TableSchema]:
+    """The overview ``name`` (the first of ``cnplans.overviews.NAMES`` when None), and its schema.
+
+    An unknown name is an ``OverviewError`` (a KeyError: one line, exit code 2).
+    """
+    from cnplans.overviews import NAMES, overview, schema
+
+    name = NAMES[0] if name is None else name
+    table_schema = schema(name)
+    frame = overview(name, version=release)
+    if region is not None:
+        from cnplans.loader import load
+        from cnplans.region_filter import REGION_KEY, resolve_region
+
+        keys = resolve_region(load("regions", version=release), region)
+        frame = frame[frame[REGION_KEY].isin(keys)].reset_index(drop=True)
+    return frame, table_schema
+
+
+def _json(frame: pd.DataFrame) -> str:
+    """Records as a JSON array: nulls for missing values, integral numbers as integers, other
+    numbers as the shortest float, dates as YYYY-MM-DD, text unescaped (URLs, Chinese)."""
+    columns = [_json_values(frame[column]) for column in frame.columns]
+    names = [str(column) for column in frame.columns]
+    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+
+
+def _json_values(column: pd.Series) -> list[Any]:
+    """One column's cells as JSON values (see :func:`_json`)."""
+    import pandas as pd
+
+    missing = column.isna().tolist()
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values: list[Any] = [
+            None if gone else _date_text(stamp)
+            for stamp, gone in zip(column.tolist(), missing, strict=True)
+        ]
+    elif pd.api.types.is_bool_dtype(column.dtype):
+        values = [None if gone else bool(v) for v, gone in zip(column, missing, strict=True)]
+    elif pd.api.types.is_integer_dtype(column.dtype):
+        values = [None if gone else int(v) for v, gone in zip(column, missing, strict=True)]
+    elif pd.api.types.is_numeric_dtype(column.dtype):
+        values = [None if gone else _number(v) for v, gone in zip(column, missing, strict=True)]
+    else:
+        values = [None if gone else str(v) for v, gone in zip(column, missing, strict=True)]
+    return values
+
+
+def _number(value: Any) -> int | float:
+    """An integral number as an int (``20``, ``230000000000``), any other as a float."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _date_text(stamp: pd.Timestamp) -> str:
+    """A date as YYYY-MM-DD; a moment with a time of day in full ISO 8601."""
+    if stamp == stamp.normalize():
+        return str(stamp.strftime("%Y-%m-%d"))
+    return str(stamp.isoformat())

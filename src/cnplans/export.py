@@ -1,9 +1,13 @@
 """Write loaded tables to a folder as CSV, Excel or Parquet, each file written atomically.
 
-CSV and Parquet give one file per table (``<table>.csv``, ``<table>.parquet``); Excel gives one
-workbook, ``cnplans.xlsx``, with one sheet per table. Every file is first written to a temporary
-file in the target folder and then renamed over the final name, so a reader never sees half a
-file and a failure leaves the previous export untouched.
+CSV and Parquet give one file per table (``<table>.csv``, ``<table>.parquet``) and one per
+overview (``overview-targets.csv``, ``overview-clusters.csv``) when the tables it reads are
+there. CSV files are in the package's own form (:mod:`cnplans.csv_form`: numbers as the package
+writes them, ``20`` and not ``20.0``; text quoted, so that no spreadsheet splits a cell). Excel
+gives one workbook, ``cnplans.xlsx``, written by :mod:`cnplans.workbook` as the release's is.
+Every file is first written to a temporary file in the target folder and then renamed over the
+final name, so a reader never sees half a file and a failure leaves the previous export
+untouched.
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -17,54 +21,109 @@ file and a failure leaves the previous export untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from cnplans.atomic import write_with
+from cnplans.atomic import write_text, write_with
 
 if TYPE_CHECKING:  # pandas is imported by the code that loads the frames, not by the CLI parser
     import pandas as pd
 
+    from cnplans.table_schema import TableSchema
+
 FORMATS = ("csv", "xlsx", "parquet")
 WORKBOOK_NAME = "cnplans.xlsx"
+OVERVIEW_PREFIX = "overview-"  # overview-targets.csv, overview-clusters.parquet
 
 
-def export(frames: dict[str, pd.DataFrame], folder: Path, fmt: str = "csv") -> list[Path]:
+def export(
+    frames: Mapping[str, pd.DataFrame],
+    folder: Path,
+    fmt: str = "csv",
+    *,
+    schemas: Mapping[str, TableSchema] | None = None,
+    descriptor: Mapping[str, Any] | None = None,
+    citation: str | None = None,
+) -> list[Path]:
     """Write ``frames`` (table name -> DataFrame) into ``folder`` in format ``fmt``.
 
-    Creates ``folder`` if needed and returns the paths written.
+    ``schemas`` (table name -> Table Schema) types the CSV quoting and the workbook's cells;
+    ``descriptor`` and ``citation`` (the text of CITATION.cff) fill the workbook's README
+    sheet. Creates ``folder`` if needed and returns the paths written.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     folder.mkdir(parents=True, exist_ok=True)
+    known = dict(schemas or {})
     if fmt == "xlsx":
+        from cnplans import workbook
+
         target = folder / WORKBOOK_NAME
-        write_with(target, lambda tmp: _write_workbook(frames, tmp))
+        workbook.write(target, descriptor or {}, frames, known, citation=citation)
         return [target]
     written = []
-    for name, frame in frames.items():
+    for name, frame, schema in [*_tables(frames, known), *_overviews(frames)]:
         target = folder / f"{name}.{fmt}"
-        write_with(target, _table_writer(frame, fmt))
+        if fmt == "csv":
+            from cnplans.csv_form import frame_text
+
+            write_text(target, frame_text(frame, schema))
+        else:
+            write_with(target, _parquet_writer(frame))
         written.append(target)
     return written
 
 
-def _table_writer(frame: pd.DataFrame, fmt: str) -> Callable[[Path], object]:
-    """A function writing ``frame`` to a given path as CSV or Parquet."""
+def export_package(folder: Path, fmt: str = "csv", *, version: str | None = None) -> list[Path]:
+    """Export every table and overview of the bundled data (or of release ``version``)."""
+    from cnplans import paths
+    from cnplans.loader import read_descriptor, read_table, schema
+    from cnplans.workbook import read_citation
+
+    if version is None:
+        root = paths.bundled_root()
+    else:
+        from cnplans import releases
+
+        root = releases.fetch(version)
+    descriptor = read_descriptor(root)
+    names = [str(r["name"]) for r in descriptor["resources"]]
+    frames = {name: read_table(root, name) for name in names}
+    schemas = {name: schema(name, version=version) for name in names}
+    return export(
+        frames, folder, fmt, schemas=schemas, descriptor=descriptor, citation=read_citation(root)
+    )
+
+
+def _tables(
+    frames: Mapping[str, pd.DataFrame], schemas: Mapping[str, TableSchema]
+) -> list[tuple[str, pd.DataFrame, TableSchema | None]]:
+    return [(name, frame, schemas.get(name)) for name, frame in frames.items()]
+
+
+def _overviews(
+    frames: Mapping[str, pd.DataFrame],
+) -> list[tuple[str, pd.DataFrame, TableSchema | None]]:
+    """Each overview as (file stem, frame, schema); none when frames lack a table it reads."""
+    from cnplans import overviews
+
+    if not set(overviews.TABLES) <= set(frames):
+        return []
+    return [
+        (
+            f"{OVERVIEW_PREFIX}{name}",
+            overviews.overview(name, frames=frames),
+            overviews.schema(name),
+        )
+        for name in overviews.NAMES
+    ]
+
+
+def _parquet_writer(frame: pd.DataFrame) -> Callable[[Path], object]:
+    """A function writing ``frame`` to a given path as Parquet."""
 
     def write(path: Path) -> None:
-        if fmt == "csv":
-            frame.to_csv(path, index=False)
-        else:
-            frame.to_parquet(path, index=False)
+        frame.to_parquet(path, index=False)
 
     return write
-
-
-def _write_workbook(frames: dict[str, pd.DataFrame], path: Path) -> None:
-    import pandas as pd
-
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)  # Excel caps names at 31

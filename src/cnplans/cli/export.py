@@ -1,4 +1,4 @@
-"""``cnplans export --to DIR``: write every table as CSV, Excel or Parquet files."""
+"""``cnplans export --to DIR``: write every table and overview as CSV, Excel or Parquet files."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=FORMATS,
         default="csv",
-        help=f"csv or parquet: one file per table; xlsx: one workbook {WORKBOOK_NAME} with a "
-        "sheet per table",
+        help="csv or parquet: one file per table and per overview (overview-targets, "
+        f"overview-clusters); xlsx: one workbook {WORKBOOK_NAME}, the release's, with the "
+        "overview, a README, a sheet per table and the data dictionary",
     )
     add_release_option(parser)
 
@@ -32,12 +33,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(folder: Path, fmt: str, release: str | None) -> int:
-    from cnplans.export import export
-    from cnplans.loader import load_all
+    from cnplans.export import export_package
+    from cnplans.workbook import WorkbookError
 
     if folder.exists() and not folder.is_dir():
         print(f"cnplans: {folder} exists and is not a folder; choose another --to", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    for path in export(load_all(version=release), folder, fmt):
+    try:
+        written = export_package(folder, fmt, version=release)
+    except WorkbookError as error:  # a table name Excel refuses as a sheet name
+        print(f"cnplans: {error}", file=sys.stderr)
+        return error.exit_code
+    for path in written:
         print(path)
     return EXIT_OK

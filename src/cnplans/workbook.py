@@ -1,0 +1,641 @@
+"""The package as one Excel workbook, for the release and for ``cnplans export --format xlsx``.
+
+Sheets, in order: ``overview`` (one row per target, :func:`cnplans.overviews.overview`),
+``overview_clusters``, ``README`` (for analysts: what each sheet is, how the tables join, units,
+how to cite), one sheet per table, then ``data_dictionary``. Cells are typed from the Table
+Schemas: integers, numbers, booleans, and real dates where a date is complete (also in the text
+fields of possibly partial dates, ``plans.issued`` and ``sources.published``). Amounts and counts
+show ``#,##0``, rates ``0.0000``, dates ``yyyy-mm-dd`` (:func:`number_format`). Every data sheet
+freezes its header row and its id column, has an autofilter, and shows the id, then the content
+columns, then the other ids, then the quote and notes (:func:`column_order`).
+
+The bytes depend only on the data and ``epoch``: the document properties carry it and the zip
+members (an xlsx is a zip) get fixed times through :mod:`cnplans.reproducible_zip`.
+
+>>> import cnplans
+>>> from cnplans.loader import schema
+>>> column_order(schema("projects"))[:4]
+['project_id', 'name', 'project_count', 'investment_cny']
+>>> number_format(schema("projects"), "investment_cny"), number_format(schema("targets"), "usd")
+('#,##0', '#,##0')
+>>> number_format(schema("exchange_rates"), "units_per_usd")
+'0.0000'
+>>> number_format(schema("targets"), "value") is PER_ROW_UNIT
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cnplans.atomic import write_bytes
+from cnplans.errors import EXIT_INVALID, CnplansError
+from cnplans.table_schema import Field, TableSchema
+
+if TYPE_CHECKING:  # imported when a workbook is written, not when the CLI parses its options
+    import pandas as pd
+    from openpyxl.worksheet.worksheet import Worksheet
+
+README_SHEET = "README"
+DICTIONARY_SHEET = "data_dictionary"
+# cnplans.overviews name -> its sheet; the targets' overview is the first sheet of the workbook.
+OVERVIEW_SHEETS = {"targets": "overview", "clusters": "overview_clusters"}
+DICTIONARY_HEADER = [
+    "table", "field", "title", "type", "format", "required", "primary_key", "foreign_key",
+    "allowed_values", "other_constraints", "description",
+]  # fmt: skip
+MAX_SHEET_NAME = 31  # Excel refuses longer sheet names
+MIN_COLUMN_WIDTH = 6
+MAX_COLUMN_WIDTH = 60
+WIDTH_SAMPLE_ROWS = 500  # column widths are measured on the header and this many rows
+
+WHOLE_NUMBER = "#,##0"  # amounts in base units and counts: 230,000,000,000
+RATE = "0.0000"  # exchange rates: 6.7290
+DATE = "yyyy-mm-dd"
+DATETIME = "yyyy-mm-dd hh:mm:ss"
+# number_format's answer for a number whose unit is given row by row in the table's `unit` field.
+PER_ROW_UNIT = "per-row unit"
+UNIT_FIELD = "unit"
+COUNT_WORD = "count"
+RATE_WORD = "per"  # fx_units_per_usd, units_per_usd: a rate says its direction in its name
+LAST_FIELDS = ("quote", "notes")  # the long verbatim text and the curator's remarks, at the right
+FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+COMMAND = re.compile(r"`cnplans [a-z]")  # a developer's command, which the README leaves out
+# Currencies that field names carry (investment_cny, usd, reported_usd), beside those a table's
+# unit field lists (targets.unit: CNY, USD).
+NAMED_CURRENCIES = ("cny", "usd")
+
+
+class WorkbookError(CnplansError):
+    """The tables cannot be written as a workbook (a name Excel refuses as a sheet name)."""
+
+    exit_code = EXIT_INVALID
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One data sheet: its name, the typed frame and the Table Schema that types it (if known)."""
+
+    name: str
+    frame: pd.DataFrame
+    schema: TableSchema | None
+    description: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def write(
+    path: Path,
+    descriptor: Mapping[str, Any],
+    frames: Mapping[str, pd.DataFrame],
+    schemas: Mapping[str, TableSchema],
+    *,
+    citation: str | None = None,
+    epoch: int | None = None,
+) -> Path:
+    """Write the workbook of ``frames`` (table name -> typed DataFrame) to ``path``, atomically.
+
+    ``schemas`` gives each table's Table Schema (a table without one is written from its
+    dtypes, unformatted); ``citation`` is the text of CITATION.cff, if the package has one;
+    ``epoch`` (seconds, UTC) dates the document and its zip members (default: now).
+    """
+    write_bytes(path, workbook_bytes(descriptor, frames, schemas, citation=citation, epoch=epoch))
+    return path
+
+
+def workbook_bytes(
+    descriptor: Mapping[str, Any],
+    frames: Mapping[str, pd.DataFrame],
+    schemas: Mapping[str, TableSchema],
+    *,
+    citation: str | None = None,
+    epoch: int | None = None,
+) -> bytes:
+    """The workbook (see :func:`write`) as the bytes of an xlsx file."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    from cnplans import reproducible_zip
+
+    stamp_epoch = int(time.time()) if epoch is None else epoch
+    tables = [
+        Sheet(name, frame, schemas.get(name), _resource_description(descriptor, name))
+        for name, frame in frames.items()
+    ]
+    overviews = overview_sheets(frames)
+    _check_sheet_names([s.name for s in (*overviews, *tables)])
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for sheet in overviews:
+        _data_sheet(workbook.create_sheet(sheet.name), sheet)
+    readme = workbook.create_sheet(README_SHEET)  # after the overviews, before the tables
+    for sheet in tables:
+        _data_sheet(workbook.create_sheet(sheet.name), sheet)
+    _dictionary(workbook.create_sheet(DICTIONARY_SHEET), [*overviews, *tables])
+    _readme(readme, descriptor, overviews, tables, citation)
+    stamp = dt.datetime.fromtimestamp(stamp_epoch, dt.UTC).replace(tzinfo=None)
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    workbook.properties.creator = "cnplans"
+    workbook.properties.title = str(descriptor.get("title", descriptor.get("name", "")))
+    raw = io.BytesIO()
+    # ExcelWriter rather than Workbook.save, which would stamp "modified" with the current time.
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    return reproducible_zip.normalized(raw.getvalue(), stamp_epoch)
+
+
+def overview_sheets(frames: Mapping[str, pd.DataFrame]) -> list[Sheet]:
+    """The overview sheets of ``frames``; none when they lack a table the overviews read."""
+    from cnplans import overviews
+
+    if not set(overviews.TABLES) <= set(frames):
+        return []
+    return [
+        Sheet(
+            OVERVIEW_SHEETS.get(name, f"overview_{name}"),
+            overviews.overview(name, frames=frames),
+            overviews.schema(name),
+        )
+        for name in overviews.NAMES
+    ]
+
+
+def column_order(schema: TableSchema) -> list[str]:
+    """The sheet's columns: the primary key, the content fields, the foreign keys, quote, notes.
+
+    Content fields are those that are neither keys nor :data:`LAST_FIELDS`, in schema order, so
+    the first screen of a sheet shows what a row says rather than which rows it points to.
+
+    >>> from cnplans.loader import schema
+    >>> order = column_order(schema("targets"))
+    >>> order[:4], order[-2:]
+    (['target_id', 'target_type', 'indicator', 'subject'], ['quote', 'notes'])
+    >>> order.index("plan_id") > order.index("reported_usd")
+    True
+    """
+    names = schema.field_names
+    key = [n for n in schema.primary_key if n in names]
+    foreign = {n for fk in schema.foreign_keys for n in fk.fields}
+    last = [n for n in LAST_FIELDS if n in names and n not in key]
+    content = [n for n in names if n not in key and n not in foreign and n not in last]
+    references = [n for n in names if n in foreign and n not in key]
+    return [*key, *content, *references, *last]
+
+
+def number_format(schema: TableSchema | None, name: str) -> str | None:
+    """The cell format of field ``name``: from its type, its name and the table's unit field.
+
+    Dates (and full dates in partial-date text fields) ``yyyy-mm-dd``; a rate (``_per_`` in
+    its name) ``0.0000``; an amount (a currency code among the parts of its name, such as
+    ``investment_cny`` or ``usd``) and a count (``project_count``) ``#,##0``; another number in
+    a table with a ``unit`` field is :data:`PER_ROW_UNIT` (see :func:`unit_format`); anything
+    else None (General: years, ordinals, text).
+    """
+    if schema is None or name not in schema.field_names:
+        return None
+    field = schema.field(name)
+    if field.type == "date" or _is_partial_date(field):
+        return DATE
+    if field.type == "datetime":
+        return DATETIME
+    if field.type not in ("number", "integer"):
+        return None
+    parts = name.lower().split("_")
+    if RATE_WORD in parts:
+        return RATE
+    if COUNT_WORD in parts or (field.type == "number" and set(parts) & _currencies(schema)):
+        return WHOLE_NUMBER
+    if field.type == "number" and UNIT_FIELD in schema.field_names:
+        return PER_ROW_UNIT
+    return None
+
+
+def unit_format(unit: object) -> str | None:
+    """The format of a number stated in ``unit``: ``#,##0`` for money and counts, else None.
+
+    >>> unit_format("CNY"), unit_format("count"), unit_format("percent")
+    ('#,##0', '#,##0', None)
+    """
+    text = str(unit) if unit is not None else ""
+    return WHOLE_NUMBER if CURRENCY_CODE.fullmatch(text) or text == COUNT_WORD else None
+
+
+def citation_text(cff: str) -> str:
+    """A one-line citation from the text of a CITATION.cff file (its title, authors, version).
+
+    >>> citation_text('title: "Plans"\\nauthors:\\n  - name: "A team"\\nversion: "1.0.0"\\n'
+    ...               'date-released: 2026-01-02\\ndoi: 10.5281/zenodo.1\\n')
+    'A team (2026). Plans (version 1.0.0) [Data set]. https://doi.org/10.5281/zenodo.1'
+    """
+    top: dict[str, str] = {}
+    authors: list[str] = []
+    person: dict[str, str] = {}
+    section = ""
+    for line in cff.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = re.match(r"^(\s*)(-\s+)?([A-Za-z][\w-]*):\s*(.*)$", line)
+        if match is None:
+            continue
+        indent, item, key, value = match.groups()
+        value = value.strip().strip("\"'")
+        if not indent and not item:
+            section = key
+            top[key] = value
+            continue
+        if section == "authors":
+            if item and person:
+                authors.append(_person(person))
+                person = {}
+            person[key] = value
+    if person and section in ("authors", *top):
+        authors.append(_person(person))
+    year = top.get("date-released", "")[:4]
+    parts = [", ".join(a for a in authors if a) or "cnplans contributors"]
+    if year:
+        parts[0] += f" ({year})"
+    title = top.get("title", "")
+    version = top.get("version", "")
+    parts.append(f"{title} (version {version}) [Data set]" if version else f"{title} [Data set]")
+    doi = top.get("doi", "")
+    link = f"https://doi.org/{doi}" if doi else top.get("url", "") or top.get("repository-code", "")
+    if link:
+        parts.append(link)
+    return ". ".join(p for p in parts if p)
+
+
+def read_citation(root: Path) -> str | None:
+    """The text of ``root/CITATION.cff``, or None when the package has none."""
+    path = root / "CITATION.cff"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+# --------------------------------------------------------------------------------------------
+# Sheets
+# --------------------------------------------------------------------------------------------
+
+
+def _check_sheet_names(names: Sequence[str]) -> None:
+    taken = {README_SHEET, DICTIONARY_SHEET}
+    for name in names:
+        if len(name) > MAX_SHEET_NAME or name in taken:
+            raise WorkbookError(
+                f"table {name!r} cannot be a sheet name: Excel allows at most {MAX_SHEET_NAME} "
+                f"characters, and the names {', '.join(sorted(taken))} are taken"
+            )
+        taken.add(name)
+
+
+def _data_sheet(sheet: Worksheet, table: Sheet) -> None:
+    """A table as typed, formatted cells under a bold header, id column and header frozen."""
+    frame = table.frame
+    schema = table.schema
+    names = [str(c) for c in frame.columns]
+    if schema is not None and table.name not in OVERVIEW_SHEETS.values():
+        order = [n for n in column_order(schema) if n in names]
+        names = order + [n for n in names if n not in order]
+    fields = [_field(schema, n) for n in names]
+    formats = [number_format(schema, n) for n in names]
+    units = (
+        frame[UNIT_FIELD].astype(object).tolist()
+        if PER_ROW_UNIT in formats and UNIT_FIELD in frame.columns
+        else None
+    )
+    sheet.append(names)
+    columns = [frame[n].astype(object).tolist() for n in names]
+    for row_index, values in enumerate(zip(*columns, strict=True)):
+        sheet.append([_cell(v, f) for v, f in zip(values, fields, strict=True)])
+        row = sheet.max_row
+        for column_index, kind in enumerate(formats, start=1):
+            if kind is None:
+                continue
+            chosen = unit_format(units[row_index]) if kind == PER_ROW_UNIT and units else kind
+            cell = sheet.cell(row, column_index)
+            if chosen is not None and chosen != PER_ROW_UNIT and cell.value is not None:
+                if chosen == DATE and not isinstance(cell.value, dt.date):
+                    continue  # a partial date stays text
+                cell.number_format = chosen
+    _finish(sheet, names, columns, formats)
+
+
+def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
+    rows: list[list[Any]] = []
+    for table in tables:
+        if table.schema is None:
+            continue
+        schema = table.schema
+        references = {
+            tuple(fk.fields): f"{fk.resource or table.name}.{', '.join(fk.reference_fields)}"
+            for fk in schema.foreign_keys
+        }
+        for field in schema.fields:
+            other = {k: v for k, v in field.constraints.items() if k not in ("required", "enum")}
+            rows.append(
+                [
+                    table.name,
+                    field.name,
+                    field.title,
+                    field.type,
+                    field.format,
+                    field.required,
+                    field.name in schema.primary_key,
+                    references.get((field.name,), ""),
+                    ", ".join(field.enum) if field.enum else "",
+                    json.dumps(other, ensure_ascii=False, sort_keys=True) if other else "",
+                    field.description,
+                ]
+            )
+    sheet.append(DICTIONARY_HEADER)
+    for row in rows:
+        sheet.append(row)
+    columns = (
+        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in DICTIONARY_HEADER]
+    )
+    _finish(sheet, DICTIONARY_HEADER, columns, [None] * len(DICTIONARY_HEADER))
+
+
+def _finish(
+    sheet: Worksheet,
+    header: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    formats: Sequence[str | None],
+) -> None:
+    """Bold header; header row and first column frozen; autofilter; widths from the content."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    sheet.freeze_panes = "B2"
+    last = get_column_letter(max(len(header), 1))
+    sheet.auto_filter.ref = f"A1:{last}{max(sheet.max_row, 1)}"
+    for index, name in enumerate(header, start=1):
+        values = columns[index - 1][:WIDTH_SAMPLE_ROWS] if index - 1 < len(columns) else []
+        shown = [_shown_width(v, formats[index - 1]) for v in values if v is not None]
+        widest = max([_text_width(name), *shown])
+        width = min(max(widest + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+# --------------------------------------------------------------------------------------------
+# README
+# --------------------------------------------------------------------------------------------
+
+
+def _readme(
+    sheet: Worksheet,
+    descriptor: Mapping[str, Any],
+    overviews: Sequence[Sheet],
+    tables: Sequence[Sheet],
+    citation: str | None,
+) -> None:
+    """The first words an analyst reads: what the data is, where to start, units, citing."""
+    from openpyxl.styles import Alignment, Font
+
+    title = str(descriptor.get("title") or descriptor.get("name") or "Data package")
+    version = str(descriptor.get("version", ""))
+    rows: list[tuple[str, list[Any]]] = [
+        ("title", [title]),
+        ("", [str(descriptor.get("description", ""))]),
+        ("", []),
+    ]
+    facts = (
+        ("Version", version),
+        ("Created", str(descriptor.get("created") or "")),
+        ("License", _license_text(descriptor)),
+        ("How to cite", _cite(descriptor, citation)),
+    )
+    rows += [("", [label, text]) for label, text in facts if text]
+    rows.append(("", []))
+    if overviews:
+        rows.append(("heading", ["Start here"]))
+        rows.append(
+            (
+                "",
+                [
+                    overviews[0].name,
+                    "One row per target with everything needed to read it: the region, the "
+                    "plan, the value as the source states it, the value in base units, the "
+                    "year, US dollars, and the source's title and quote. Most questions are "
+                    "answered from this sheet alone: filter its columns (the filter buttons "
+                    "are in the header row).",
+                ],
+            )
+        )
+        for sheet_ in overviews[1:]:
+            rows.append(("", [sheet_.name, "One row per cluster and region it is in."]))
+        rows.append(("", []))
+    rows.append(("heading", ["Sheet", "Rows", "What it holds"]))
+    for sheet_ in overviews:
+        rows.append(("", [sheet_.name, len(sheet_.frame), "Overview (generated from the tables)"]))
+    for sheet_ in tables:
+        rows.append(("", [sheet_.name, len(sheet_.frame), sheet_.description]))
+    rows.append(("", [DICTIONARY_SHEET, None, "Every column of every sheet: type, description."]))
+    joins = _joins(tables)
+    if joins:
+        rows += [("", []), ("heading", ["How the tables join"])]
+        rows.append(("", ["Column", "Refers to the row of"]))
+        rows += [("", [f"{table}.{own}", target]) for table, own, target in joins]
+    rows += [("", []), ("heading", ["Reading the numbers"])]
+    rows += [("", [topic, text]) for topic, text in _notes(tables)]
+    for kind, values in rows:
+        sheet.append(values)
+        if kind == "title":
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
+        elif kind == "heading":
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_col=2, max_col=4):
+        for cell in row:
+            if isinstance(cell.value, str) and len(cell.value) > 60:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in (("A", 22), ("B", 70), ("C", 26), ("D", 40)):
+        sheet.column_dimensions[letter].width = width
+
+
+def _notes(tables: Sequence[Sheet]) -> list[tuple[str, str]]:
+    """What a reader must know to use the numbers, said for the fields the package has."""
+    fields = {f.name for t in tables if t.schema is not None for f in t.schema.fields}
+    notes: list[tuple[str, str]] = []
+    if UNIT_FIELD in fields or fields & {"investment_cny", "usd"}:
+        notes.append(
+            (
+                "Base units",
+                "Amounts are in base units: yuan, not billions of yuan (150 billion yuan is "
+                "150000000000, shown as 150,000,000,000). The unit column says what a value "
+                "counts: CNY (yuan), USD (US dollars), percent (15 means 15 %), or count.",
+            )
+        )
+    if {"usd", "fx_basis"} <= fields:
+        notes.append(
+            (
+                "US dollars",
+                "usd is the value converted at the annual average exchange rate of fx_year "
+                "(in exchange_rates); for a range it is the lower end (the overview also "
+                "gives the upper end). It is empty when the value is not money (a percentage "
+                "or a count), or when fx_basis is unknown: neither the plan's issue date nor "
+                "the source's publication date is known, so no year's rate applies. "
+                "reported_usd is the dollar figure the source itself prints, if any.",
+            )
+        )
+    if "target_year" in fields:
+        notes.append(
+            (
+                "Years",
+                "target_year is empty when the source names no year for the goal; the "
+                "overview's year column then gives the plan's end year, and year_basis says "
+                "where each year comes from.",
+            )
+        )
+    notes.append(
+        (
+            "Dates",
+            "Complete dates are date cells (yyyy-mm-dd); a date known only to the month or "
+            "year stays text, such as 2024-11.",
+        )
+    )
+    if "quote" in fields:
+        notes.append(
+            (
+                "Quotes",
+                "Every fact row carries a quote: a verbatim excerpt of the source text it was "
+                "read from (whitespace may differ). The sources sheet names each source: its "
+                "title, publisher, address and date.",
+            )
+        )
+    return notes
+
+
+def _joins(tables: Sequence[Sheet]) -> list[tuple[str, str, str]]:
+    """(table, column, referenced table.column) for every single-column foreign key."""
+    joins = []
+    for table in tables:
+        if table.schema is None:
+            continue
+        for fk in table.schema.foreign_keys:
+            for own, ref in zip(fk.fields, fk.reference_fields, strict=True):
+                joins.append((table.name, own, f"{fk.resource or table.name}.{ref}"))
+    return joins
+
+
+def _license_text(descriptor: Mapping[str, Any]) -> str:
+    licenses = [lic for lic in descriptor.get("licenses") or [] if isinstance(lic, dict)]
+    return "; ".join(
+        " ".join(str(x) for x in (lic.get("title") or lic.get("name"), lic.get("path")) if x)
+        for lic in licenses
+    )
+
+
+def _cite(descriptor: Mapping[str, Any], citation: str | None) -> str:
+    if citation:
+        return citation_text(citation)
+    people = [
+        str(c.get("title", ""))
+        for c in descriptor.get("contributors") or []
+        if isinstance(c, dict) and c.get("title")
+    ]
+    title = str(descriptor.get("title") or descriptor.get("name") or "")
+    version = descriptor.get("version")
+    named = f"{title} (version {version}) [Data set]" if version else f"{title} [Data set]"
+    return ". ".join(p for p in (", ".join(people), named) if p)
+
+
+def _resource_description(descriptor: Mapping[str, Any], name: str) -> str:
+    """The resource's description for analysts: its clauses that name no cnplans command."""
+    for resource in descriptor.get("resources") or []:
+        if isinstance(resource, dict) and resource.get("name") == name:
+            text = str(resource.get("description") or resource.get("title") or "")
+            clauses = [c for c in text.split("; ") if not COMMAND.search(c)]
+            kept = "; ".join(clauses)
+            return kept if kept.endswith(".") or not kept else kept.rstrip(",;") + "."
+    return ""
+
+
+def _person(person: Mapping[str, str]) -> str:
+    if person.get("name"):
+        return person["name"]
+    return " ".join(p for p in (person.get("given-names"), person.get("family-names")) if p)
+
+
+# --------------------------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------------------------
+
+
+def _field(schema: TableSchema | None, name: str) -> Field | None:
+    if schema is None or name not in schema.field_names:
+        return None
+    return schema.field(name)
+
+
+def _cell(value: Any, field: Field | None) -> Any:
+    """A value as an Excel cell: None for missing, int/float/bool/str, full dates as dates."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    if isinstance(value, pd.Timestamp):
+        if (field is None or field.type != "datetime") and value == value.normalize():
+            return value.date()
+        return value.to_pydatetime()
+    if hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    if field is not None and field.type in ("integer", "year") and isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str) and field is not None and _is_partial_date(field):
+        if FULL_DATE.fullmatch(value):
+            return dt.date.fromisoformat(value)
+        return value
+    if isinstance(value, bool | int | float | str | dt.date):
+        return value
+    return str(value)  # categories of enums and anything else print as text
+
+
+def _is_partial_date(field: Field) -> bool:
+    """A text field of ISO dates that may be partial (YYYY, YYYY-MM or YYYY-MM-DD)."""
+    from cnplans.loader import is_partial_date_field
+
+    return is_partial_date_field(field)
+
+
+def _currencies(schema: TableSchema) -> set[str]:
+    """Currency codes (lower case) a field name may end in: the unit field's ISO 4217 codes."""
+    codes = set(NAMED_CURRENCIES)
+    for field in schema.fields:
+        codes |= {v.lower() for v in field.enum or [] if CURRENCY_CODE.fullmatch(v)}
+    return codes
+
+
+def _shown_width(value: Any, kind: str | None) -> int:
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int | float) and kind == WHOLE_NUMBER:
+        return len(f"{value:,.0f}")
+    if isinstance(value, dt.datetime):
+        return 19
+    if isinstance(value, dt.date):
+        return 10
+    return _text_width(str(value))
+
+
+def _text_width(text: str) -> int:
+    """Columns a text takes: Chinese and other wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)

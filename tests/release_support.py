@@ -102,7 +102,15 @@ def set_cell(path: Path, row: int, column: str, value: str) -> str:
     index = rows[0].index(column)
     old = rows[row + 1][index]
     rows[row + 1][index] = value
-    write_rows(path, rows)
+    schema = path.parent.parent / "schemas" / f"{path.stem}.json"
+    if schema.is_file():  # keep the package's CSV form (text cells quoted), as `cnplans fmt` does
+        from cnplans.csv_form import table_text
+        from cnplans.table_schema import TableSchema
+
+        text = table_text(rows[0], rows[1:], TableSchema.from_path(schema))
+        path.write_text(text, encoding="utf-8", newline="")
+    else:
+        write_rows(path, rows)
     return old
 
 

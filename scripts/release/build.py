@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import checksums, stamp
-from .artifacts import data_zip, parquet, python_dist, sqlite, workbook
+from .artifacts import data_readme, data_zip, overview_csv, parquet, python_dist, sqlite, workbook
 from .artifacts import tables as typed_tables
 from .errors import ReleaseError
 from .gitrepo import GitRepo
@@ -33,7 +33,26 @@ class BuildOptions:
 
 
 def folder_name(version: str) -> str:
+    """The release folder in dist/ and the single top-level folder of the zip."""
     return f"cnplans-{version}"
+
+
+def companions(version: str, database: str) -> list[data_readme.Companion]:
+    """The files published beside the zip, as its README names them."""
+    prefix = folder_name(version)
+    return [
+        data_readme.Companion(
+            f"{prefix}.xlsx", "the tables as an Excel workbook, typed, with a README sheet"
+        ),
+        data_readme.Companion(
+            f"{prefix}-<table>.parquet", "one Parquet file per table, with the schema's types"
+        ),
+        data_readme.Companion(
+            database,
+            "every table in one SQLite database, with its keys and the overview views; "
+            "`datasette " + database + "` serves it as it is",
+        ),
+    ]
 
 
 def epoch_from_env() -> int | None:
@@ -82,13 +101,33 @@ def build_staged(
     staging = Path(tempfile.mkdtemp(prefix=f".{folder_name(version)}.partial-", dir=dist))
     try:
         prefix = folder_name(version)
-        archive = data_zip.build(root, descriptor, staging / f"{prefix}.zip", epoch)
+        tables = typed_tables.read_all(root, descriptor)
+        overviews = overview_csv.build(tables) if overview_csv.applies(tables) else []
+        database = sqlite.database_name(version)
+        readme = data_readme.render(
+            descriptor,
+            tables,
+            prefix,
+            overviews=[data_readme.Companion(o.name, o.description, o.schema) for o in overviews],
+            beside=companions(version, database),
+        )
+        generated = {o.name: o.text for o in overviews}
+        archive = data_zip.build(
+            root,
+            descriptor,
+            staging / f"{prefix}.zip",
+            epoch,
+            folder=prefix,
+            readme=readme,
+            generated=generated,
+        )
         if after_zip is not None:
             after_zip(archive)
-        tables = typed_tables.read_all(root, descriptor)
+        for name, text in generated.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="")
         workbook.build(descriptor, tables, staging / f"{prefix}.xlsx", epoch)
         parquet.build(tables, staging, f"{prefix}-")
-        sqlite.build(tables, staging / f"{prefix}.sqlite")
+        sqlite.build(tables, staging / database, overview_views=bool(overviews))
         if options.python_dist:
             python_dist.build(root, staging, epoch, isolation=options.build_isolation)
         checksums.write(staging)

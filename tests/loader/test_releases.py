@@ -252,7 +252,9 @@ def test_archive_without_its_tables_is_refused(
     assert files_under(cache / "releases") == []
 
 
-@pytest.mark.parametrize("version", ["../1.2.3", "1.2", "1.2.3/../../x", "latest", ""])
+@pytest.mark.parametrize(
+    "version", ["../1.2.3", "1.2", "1.2.3/../../x", "latest", "", "9.9.1\n", "1.2.3 "]
+)
 def test_malformed_versions_are_refused_before_any_download(cache: Path, version: str) -> None:
     with pytest.raises(ReleaseError, match="is not a release version"):
         cnplans.load("plans", version=version)
@@ -465,3 +467,26 @@ def test_server_that_stalls_past_the_deadline_fails_the_download(
     assert "nothing was cached" in message
     assert elapsed < 5
     assert _snapshot(cache) == occupied
+
+
+@pytest.mark.parametrize(
+    "member",
+    [f"cnplans-{VERSION}/../escaped.txt", f"cnplans-{VERSION}/resources/../../../escaped.txt"],
+)
+def test_members_escaping_the_release_folder_are_refused(
+    cache: Path,
+    occupied: dict[str, bytes | None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: Server,
+    member: str,
+) -> None:
+    """The release layout (one top folder) keeps the zip-slip check for every member."""
+    folder = zip_package(make_package(tmp_path / "r", version=VERSION), folder=f"cnplans-{VERSION}")
+    archive = _zip_with(folder, member, b"escaped")
+    _registry(monkeypatch, {VERSION: sha256(archive)})
+    server.routes[ARCHIVE_PATH] = Route(archive)
+    with pytest.raises(ReleaseError, match=r"climbs out of the folder with '\.\.'"):
+        releases.fetch(VERSION)
+    assert _snapshot(cache) == occupied
+    assert not list(tmp_path.rglob("escaped.txt"))

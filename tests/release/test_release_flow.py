@@ -79,7 +79,8 @@ def test_first_release_stamps_builds_commits_and_tags(
     names = sorted(p.name for p in folder.iterdir())
     tables = [r["name"] for r in descriptor["resources"]]
     assert names == sorted(
-        ["SHA256SUMS", "cnplans-1.0.0.zip", "cnplans-1.0.0.xlsx", "cnplans-1.0.0.sqlite"]
+        ["SHA256SUMS", "cnplans-1.0.0.zip", "cnplans-1.0.0.xlsx", "cnplans_1_0_0.sqlite"]
+        + ["overview-targets.csv", "overview-clusters.csv"]
         + [f"cnplans-1.0.0-{t}.parquet" for t in tables]
     )
     registry = json.loads((repo / "src/cnplans/releases.json").read_text(encoding="utf-8"))

@@ -1,13 +1,19 @@
-"""One SQLite database with every table, its primary key and its foreign keys.
+"""One SQLite database with every table, its primary key and its foreign keys, and the overviews.
 
 CREATE TABLE statements are generated from the Table Schemas: column storage classes follow the
 loader's pandas dtypes, required fields are NOT NULL, enums are CHECK constraints, and the keys
 are declared. Foreign keys are verified with ``PRAGMA foreign_key_check`` before the file is
 accepted. (SQLite enforces foreign keys only on connections that run ``PRAGMA foreign_keys = ON``.)
+The overview views ``overview_targets`` and ``overview_clusters`` come from
+:func:`cnplans.overviews.create_views`, the one definition of the overview.
+
+The file is named ``cnplans_X_Y_Z.sqlite`` (:func:`database_name`): Datasette names a database
+after its file's stem and cannot serve a stem with dots in it without renaming the file.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -16,6 +22,15 @@ import pandas as pd
 
 from ..errors import ReleaseError
 from .tables import TypedTable, python_value
+
+
+def database_name(version: str) -> str:
+    """The database's file name: no dots in the stem, so Datasette serves it as it is.
+
+    >>> database_name("1.2.3")
+    'cnplans_1_2_3.sqlite'
+    """
+    return "cnplans_" + re.sub(r"[^A-Za-z0-9_-]", "_", version) + ".sqlite"
 
 
 def quote(name: str) -> str:
@@ -73,8 +88,11 @@ def _sql_value(value: Any, field_type: str) -> Any:
     return plain
 
 
-def build(tables: list[TypedTable], target: Path) -> Path:
-    """Write the database to ``target`` (which must not exist) and return it."""
+def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True) -> Path:
+    """Write the database to ``target`` (which must not exist) and return it.
+
+    With ``overview_views`` the overview views are created once the tables are filled.
+    """
     connection = sqlite3.connect(target)
     try:
         connection.execute("PRAGMA page_size = 4096")
@@ -98,7 +116,26 @@ def build(tables: list[TypedTable], target: Path) -> Path:
         if broken:
             shown = "; ".join(f"{t} row {r} → {p}" for t, r, p, _ in broken[:10])
             raise ReleaseError(f"the SQLite database breaks {len(broken)} foreign key(s): {shown}")
+        if overview_views:
+            _create_overview_views(connection)
         connection.execute("VACUUM")
     finally:
         connection.close()
     return target
+
+
+def _create_overview_views(connection: sqlite3.Connection) -> None:
+    """The overview views, checked by reading each once (a view is compiled only when read)."""
+    from cnplans import overviews
+
+    try:
+        overviews.create_views(connection)
+        for name in overviews.NAMES:
+            connection.execute(
+                f"SELECT * FROM {quote(overviews.view_name(name))} LIMIT 1"
+            ).fetchall()
+    except sqlite3.Error as exc:
+        raise ReleaseError(
+            f"the overview views do not work in the SQLite database: {exc}"
+        ) from None
+    connection.commit()

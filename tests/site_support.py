@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from scripts.release.artifacts.overview_csv import file_name as overview_file_name
+from scripts.release.artifacts.sqlite import database_name
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "resources", "sources")
 
@@ -53,14 +56,16 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 
 def fake_release(package_root: Path, dist: Path, version: str, name: str = "cnplans") -> Path:
     """A release folder as the release builder lays it out: ``dist/<name>-<version>/`` with a
-    zip of the package's CSVs, two other artifacts and ``SHA256SUMS``. Returns that folder."""
+    zip of the package's CSVs under one top-level folder, the SQLite file and overview CSV named
+    as the release names them, a Parquet file and ``SHA256SUMS``. Returns that folder."""
     folder = dist / f"{name}-{version}"
     folder.mkdir(parents=True)
     with zipfile.ZipFile(folder / f"{name}-{version}.zip", "w") as archive:
-        archive.write(package_root / "datapackage.json", "datapackage.json")
+        archive.write(package_root / "datapackage.json", f"{folder.name}/datapackage.json")
         for csv_path in sorted((package_root / "resources").glob("*.csv")):
-            archive.write(csv_path, f"resources/{csv_path.name}")
-    (folder / f"{name}-{version}.sqlite").write_bytes(b"not really SQLite, only bytes to hash\n")
+            archive.write(csv_path, f"{folder.name}/resources/{csv_path.name}")
+    (folder / database_name(version)).write_bytes(b"not really SQLite, only bytes to hash\n")
+    (folder / overview_file_name("targets")).write_bytes(b'"target_id"\n"a-stand-in"\n')
     (folder / f"{name}-{version}-targets.parquet").write_bytes(b"PAR1 stand-in bytes PAR1")
     lines = [f"{sha256(p)}  {p.name}\n" for p in sorted(folder.iterdir())]
     (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
@@ -148,28 +153,33 @@ def elements(page: Path) -> Elements:
 
 
 class _TableTextParser(HTMLParser):
-    """Caption and body cell texts of every table of a page."""
+    """Caption, header and body cell texts of every table of a page."""
 
     def __init__(self) -> None:
         super().__init__()
         self.tables: list[tuple[str, list[list[str]]]] = []
+        self.heads: list[list[str]] = []  # the <thead> cell texts of each table
         self.headings: list[str] = []
         self.stack: list[str] = []
         self.caption: list[str] | None = None
         self.cell: list[str] | None = None
         self.heading: list[str] | None = None
         self.in_body = False
+        self.in_head = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self.tables.append(("", []))
+            self.heads.append([])
+        elif tag == "thead":
+            self.in_head = True
         elif tag == "caption":
             self.caption = []
         elif tag == "tbody":
             self.in_body = True
         elif tag == "tr" and self.in_body:
             self.tables[-1][1].append([])
-        elif tag in ("td", "th") and self.in_body:
+        elif tag in ("td", "th") and (self.in_body or self.in_head):
             self.cell = []
         elif tag == "h2":
             self.heading = []
@@ -184,8 +194,11 @@ class _TableTextParser(HTMLParser):
             self.tables[-1] = ("".join(self.caption).strip(), self.tables[-1][1])
             self.caption = None
         elif tag in ("td", "th") and self.cell is not None:
-            self.tables[-1][1][-1].append(" ".join("".join(self.cell).split()))
+            text = " ".join("".join(self.cell).split())
+            (self.tables[-1][1][-1] if self.in_body else self.heads[-1]).append(text)
             self.cell = None
+        elif tag == "thead":
+            self.in_head = False
         elif tag == "tbody":
             self.in_body = False
         elif tag == "h2" and self.heading is not None:
@@ -193,15 +206,24 @@ class _TableTextParser(HTMLParser):
             self.heading = None
 
 
-def table_texts(page: Path, caption: str) -> list[list[str]]:
-    """Body rows (cell texts, whitespace collapsed) of the table whose caption is ``caption``."""
+def _table(page: Path, caption: str) -> tuple[list[str], list[list[str]]]:
     parser = _TableTextParser()
     parser.feed(page.read_text(encoding="utf-8"))
-    for found_caption, rows in parser.tables:
+    for (found_caption, rows), head in zip(parser.tables, parser.heads, strict=True):
         if found_caption == caption:
-            return rows
+            return head, rows
     captions = [c for c, _ in parser.tables]
     raise LookupError(f"{page} has no table captioned {caption!r} (captions: {captions})")
+
+
+def table_texts(page: Path, caption: str) -> list[list[str]]:
+    """Body rows (cell texts, whitespace collapsed) of the table whose caption is ``caption``."""
+    return _table(page, caption)[1]
+
+
+def header_texts(page: Path, caption: str) -> list[str]:
+    """The column headers of the table whose caption is ``caption``."""
+    return _table(page, caption)[0]
 
 
 def headings(page: Path) -> list[str]:

@@ -3,8 +3,10 @@
 The release builder leaves its files and a ``SHA256SUMS`` in ``dist/cnplans-X.Y.Z/``. When that
 file exists, the site offers exactly what it lists, after checking every file against it (a page
 must never print a checksum its file does not have). Without it, files of this version are
-picked up by name and hashed here. The CSV tables and ``datapackage.json`` are always offered,
-so a site built without any release still lets readers download the data.
+picked up by name (with the release builder's own names, :func:`release_names`) and hashed
+here. The release's overview CSVs are offered as overviews, not as tables. The CSV tables and
+``datapackage.json`` are always offered, so a site built without any release still lets
+readers download the data.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cnplans.hashes import SUMS_NAME, ChecksumError, file_sha256, parse_sha256sums
+from cnplans.overviews import NAMES as OVERVIEWS
 from cnplans.paths import DESCRIPTOR_NAME
 
+from ..release.artifacts.overview_csv import file_name as overview_file_name
+from ..release.artifacts.sqlite import database_name
 from .package import DATA_FOLDER, Package, SiteError, relative_posix
 
 DOWNLOADS_FOLDER = "downloads"
@@ -34,7 +39,20 @@ KINDS: list[tuple[str, str, str]] = [
     (".json", "json", "JSON"),
     (".cff", "citation", "Citation (CFF)"),
 ]
-KIND_ORDER = ["zip", "xlsx", "csv", "json", "parquet", "sqlite", "wheel", "sdist", "citation"]
+KIND_ORDER = [
+    "zip", "overview", "xlsx", "csv", "json", "parquet", "sqlite", "wheel", "sdist", "citation"
+]  # fmt: skip
+OVERVIEW_FILES = {overview_file_name(name): name for name in OVERVIEWS}
+
+
+def release_names(version: str) -> set[str]:
+    """Release files whose names do not hold the version as written, named as the release names
+    them (the SQLite file has no dots in its stem, the overview CSVs no version).
+
+    >>> sorted(release_names("1.2.3"))
+    ['cnplans_1_2_3.sqlite', 'overview-clusters.csv', 'overview-targets.csv']
+    """
+    return {database_name(version), *OVERVIEW_FILES}
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,8 @@ def classify(name: str, table_names: list[str]) -> tuple[str, str]:
     """``(kind, label)`` of a file name; a per-table file names its table in the label."""
     if name == SUMS_NAME:
         return "checksums", "Checksums (sha256sum -c)"
+    if name in OVERVIEW_FILES:
+        return "overview", f"Overview CSV: {OVERVIEW_FILES[name]}, one readable row each"
     lower = name.lower()
     for ending, kind, label in KINDS:
         if lower.endswith(ending):
@@ -119,19 +139,22 @@ def release_downloads(dist: Path, package: Package, skip: Path) -> list[Download
     """The release files of the package's version in ``dist``; files under ``skip`` are ignored.
 
     With a ``SHA256SUMS`` in ``dist/<name>-<version>/`` or ``dist/``, exactly the files it
-    lists; without, every file under ``dist`` whose name holds the version and ends as a known
-    format.
+    lists; without, every file under ``dist`` whose name holds the version, and the files of
+    :func:`release_names` in ``dist/<name>-<version>/``, that end as a known format.
     """
     if not dist.is_dir():
         return []
     table_names = [table.name for table in package.tables]
-    for folder in (dist / f"{package.name}-{package.version}", dist):
+    own_folder = dist / f"{package.name}-{package.version}"
+    for folder in (own_folder, dist):
         if (folder / SUMS_NAME).is_file():
             return _listed(folder, package.version, table_names)
     found = []
     for path in sorted(dist.rglob("*")):
         relative = path.relative_to(dist)
-        if not path.is_file() or path.is_relative_to(skip) or package.version not in path.name:
+        named = path.name in release_names(package.version) and path.parent == own_folder
+        of_version = package.version in path.name or named
+        if not path.is_file() or path.is_relative_to(skip) or not of_version:
             continue
         kind, label = classify(path.name, table_names)
         if kind != "other" and not any(part.startswith(".") for part in relative.parts):

@@ -14,7 +14,7 @@ from typing import Any
 from cnplans.loader import _constraints_text
 from cnplans.table_schema import Field
 
-from . import chart
+from . import chart, glance
 from .downloads import Download, human_size
 from .package import (
     CITATION_NAME,
@@ -46,6 +46,7 @@ UNIT_SUFFIXES = [
 UNIT_NAMES = {"usd": "USD (US dollars)", "cny": "CNY (yuan)"}
 LANGUAGE_SUFFIXES = {"_zh": "zh", "_en": "en"}
 LABEL_FIELDS = ("title", "name", "name_en", "summary", "subject")
+LONG_TEXT_FIELDS = (QUOTE_FIELD, "notes")  # wrapped in a bounded width, shown last
 SAFE_PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -74,6 +75,20 @@ def grouped_number(text: str) -> str:
 def row_label(table: Table, row: Row) -> str:
     """A few words naming a row: its title or name when it has one, else its key."""
     return next((row[n] for n in LABEL_FIELDS if row.get(n)), ", ".join(table.key(row)))
+
+
+def shown_fields(table: Table) -> list[Field]:
+    """The fields in the order pages show them: the key, the content, the ids that point at
+    other tables, then long text (quote, notes). Files and dictionaries keep the schema's order."""
+    key = table.schema.primary_key
+    links = {name for fk in table.schema.foreign_keys for name in fk.fields}
+
+    def rank(item: Field) -> int:
+        if item.name in key:
+            return 0
+        return 3 if item.name in LONG_TEXT_FIELDS else 2 if item.name in links else 1
+
+    return sorted(table.schema.fields, key=rank)
 
 
 def field_unit(item: Field) -> str:
@@ -216,6 +231,7 @@ def _page(template: str, package: Package, root: str, current: str = "", **conte
         root=root,
         current=current,
         row_label=row_label,
+        shown_fields=shown_fields,
         human_size=human_size,
         **context,
     )
@@ -299,12 +315,17 @@ def indicators_count(package: Package) -> list[tuple[str, int]] | None:
 
 
 def home_page(package: Package, downloads: list[Download], has_release: bool) -> str:
-    """The download page of the release: what it is, how to cite it, files, chart, summary."""
+    """The release's home page: the overview of targets, the chart, the files, how to cite it."""
     targets = money_targets(package)
+    overview = glance.overview_table(package)
     return _page(
         "index.html.j2",
         package,
         "",
+        overview=overview,
+        facets=glance.facets(overview.rows if overview else []),
+        row_facets=glance.row_facets,
+        grouped=grouped_number,
         downloads=downloads,
         has_release=has_release,
         citation=citation_text(package.citation),
@@ -325,7 +346,7 @@ def home_page(package: Package, downloads: list[Download], has_release: bool) ->
 
 
 def table_page(package: Package, table: Table, csv_download: Download | None) -> str:
-    """A table's description, data dictionary and rows."""
+    """A table's description, its rows, then its data dictionary."""
     return _page(
         "table.html.j2",
         package,
@@ -361,7 +382,7 @@ def plan_page(package: Package, plans: Table, plan_row: Row) -> str:
         rows = [row for row in child.rows if row.get(field_name) == plan_id]
         shown = [
             f
-            for f in child.schema.fields
+            for f in shown_fields(child)
             if f.name != field_name and any(r.get(f.name) for r in rows)
         ]
         sections.append((child, rows, shown))

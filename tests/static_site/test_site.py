@@ -24,6 +24,7 @@ from site_support import (
     download_rows,
     elements,
     fake_release,
+    header_texts,
     headings,
     read_csv,
     sha256,
@@ -31,6 +32,7 @@ from site_support import (
     write_csv,
 )
 
+from scripts.release.artifacts.sqlite import database_name
 from scripts.site import chart as chart_module
 from scripts.site import downloads, pages
 from scripts.site.build import build_site
@@ -249,6 +251,87 @@ def test_chart_is_an_accessible_svg_of_every_money_target(site: Path) -> None:
     assert '<svg viewBox="' in index and 'role="img"' in index
 
 
+def province_of(region_id: str, regions: dict[str, dict[str, str]]) -> str:
+    """The top of a region's chain of parent_id, read from regions.csv."""
+    while regions[region_id]["parent_id"]:
+        region_id = regions[region_id]["parent_id"]
+    return region_id
+
+
+def test_home_page_leads_with_the_overview_then_the_chart_then_the_downloads(site: Path) -> None:
+    shown = headings(site / "index.html")
+    assert shown[:3] == ["Targets at a glance", "Money targets", "Downloads"]
+
+
+def test_overview_has_every_target_with_its_region_plan_and_quote(site: Path) -> None:
+    targets = read_csv(REPO / "resources/targets.csv")
+    plans = {p["plan_id"]: p for p in read_csv(REPO / "resources/plans.csv")}
+    regions = {r["region_id"]: r for r in read_csv(REPO / "resources/regions.csv")}
+    page = site / "index.html"
+    rows = table_texts(page, f"Targets at a glance: {len(targets):,} targets")
+    ids = [a["id"] for a in elements(page).all("tr") if a.get("id", "").startswith("overview-")]
+    assert sorted(ids) == sorted(f"overview-{t['target_id']}" for t in targets)
+    for target_id, cells in zip(ids, rows, strict=True):
+        target = next(t for t in targets if f"overview-{t['target_id']}" == target_id)
+        plan = plans[target["plan_id"]]
+        region = regions[plan["region_id"]]
+        assert cells[0] == f"{region['name_en']} {region['name_zh']}"
+        assert cells[1] == plan["title"]
+        assert cells[2] == target["indicator"] and cells[5] == target["unit"]
+        assert cells[6].startswith(target["target_year"] or plan["period_end"])
+        assert target["quote"] in cells[-1]
+
+
+def test_overview_rows_carry_what_each_filter_matches(site: Path) -> None:
+    targets = {t["target_id"]: t for t in read_csv(REPO / "resources/targets.csv")}
+    plans = {p["plan_id"]: p for p in read_csv(REPO / "resources/plans.csv")}
+    regions = {r["region_id"]: r for r in read_csv(REPO / "resources/regions.csv")}
+    found = elements(site / "index.html")
+    offered: dict[str, set[str]] = {}
+    facet = ""
+    for tag, attrs in found.tags:
+        if tag == "select":
+            facet = attrs["data-facet"]
+            offered[facet] = set()
+        elif tag == "option" and attrs.get("value"):
+            offered[facet].add(attrs["value"])
+    facets = next(a for a in found.all("div") if "facets" in a.get("class", "").split())
+    assert "hidden" in facets, "without JavaScript the choices would do nothing: hide them"
+    for attrs in found.all("tr"):
+        if not attrs.get("id", "").startswith("overview-"):
+            continue
+        target = targets[attrs["id"].removeprefix("overview-")]
+        region_id = plans[target["plan_id"]]["region_id"]
+        places = {region_id, province_of(region_id, regions)}
+        assert set(attrs["data-region"].split()) == places
+        assert attrs["data-plan"] == target["plan_id"]
+        assert attrs["data-indicator"] == target["indicator"]
+        assert attrs["data-unit"] == target["unit"]
+        values = {"region": places, "plan": {attrs["data-plan"]}, "unit": {target["unit"]}}
+        for key, wanted in values.items():
+            assert wanted <= offered[key], (key, wanted)
+
+
+def test_table_pages_show_their_rows_before_the_data_dictionary(site: Path) -> None:
+    for resource in descriptor()["resources"]:
+        page = site / "tables" / f"{resource['name']}.html"
+        assert headings(page) == ["Rows", "Data dictionary"]
+
+
+def test_table_columns_put_content_first_then_ids_then_long_text(site: Path) -> None:
+    for resource in descriptor()["resources"]:
+        table_schema = schema(resource)
+        names = [f["name"] for f in table_schema["fields"]]
+        key = table_schema["primaryKey"]
+        links = {n for fk in table_schema.get("foreignKeys", []) for n in fk["fields"]} - set(key)
+        long_text = [n for n in ("quote", "notes") if n in names]
+        content = [n for n in names if n not in key and n not in links and n not in long_text]
+        page = site / "tables" / f"{resource['name']}.html"
+        rows = read_csv(REPO / resource["path"])
+        shown = header_texts(page, f"{resource['title']}: {len(rows):,} rows")
+        assert shown == key + content + [n for n in names if n in links] + long_text
+
+
 # ---------------------------------------------------------------- the chart on its own
 
 
@@ -345,7 +428,8 @@ def test_release_files_are_offered_with_the_checksums_of_sha256sums(tmp_path: Pa
     labels = {row.href.rsplit("/", 1)[-1]: row.label for row in rows.values()}
     assert labels[f"cnplans-{version}.zip"] == "Data package (zip)"
     assert labels[f"cnplans-{version}-targets.parquet"] == "Parquet table: targets"
-    assert labels[f"cnplans-{version}.sqlite"] == "SQLite database"
+    assert labels[database_name(version)] == "SQLite database"
+    assert labels["overview-targets.csv"].startswith("Overview CSV: targets")  # not a table
     order = [row.href for row in download_rows(report.out / "index.html")]
     assert order[0].endswith(".zip") and order[-1].endswith("SHA256SUMS")
 
@@ -358,9 +442,16 @@ def test_without_sha256sums_only_files_of_this_version_are_offered(tmp_path: Pat
     (dist / f"cnplans-{version}.xlsx").write_bytes(b"workbook")
     (dist / "cnplans-0.0.1.xlsx").write_bytes(b"an older workbook")
     (dist / f"notes-{version}.txt").write_text("not a release format")
+    # files the release names without the version as written, in this version's folder only
+    for folder in (dist / f"cnplans-{version}", dist / "cnplans-0.0.1"):
+        folder.mkdir()
+        (folder / "overview-targets.csv").write_text('"target_id"\n')
+    (dist / f"cnplans-{version}" / database_name(version)).write_bytes(b"database")
     report = build_site(package, dist / "site", dist)
     hrefs = [row.href for row in download_rows(report.out / "index.html")]
     assert f"downloads/cnplans-{version}.xlsx" in hrefs
+    assert f"downloads/cnplans-{version}/{database_name(version)}" in hrefs
+    assert f"downloads/cnplans-{version}/overview-targets.csv" in hrefs
     assert not any("0.0.1" in h or h.endswith(".txt") for h in hrefs)
 
 
@@ -371,11 +462,11 @@ def test_a_release_file_that_changed_after_its_checksum_is_refused(tmp_path: Pat
     out = tmp_path / "out" / "site"
     build_site(package, out, tmp_path / "dist")
     before = (out / "index.html").read_bytes()
-    (release / f"cnplans-{version}.sqlite").write_bytes(b"tampered")
+    (release / database_name(version)).write_bytes(b"tampered")
     with pytest.raises(SiteError) as caught:
         build_site(package, out, tmp_path / "dist")
     message = str(caught.value)
-    assert f"cnplans-{version}.sqlite" in message and "rebuild the release" in message
+    assert database_name(version) in message and "rebuild the release" in message
     assert (out / "index.html").read_bytes() == before  # the previous site is untouched
     assert [p.name for p in out.parent.iterdir()] == ["site"]  # no half-built folder left
 

@@ -6,9 +6,11 @@ Manager is disabled (``SE_OFFLINE`` and a guard that fails the test if it is cal
 is downloaded. Tests skip only when ``/usr/bin/chromium`` is absent
 (``apt-get install chromium chromium-driver``).
 
-The home page screenshot is kept under the test's temporary folder; with
-``CNPLANS_UPDATE_SCREENSHOT=1`` it is also copied to ``docs/site-home.png`` (the site is then
-built with the release files in ``dist/``, if a release was built).
+Screenshots of the home page and the targets page (1280 px wide) are kept under the test's
+temporary folder; with ``CNPLANS_UPDATE_SCREENSHOT=1`` they are also copied to
+``docs/site-home.png`` and ``docs/site-targets.png`` (the site is then built with the release
+files in ``dist/``, if a release was built). Chinese names need a CJK font for the pictures
+(``apt-get install fonts-wqy-microhei``); the tests do not.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from site_support import REPO, copy_package, fake_release, read_csv
 
+from cnplans import loader
+from cnplans.overviews import TABLES, overview
 from scripts.site.build import build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOT_ENV = "CNPLANS_UPDATE_SCREENSHOT"
-SCREENSHOT_TARGET = REPO / "docs" / "site-home.png"
-WINDOW = (1280, 1000)
+SCREENSHOTS = {"index.html": "site-home.png", "tables/targets.html": "site-targets.png"}
+WINDOW = (1280, 900)  # a common laptop screen: the pages must fit its width
 DOWNLOAD_WAIT_SECONDS = 30  # an upper bound for waiting, never asserted on
 
 pytestmark = pytest.mark.skipif(
@@ -314,16 +318,120 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_home_page_screenshot(browser: Browser, sites: Sites, tmp_path: Path) -> None:
+@pytest.mark.parametrize("page", list(SCREENSHOTS))
+def test_screenshot(browser: Browser, sites: Sites, tmp_path: Path, page: str) -> None:
     browser.driver.set_window_size(*WINDOW)
-    browser.open(sites.plain / "index.html")
-    shot = tmp_path / "site-home.png"
+    browser.open(sites.plain / page)
+    shot = tmp_path / SCREENSHOTS[page]
     assert browser.driver.save_screenshot(str(shot))
     width, height = png_size(shot)
     viewport = browser.run("return [window.innerWidth, window.innerHeight];")
     assert (width, height) == tuple(viewport)
     if os.environ.get(SCREENSHOT_ENV):
-        SCREENSHOT_TARGET.parent.mkdir(parents=True, exist_ok=True)
-        temporary = SCREENSHOT_TARGET.with_suffix(".png.tmp")
+        target = REPO / "docs" / SCREENSHOTS[page]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(".png.tmp")
         shutil.copyfile(shot, temporary)
-        temporary.replace(SCREENSHOT_TARGET)
+        temporary.replace(target)
+
+
+def test_targets_page_shows_the_value_columns_without_horizontal_scrolling(
+    browser: Browser, sites: Sites
+) -> None:
+    browser.driver.set_window_size(*WINDOW)
+    browser.open(sites.plain / "tables/targets.html")
+    page_width, window_width = browser.run(
+        "return [document.documentElement.scrollWidth, window.innerWidth];"
+    )
+    assert page_width <= window_width
+    boxes = browser.run(
+        "var found = {};"
+        "document.querySelectorAll('#table-targets thead th').forEach(function (th) {"
+        "  var r = th.getBoundingClientRect();"
+        "  found[th.textContent.trim()] = [r.left, r.top, r.right, r.bottom]; });"
+        "return [found, window.innerWidth, window.innerHeight];"
+    )
+    headers, width, height = boxes
+    for name in ("value", "value_max", "unit"):
+        left, top, right, bottom = headers[name]
+        inside = left >= 0 and right <= width and top >= 0 and bottom <= height
+        assert inside, f"the {name} header is at {headers[name]}, outside {width}x{height}"
+
+
+def overview_rows() -> list[dict[str, Any]]:
+    """The overview of the repository's tables, as the site's home page should list it."""
+    frames = {name: loader.read_table(REPO, name) for name in TABLES}
+    frame = overview("targets", frames=frames).astype(object)
+    return [
+        {k: ("" if v is None or v != v else str(v)) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+SHOWN_TEXT = (
+    "region_name_en",
+    "region_name_zh",
+    "plan_title",
+    "indicator",
+    "subject",
+    "stated",
+    "unit",
+    "quote",
+)  # the overview's text columns the home page shows
+
+
+def test_filtering_the_overview_by_region_and_words(browser: Browser, sites: Sites) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    rows = overview_rows()
+    browser.open(sites.plain / "index.html")
+    table = "#overview-targets"
+    every = [f"overview-{r['target_id']}" for r in rows]
+    assert visible_ids(browser, table) == every
+
+    # a province that leaves some rows out, with a city or district of its own if there is one
+    provinces = sorted(
+        {r["province_id"] for r in rows},
+        key=lambda p: (
+            not any(r["province_id"] == p and r["region_id"] != p for r in rows),
+            all(r["province_id"] == p for r in rows),
+        ),
+    )
+    province = provinces[0]
+    region = Select(browser.driver.find_element(By.CSS_SELECTOR, "select[data-facet=region]"))
+    region.select_by_value(province)
+    in_province = [r for r in rows if province in (r["region_id"], r["province_id"])]
+    assert visible_ids(browser, table) == [f"overview-{r['target_id']}" for r in in_province]
+
+    word = in_province[-1]["indicator"]
+    box = browser.driver.find_element(
+        By.CSS_SELECTOR, "input.filter[aria-controls=overview-targets]"
+    )
+    box.send_keys(word)
+    expected = [
+        f"overview-{r['target_id']}"
+        for r in in_province
+        if any(word.lower() in r[name].lower() for name in SHOWN_TEXT)
+    ]
+    assert visible_ids(browser, table) == expected
+    status = browser.driver.find_element(By.CSS_SELECTOR, ".table-tools output").text
+    assert status == f"{len(expected)} of {len(rows)} rows"
+
+    region.select_by_value("")
+    box.send_keys(Keys.BACKSPACE * len(word))
+    assert visible_ids(browser, table) == every
+
+
+def test_overview_choices_are_hidden_without_javascript(browser: Browser, sites: Sites) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.open(sites.plain / "index.html")
+        facets = browser.driver.find_element(By.CSS_SELECTOR, ".facets")
+        assert not facets.is_displayed()
+        assert len(visible_ids(browser, "#overview-targets")) == len(overview_rows())
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

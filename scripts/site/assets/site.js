@@ -1,5 +1,6 @@
-/* cnplans site: sort and filter the data tables. An enhancement only: without JavaScript every
-   table shows all of its rows, in file order. No library, nothing loaded from the web. */
+/* cnplans site: sort and filter the data tables, by words and by the choices a page offers. An
+   enhancement only: without JavaScript every table shows all of its rows, in file order, and the
+   choices stay hidden. No library, nothing loaded from the web. */
 (function () {
   "use strict";
 
@@ -41,6 +42,13 @@
     });
   }
 
+  // A row's values for a facet: the space-separated tokens of its data-<facet> attribute.
+  function facetMatches(row, select) {
+    if (!select.value) return true;
+    var tokens = (row.getAttribute("data-" + select.getAttribute("data-facet")) || "").split(" ");
+    return tokens.indexOf(select.value) !== -1;
+  }
+
   var counter = 0;
   function makeFilterable(table) {
     counter += 1;
@@ -54,9 +62,16 @@
     });
     var tools = document.createElement("div");
     tools.className = "table-tools";
+    // Choices written in the page for this table (hidden without JavaScript): shown in the tools.
+    var facets = document.querySelector('.facets[data-controls="' + table.id + '"]');
+    var selects = facets ? Array.prototype.slice.call(facets.querySelectorAll("select")) : [];
+    if (facets) {
+      facets.hidden = false;
+      tools.appendChild(facets);
+    }
     var label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = "Filter rows";
+    label.textContent = facets ? "Search" : "Filter rows";
     var input = document.createElement("input");
     input.type = "search";
     input.id = id;
@@ -71,17 +86,22 @@
     tools.appendChild(status);
     var holder = table.closest(".table-scroll") || table;
     holder.parentNode.insertBefore(tools, holder);
-    input.addEventListener("input", function () {
+    function apply() {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var chosen = selects.filter(function (select) { return select.value; });
       var shown = 0;
       rows.forEach(function (row, index) {
         var text = texts[index];
-        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; }) &&
+          chosen.every(function (select) { return facetMatches(row, select); });
         row.hidden = !match;
         if (match) shown += 1;
       });
-      status.textContent = words.length ? shown + " of " + rows.length + " rows" : rows.length + " rows";
-    });
+      var filtered = words.length || chosen.length;
+      status.textContent = filtered ? shown + " of " + rows.length + " rows" : rows.length + " rows";
+    }
+    input.addEventListener("input", apply);
+    selects.forEach(function (select) { select.addEventListener("change", apply); });
   }
 
   document.querySelectorAll("table.data").forEach(function (table) {

@@ -46,7 +46,12 @@ Records = list[tuple[int, list[str]]]  # (physical line the record starts on, it
 
 
 class PackageError(CnplansError, ValueError):
-    """A package or one of its files cannot be used; the message says which, why, and what to do."""
+    """A package or one of its files cannot be used; the message says which, why, and what to do.
+
+    ``line`` is the line of the file the problem is on, when one is known.
+    """
+
+    line: int | None = None
 
 
 class FileTooLarge(PackageError):
@@ -127,6 +132,8 @@ def resolve_inside(
             None,
             "the path leads outside the package (through a link); expected a file inside it",
         )
+    except RuntimeError:  # pathlib's "Symlink loop from ..."
+        return None, "the path is a link that leads back to itself (a symlink loop)"
     except OSError as error:
         return None, f"the path cannot be resolved: {error.strerror or error}"
 
@@ -169,6 +176,29 @@ def _resolved(target: str, real_dirs: dict[str, str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str | None:
+    """What a ``stat`` mode names when it is not a regular file ("a FIFO (named pipe)"), else None.
+
+    Such a file is refused by name before it is opened: reading a FIFO or a device waits or
+    never ends.
+
+    >>> file_kind(os.stat(".").st_mode), file_kind(os.stat(__file__).st_mode)
+    ('a folder', None)
+    """
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, expected: str = "a text file") -> str:
     """The UTF-8 text of the regular file ``path`` (at most ``max_bytes``; a BOM is kept).
 
@@ -177,9 +207,11 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, expected: str = "a te
     try:
         if not path.exists():
             raise PackageError(f"{path} does not exist (expected {expected})")
-        if not path.is_file():  # a folder, or a device such as /dev/zero: never read
-            raise PackageError(f"{path} is not a regular file (expected {expected})")
-        size = path.stat().st_size
+        status = path.stat()
+        kind = file_kind(status.st_mode)
+        if kind is not None:  # a folder, a FIFO, a device such as /dev/zero: never opened
+            raise PackageError(f"{path} is {kind}, not a regular file (expected {expected})")
+        size = status.st_size
         if size > max_bytes:
             raise FileTooLarge(path, size, max_bytes)
         data = path.read_bytes()
@@ -207,7 +239,7 @@ def parse_descriptor(text: str, label: str, *, require_resources: bool = True) -
     ...
     cnplans.datapackage.PackageError: a.json holds JSON but not a data package descriptor ...
     """
-    descriptor = _json(label, text.removeprefix("\ufeff"))
+    descriptor = parse_json(text.removeprefix("\ufeff"), label)
     if not isinstance(descriptor, dict) or (
         require_resources and not isinstance(descriptor.get("resources"), list)
     ):
@@ -277,7 +309,7 @@ def read_schema(
             return TableSchema.from_descriptor(declared)
         path = inside(root, declared, f"{root / DESCRIPTOR_NAME}: the schema of resource {name!r}")
         return TableSchema.from_descriptor(
-            _json(str(path), read_text(path, max_bytes, "a Table Schema JSON file"))
+            parse_json(read_text(path, max_bytes, "a Table Schema JSON file"), str(path))
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise PackageError(
@@ -315,10 +347,74 @@ def read_rows(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[str], R
     return parse_rows(read_text(path, max_bytes, "a CSV file").removeprefix("\ufeff"), str(path))
 
 
-def _json(label: str, text: str) -> Any:
+def parse_json(text: str, label: str) -> Any:
+    """The JSON value in ``text``, the one JSON reader of package files (descriptor, schemas).
+
+    Refused with a :class:`PackageError` naming ``label``: invalid JSON (with its line and
+    column), a key given twice in one object (JSON readers keep one of them silently, so a
+    second ``"schema"`` would replace the first), and nesting deeper than
+    :data:`MAX_JSON_DEPTH`. The size is bounded by the read (:func:`read_text`).
+
+    >>> parse_json('{"a": [1, {"b": null}]}', "x.json")
+    {'a': [1, {'b': None}]}
+    >>> parse_json('{"schema": "a.json", "schema": {}}', "x.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cnplans.datapackage.PackageError: x.json gives the key 'schema' twice in one object; ...
+    """
     try:
-        return json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
-        raise PackageError(
+        refused = PackageError(
             f"{label} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        )
+        refused.line = error.lineno
+        raise refused from None
+    except _DuplicateKey as duplicate:
+        raise PackageError(
+            f"{label} gives the key {duplicate.args[0]!r} twice in one object; expected each "
+            "key once (a JSON reader would keep only one of the two)"
         ) from None
+    except RecursionError:
+        value = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        depth = _depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise PackageError(
+            f"{label} nests arrays and objects more than {MAX_JSON_DEPTH} deep; a descriptor "
+            "or Table Schema needs a handful of levels"
+        )
+    return value
+
+
+MAX_JSON_DEPTH = 64
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_JSON_DEPTH:
+            stack.extend((child, level + 1) for child in children)
+    return deepest

@@ -631,10 +631,9 @@ PLAN_OPTIONS = {
 def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: str) -> str | None:
     """Why ``quote`` is not in the text of ``source_id``, or None when it is."""
     from cnplans.validation.provenance import (
-        MARKS,
         normalize_quote,
         normalize_whitespace,
-        passage_and_marks,
+        quote_suggestion,
     )
 
     index = sources.column("source_id").index(source_id)
@@ -652,11 +651,9 @@ def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: s
     wanted = normalize_quote(quote)
     if wanted and wanted in text:
         return None
-    passage, marks = passage_and_marks(text, wanted)
     return (
         f"--quote: expected a verbatim, contiguous passage of {relative} (whitespace may "
-        f"differ), but it is not there; the closest passage is: “{passage}”; the quote differs "
-        f"from it here ({MARKS}): {marks}"
+        f"differ), but it is not there{quote_suggestion(text, wanted)}"
     )
 
 

@@ -14,7 +14,11 @@ from collections.abc import Iterable, Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cnplans.validation.command", "check a data package: schemas, rows, keys, quotes"),
     "tables": ("cnplans.cli.tables", "list the tables with their row counts"),
-    "show": ("cnplans.cli.show", "print one table as CSV or JSON, optionally for one region"),
+    "show": (
+        "cnplans.cli.show",
+        "print one table, or an overview of targets or clusters, as CSV or JSON, optionally for "
+        "one region",
+    ),
     "export": ("cnplans.cli.export", "write every table as CSV, Excel or Parquet files"),
     "convert": ("cnplans.cli.convert", "recompute the derived US dollar columns of targets"),
     "new-source": ("cnplans.cli.new_source", "archive a source text and add its sources row"),
@@ -53,7 +57,14 @@ def build_parser(configure: Iterable[str] | None = None) -> argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code (0 ok, 1 invalid data, 2 cannot run)."""
+    """Run the command line and return its exit code: 0 ok, 1 invalid data, 2 cannot run, 3 a bug.
+
+    Whatever happens, one line on standard error says it, never a traceback: a known failure
+    (:class:`~cnplans.errors.CnplansError`) with its own exit code; anything else is a bug in
+    cnplans, said so, with exit code 3.
+    """
+    from cnplans.errors import EXIT_BUG, CnplansError, printable
+
     words = sys.argv[1:] if argv is None else list(argv)
     # The sub-command is the first word that is not an option (the top level takes no values).
     command = next((word for word in words if not word.startswith("-")), None)
@@ -64,6 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cnplans: interrupted", file=sys.stderr)
         return 130
+    except CnplansError as error:
+        print(f"cnplans: {printable(str(error))}", file=sys.stderr)
+        return error.exit_code
+    except Exception as error:  # the last guard: a bug is told in one line, not dumped
+        from cnplans import __version__
+
+        print(
+            f"cnplans: internal error, a bug in cnplans {__version__}: "
+            f"{type(error).__name__}: {printable(str(error))[:500]}; please report it with the "
+            "command line that caused it",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
 
 
 if __name__ == "__main__":  # pragma: no cover

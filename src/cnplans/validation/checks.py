@@ -34,7 +34,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from cnplans.validation import canonical, numbers, provenance, rows, rules, stale_derived, wording
+from cnplans.validation import (
+    canonical,
+    numbers,
+    provenance,
+    rows,
+    rules,
+    sanity,
+    stale_derived,
+    wording,
+)
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 
@@ -75,6 +84,12 @@ CHECKS: tuple[Check, ...] = (
     Check(("target-year",), rules.target_year_after_issue),
     Check(("plan-without-facts",), rules.plans_have_facts),
     Check(("formula-injection",), rules.formula_injection),
+    Check(("calendar-date",), sanity.calendar_dates),
+    Check(("period-order",), sanity.period_order),
+    Check(("region-cycle",), sanity.region_cycles),
+    Check(("number-range",), sanity.number_ranges),
+    Check(("control-character", "blank-quote"), sanity.text_cells),
+    Check(("dialect",), sanity.declared_dialects),
     Check(("source-path",), provenance.source_paths),
     Check(
         (
@@ -84,6 +99,7 @@ CHECKS: tuple[Check, ...] = (
             "file-too-large",
             "unreadable-file",
             "encoding",
+            "control-character",
         ),
         provenance.source_hashes,
     ),
@@ -129,6 +145,7 @@ LOADING_RULES: tuple[str, ...] = (
     "line-ending",
     "csv-syntax",
     "ragged-row",
+    "row-too-large",
     "header",
     "unknown-column",
     "missing-column",

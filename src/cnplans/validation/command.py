@@ -17,6 +17,7 @@ from cnplans.paths import MAX_FILE_BYTES
 
 EXIT_VALID = EXIT_OK
 DEFAULT_MAX_FILE_MB = MAX_FILE_BYTES / 1024 / 1024
+MAX_FILE_MB_ALLOWED = 1024 * 1024  # a terabyte: beyond it a file is not read whole
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -67,8 +68,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not args.max_file_size_mb > 0:
-        print("cnplans validate: --max-file-size-mb must be a positive number", file=sys.stderr)
+    if not 0 < args.max_file_size_mb <= MAX_FILE_MB_ALLOWED:
+        print(
+            "cnplans validate: --max-file-size-mb must be a positive number of at most "
+            f"{MAX_FILE_MB_ALLOWED:,} (files are read whole)",
+            file=sys.stderr,
+        )
         return EXIT_CANNOT_RUN
     from cnplans.validation.package import CannotRun
     from cnplans.validation.problems import format_github, format_json, format_text

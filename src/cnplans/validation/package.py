@@ -24,6 +24,7 @@ from typing import Any
 from cnplans.datapackage import (
     FileTooLarge,
     PackageError,
+    parse_json,
     read_descriptor_text,
     resolve_inside,
     unsafe_reason,
@@ -102,12 +103,11 @@ def _load_schema_json(
         )
         return schema, None, [Problem(schema, None, None, "file-too-large", message)]
     try:
-        data = json.loads(file.read_bytes().decode("utf-8"))
+        data = parse_json(file.read_bytes().decode("utf-8"), schema)
     except (OSError, UnicodeDecodeError) as error:
         return schema, None, [_descriptor_problem(schema, f"the schema cannot be read: {error}")]
-    except json.JSONDecodeError as error:
-        message = f"the schema is not valid JSON: {error.msg} (column {error.colno})"
-        return schema, None, [Problem(schema, error.lineno, None, "descriptor", message)]
+    except PackageError as error:
+        return schema, None, [Problem(schema, error.line, None, "descriptor", str(error))]
     if not isinstance(data, dict):
         return schema, None, [_descriptor_problem(schema, "expected a JSON object with 'fields'")]
     return schema, data, []
@@ -256,31 +256,54 @@ def _foreign_key_problems(context: PackageContext) -> list[Problem]:
 
 
 def _unlisted_files(context: PackageContext) -> list[Problem]:
-    """CSV files under resources/ that no resource lists (by path, links not followed)."""
-    folder = context.root / "resources"
-    if not folder.is_dir():
-        return []
+    """Files no row names: CSVs under resources/ that no resource lists, and files under sources/
+    that no row of the sources table names (by path, links not followed; FIFOs and devices are
+    files here too)."""
     listed = {
         os.path.normpath(context.root / entry.path)
         for entry in context.resources
         if entry.path and unsafe_reason(entry.path) is None
     }
-    problems = []
-    for file in sorted(folder.rglob("*")):
-        if file.suffix.lower() != ".csv" or not (file.is_file() or file.is_symlink()):
-            continue
-        if os.path.normpath(file) not in listed:
-            problems.append(
-                Problem(
-                    context.relative(file),
-                    None,
-                    None,
-                    "unlisted-file",
-                    f"the file is not listed in {context.descriptor_label}; expected every CSV in "
-                    "resources/ to be a resource of the package (add it, or remove the file)",
-                )
-            )
+    problems = [
+        Problem(
+            context.relative(file),
+            None,
+            None,
+            "unlisted-file",
+            f"the file is not listed in {context.descriptor_label}; expected every CSV in "
+            "resources/ to be a resource of the package (add it, or remove the file)",
+        )
+        for file in _entries(context.root / "resources")
+        if file.suffix.lower() == ".csv" and os.path.normpath(file) not in listed
+    ]
+    sources = context.texts.get("sources")
+    if sources is None or "path" not in sources.raw.columns:
+        return problems
+    named = {
+        os.path.normpath(context.root / str(path))
+        for path in sources.raw["path"].tolist()
+        if path and unsafe_reason(str(path)) is None
+    }
+    problems.extend(
+        Problem(
+            context.relative(file),
+            None,
+            None,
+            "unlisted-file",
+            f"no row of {sources.path} names this file; expected every file in sources/ to be "
+            "the archived text of a source (add its row with `cnplans new-source`, or remove it)",
+        )
+        for file in _entries(context.root / "sources")
+        if os.path.normpath(file) not in named
+    )
     return problems
+
+
+def _entries(folder: Path) -> list[Path]:
+    """Everything under ``folder`` that is not a folder (links not followed), sorted."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(path for path in folder.rglob("*") if path.is_symlink() or not path.is_dir())
 
 
 def load_package(
@@ -363,6 +386,7 @@ def _list_resources(context: PackageContext) -> dict[int, tuple[str, dict[str, A
         resources = []
     schemas: dict[int, tuple[str, dict[str, Any] | None]] = {}
     seen_names: set[str] = set()
+    files_named: dict[str, str] = {}  # file -> the resource naming it first
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict):
             continue
@@ -385,6 +409,14 @@ def _list_resources(context: PackageContext) -> dict[int, tuple[str, dict[str, A
         if isinstance(path, str):
             file, reason = resolve_inside(context.root, path)
             occurrence = _count(occurrences, "path", path)
+            if file is not None and os.path.normpath(file) in files_named:
+                reason = (
+                    f"resource {files_named[os.path.normpath(file)]!r} names this file too; "
+                    "expected one file per resource"
+                )
+                file = None
+            elif file is not None:
+                files_named[os.path.normpath(file)] = name
             if reason is not None:
                 context.problems.append(
                     Problem(

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cnplans.errors import printable
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -87,11 +89,17 @@ def format_text(
 ) -> str:
     """One line per problem, ``FILE:LINE:COLUMN: rule: message``, then a summary.
 
-    A missing line or column is printed as ``-``. ``stats`` (e.g. "8 tables, 233 rows") is
-    appended to the verdict line; ``crashed`` names checks that failed to run.
+    A missing line or column is printed as ``-``; control characters from the files (a newline
+    in a header name, an escape sequence in a path) are shown escaped (:func:`printable`), so
+    every problem is one line and nothing reaches the terminal as a command. ``stats`` (e.g.
+    "8 tables, 233 rows") is appended to the verdict line; ``crashed`` names checks that failed
+    to run.
     """
     lines = [
-        f"{p.file}:{p.line if p.line is not None else '-'}:{p.column or '-'}: {p.rule}: {p.message}"
+        printable(
+            f"{p.file}:{p.line if p.line is not None else '-'}:{p.column or '-'}: "
+            f"{p.rule}: {p.message}"
+        )
         for p in problems
     ]
     detail = f" ({stats})" if stats else ""

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import threading
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ from cnplans.validation.reading import BOM
 WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
 CACHE_KEY = "provenance:sources"
 MAX_SUGGESTIONS = 200  # closest-passage searches per run; later failures get a shorter message
+# The closest-passage search (difflib) grows with the quote's length times the text's: it is
+# skipped, saying so, for a quote longer than SUGGESTED_QUOTE_CHARS or a larger product (about
+# a second at the limit), and stops for the run after SUGGESTION_SECONDS in all.
+SUGGESTED_QUOTE_CHARS = 1_000
+SUGGESTED_WORK = 50_000_000  # quote characters times text characters
+SUGGESTION_SECONDS = 10.0
 EXCERPT_CHARS = 240
 WORD_CHARS = 20  # how far a closest passage may be widened to reach whole words
 MARK_CONTEXT_WORDS = 4  # shared words shown either side of a marked difference
@@ -178,11 +185,36 @@ def _read_sources(
                 )
             )
             continue
+        problems.extend(_control_characters(str(path), data))
         readable.append((entry, data.removeprefix(BOM)))
     texts = normalize_whitespace_many([data for _, data in readable])
     for (entry, _), text in zip(readable, texts, strict=True):
         entry.normalized = text
     return files, problems
+
+
+def _control_characters(path: str, data: bytes) -> list[Problem]:
+    """The first control character of a source text (NUL, ESC, ...: not tab or line ends)."""
+    from cnplans.validation.sanity import CONTROL
+
+    text = data.decode("utf-8")
+    found = CONTROL.search(text)
+    if found is None:
+        return []
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    character = found.group()
+    return [
+        Problem(
+            path,
+            line,
+            None,
+            "control-character",
+            f"the source text holds the control character {character!r} "
+            f"(U+{ord(character):04X}) at character {column} of the line; expected plain text "
+            "(archive the article's words only)",
+        )
+    ]
 
 
 def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[Problem]]:
@@ -411,7 +443,19 @@ def passage_and_marks(text: str, quote: str) -> tuple[str, str]:
 
 
 def quote_suggestion(text: str, quote: str) -> str:
-    """The end of the message about ``quote``, not in ``text``: the closest passage, marked."""
+    """The end of the message about ``quote``, not in ``text``: the closest passage, marked.
+
+    Not looked for (saying so) when the quote or the text is too long for a search of about a
+    second (:data:`SUGGESTED_QUOTE_CHARS`, :data:`SUGGESTED_WORK`).
+    """
+    if len(quote) > SUGGESTED_QUOTE_CHARS:
+        return (
+            f"; the quote has {len(quote):,} characters, more than the "
+            f"{SUGGESTED_QUOTE_CHARS:,} a closest passage is looked for: quote the passage "
+            "that states the row"
+        )
+    if len(quote) * len(text) > SUGGESTED_WORK:
+        return "; the source is too long to look for the closest passage of a quote this long"
     passage, marks = passage_and_marks(text, quote)
     return (
         f"; the closest passage in the source is: “{passage}”; the quote differs from it here "
@@ -448,6 +492,7 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
         return  # the table's own problems are reported; no quote can be checked
     files, _ = source_files(context)
     suggestions = 0
+    deadline = time.monotonic() + SUGGESTION_SECONDS
     for table in context.tables.values():
         if not all(c in table.raw.columns for c in ("source_id", "quote")):
             continue
@@ -458,7 +503,11 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
                 f"expected this quote verbatim in {source.path} (whitespace may differ), "
                 "but it is not there"
             )
-            if suggestions < MAX_SUGGESTIONS and source.text is not None:
+            if source.text is None or suggestions >= MAX_SUGGESTIONS:
+                pass
+            elif time.monotonic() > deadline:
+                message += f"; no closest passage is shown after {SUGGESTION_SECONDS:g} s of them"
+            else:
                 suggestions += 1
                 message += quote_suggestion(source.text, normalize_quote(str(quote)))
             yield Problem(table.path, line, "quote", "quote-not-in-source", message)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cnplans.datapackage import file_kind
 from cnplans.validation.problems import Problem
 
 BOM = b"\xef\xbb\xbf"
@@ -33,6 +34,11 @@ QUOTE, NEWLINE, COMMA = 0x22, 0x0A, 0x2C
 _CHUNK_BYTES = 1 << 22  # scan in 4 MiB pieces so the scratch buffer stays in cache
 _BLOCK_BYTES = 1 << 22  # pyarrow parses 4 MiB blocks in parallel
 _SCAN_BYTES = 1 << 23  # the line scan reads 8 MiB at a time
+# Limits of one table, each told as a problem at its line: a row must fit in one of pyarrow's
+# blocks (a cell of megabytes is no quote), and a header of more columns than any schema has
+# would cost minutes to compare.
+MAX_ROW_BYTES = _BLOCK_BYTES
+MAX_COLUMNS = 1_000
 
 
 @dataclass
@@ -357,15 +363,17 @@ def read_csv_text(file: Path, label: str, max_bytes: int) -> tuple[CsvText | Non
     reported and left out; the other rows are still returned.
     """
     try:
-        size = file.stat().st_size
+        status = file.stat()
     except FileNotFoundError:
         return None, [Problem(label, None, None, "missing-file", "the file does not exist")]
     except OSError as error:
         return None, [_unreadable(label, error)]
-    if not file.is_file():
+    kind = file_kind(status.st_mode)
+    if kind is not None:  # never opened: a FIFO or a device would wait or never end
         return None, [
-            Problem(label, None, None, "unreadable-file", "expected a file, found a folder")
+            Problem(label, None, None, "unreadable-file", f"expected a CSV file, found {kind}")
         ]
+    size = status.st_size
     if size > max_bytes:
         return None, [
             Problem(
@@ -394,6 +402,7 @@ class _Scanned:
     header: list[str]
     lines: np.ndarray  # physical line each record starts on (the header's first)
     quoted_newlines: bool
+    longest_record: int  # bytes of the longest record, its line end included
 
 
 def _read_streaming(file: Path) -> CsvText | None:
@@ -408,6 +417,8 @@ def _read_streaming(file: Path) -> CsvText | None:
         scanned = _scan_file(file)
         if scanned is None or not any(name.strip() for name in scanned.header):
             return None
+        if len(scanned.header) > MAX_COLUMNS or scanned.longest_record > MAX_ROW_BYTES:
+            return None  # the careful path tells it
         parsed = _parse(file, len(scanned.header), scanned.quoted_newlines, False)
     except (OSError, _WrongWidth, UnicodeError, ValueError):
         return None
@@ -477,7 +488,10 @@ def _scan_file(file: Path) -> _Scanned | None:
     except UnicodeDecodeError:
         return None
     names = next(csv.reader(io.StringIO(header_text, newline="")), [])
-    return _Scanned(names, lines, ends_at.size != newlines_seen)
+    longest = int(np.diff(ends_at, prepend=-1).max()) if ends_at.size else base
+    return _Scanned(
+        names, lines, ends_at.size != newlines_seen, max(longest, base - int(ends_at[-1]) - 1)
+    )
 
 
 def parse_csv_bytes(data: bytes, label: str) -> tuple[CsvText | None, list[Problem]]:
@@ -527,6 +541,25 @@ def parse_csv_bytes(data: bytes, label: str) -> tuple[CsvText | None, list[Probl
         return None, problems
 
     columns = len(header)
+    if columns > MAX_COLUMNS:
+        message = (
+            f"the header has {columns:,} columns, more than the limit of {MAX_COLUMNS:,}; "
+            "expected the schema's fields (a fixed limit of the validator)"
+        )
+        return None, [*problems, Problem(label, 1, None, "header", message)]
+    lengths = records.ends - records.starts
+    too_long = np.flatnonzero(lengths > MAX_ROW_BYTES)
+    if too_long.size:
+        first = int(too_long[0])
+        message = (
+            f"the row is {int(lengths[first]):,} bytes long, more than the limit of "
+            f"{MAX_ROW_BYTES:,} bytes for one row (a fixed limit of the CSV reader); expected "
+            "cells of a few sentences: a quote is the passage that states the row"
+        )
+        return None, [
+            *problems,
+            Problem(label, int(records.lines[first]), None, "row-too-large", message),
+        ]
     keep = np.ones(records.starts.size, dtype=bool)
     try:
         if lone_cr or _has_blank_record(arr, records):

@@ -101,7 +101,8 @@ def _pandera_failures(table: Table) -> pd.DataFrame:
             schema = schema.update_column(name, unique=False)
     columns = list(schema.unique or [])
     present = bool(columns) and all(c in table.frame.columns for c in columns)
-    if present and proven_unique(table.frame, columns):
+    # A key column the file lacks is a header problem already; the key cannot be checked.
+    if columns and (not present or proven_unique(table.frame, columns)):
         schema = copy.copy(schema)
         schema.unique = None
     try:

@@ -1,0 +1,245 @@
+"""Hostile inputs: each a copy of the package made wrong in one way, run through the commands
+that read a package, in a subprocess bounded in time and memory.
+
+Every command must answer with a located problem (exit 1) or one sentence (exit 2), never a
+traceback, within :data:`SECONDS` and :data:`MEMORY_BYTES` (enforced with ``resource`` limits and
+a subprocess timeout, not measured), and must change no file: the package tree is hashed
+before and after. The rows are those of the December 2026 review of hostile inputs (ids D1-D25;
+the loader's L1-L6 are in tests/loader/test_release_hostile.py, the workflows' W1-W2 in
+tests/contrib/test_contrib_workflows.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import copy_package
+
+SECONDS = 10
+MEMORY_BYTES = 1 << 30
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def _limits() -> None:  # runs in the child before the command
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES + (512 << 20), MEMORY_BYTES + (512 << 20)))
+
+
+def cnplans(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return subprocess.run(
+        [sys.executable, "-m", "cnplans", *args],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+        preexec_fn=_limits,
+        check=False,
+    )
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every entry under ``folder``: a file's sha256, a link's target, a special file's kind."""
+    digest = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            digest[name] = "link:" + os.readlink(path)
+        elif path.is_fifo():
+            digest[name] = "fifo"
+        elif path.is_file():
+            digest[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def rows(package: Path, table: str) -> list[list[str]]:
+    with (package / "resources" / f"{table}.csv").open(encoding="utf-8", newline="") as file:
+        return list(csv.reader(file))
+
+
+def write_rows(package: Path, table: str, records: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    (package / "resources" / f"{table}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def set_cell(package: Path, table: str, column: str, value: str) -> None:
+    records = rows(package, table)
+    records[1][records[0].index(column)] = value
+    write_rows(package, table, records)
+
+
+def edit_descriptor(package: Path, edit: Callable[[dict], None]) -> None:
+    path = package / "datapackage.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def resource_named(data: dict, name: str) -> dict:
+    return next(r for r in data["resources"] if r["name"] == name)
+
+
+def symlink_loop_resource(package: Path) -> None:
+    os.symlink("loop.csv", package / "resources" / "loop.csv")
+    edit_descriptor(
+        package, lambda d: resource_named(d, "projects").update(path="resources/loop.csv")
+    )
+
+
+def symlink_loop_source(package: Path) -> None:
+    text = sorted((package / "sources").glob("*.txt"))[0]
+    text.unlink()
+    os.symlink(text.name, text)
+
+
+def deep_json(package: Path) -> None:
+    path = package / "datapackage.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["x"] = "DEEP"
+    path.write_text(json.dumps(data).replace('"DEEP"', "[" * 3000 + "]" * 3000), "utf-8")
+
+
+def duplicate_schema_key(package: Path) -> None:
+    path = package / "datapackage.json"
+    text = path.read_text(encoding="utf-8")
+    inline = '"schema": {"fields": [{"name": "target_id", "type": "string"}]}'
+    path.write_text(
+        text.replace(
+            '"schema": "schemas/targets.json"', f'"schema": "schemas/targets.json", {inline}', 1
+        ),
+        "utf-8",
+    )
+
+
+def drop_key_column(package: Path) -> None:
+    records = rows(package, "cluster_regions")
+    drop = records[0].index("region_id")
+    write_rows(package, "cluster_regions", [r[:drop] + r[drop + 1 :] for r in records])
+
+
+def two_resources_one_file(package: Path) -> None:
+    edit_descriptor(
+        package, lambda d: resource_named(d, "projects").update(path="resources/plans.csv")
+    )
+
+
+def retyped_field(package: Path) -> None:
+    path = package / "schemas" / "targets.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for field in schema["fields"]:
+        if field["name"] == "target_year":
+            field["type"] = "string"
+            field.pop("constraints", None)
+    path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+
+
+def fifo_resource(package: Path) -> None:
+    (package / "resources" / "projects.csv").unlink()
+    os.mkfifo(package / "resources" / "projects.csv")
+
+
+def fifo_source(package: Path) -> None:
+    text = sorted((package / "sources").glob("*.txt"))[0]
+    text.unlink()
+    os.mkfifo(text)
+
+
+def wide_header(package: Path) -> None:
+    path = package / "resources" / "measures.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[0] += "," + ",".join(f"c{i}" for i in range(100_000))
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def header_with_newline(package: Path) -> None:
+    records = rows(package, "targets")
+    records[0][-1] = "notes\nresources/targets.csv:2:value: fake: \x1b[2J"
+    write_rows(package, "targets", records)
+
+
+CASES: dict[str, Callable[[Path], None]] = {
+    "D1 an 8 MiB cell": lambda p: set_cell(p, "targets", "notes", "x" * (8 << 20)),
+    "D2 a header of 100k columns": wide_header,
+    "D3 value 1e400": lambda p: set_cell(p, "targets", "value", "1e400"),
+    "D4 amount 1e30": lambda p: set_cell(p, "targets", "value", "1e30"),
+    "D4 rate 1e-30": lambda p: set_cell(p, "exchange_rates", "units_per_usd", "1e-30"),
+    "D5 a symlink loop as a resource": symlink_loop_resource,
+    "D5 a symlink loop as a source text": symlink_loop_source,
+    "D6 JSON nested 3000 deep": deep_json,
+    "D7 a composite-key column removed": drop_key_column,
+    "D7 two resources naming one file": two_resources_one_file,
+    "D8 target_year typed string": retyped_field,
+    "D9 a duplicate schema key": duplicate_schema_key,
+    "D10 a header name with a newline and ESC": header_with_newline,
+    "D11 issued 2024-02-30": lambda p: set_cell(p, "plans", "issued", "2024-02-30"),
+    "D12 issued 0000": lambda p: set_cell(p, "plans", "issued", "0000"),
+    "D14 a quote of spaces": lambda p: set_cell(p, "targets", "quote", "\u3000 \u00a0"),
+    "D15 period inverted": lambda p: set_cell(p, "plans", "period_start", "2099"),
+    "D15 a region its own parent": lambda p: set_cell(
+        p, "regions", "parent_id", rows(p, "regions")[1][0]
+    ),
+    "D16 NUL and ESC in a text cell": lambda p: set_cell(p, "targets", "subject", "a\x00b\x1b[31m"),
+    "D17 a declared dialect": lambda p: edit_descriptor(
+        p, lambda d: d["resources"][0].update(dialect={"delimiter": ";"})
+    ),
+    "D17 a declared encoding": lambda p: edit_descriptor(
+        p, lambda d: d["resources"][0].update(encoding="gbk")
+    ),
+    "D20 a FIFO as a resource": fifo_resource,
+    "D20 a FIFO as a source text": fifo_source,
+    "D20 an orphan source text": lambda p: (p / "sources" / "orphan.txt").write_text(
+        "x\n", "utf-8"
+    ),
+    "D21 a rate of zero": lambda p: set_cell(p, "exchange_rates", "units_per_usd", "0"),
+    "D22 a 90 KB quote not in the source": lambda p: set_cell(
+        p, "targets", "quote", "zq " * 30_000
+    ),
+}
+COMMANDS = {
+    "validate": ["validate", "datapackage.json"],
+    "convert --check": ["convert", "--check", "datapackage.json"],
+    "fmt --check": ["fmt", "--check", "--package", "datapackage.json"],
+}
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pristine") / "pkg"
+    copy_package(folder)
+    return folder
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_hostile_package_is_refused_in_words(
+    pristine: Path, tmp_path: Path, case: str, command: str
+) -> None:
+    import shutil
+
+    package = tmp_path / "pkg"
+    shutil.copytree(pristine, package, symlinks=True)
+    CASES[case](package)
+    before = tree_digest(package)
+    result = cnplans(package, *COMMANDS[command])
+    assert TRACEBACK not in result.stderr + result.stdout, result.stderr
+    assert "internal error" not in result.stderr, result.stderr
+    assert result.returncode in (0, 1, 2), (result.returncode, result.stderr)
+    if command == "validate":
+        assert result.returncode in (1, 2), result.stdout[-2000:]
+    if result.returncode == 2:
+        assert len(result.stderr.strip().splitlines()) >= 1
+    for line in result.stdout.splitlines():
+        assert "\x1b" not in line and "\x00" not in line
+    assert tree_digest(package) == before, "the command changed the package"

@@ -156,6 +156,18 @@ def fifo_source(package: Path) -> None:
     os.mkfifo(text)
 
 
+def fifo_targets(package: Path) -> None:
+    (package / "resources" / "targets.csv").unlink()
+    os.mkfifo(package / "resources" / "targets.csv")
+
+
+def targets_outside(package: Path, absolute: bool) -> None:
+    outside = package.parent / "targets.csv"
+    outside.write_bytes((package / "resources" / "targets.csv").read_bytes())
+    path = str(outside) if absolute else "../targets.csv"
+    edit_descriptor(package, lambda d: resource_named(d, "targets").update(path=path))
+
+
 def wide_header(package: Path) -> None:
     path = package / "resources" / "measures.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -202,6 +214,9 @@ CASES: dict[str, Callable[[Path], None]] = {
     "D20 an orphan source text": lambda p: (p / "sources" / "orphan.txt").write_text(
         "x\n", "utf-8"
     ),
+    "D23 a table outside the package (..)": lambda p: targets_outside(p, absolute=False),
+    "D23 a table outside the package (absolute)": lambda p: targets_outside(p, absolute=True),
+    "D24 a FIFO as the targets table": fifo_targets,
     "D21 a rate of zero": lambda p: set_cell(p, "exchange_rates", "units_per_usd", "0"),
     "D22 a 90 KB quote not in the source": lambda p: set_cell(
         p, "targets", "quote", "zq " * 30_000
@@ -231,7 +246,7 @@ def test_a_hostile_package_is_refused_in_words(
     package = tmp_path / "pkg"
     shutil.copytree(pristine, package, symlinks=True)
     CASES[case](package)
-    before = tree_digest(package)
+    before = tree_digest(tmp_path)  # the package and what lies beside it
     result = cnplans(package, *COMMANDS[command])
     assert TRACEBACK not in result.stderr + result.stdout, result.stderr
     assert "internal error" not in result.stderr, result.stderr
@@ -242,4 +257,4 @@ def test_a_hostile_package_is_refused_in_words(
         assert len(result.stderr.strip().splitlines()) >= 1
     for line in result.stdout.splitlines():
         assert "\x1b" not in line and "\x00" not in line
-    assert tree_digest(package) == before, "the command changed the package"
+    assert tree_digest(tmp_path) == before, "the command changed a file"

@@ -2,17 +2,72 @@
 
 A reader (or a crash) never sees half a file: either the old content or the new one. Every
 command that writes (convert, export, and the rate and release tools in scripts/) goes through here.
+
+Commands that read a package's tables and write them back (``new-source``, ``new-plan``,
+``add``, ``fmt``, ``convert``) do so under :func:`package_lock`, so two of them run at once one
+after the other and neither loses the other's row.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+
+from cnplans.errors import EXIT_CANNOT_RUN, CnplansError
+
+if TYPE_CHECKING:
+    import filelock
 
 _DEFAULT_MODE = 0o644
+LOCK_SECONDS = 60.0  # how long a command waits for another one writing the same package
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_LOCKS: dict[str, filelock.FileLock] = {}  # one per package, so a nested call re-enters it
+
+
+@contextlib.contextmanager
+def package_lock(descriptor: Path) -> Iterator[None]:
+    """Hold the package's write lock (:mod:`filelock`, reentrant) while the block runs.
+
+    The lock file lives in the temporary folder, named by the package's resolved folder, so
+    nothing is written into the package. Waiting longer than :data:`LOCK_SECONDS` is a
+    :class:`~cnplans.errors.CnplansError` (exit 2).
+    """
+    import filelock
+
+    folder = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
+    name = hashlib.sha256(os.fsencode(folder)).hexdigest()[:16]
+    if name not in _LOCKS:
+        _LOCKS[name] = filelock.FileLock(Path(tempfile.gettempdir()) / f"cnplans-{name}.lock")
+    lock = _LOCKS[name]
+    try:
+        with lock.acquire(timeout=LOCK_SECONDS):
+            yield
+    except filelock.Timeout:
+        raise CnplansError(
+            f"another cnplans command has been writing {folder} for {LOCK_SECONDS:g} s; try "
+            "again when it has finished",
+            EXIT_CANNOT_RUN,
+        ) from None
+
+
+def under_package_lock(
+    function: Callable[Concatenate[Path, _P], _R],
+) -> Callable[Concatenate[Path, _P], _R]:
+    """Run ``function(descriptor, ...)`` holding :func:`package_lock` of ``descriptor``."""
+
+    @functools.wraps(function)
+    def locked(descriptor: Path, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with package_lock(Path(descriptor)):
+            return function(descriptor, *args, **kwargs)
+
+    return locked
 
 
 def _temporary_copy(path: Path, data: bytes) -> Path:

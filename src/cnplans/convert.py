@@ -46,7 +46,13 @@ from typing import TYPE_CHECKING
 
 from cnplans import atomic
 from cnplans.csv_form import table_text
-from cnplans.datapackage import PackageError, read_descriptor_text, read_schema, resource
+from cnplans.datapackage import (
+    PackageError,
+    read_descriptor_text,
+    read_schema,
+    read_text,
+    resource,
+)
 from cnplans.errors import EXIT_INVALID, CnplansError
 from cnplans.fx import (
     CURRENCY_CODE,
@@ -219,19 +225,17 @@ def _label(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _read_text(path: Path, label: str) -> str:
+def _read_text(path: Path) -> str:
+    """The text of a table (a regular UTF-8 file within the size limit: a FIFO is never opened)."""
     try:
-        with path.open(encoding="utf-8", newline="") as file:
-            return file.read()
-    except FileNotFoundError:
-        raise ConvertError(f"{label}: no such file", exit_code=2) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConvertError(f"{label}: cannot read the file ({error})", exit_code=2) from None
+        return read_text(path, expected="a CSV file")
+    except PackageError as error:
+        raise ConvertError(str(error), exit_code=2) from None
 
 
 def _column_map(path: Path, label: str, key: str, value: str) -> dict[str, str]:
     """``{key: value}`` for every row of a small CSV file (plans' issue dates, sources' dates)."""
-    text = _read_text(path, label)
+    text = _read_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in (key, value) if c not in (reader.fieldnames or [])]
     if missing:
@@ -266,7 +270,7 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
         rates = read_rates(files[RESOURCE_NAME])
     except RatesFileError as error:
         raise ConvertError(str(error)) from None
-    text = _read_text(targets_path, label)
+    text = _read_text(targets_path)
     schema = _schema(descriptor, "targets")
     return _convert_text(text, targets_path, label, schema, issued, published, rates, provider)
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from cnplans.atomic import under_package_lock
 from cnplans.csv_form import table_text
 from cnplans.errors import EXIT_CANNOT_RUN
 from cnplans.scaffold import (
@@ -251,6 +252,7 @@ def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], l
 # --------------------------------------------------------------------------------------------
 
 
+@under_package_lock
 def add_rows(
     descriptor: Path,
     pairs: Sequence[tuple[str, str]],
@@ -585,6 +587,7 @@ def _located(
 # --------------------------------------------------------------------------------------------
 
 
+@under_package_lock
 def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
     """``cnplans fmt``: every table's records in primary-key order, in the package's CSV form.
 

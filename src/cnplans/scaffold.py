@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from cnplans import datapackage
+from cnplans.atomic import under_package_lock
 from cnplans.csv_form import render_rows, text_columns
 from cnplans.datapackage import PackageError
 from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, CnplansError
@@ -494,6 +495,7 @@ def utf8_text(data: bytes, label: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+@under_package_lock
 def new_source(
     descriptor: Path,
     text_file: Path,
@@ -657,6 +659,7 @@ def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: s
     )
 
 
+@under_package_lock
 def new_plan(
     descriptor: Path,
     *,

@@ -39,6 +39,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert (or check) the targets of the package at ``args.descriptor``."""
+    from pathlib import Path
+
+    from cnplans.atomic import package_lock
+
+    with package_lock(Path(args.descriptor)):  # no other command rewrites targets meanwhile
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from cnplans.convert import ConvertError, compute_conversion, write_conversion
 
     try:

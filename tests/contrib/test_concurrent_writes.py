@@ -1,0 +1,53 @@
+"""Commands that rewrite a package's tables, run at the same time, lose nothing (issue 16, D25)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import copy_package
+
+
+def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    copy_package(package)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    runs = []
+    for n in range(2):
+        text = tmp_path / f"article-{n}.txt"
+        text.write_text(f"Article number {n}\n\nIt says something about plans.\n", "utf-8")
+        command = [sys.executable, "-m", "cnplans", "new-source", str(text)]
+        command += ["--id", f"concurrent-article-{n}", "--package", str(package)]
+        runs.append(
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        )
+    results = [
+        (run.wait(timeout=120), run.stderr.read().decode() if run.stderr else "") for run in runs
+    ]
+    assert [code for code, _ in results] == [0, 0], results
+    with (package / "resources" / "sources.csv").open(encoding="utf-8", newline="") as file:
+        ids = {row["source_id"] for row in csv.DictReader(file)}
+    assert {"concurrent-article-0", "concurrent-article-1"} <= ids
+    for n in range(2):
+        assert (package / "sources" / f"concurrent-article-{n}.txt").is_file()
+    outcome = subprocess.run(
+        [sys.executable, "-m", "cnplans", "validate", str(package / "datapackage.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert "unlisted-file" not in outcome.stdout and "sort-order" not in outcome.stdout
+
+
+def test_the_lock_is_reentrant_and_writes_nothing_into_the_package(tmp_path: Path) -> None:
+    from cnplans.atomic import package_lock
+
+    (tmp_path / "datapackage.json").write_text("{}", "utf-8")
+    with package_lock(tmp_path / "datapackage.json"), package_lock(tmp_path):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["datapackage.json"]

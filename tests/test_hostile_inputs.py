@@ -31,7 +31,7 @@ TRACEBACK = "Traceback (most recent call last)"
 
 
 def _limits() -> None:  # runs in the child before the command
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES + (512 << 20), MEMORY_BYTES + (512 << 20)))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
 
 def cnplans(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -226,6 +226,8 @@ COMMANDS = {
     "validate": ["validate", "datapackage.json"],
     "convert --check": ["convert", "--check", "datapackage.json"],
     "fmt --check": ["fmt", "--check", "--package", "datapackage.json"],
+    "draft": ["draft", "SOURCE", "--package", "datapackage.json"],
+    "add --dry-run": ["add", "targets", "ROWS", "--dry-run", "--package", "datapackage.json"],
 }
 
 
@@ -246,8 +248,15 @@ def test_a_hostile_package_is_refused_in_words(
     package = tmp_path / "pkg"
     shutil.copytree(pristine, package, symlinks=True)
     CASES[case](package)
+    rows_file = tmp_path / "rows.csv"  # `add` files one row that the gate will judge
+    rows_file.write_text("target_id,plan_id\nhostile-row,no-such-plan\n", encoding="utf-8")
+    texts = sorted((pristine / "sources").glob("*.txt"))
+    words = [
+        str(rows_file) if w == "ROWS" else str(texts[0]) if w == "SOURCE" else w
+        for w in COMMANDS[command]
+    ]
     before = tree_digest(tmp_path)  # the package and what lies beside it
-    result = cnplans(package, *COMMANDS[command])
+    result = cnplans(package, *words)
     assert TRACEBACK not in result.stderr + result.stdout, result.stderr
     assert "internal error" not in result.stderr, result.stderr
     assert result.returncode in (0, 1, 2), (result.returncode, result.stderr)

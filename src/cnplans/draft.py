@@ -883,7 +883,7 @@ def _package_context(text_path: Path, descriptor: Path) -> _Context:
     for cells in (dict(zip(sources.header, c, strict=False)) for _, c in sources.records):
         try:
             archived = (package.root / cells.get("path", "")).resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             continue
         if archived != resolved:
             continue

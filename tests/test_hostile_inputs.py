@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import copy_package
+from conftest import copy_package, text_columns_of
 
 SECONDS = 10
 MEMORY_BYTES = 1 << 30
@@ -69,9 +69,14 @@ def rows(package: Path, table: str) -> list[list[str]]:
 
 
 def write_rows(package: Path, table: str, records: list[list[str]]) -> None:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(records)
-    (package / "resources" / f"{table}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    """Write a table in the package's CSV form (so the one problem is the case's own)."""
+    from cnplans.csv_form import render_rows
+
+    path = package / "resources" / f"{table}.csv"
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(records[0])
+    body = render_rows(records[1:], text_columns_of(path, records[0]))
+    path.write_text(header.getvalue() + body, encoding="utf-8")
 
 
 def set_cell(package: Path, table: str, column: str, value: str) -> None:
@@ -135,14 +140,19 @@ def two_resources_one_file(package: Path) -> None:
     )
 
 
-def retyped_field(package: Path) -> None:
-    path = package / "schemas" / "targets.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    for field in schema["fields"]:
-        if field["name"] == "target_year":
-            field["type"] = "string"
-            field.pop("constraints", None)
-    path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+def retyped(table: str, name: str) -> Callable[[Path], None]:
+    """A case: the schema of ``table`` types field ``name`` as a string (its cells unchanged)."""
+
+    def edit(package: Path) -> None:
+        path = package / "schemas" / f"{table}.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        for field in schema["fields"]:
+            if field["name"] == name:
+                field["type"] = "string"
+                field.pop("constraints", None)
+        path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+
+    return edit
 
 
 def fifo_resource(package: Path) -> None:
@@ -192,7 +202,9 @@ CASES: dict[str, Callable[[Path], None]] = {
     "D6 JSON nested 3000 deep": deep_json,
     "D7 a composite-key column removed": drop_key_column,
     "D7 two resources naming one file": two_resources_one_file,
-    "D8 target_year typed string": retyped_field,
+    "D8 target_year typed string": retyped("targets", "target_year"),
+    "D8 value typed string": retyped("targets", "value"),
+    "D8 period_start typed string": retyped("plans", "period_start"),
     "D9 a duplicate schema key": duplicate_schema_key,
     "D10 a header name with a newline and ESC": header_with_newline,
     "D11 issued 2024-02-30": lambda p: set_cell(p, "plans", "issued", "2024-02-30"),
@@ -222,8 +234,49 @@ CASES: dict[str, Callable[[Path], None]] = {
         p, "targets", "quote", "zq " * 30_000
     ),
 }
+ANY = (
+    object()
+)  # a line that depends on the data (the descriptor's, or the first row that has a value)
+T, P, D = "resources/targets.csv", "resources/plans.csv", "datapackage.json"
+# What `cnplans validate --format json` must report for each case: (rule, file, line, column),
+# or the words of the one sentence of an exit 2.
+EXPECTED: dict[str, tuple[str, str, object, str | None] | str] = {
+    "D1 an 8 MiB cell": ("row-too-large", T, 2, None),
+    "D2 a header of 100k columns": ("header", "resources/measures.csv", 1, None),
+    "D3 value 1e400": ("number-range", T, 2, "value"),
+    "D4 amount 1e30": ("number-range", T, 2, "value"),
+    "D4 rate 1e-30": ("number-range", "resources/exchange_rates.csv", 2, "units_per_usd"),
+    "D5 a symlink loop as a resource": ("unsafe-path", D, ANY, None),
+    "D5 a symlink loop as a source text": ("unsafe-path", "resources/sources.csv", 2, "path"),
+    "D6 JSON nested 3000 deep": "nests arrays and objects more than 64 deep",
+    "D7 a composite-key column removed": (
+        "missing-column", "resources/cluster_regions.csv", 1, "region_id"
+    ),
+    "D7 two resources naming one file": ("unsafe-path", D, ANY, None),
+    "D8 target_year typed string": ("non-canonical-csv", T, ANY, "target_year"),
+    "D8 value typed string": ("non-canonical-csv", T, 2, "value"),
+    "D8 period_start typed string": ("non-canonical-csv", P, 2, "period_start"),
+    "D9 a duplicate schema key": "gives the key 'schema' twice in one object",
+    "D10 a header name with a newline and ESC": ("missing-column", T, 1, "notes"),
+    "D11 issued 2024-02-30": ("calendar-date", P, 2, "issued"),
+    "D12 issued 0000": ("calendar-date", P, 2, "issued"),
+    "D14 a quote of spaces": ("blank-quote", T, 2, "quote"),
+    "D15 period inverted": ("period-order", P, 2, "period_end"),
+    "D15 a region its own parent": ("region-cycle", "resources/regions.csv", 2, "parent_id"),
+    "D16 NUL and ESC in a text cell": ("control-character", T, 2, "subject"),
+    "D17 a declared dialect": ("dialect", D, ANY, None),
+    "D17 a declared encoding": ("dialect", D, ANY, None),
+    "D20 a FIFO as a resource": ("unreadable-file", "resources/projects.csv", None, None),
+    "D20 a FIFO as a source text": ("unreadable-file", "resources/sources.csv", 2, "path"),
+    "D20 an orphan source text": ("unlisted-file", "sources/orphan.txt", None, None),
+    "D23 a table outside the package (..)": ("unsafe-path", D, ANY, None),
+    "D23 a table outside the package (absolute)": ("unsafe-path", D, ANY, None),
+    "D24 a FIFO as the targets table": ("unreadable-file", T, None, None),
+    "D21 a rate of zero": ("number-range", "resources/exchange_rates.csv", 2, "units_per_usd"),
+    "D22 a 90 KB quote not in the source": ("quote-not-in-source", T, 2, "quote"),
+}  # fmt: skip
 COMMANDS = {
-    "validate": ["validate", "datapackage.json"],
+    "validate": ["validate", "datapackage.json", "--format", "json"],
     "convert --check": ["convert", "--check", "datapackage.json"],
     "fmt --check": ["fmt", "--check", "--package", "datapackage.json"],
     "draft": ["draft", "SOURCE", "--package", "datapackage.json"],
@@ -261,9 +314,27 @@ def test_a_hostile_package_is_refused_in_words(
     assert "internal error" not in result.stderr, result.stderr
     assert result.returncode in (0, 1, 2), (result.returncode, result.stderr)
     if command == "validate":
-        assert result.returncode in (1, 2), result.stdout[-2000:]
+        expected = EXPECTED[case]
+        if isinstance(expected, str):
+            assert result.returncode == 2 and expected in result.stderr, result.stderr
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        else:
+            assert result.returncode == 1, result.stderr + result.stdout[-2000:]
+            rule, file, line, column = expected
+            found = [
+                (p["rule"], p["file"], p["line"], p["column"])
+                for p in json.loads(result.stdout)["problems"]
+            ]
+            assert any(
+                f[:2] == (rule, file) and (line is ANY or f[2] == line) and f[3] == column
+                for f in found
+            ), found
     if result.returncode == 2:
         assert len(result.stderr.strip().splitlines()) >= 1
-    for line in result.stdout.splitlines():
+    for line in result.stdout.splitlines() + result.stderr.splitlines():
         assert "\x1b" not in line and "\x00" not in line
     assert tree_digest(tmp_path) == before, "the command changed a file"
+
+
+def test_every_case_says_what_validate_must_report() -> None:
+    assert set(EXPECTED) == set(CASES)

@@ -85,8 +85,8 @@ def test_a_number_no_plan_states(
     assert outcome.of("number-range") == [(file, line, "value")]
 
 
-@pytest.mark.parametrize("rate", ["0", "-6.5"])
-def test_an_exchange_rate_that_is_not_above_zero(
+@pytest.mark.parametrize("rate", ["0", "-6.5", "1e-30", "1e9"])
+def test_an_exchange_rate_no_currency_has(
     package: Path, validate: Callable[..., Outcome], rate: str
 ) -> None:
     file, line = broken(package, RATES, "units_per_usd", rate)

@@ -87,6 +87,17 @@ def has(table: Table | None, *columns: str) -> bool:
     return table is not None and all(c in table.frame.columns for c in columns)
 
 
+def has_numbers(table: Table | None, *columns: str) -> bool:
+    """Whether ``table`` has every one of ``columns``, typed as numbers or years by its schema.
+
+    A check comparing numbers skips a column its package's schema types otherwise (a retyped
+    field is a schema change, not a value to compare).
+    """
+    return has(table, *columns) and all(
+        pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns  # type: ignore[union-attr]
+    )
+
+
 @dataclass
 class PackageContext:
     """The loaded data package handed to every check."""

@@ -12,7 +12,6 @@ import difflib
 import hashlib
 import os
 import re
-import stat
 import threading
 import time
 import unicodedata
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cnplans.datapackage import resolve_inside
+from cnplans.datapackage import file_kind, resolve_inside
 from cnplans.validation.context import PackageContext, Table, TextTable
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import BOM
@@ -139,14 +138,17 @@ def _read_sources(
             status = os.stat(file)
         except OSError:
             status = None
-        if status is None or not stat.S_ISREG(status.st_mode):
+        kind = None if status is None else file_kind(status.st_mode)
+        if status is None or kind is not None:
             problems.append(
                 Problem(
                     sources.path,
                     int(line),
                     "path",
-                    "missing-file",
-                    f"the source file {path} does not exist; expected the archived text there",
+                    "missing-file" if status is None else "unreadable-file",
+                    f"the source file {path} does not exist; expected the archived text there"
+                    if status is None
+                    else f"the source file {path} is {kind}; expected the archived text, a file",
                 )
             )
             continue

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from cnplans.table_schema import ForeignKey
-from cnplans.validation.context import PackageContext, Table, has
+from cnplans.validation.context import PackageContext, Table, has, has_numbers
 from cnplans.validation.problems import Problem
 from cnplans.validation.rows import shown
 from cnplans.validation.vectorized import arrow_text, is_in, match_at_start, positions_in
@@ -134,8 +134,9 @@ class ExistingIds:
 def target_values(context: PackageContext) -> Iterator[Problem]:
     """A range's upper value is not below its value; ``range`` exactly when value_max is set."""
     targets = context.table("targets")
-    if targets is None or not has(targets, "value", "value_max", "qualifier"):
+    if not has_numbers(targets, "value", "value_max") or not has(targets, "qualifier"):
         return
+    assert targets is not None
     frame, raw = targets.frame, targets.raw
     below = (frame["value_max"] < frame["value"]).fillna(False).astype(bool)
     for line in frame.index[below.to_numpy()].tolist():
@@ -181,9 +182,9 @@ def issue_years(plans: Table) -> pd.Series:
 def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     """A target year is not before the year its plan was issued."""
     targets, plans = context.table("targets"), context.table("plans")
-    if targets is None or plans is None or not has(targets, "plan_id", "target_year"):
+    if targets is None or plans is None or not has(targets, "plan_id"):
         return
-    if not has(plans, "plan_id", "issued"):
+    if not has_numbers(targets, "target_year") or not has(plans, "plan_id", "issued"):
         return
     issued = issue_years(plans)
     position = positions_in(targets.raw["plan_id"], issued.index)

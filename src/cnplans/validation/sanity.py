@@ -9,7 +9,8 @@ Each rule is one function over whole columns, and skips a table or column that d
 - ``region-cycle``: following ``regions.parent_id`` from any region ends at a region with no
   parent (no region is its own ancestor);
 - ``number-range``: every number is finite and at most :data:`MAX_ABS_NUMBER` in size (the
-  whole economy of China is about 1.3e14 yuan a year), and an exchange rate is more than zero;
+  whole economy of China is about 1.3e14 yuan a year), and an exchange rate is within
+  :data:`RATE_RANGE` units of its currency per US dollar;
 - ``blank-quote``: a quote holds a word, not only spaces (ASCII, no-break or ideographic);
 - ``control-character``: no text cell holds a control character (NUL, ESC, ...), which a
   terminal or a spreadsheet would act on; tab and line feed are text;
@@ -31,7 +32,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from cnplans.loader import is_partial_date_field
-from cnplans.validation.context import PackageContext, has
+from cnplans.validation.context import PackageContext, has, has_numbers
 from cnplans.validation.package import descriptor_line
 from cnplans.validation.problems import Problem
 from cnplans.validation.rows import shown
@@ -39,6 +40,9 @@ from cnplans.validation.vectorized import arrow_text, to_numpy_bool
 
 MAX_ABS_NUMBER = 1e16
 RATE_FIELDS = ("units_per_usd", "fx_units_per_usd")  # units of a currency per US dollar
+# Units of a currency per US dollar, from the dearest (the Kuwaiti dinar, about 0.3) to the
+# cheapest (the Iranian rial, tens of thousands) with room on both sides.
+RATE_RANGE = (1e-3, 1e6)
 QUOTE_FIELD = "quote"
 # C0 controls but tab and line feed, DEL, and C1 controls. CR is the line-ending rule's.
 CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
@@ -91,7 +95,7 @@ def calendar_dates(context: PackageContext) -> Iterator[Problem]:
 def period_order(context: PackageContext) -> Iterator[Problem]:
     """A plan's period_end is not before its period_start."""
     plans = context.table("plans")
-    if plans is None or not has(plans, "period_start", "period_end"):
+    if plans is None or not has_numbers(plans, "period_start", "period_end"):
         return
     start, end = plans.frame["period_start"], plans.frame["period_end"]
     inverted = (end < start).fillna(False).astype(bool)
@@ -137,7 +141,7 @@ def region_cycles(context: PackageContext) -> Iterator[Problem]:
 
 
 def number_ranges(context: PackageContext) -> Iterator[Problem]:
-    """Numbers are finite and at most MAX_ABS_NUMBER in size; exchange rates are above zero."""
+    """Numbers are finite and at most MAX_ABS_NUMBER in size; exchange rates within RATE_RANGE."""
     for table in context.tables.values():
         for f in table.schema.fields:
             if f.type != "number" or f.name not in table.frame.columns:
@@ -145,7 +149,11 @@ def number_ranges(context: PackageContext) -> Iterator[Problem]:
             values = table.frame[f.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
                 huge = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_NUMBER)
-                low = (values <= 0) if f.name in RATE_FIELDS else np.zeros(len(values), bool)
+                low = (
+                    ~((values >= RATE_RANGE[0]) & (values <= RATE_RANGE[1])) & ~np.isnan(values)
+                    if f.name in RATE_FIELDS
+                    else np.zeros(len(values), bool)
+                )
             for line in table.frame.index[huge].tolist():
                 yield Problem(
                     table.path,
@@ -162,8 +170,9 @@ def number_ranges(context: PackageContext) -> Iterator[Problem]:
                     int(line),
                     f.name,
                     "number-range",
-                    f"{f.name} {shown(table.text(line, f.name))} is not a rate: expected more "
-                    "than zero units of the currency per US dollar",
+                    f"{f.name} {shown(table.text(line, f.name))} is not a rate a currency has: "
+                    f"expected {RATE_RANGE[0]:g} to {RATE_RANGE[1]:,.0f} units of the currency "
+                    "per US dollar",
                 )
 
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -74,6 +75,7 @@ CACHE_DIR_ENV = "CNPLANS_CACHE_DIR"
 DOWNLOAD_TIMEOUT_SECONDS: float = 60
 # The longest one whole download may take, however steadily the bytes trickle in.
 DOWNLOAD_DEADLINE_SECONDS: float = 300
+DEADLINE_ENV = "CNPLANS_DOWNLOAD_DEADLINE_SECONDS"  # overrides it, e.g. for a slow connection
 # The largest download accepted: a release archive (a few megabytes today) and its SHA256SUMS.
 MAX_ARCHIVE_BYTES = 512 << 20
 MAX_SUMS_BYTES = 1 << 20
@@ -95,6 +97,26 @@ _STATE_NAME = ".cnplans-cache.json"  # in a cached release: the size and mtime o
 _LIMITS = "cnplans.releases"
 
 log = logging.getLogger(__name__)
+
+
+def deadline_seconds() -> float:
+    """The whole-transfer deadline: ``$CNPLANS_DOWNLOAD_DEADLINE_SECONDS`` or the default.
+
+    >>> deadline_seconds() == DOWNLOAD_DEADLINE_SECONDS or DEADLINE_ENV in os.environ
+    True
+    """
+    configured = os.environ.get(DEADLINE_ENV)
+    if not configured:
+        return DOWNLOAD_DEADLINE_SECONDS
+    try:
+        value = float(configured)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise ReleaseError(
+            f"{DEADLINE_ENV} is {configured!r}; expected a positive number of seconds"
+        )
+    return value
 
 
 class ReleaseError(CnplansError, RuntimeError):
@@ -282,7 +304,7 @@ class Download:
         self.what, self.max_bytes, self.limit_name = what, max_bytes, limit_name
 
     def __call__(self, url: str, output_file: str | IO[bytes], pooch: Any) -> None:
-        deadline = time.monotonic() + DOWNLOAD_DEADLINE_SECONDS
+        deadline = time.monotonic() + deadline_seconds()
         response = self._open(url, deadline)
         with response:
             self._check_headers(url, response.headers)
@@ -303,7 +325,7 @@ class Download:
         import requests
         import urllib3
 
-        timeout = min(DOWNLOAD_TIMEOUT_SECONDS, DOWNLOAD_DEADLINE_SECONDS)
+        timeout = min(DOWNLOAD_TIMEOUT_SECONDS, deadline_seconds())
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             if time.monotonic() > deadline:
@@ -384,7 +406,8 @@ class Download:
     def _too_slow(self, url: str, received: int) -> str:
         return (
             f"cannot download {self.what} from {url}: it took longer than the deadline of "
-            f"{DOWNLOAD_DEADLINE_SECONDS:g} seconds ({_LIMITS}.DOWNLOAD_DEADLINE_SECONDS) with "
+            f"{deadline_seconds():g} seconds ({_LIMITS}.DOWNLOAD_DEADLINE_SECONDS; set "
+            f"{DEADLINE_ENV} to raise it) with "
             f"{received:,} bytes received, so the download was abandoned and nothing was "
             f"cached. Try again later, or point {RELEASES_URL_ENV} at a mirror"
         )
@@ -650,7 +673,7 @@ def _network_message(url: str, what: str, exc: Any) -> str:
     ) or any(isinstance(arg, urllib3.exceptions.TimeoutError) for arg in exc.args):
         return (
             f"cannot download {what} from {url}: the server sent nothing for "
-            f"{min(DOWNLOAD_TIMEOUT_SECONDS, DOWNLOAD_DEADLINE_SECONDS):g} seconds, so the "
+            f"{min(DOWNLOAD_TIMEOUT_SECONDS, deadline_seconds()):g} seconds, so the "
             f"download was abandoned and nothing was cached ({_LIMITS}.DOWNLOAD_TIMEOUT_SECONDS)"
             f". Try again later, or point {RELEASES_URL_ENV} at a mirror"
         )

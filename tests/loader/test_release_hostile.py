@@ -15,6 +15,7 @@ import http.server
 import io
 import json
 import logging
+import os
 import struct
 import threading
 import time
@@ -702,3 +703,91 @@ def test_l6_version_with_anything_around_it_is_refused(
 ) -> None:
     with unchanged(tmp_path, cache), pytest.raises(ReleaseError, match="is not a release version"):
         cnplans.load("plans", version=version)
+
+
+# ------------------------------------------------------------------------------------------
+# Each row once more from the command line, in a subprocess under time and memory limits
+# ------------------------------------------------------------------------------------------
+
+SECONDS = 10
+MEMORY_BYTES = 1 << 30
+
+
+def _limits() -> None:  # in the child, before cnplans starts
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+
+def _sums(archive: bytes) -> Reply:
+    return Reply(f"{sha256(archive)}  cnplans-{VERSION}.zip\n".encode())
+
+
+def _l_row(row: str, package: Path, release: bytes) -> tuple[str, dict[str, Reply], str]:
+    """The version asked for, what the server answers, and words the refusal must hold."""
+    if row == "L1 bomb":
+        archive = with_members(release, {"resources/zeros.bin": ZEROS})
+        archive = patch_central(archive, "resources/zeros.bin", size=0x7FFF_FFFF)
+        return VERSION, {SUMS_PATH: _sums(archive), ARCHIVE_PATH: Reply(archive)}, "zip bomb"
+    if row == "L2 gzip SHA256SUMS":
+        bomb = gzip.compress(bytes(64 << 20), compresslevel=9)
+        replies = {SUMS_PATH: Reply(bomb, {"Content-Encoding": "gzip"})}
+        return VERSION, replies, "Content-Encoding 'gzip'"
+    if row == "L3 one byte every 0.3 s":
+        replies = {SUMS_PATH: _sums(release), ARCHIVE_PATH: Reply(release, trickle=0.3)}
+        return VERSION, replies, "longer than the deadline of 2 seconds"
+    if row == "L4 resources is 5":
+        archive = _l4_archive("resources-5", package)
+        words = L4_CASES["resources-5"]
+        return VERSION, {SUMS_PATH: _sums(archive), ARCHIVE_PATH: Reply(archive)}, words
+    if row == "L5 a resource at /etc/passwd":
+
+        def edit(descriptor: dict[str, object]) -> str:
+            resources = descriptor["resources"]
+            assert isinstance(resources, list)
+            resources[0]["path"] = "/etc/passwd"
+            return json.dumps(descriptor)
+
+        archive = _descriptor_edit(package, edit)
+        return VERSION, {SUMS_PATH: _sums(archive), ARCHIVE_PATH: Reply(archive)}, "/etc/passwd"
+    assert row == "L6 a version with a newline"
+    return "9.9.1\n", {}, "is not a release version"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "L1 bomb",
+        "L2 gzip SHA256SUMS",
+        "L3 one byte every 0.3 s",
+        "L4 resources is 5",
+        "L5 a resource at /etc/passwd",
+        "L6 a version with a newline",
+    ],
+)
+def test_each_row_from_the_command_line_in_bounded_time_and_memory(
+    tmp_path: Path, cache: Path, package: Path, release: bytes, row: str
+) -> None:
+    import subprocess
+    import sys
+
+    version, replies, words = _l_row(row, package, release)
+    with hostile_server(replies) as server, unchanged(tmp_path, cache):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env[releases.RELEASES_URL_ENV] = server.base_url + "/v{version}/cnplans-{version}.zip"
+        env[releases.CACHE_DIR_ENV] = str(cache)
+        env[releases.DEADLINE_ENV] = "2"
+        result = subprocess.run(
+            [sys.executable, "-m", "cnplans", "show", "plans", "--release", version],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SECONDS,
+            preexec_fn=_limits,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert words in result.stderr, result.stderr

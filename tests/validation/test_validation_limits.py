@@ -163,3 +163,12 @@ def test_a_file_size_limit_that_is_no_size(
         ["validate", str(package / "datapackage.json"), "--max-file-size-mb", size], capsys
     )
     assert code == 2 and "--max-file-size-mb must be a positive number" in err
+
+
+def test_a_misplaced_quote_names_the_line_its_cell_starts_on() -> None:
+    data = b'id,note\n1,"fine"\n2,"opened here\nstill inside\nclosed"too early\n3,x\n'
+    text, problems = reading.parse_csv_bytes(data, "t.csv")
+    assert text is None
+    (problem,) = problems
+    assert (problem.rule, problem.line) == ("csv-syntax", 5)
+    assert "the quoted cell starts on line 3" in problem.message

@@ -114,24 +114,27 @@ _SYNTAX_MESSAGES = (
 
 def _first_misplaced_quote(
     arr: np.ndarray, quotes: np.ndarray, seen: int
-) -> tuple[int, str] | None:
+) -> tuple[int, str, int | None] | None:
     """The first quoting error among ``quotes`` (``seen`` quotes come before them), or None.
 
     Quotes alternate between opening and closing. An opening quote (even position in the file's
     list) must start a cell or be the second of a doubled quote; a closing quote must end the
-    cell or be the first of a doubled quote.
+    cell or be the first of a doubled quote. The third value is where the cell of a misplaced
+    closing quote was opened, when that is in ``quotes`` (it may be lines above).
     """
     size = arr.size
     is_opening = ((np.arange(quotes.size) + seen) & 1) == 0
     opening, closing = quotes[is_opening], quotes[~is_opening]
     bad_open = opening[(opening > 0) & ~_separator(arr[np.maximum(opening - 1, 0)])]
     bad_close = closing[(closing + 1 < size) & ~_separator(arr[np.minimum(closing + 1, size - 1)])]
-    offenders = []
+    offenders: list[tuple[int, str, int | None]] = []
     if bad_open.size:
-        offenders.append((int(bad_open[0]), _SYNTAX_MESSAGES[0]))
+        offenders.append((int(bad_open[0]), _SYNTAX_MESSAGES[0], None))
     if bad_close.size:
-        offenders.append((int(bad_close[0]), _SYNTAX_MESSAGES[1]))
-    return min(offenders) if offenders else None
+        position = int(np.searchsorted(quotes, bad_close[0]))
+        opened = int(quotes[position - 1]) if position > 0 else None
+        offenders.append((int(bad_close[0]), _SYNTAX_MESSAGES[1], opened))
+    return min(offenders, key=lambda offender: offender[0]) if offenders else None
 
 
 def _records(arr: np.ndarray, label: str) -> tuple[_Records | None, Problem | None]:
@@ -157,8 +160,15 @@ def _records(arr: np.ndarray, label: str) -> tuple[_Records | None, Problem | No
         if quotes.size:
             found = _first_misplaced_quote(arr, quotes, quotes_seen)
             if found is not None:
-                offset, message = found
+                offset, message, opened = found
                 line = newlines_seen + int(np.searchsorted(newlines, offset)) + 1
+                if opened is not None:
+                    start = newlines_seen + int(np.searchsorted(newlines, opened)) + 1
+                    if start != line:
+                        message += (
+                            f" (the quoted cell starts on line {start}: a double quote there "
+                            "may be missing its pair)"
+                        )
                 return None, Problem(label, line, None, "csv-syntax", message)
             outside = ((np.searchsorted(quotes, newlines) + quotes_seen) & 1) == 0
             index = np.flatnonzero(outside)

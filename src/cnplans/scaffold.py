@@ -466,10 +466,16 @@ SOURCE_OPTIONS = {
 
 def _read_source_text(text_file: Path) -> tuple[bytes, str]:
     """The bytes of the text to archive, and its text; refuses what the validator would."""
-    if not text_file.is_file():
-        what = "is a folder" if text_file.is_dir() else "does not exist"
-        raise ScaffoldError(f"{text_file} {what}; expected the source text as a file")
-    size = text_file.stat().st_size
+    try:
+        status = text_file.stat()
+    except FileNotFoundError:
+        raise ScaffoldError(f"{text_file} does not exist; expected the source text") from None
+    except OSError as error:  # a symlink loop among them
+        raise ScaffoldError(f"{text_file} cannot be read: {error.strerror or error}") from None
+    kind = datapackage.file_kind(status.st_mode)
+    if kind is not None:  # never opened: a FIFO or a device would wait or never end
+        raise ScaffoldError(f"{text_file} is {kind}; expected the source text as a file")
+    size = status.st_size
     if size > MAX_SOURCE_BYTES:
         raise ScaffoldError(
             f"{text_file} has {size:,} bytes, more than the {MAX_SOURCE_BYTES:,} bytes "

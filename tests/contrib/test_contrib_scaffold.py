@@ -415,3 +415,20 @@ def test_validate_accepts_what_the_commands_wrote_except_the_missing_facts(
     )
     outcome = validate(package)
     assert [(p["file"], p["rule"]) for p in outcome.problems] == [(PLANS, "plan-without-facts")]
+
+
+def test_a_special_file_as_the_source_text_is_named_and_never_opened(
+    package: Path, tmp_path: Path
+) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.txt"
+    os.symlink(loop.name, loop)
+    with pytest.raises(ScaffoldError, match=r"pipe\.txt is a FIFO \(named pipe\)"):
+        new_source(package, fifo, "example-ceramics", title="T")
+    with pytest.raises(ScaffoldError, match=r"loop\.txt cannot be read"):
+        new_source(package, loop, "example-ceramics", title="T")
+    with pytest.raises(ScaffoldError, match="is a character device"):
+        new_source(package, Path(os.devnull), "example-ceramics", title="T")

@@ -94,7 +94,8 @@ def has_numbers(table: Table | None, *columns: str) -> bool:
     field is a schema change, not a value to compare).
     """
     return has(table, *columns) and all(
-        pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns  # type: ignore[union-attr]
+        pd.api.types.is_numeric_dtype(table.frame[c])
+        for c in columns  # type: ignore[union-attr]
     )
 
 

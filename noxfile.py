@@ -79,13 +79,14 @@ def site(session: nox.Session) -> None:
 @nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Cut a data release: `nox -s release -- X.Y.Z` (check, stamp, build dist/, commit, tag)."""
-    _install(session, "test")
+    _install(session, "release")
     session.run("python", "-m", "scripts.release", "release", *session.posargs)
 
 
 @nox.session(default=False)
 def diff(session: nox.Session) -> None:
     """Print the data changes against a git ref as markdown: `nox -s diff -- [REF]`."""
+    _install(session)
     session.run("python", "-m", "scripts.release", "diff", *session.posargs)
 
 
@@ -99,5 +100,5 @@ def publish(session: nox.Session) -> None:
 @nox.session(default=False)
 def build(session: nox.Session) -> None:
     """Rebuild the release artifacts of the checked-out version into dist/ (CI, at a v* tag)."""
-    _install(session, "test")
+    _install(session, "release")
     session.run("python", "-m", "scripts.release", "build", *session.posargs)

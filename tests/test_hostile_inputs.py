@@ -185,6 +185,18 @@ def wide_header(package: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def another_number(package: Path) -> None:
+    value = rows(package, "targets")[1][rows(package, "targets")[0].index("value")]
+    set_cell(package, "targets", "value", str(int(float(value)) * 7 + 3))
+
+
+def unclosed_quote(package: Path) -> None:
+    path = package / "resources" / "targets.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[1] += '"unclosed'  # the first data row's last cell opens a quote that never closes
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def header_with_newline(package: Path) -> None:
     records = rows(package, "targets")
     records[0][-1] = "notes\nresources/targets.csv:2:value: fake: \x1b[2J"
@@ -209,12 +221,14 @@ CASES: dict[str, Callable[[Path], None]] = {
     "D10 a header name with a newline and ESC": header_with_newline,
     "D11 issued 2024-02-30": lambda p: set_cell(p, "plans", "issued", "2024-02-30"),
     "D12 issued 0000": lambda p: set_cell(p, "plans", "issued", "0000"),
+    "D13 a value no quote states": another_number,
     "D14 a quote of spaces": lambda p: set_cell(p, "targets", "quote", "\u3000 \u00a0"),
     "D15 period inverted": lambda p: set_cell(p, "plans", "period_start", "2099"),
     "D15 a region its own parent": lambda p: set_cell(
         p, "regions", "parent_id", rows(p, "regions")[1][0]
     ),
     "D16 NUL and ESC in a text cell": lambda p: set_cell(p, "targets", "subject", "a\x00b\x1b[31m"),
+    "D18 a quote opened and never closed": unclosed_quote,
     "D17 a declared dialect": lambda p: edit_descriptor(
         p, lambda d: d["resources"][0].update(dialect={"delimiter": ";"})
     ),
@@ -260,7 +274,9 @@ EXPECTED: dict[str, tuple[str, str, object, str | None] | str] = {
     "D10 a header name with a newline and ESC": ("missing-column", T, 1, "notes"),
     "D11 issued 2024-02-30": ("calendar-date", P, 2, "issued"),
     "D12 issued 0000": ("calendar-date", P, 2, "issued"),
+    "D13 a value no quote states": ("number-not-stated", T, 2, "value"),
     "D14 a quote of spaces": ("blank-quote", T, 2, "quote"),
+    "D18 a quote opened and never closed": ("csv-syntax", T, 3, None),
     "D15 period inverted": ("period-order", P, 2, "period_end"),
     "D15 a region its own parent": ("region-cycle", "resources/regions.csv", 2, "parent_id"),
     "D16 NUL and ESC in a text cell": ("control-character", T, 2, "subject"),

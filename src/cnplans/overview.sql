@@ -8,11 +8,11 @@
 -- Only core SQLite is used (printf, round, CAST, CASE, a recursive CTE), so the views work in
 -- the sqlite3 shell, Python's sqlite3 module and Datasette.
 --
--- Both views find a region's province with the same recursive CTE, `provinces`: walk
--- regions.parent_id up to the region that has no parent (at most 16 levels, so that a cycle in
--- broken data cannot loop). Keep the two copies identical.
+-- Both views find a region's province in the view `overview_provinces`: walk regions.parent_id
+-- up to the region that has no parent (at most 16 levels, so that a cycle in broken data cannot
+-- loop).
 
-CREATE VIEW overview_targets AS
+CREATE VIEW overview_provinces AS
 WITH RECURSIVE
   ancestry(region_id, ancestor_id, parent_id, depth) AS (
     SELECT region_id, region_id, parent_id, 0 FROM regions
@@ -23,7 +23,12 @@ WITH RECURSIVE
   ),
   provinces(region_id, province_id) AS (
     SELECT region_id, ancestor_id FROM ancestry WHERE parent_id IS NULL
-  ),
+  )
+SELECT region_id, province_id FROM provinces;
+
+CREATE VIEW overview_targets AS
+WITH
+  provinces AS (SELECT * FROM overview_provinces),
   -- How the stated value is written: money is scaled to trillion/billion/million by the larger
   -- end of a range (both ends share the scale); below a million it is whole units.
   scaled AS (
@@ -128,17 +133,7 @@ LEFT JOIN sources AS s ON s.source_id = w.source_id
 ORDER BY w.target_id;
 
 CREATE VIEW overview_clusters AS
-WITH RECURSIVE
-  ancestry(region_id, ancestor_id, parent_id, depth) AS (
-    SELECT region_id, region_id, parent_id, 0 FROM regions
-    UNION ALL
-    SELECT a.region_id, r.region_id, r.parent_id, a.depth + 1
-    FROM ancestry AS a JOIN regions AS r ON r.region_id = a.parent_id
-    WHERE a.depth < 16
-  ),
-  provinces(region_id, province_id) AS (
-    SELECT region_id, ancestor_id FROM ancestry WHERE parent_id IS NULL
-  )
+WITH provinces AS (SELECT * FROM overview_provinces)
 SELECT
   c.cluster_id,
   c.name AS cluster_name,

@@ -125,13 +125,13 @@ def write_tables(conn: sqlite3.Connection, frames: Mapping[str, pd.DataFrame]) -
     integers and years INTEGER, numbers REAL, dates TEXT (YYYY-MM-DD), text and categories TEXT,
     missing values NULL."""
     for table, frame in frames.items():
-        kinds = [_storage_class(frame[c].dtype) for c in frame.columns]
-        names = [_quote(str(c)) for c in frame.columns]
+        kinds = [storage_class(frame[c].dtype) for c in frame.columns]
+        names = [quote_identifier(str(c)) for c in frame.columns]
         declared = ", ".join(f"{n} {k}" for n, k in zip(names, kinds, strict=True))
-        conn.execute(f"CREATE TABLE {_quote(table)} ({declared})")
+        conn.execute(f"CREATE TABLE {quote_identifier(table)} ({declared})")
         values = [[_sql_value(v) for v in frame[c].astype(object)] for c in frame.columns]
         conn.executemany(
-            f"INSERT INTO {_quote(table)} ({', '.join(names)}) "
+            f"INSERT INTO {quote_identifier(table)} ({', '.join(names)}) "
             f"VALUES ({', '.join('?' for _ in names)})",
             list(zip(*values, strict=True)),
         )
@@ -161,7 +161,8 @@ def _typed(values: list[Any], field: Field) -> pd.Series:
     return typed
 
 
-def _storage_class(dtype: Any) -> str:
+def storage_class(dtype: Any) -> str:
+    """The SQLite column type of a loader dtype (the release database's one type map too)."""
     if isinstance(dtype, pd.CategoricalDtype):
         return "TEXT"
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
@@ -181,5 +182,6 @@ def _sql_value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def _quote(identifier: str) -> str:
+def quote_identifier(identifier: str) -> str:
+    """An SQL identifier in double quotes."""
     return '"' + identifier.replace('"', '""') + '"'

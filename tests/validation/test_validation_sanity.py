@@ -206,3 +206,12 @@ def test_a_bug_is_one_line_and_exit_3(
     assert code == 3
     assert err.count("\n") == 1 and err.startswith("cnplans: internal error, a bug in cnplans ")
     assert "ZeroDivisionError: division by zero\\nTraceback" in err
+
+
+def test_every_message_on_standard_error_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import run_cli
+
+    code, _out, err = run_cli(["show", "targets", "--region", "CN\x1b[2J\nfake: line"], capsys)
+    assert code == 2
+    assert "\x1b" not in err and err.count("\n") == 1
+    assert "\\x1b[2J\\nfake: line" in err

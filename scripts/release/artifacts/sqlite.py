@@ -18,7 +18,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from cnplans.overviews import quote_identifier as quote
+from cnplans.overviews import storage_class
 
 from ..errors import ReleaseError
 from .tables import TypedTable, python_value
@@ -33,24 +34,8 @@ def database_name(version: str) -> str:
     return "cnplans_" + re.sub(r"[^A-Za-z0-9_-]", "_", version) + ".sqlite"
 
 
-def quote(name: str) -> str:
-    """An SQL identifier in double quotes."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def storage_class(dtype: Any) -> str:
-    """SQLite column type for a pandas dtype from the loader (the one type map)."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "TEXT"
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
-        return "INTEGER"
-    if pd.api.types.is_float_dtype(dtype):
-        return "REAL"
-    return "TEXT"
 
 
 def create_table(table: TypedTable) -> str:

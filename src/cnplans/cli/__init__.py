@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 # name -> (module that implements it, one-line help). Each module defines
 # ``configure(parser: argparse.ArgumentParser) -> None`` and
@@ -70,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((word for word in words if not word.startswith("-")), None)
     parser = build_parser([] if command is None else [command])
     args = parser.parse_args(words)
+    stderr = sys.stderr
+    sys.stderr = _Printable(stderr)  # messages quote values from files: escape what they hold
     try:
         return int(args._run(args))
     except KeyboardInterrupt:
@@ -88,6 +91,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+    finally:
+        sys.stderr = stderr
+
+
+class _Printable:
+    """A text stream that writes each line through :func:`~cnplans.errors.printable`.
+
+    Messages on standard error quote cells, names and paths from the files; a newline or an
+    escape sequence in one must not print a line of its own or drive the terminal.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from cnplans.errors import printable
+
+        self._stream.write("\n".join(printable(line) for line in text.split("\n")))
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:  # flush, isatty, fileno, encoding...
+        return getattr(self._stream, name)
 
 
 if __name__ == "__main__":  # pragma: no cover

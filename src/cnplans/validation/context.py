@@ -93,10 +93,9 @@ def has_numbers(table: Table | None, *columns: str) -> bool:
     A check comparing numbers skips a column its package's schema types otherwise (a retyped
     field is a schema change, not a value to compare).
     """
-    return has(table, *columns) and all(
-        pd.api.types.is_numeric_dtype(table.frame[c])
-        for c in columns  # type: ignore[union-attr]
-    )
+    if table is None or not has(table, *columns):
+        return False
+    return all(pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns)
 
 
 @dataclass

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import copy_package, text_columns_of
@@ -354,3 +355,55 @@ def test_a_hostile_package_is_refused_in_words(
 
 def test_every_case_says_what_validate_must_report() -> None:
     assert set(EXPECTED) == set(CASES)
+
+
+def _earlier_corpus() -> list[Any]:
+    """The 47 bad contributions of tests/contrib/test_contrib_corpus.py (validated there
+    in-process, against exactly their problems), to run here through every command."""
+    import importlib.util
+
+    path = Path(__file__).parent / "contrib" / "test_contrib_corpus.py"
+    spec = importlib.util.spec_from_file_location("earlier_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return list(module.CASES)
+
+
+EARLIER = _earlier_corpus()
+
+
+@pytest.mark.parametrize("contribution", EARLIER, ids=[c.name for c in EARLIER])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_earlier_bad_contribution_through_every_command(
+    pristine: Path, tmp_path: Path, contribution: Any, command: str
+) -> None:
+    import shutil
+
+    package = tmp_path / "pkg"
+    shutil.copytree(pristine, package, symlinks=True)
+    contribution.make(package)
+    texts = sorted((pristine / "sources").glob("*.txt"))
+    rows_file = tmp_path / "rows.csv"
+    rows_file.write_text("target_id,plan_id\nhostile-row,no-such-plan\n", encoding="utf-8")
+    words = [
+        str(rows_file) if w == "ROWS" else str(texts[0]) if w == "SOURCE" else w
+        for w in COMMANDS[command]
+    ]
+    if command == "validate":
+        words += list(contribution.args)
+    before = tree_digest(tmp_path)
+    result = cnplans(package, *words)
+    assert TRACEBACK not in result.stderr + result.stdout, result.stderr
+    assert "internal error" not in result.stderr, result.stderr
+    assert result.returncode in ((1,) if command == "validate" else (0, 1, 2)), result.stderr
+    assert tree_digest(tmp_path) == before, "the command changed a file"
+
+
+@pytest.mark.parametrize("size", ["inf", "nan", "-1", "1e400"])
+def test_d19_a_size_limit_that_is_no_size(pristine: Path, size: str) -> None:
+    result = cnplans(pristine, "validate", "datapackage.json", "--max-file-size-mb", size)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "--max-file-size-mb must be a positive number" in result.stderr
+    assert TRACEBACK not in result.stderr

@@ -1,4 +1,7 @@
-"""Commands that rewrite a package's tables, run at the same time, lose nothing (issue 16, D25)."""
+"""Commands that rewrite a package's tables, run at the same time, lose nothing (issue 16, D25).
+
+Each run is a subprocess limited to 1 GiB of address space and given 10 s, as the other rows
+of the review are (tests/test_hostile_inputs.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,12 @@ import sys
 from pathlib import Path
 
 from conftest import copy_package
+
+
+def _limits() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
 def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None:
@@ -25,7 +34,7 @@ def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None
             subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         )
     results = [
-        (run.wait(timeout=120), run.stderr.read().decode() if run.stderr else "") for run in runs
+        (run.wait(timeout=10), run.stderr.read().decode() if run.stderr else "") for run in runs
     ]
     assert [code for code, _ in results] == [0, 0], results
     with (package / "resources" / "sources.csv").open(encoding="utf-8", newline="") as file:

@@ -212,19 +212,3 @@ def all_downloads(
     warnings = stale_release_warnings(release, package)
     # Release files first within each kind, the package's own files (descriptor order) after.
     return sorted(release + package_downloads(package), key=_rank), warnings
-
-
-def human_size(size_bytes: int) -> str:
-    """``1234`` -> ``1.2 kB`` (SI units, as file managers show them).
-
-    >>> human_size(999), human_size(13661), human_size(2_500_000)
-    ('999 bytes', '13.7 kB', '2.5 MB')
-    """
-    if size_bytes < 1000:
-        return f"{size_bytes} bytes"
-    size = size_bytes / 1000
-    for unit in ("kB", "MB"):
-        if size < 1000:
-            return f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"

@@ -11,11 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from humanize import naturalsize
+
 from cnplans.loader import _constraints_text
 from cnplans.table_schema import Field
 
 from . import chart, glance
-from .downloads import Download, human_size
+from .downloads import Download
 from .package import (
     CITATION_NAME,
     DATA_FOLDER,
@@ -232,7 +234,7 @@ def _page(template: str, package: Package, root: str, current: str = "", **conte
         current=current,
         row_label=row_label,
         shown_fields=shown_fields,
-        human_size=human_size,
+        human_size=naturalsize,
         **context,
     )
 

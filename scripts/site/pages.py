@@ -13,7 +13,6 @@ from typing import Any
 
 from humanize import naturalsize
 
-from cnplans.loader import _constraints_text
 from cnplans.table_schema import Field
 
 from . import chart, glance
@@ -206,14 +205,14 @@ class View:
     def constraints(self, table: Table, item: Field) -> list[tuple[str, str, str | None]]:
         """The field's key roles and constraints as ``(prefix, text, link)`` parts.
 
-        The constraints are worded by :func:`cnplans.loader._constraints_text`, as
+        The constraints are worded by :meth:`cnplans.table_schema.Field.constraints_text`, as
         ``cnplans.describe()`` words them; a foreign key links to the table it refers to.
         """
         key = table.schema.primary_key
         parts: list[tuple[str, str, str | None]] = []
         if item.name in key:
             parts.append(("", "primary key" if len(key) == 1 else "part of the primary key", None))
-        if worded := _constraints_text(item):
+        if worded := item.constraints_text():
             parts.append(("", worded, None))
         known = {t.name for t in self.package.tables}
         for fk in table.schema.foreign_keys:

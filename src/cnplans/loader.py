@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,7 +153,7 @@ def describe(name: str, *, version: str | None = None) -> pd.DataFrame:
             "type": f.type,
             "dtype": str(_dtype_name(f)),
             "key": "; ".join(keys.get(f.name, [])),
-            "constraints": _constraints_text(f),
+            "constraints": f.constraints_text(),
             "description": f.description,
         }
         for f in table_schema.fields
@@ -739,20 +738,3 @@ def _iter_record_lines(path: Path) -> Iterator[int]:
                 header_seen = True
                 continue
             yield start
-
-
-def _constraints_text(f: Field) -> str:
-    """The field's constraints as a short sentence for the data dictionary."""
-    parts = []
-    constraints = dict(f.constraints)
-    if constraints.pop("required", False):
-        parts.append("required")
-    if constraints.pop("unique", False):
-        parts.append("unique")
-    enum = constraints.pop("enum", None)
-    for key, value in constraints.items():
-        words = re.sub(r"(?<!^)([A-Z])", r" \1", key).lower()
-        parts.append(f"{words} {value}")
-    if enum is not None:
-        parts.append("one of: " + ", ".join(map(str, enum)))
-    return "; ".join(parts)

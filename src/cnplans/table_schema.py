@@ -7,6 +7,7 @@ what this module reads. It imports only the standard library and pandas.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,30 @@ class Field:
     def enum(self) -> list[str] | None:
         values = self.constraints.get("enum")
         return list(values) if values is not None else None
+
+    def constraints_text(self, leave_out: tuple[str, ...] = ()) -> str:
+        """The field's constraints as a short phrase for a data dictionary, the one wording of
+        them (the loader's ``describe``, the workbook's and the site's dictionaries).
+
+        >>> f = Field("id", "string", constraints={"required": True, "maxLength": 8, "enum": ["a"]})
+        >>> f.constraints_text()
+        'required; max length 8; one of: a'
+        >>> f.constraints_text(leave_out=("required", "enum"))
+        'max length 8'
+        """
+        parts = []
+        constraints = {k: v for k, v in self.constraints.items() if k not in leave_out}
+        if constraints.pop("required", False):
+            parts.append("required")
+        if constraints.pop("unique", False):
+            parts.append("unique")
+        enum = constraints.pop("enum", None)
+        for key, value in constraints.items():
+            words = re.sub(r"(?<!^)([A-Z])", r" \1", key).lower()
+            parts.append(f"{words} {value}")
+        if enum is not None:
+            parts.append("one of: " + ", ".join(map(str, enum)))
+        return "; ".join(parts)
 
     def pandas_dtype(self) -> Any:
         """The pandas dtype this field loads as (enums as ``category`` with the schema's order)."""

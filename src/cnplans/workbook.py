@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 import time
 import unicodedata
@@ -346,7 +345,6 @@ def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
             for fk in schema.foreign_keys
         }
         for field in schema.fields:
-            other = {k: v for k, v in field.constraints.items() if k not in ("required", "enum")}
             rows.append(
                 [
                     table.name,
@@ -358,7 +356,7 @@ def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
                     field.name in schema.primary_key,
                     references.get((field.name,), ""),
                     ", ".join(field.enum) if field.enum else "",
-                    json.dumps(other, ensure_ascii=False, sort_keys=True) if other else "",
+                    field.constraints_text(leave_out=("required", "enum")),
                     field.description,
                 ]
             )

@@ -42,23 +42,10 @@ from cnplans.csv_form import render_rows, text_columns
 from cnplans.table_schema import TableSchema
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
+from cnplans.validation.reading import READING_RULES  # a table with one is not checked here
 from cnplans.validation.vectorized import spans, text_chunks
 
 RULE = "non-canonical-csv"
-# Problems of the reading stage: a table that has one is not checked again here.
-READING_RULES = frozenset(
-    {
-        "missing-file",
-        "unreadable-file",
-        "file-too-large",
-        "empty-file",
-        "bom",
-        "encoding",
-        "line-ending",
-        "csv-syntax",
-        "ragged-row",
-    }
-)
 FIX = "run `cnplans fmt` to write the file in the package's CSV form (text cells in double quotes)"
 QUOTE, COMMA, NEWLINE = 0x22, 0x2C, 0x0A
 _ROWS_AT_A_TIME = 1 << 16  # rows rendered at once when looking for the first difference

@@ -39,6 +39,20 @@ _SCAN_BYTES = 1 << 23  # the line scan reads 8 MiB at a time
 # would cost minutes to compare.
 MAX_ROW_BYTES = _BLOCK_BYTES
 MAX_COLUMNS = 1_000
+# The rules of the problems :func:`read_csv_text` reports about a file (the one list of them).
+READING_RULES: tuple[str, ...] = (
+    "missing-file",
+    "unreadable-file",
+    "file-too-large",
+    "empty-file",
+    "bom",
+    "encoding",
+    "line-ending",
+    "csv-syntax",
+    "ragged-row",
+    "row-too-large",
+    "header",
+)
 
 
 @dataclass

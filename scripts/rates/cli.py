@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cnplans.datapackage import read_descriptor, read_schema, resource
 from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 from cnplans.fx import RESOURCE_NAME, RatesFileError, read_rates_file, resource_path
 
@@ -112,6 +113,8 @@ def _update(args: argparse.Namespace, today: date | None) -> int:
     source = SOURCES[args.source]
     try:
         path = resource_path(args.descriptor, RESOURCE_NAME)
+        descriptor = read_descriptor(args.descriptor)
+        schema = read_schema(args.descriptor.parent, resource(descriptor, RESOURCE_NAME))
     except (FileNotFoundError, ValueError) as error:
         return _fail(str(error), EXIT_CANNOT_RUN)
     try:
@@ -144,7 +147,7 @@ def _update(args: argparse.Namespace, today: date | None) -> int:
         print(f"dry run: {path} not written")
         return EXIT_OK
     try:
-        write(table, merged.rows)
+        write(table, merged.rows, schema)
     except OSError as error:
         return _fail(f"cannot write {path}: {error}", EXIT_CANNOT_RUN)
     print(f"wrote {path}")

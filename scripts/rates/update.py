@@ -20,13 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from cnplans import atomic
 from cnplans.csv_form import table_text
-from cnplans.datapackage import read_descriptor, read_schema
 from cnplans.fx import RATE_COLUMNS, RateKey, RatesFile
-from cnplans.paths import DESCRIPTOR_NAME
 from cnplans.table_schema import TableSchema
 
 from .sources import RateSource, ResponseRejected
@@ -159,28 +156,7 @@ def render(header: list[str], rows: Rows, schema: TableSchema) -> str:
     return table_text(header, records, schema)
 
 
-def write(table: RatesFile, rows: Rows, schema: TableSchema | None = None) -> None:
-    """Replace ``table``'s file with ``rows`` atomically (a reader never sees half a file).
-
-    ``schema`` is the table's Table Schema; by default the one the descriptor of the package
-    holding the file gives it (:func:`schema_of`).
-    """
-    schema = schema or schema_of(table.path)
+def write(table: RatesFile, rows: Rows, schema: TableSchema) -> None:
+    """Replace ``table``'s file with ``rows`` atomically (a reader never sees half a file);
+    ``schema`` is the table's Table Schema, which says which cells are text."""
     atomic.write_text(table.path, render(table.header, rows, schema))
-
-
-def schema_of(path: Path) -> TableSchema:
-    """The Table Schema of the table file ``path``, as the ``datapackage.json`` of the nearest
-    folder above it that has one lists it; :class:`OSError` when none lists the file."""
-    file = path.resolve()
-    for folder in file.parents:
-        descriptor = folder / DESCRIPTOR_NAME
-        if not descriptor.is_file():
-            continue
-        data = read_descriptor(descriptor)
-        for entry in data["resources"]:
-            listed = entry.get("path") if isinstance(entry, dict) else None
-            if isinstance(listed, str) and (folder / listed).resolve() == file:
-                return read_schema(folder, entry)
-        break
-    raise OSError(f"no {DESCRIPTOR_NAME} above {path} lists it, so its Table Schema is unknown")

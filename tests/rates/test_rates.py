@@ -24,7 +24,7 @@ import pytest
 from cnplans.cli import main as cnplans
 from cnplans.fx import read_rates_file
 from scripts.rates.cli import main
-from scripts.rates.update import render, schema_of
+from scripts.rates.update import render
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -487,10 +487,13 @@ def test_world_bank_count_mismatch_is_truncation(
     assert_refused(package, server, capsys, rates_file, 1, "truncated", "--source", "worldbank")
 
 
-def test_table_renders_back_to_its_own_bytes(rates_file: Path) -> None:
+def test_table_renders_back_to_its_own_bytes(package: Path, rates_file: Path) -> None:
     """The updater's writer reproduces the bundled file exactly (no churn on rewrite)."""
+    from cnplans.datapackage import read_descriptor, read_schema, resource
+
     table = read_rates_file(rates_file)
-    rendered = render(table.header, table.rows, schema_of(rates_file))
+    schema = read_schema(package, resource(read_descriptor(package), "exchange_rates"))
+    rendered = render(table.header, table.rows, schema)
     assert rendered == rates_file.read_text(encoding="utf-8")
     text = rates_file.read_text(encoding="utf-8")
     assert next(csv.reader(io.StringIO(text)))[:3] == ["currency", "year", "provider"]

@@ -33,8 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from cnplans.draft import draft_targets, sentences  # noqa: E402
-from cnplans.quantities import find_quantities  # noqa: E402
+from cnplans.drafting.draft import draft_targets, sentences  # noqa: E402
+from cnplans.drafting.quantities import find_quantities  # noqa: E402
 
 TEXT_BYTES = 300_000
 

@@ -50,7 +50,7 @@ print(done - start, done - imported, sum(len(f) for f in frames))
 
 def _resource_paths() -> list[str]:
     sys.path.insert(0, str(REPO / "src"))
-    from cnplans.paths import bundled_root
+    from cnplans.datapackage.paths import bundled_root
 
     root = bundled_root()
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))

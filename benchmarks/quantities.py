@@ -1,4 +1,5 @@
-"""Benchmark: ``cnplans.quantities.find_quantities`` against a bare digit scan of the same quotes.
+"""Benchmark: ``cnplans.drafting.quantities.find_quantities`` against a bare digit scan of the same
+quotes.
 
 The corpus is every ``quote`` cell of the package's ``resources/*.csv``, each made distinct by
 appending " item N." and repeated to about 10,000 quotes, plus about 2,000 invented Chinese plan
@@ -32,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from cnplans.quantities import find_quantities  # noqa: E402
+from cnplans.drafting.quantities import find_quantities  # noqa: E402
 
 DEFAULT_REFERENCE = Path("/tmp/qbench/quantities_reference.json")
 ENGLISH_QUOTES = 10_000

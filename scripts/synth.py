@@ -68,8 +68,8 @@ from typing import Any
 
 import numpy as np
 
-from cnplans.csv_form import render_rows, text_columns
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.csv_form import render_rows, text_columns
+from cnplans.datapackage.table_schema import TableSchema
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = ".cnplans-synthetic"  # written into every package this script makes
@@ -991,8 +991,8 @@ def _targets(c: _Context, projects: Table, measures: Table) -> Table:
     reported dollars are the sentence's; the derived dollar columns are what ``cnplans
     convert`` computes from them.
     """
-    from cnplans.convert import derive
-    from cnplans.fx import read_rates
+    from cnplans.conversion.convert import derive
+    from cnplans.conversion.fx import read_rates
 
     rng, sizes, n = c.rng, c.sizes, c.sizes.targets
     plan_of, plans, source_ids, source = _facts(c, n)

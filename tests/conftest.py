@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from cnplans.csv_form import render_rows
+from cnplans.datapackage.csv_form import render_rows
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "resources", "sources")
@@ -141,8 +141,8 @@ def add_extra_plan(package: Path) -> dict[str, list[dict[str, str]]]:
     the package does not have are skipped. Adding it twice changes nothing. Returns the rows
     added (cells by column), by table.
     """
-    from cnplans.convert import derive
-    from cnplans.fx import read_rates
+    from cnplans.conversion.convert import derive
+    from cnplans.conversion.fx import read_rates
 
     rows = extra_plan_rows()
     resources = _resource_paths(package)
@@ -235,8 +235,8 @@ class Csv:
 def text_columns_of(path: Path, header: list[str]) -> list[int]:
     """Positions in ``header`` of the text fields of the table file ``path``, by the schema the
     descriptor of its package (``path.parents[1]``) gives it; none when it lists no such file."""
-    from cnplans.csv_form import text_columns
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.csv_form import text_columns
+    from cnplans.datapackage.table_schema import TableSchema
 
     root = path.resolve().parents[1]
     descriptor = root / "datapackage.json"

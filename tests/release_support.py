@@ -104,8 +104,8 @@ def set_cell(path: Path, row: int, column: str, value: str) -> str:
     rows[row + 1][index] = value
     schema = path.parent.parent / "schemas" / f"{path.stem}.json"
     if schema.is_file():  # keep the package's CSV form (text cells quoted), as `cnplans fmt` does
-        from cnplans.csv_form import table_text
-        from cnplans.table_schema import TableSchema
+        from cnplans.datapackage.csv_form import table_text
+        from cnplans.datapackage.table_schema import TableSchema
 
         text = table_text(rows[0], rows[1:], TableSchema.from_path(schema))
         path.write_text(text, encoding="utf-8", newline="")

@@ -14,17 +14,17 @@ import pandas as pd
 import pytest
 from conftest import text_columns_of
 
-from cnplans import convert
 from cnplans.cli import main
-from cnplans.convert import (
+from cnplans.conversion import convert
+from cnplans.conversion.convert import (
     compute_conversion,
     derive,
     plan_conversion,
     same_cell,
     year_of,
 )
-from cnplans.csv_form import render_rows
-from cnplans.fx import MissingRateError, RateTable, read_rates
+from cnplans.conversion.fx import MissingRateError, RateTable, read_rates
+from cnplans.datapackage.csv_form import render_rows
 from cnplans.validation.stale_derived import find_stale_columns
 
 DERIVED = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")

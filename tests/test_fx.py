@@ -1,7 +1,7 @@
 """``cnplans.to_currency``: vectorized conversion at annual average rates, never a silent NaN.
 
-And the one reader of ``exchange_rates.csv`` (:func:`cnplans.fx.read_rates_file`) behind it,
-which ``cnplans convert`` and the updater in ``scripts/rates`` use too.
+And the one reader of ``exchange_rates.csv`` (:func:`cnplans.conversion.fx.read_rates_file`) behind
+it, which ``cnplans convert`` and the updater in ``scripts/rates`` use too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ import pandas as pd
 import pytest
 
 import cnplans
-from cnplans.fx import MissingRateError, RatesFileError, read_rates, read_rates_file, to_currency
+from cnplans.conversion.fx import (
+    MissingRateError,
+    RatesFileError,
+    read_rates,
+    read_rates_file,
+    to_currency,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_RATES = REPO / "resources" / "exchange_rates.csv"

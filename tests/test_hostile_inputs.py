@@ -71,7 +71,7 @@ def rows(package: Path, table: str) -> list[list[str]]:
 
 def write_rows(package: Path, table: str, records: list[list[str]]) -> None:
     """Write a table in the package's CSV form (so the one problem is the case's own)."""
-    from cnplans.csv_form import render_rows
+    from cnplans.datapackage.csv_form import render_rows
 
     path = package / "resources" / f"{table}.csv"
     header = io.StringIO()

@@ -319,8 +319,8 @@ def test_a_table_file_is_bounded_and_must_be_utf8(tmp_path: Path) -> None:
 
 def test_the_scaffold_keeps_multi_line_records_whole(tmp_path: Path) -> None:
     """``CsvTable`` reads with :func:`parse_rows`; a record spanning lines moves as one."""
-    from cnplans.scaffold import CsvTable
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
+    from cnplans.drafting.scaffold import CsvTable
 
     schema = TableSchema.from_descriptor(
         {"fields": [{"name": "n", "type": "integer"}, {"name": "x"}], "primaryKey": ["n"]}

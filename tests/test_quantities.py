@@ -1,4 +1,5 @@
-"""``cnplans.quantities``: the figures a passage states, read in base units with their bounds.
+"""``cnplans.drafting.quantities``: the figures a passage states, read in base units with their
+bounds.
 
 Every sentence here was written for these tests.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnplans.quantities import Quantity, find_quantities, relative_years
+from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
 
 # (passage, text of the quantity, value, value_max, unit, qualifier, strive)
 Case = tuple[str, str, float, float | None, str, str, bool]

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cnplans.conversion.fx import RESOURCE_NAME, RatesFileError, read_rates_file, resource_path
 from cnplans.datapackage import read_descriptor, read_schema, resource
-from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
-from cnplans.fx import RESOURCE_NAME, RatesFileError, read_rates_file, resource_path
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 
 from .fetch import FetchError, FetchSettings, fetch
 from .sources import SOURCES, RateSource, ResponseRejected

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from cnplans import atomic
-from cnplans.csv_form import table_text
-from cnplans.fx import RATE_COLUMNS, RateKey, RatesFile
-from cnplans.table_schema import TableSchema
+from cnplans.conversion.fx import RATE_COLUMNS, RateKey, RatesFile
+from cnplans.datapackage import atomic
+from cnplans.datapackage.csv_form import table_text
+from cnplans.datapackage.table_schema import TableSchema
 
 from .sources import RateSource, ResponseRejected
 
@@ -149,8 +149,8 @@ def merge(
 def render(header: list[str], rows: Rows, schema: TableSchema) -> str:
     """The file's text: the header, then the rows sorted by the primary key, LF line ends.
 
-    The package's CSV form (:func:`cnplans.csv_form.table_text`, the text columns from the
-    table's schema), as every table is written, so an unchanged row keeps its bytes.
+    The package's CSV form (:func:`cnplans.datapackage.csv_form.table_text`, the text columns from
+    the table's schema), as every table is written, so an unchanged row keeps its bytes.
     """
     records = ([row[column] for column in header] for _, row in sorted(rows.items()))
     return table_text(header, records, schema)

@@ -1,14 +1,14 @@
 """The release's ``SHA256SUMS``: written over every artifact, and checked before publishing.
 
-The hash and the file format are :mod:`cnplans.hashes` (the ones the loader verifies downloads
-with): ``sha256sum`` lines, "<hex>  <name>", one per artifact, sorted by name.
+The hash and the file format are :mod:`cnplans.datapackage.hashes` (the ones the loader verifies
+downloads with): ``sha256sum`` lines, "<hex>  <name>", one per artifact, sorted by name.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cnplans.hashes import (
+from cnplans.datapackage.hashes import (
     SUMS_NAME,
     ChecksumError,
     file_sha256,

@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         print(_diff(root, args.ref, args.limit), end="")
         return 0
     if args.command == "stamp":
-        from cnplans import atomic
+        from cnplans.datapackage import atomic
 
         from . import stamp
 

@@ -11,7 +11,8 @@ The flow, in this order (nothing in the maintainer's tree changes before step 6)
    changes need (the first release may have any version); prepend the changelog section.
 4. Run ``cnplans validate`` on the workspace in a subprocess; refuse unless it passes.
 5. Build every artifact from the workspace into a temporary folder in dist/ (the zip's sha256 is
-   recorded in ``src/cnplans/releases.json`` before the wheel is built, so the loader knows it).
+   recorded in ``src/cnplans/loader/releases.json`` before the wheel is built, so the loader knows
+   it).
 6. Write the stamped files into the tree, move the artifacts to ``dist/cnplans-X.Y.Z/``, then
    commit the stamped files and tag ``vX.Y.Z`` (unless ``--no-commit``).
 
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cnplans.hashes import file_sha256
+from cnplans.datapackage.hashes import file_sha256
 
 from . import changelog, checks, snapshot, stamp, versions, workspace
 from .build import BuildOptions, build_staged, epoch_from_env, finalize
@@ -42,7 +43,7 @@ from .errors import ReleaseError
 from .gitrepo import GitRepo
 from .semver import Level, Reason, Version, check, required
 
-REGISTRY = "src/cnplans/releases.json"
+REGISTRY = "src/cnplans/loader/releases.json"
 CHANGELOG = "CHANGELOG.md"
 
 

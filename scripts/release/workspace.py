@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
-from cnplans import atomic
+from cnplans.datapackage import atomic
 
 from .gitrepo import GitRepo
 

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cnplans.paths import DESCRIPTOR_NAME
+from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
 from . import chart, pages
 from .check import check_site

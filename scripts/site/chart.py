@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cnplans.fx import CURRENCY_CODE
+from cnplans.conversion.fx import CURRENCY_CODE
 
 from .render import render
 

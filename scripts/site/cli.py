@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cnplans.paths import DESCRIPTOR_NAME
+from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
 from .build import build_site
 from .package import SiteError

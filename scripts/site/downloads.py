@@ -16,9 +16,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cnplans.hashes import SUMS_NAME, ChecksumError, file_sha256, parse_sha256sums
-from cnplans.overviews import NAMES as OVERVIEWS
-from cnplans.paths import DESCRIPTOR_NAME
+from cnplans.datapackage.hashes import SUMS_NAME, ChecksumError, file_sha256, parse_sha256sums
+from cnplans.datapackage.paths import DESCRIPTOR_NAME
+from cnplans.loader.overviews import NAMES as OVERVIEWS
 
 from ..release.artifacts.overview_csv import file_name as overview_file_name
 from ..release.artifacts.sqlite import database_name

@@ -1,9 +1,10 @@
-"""The home page's overview of targets: :func:`cnplans.overviews.overview` as text, and its filters.
+"""The home page's overview of targets: :func:`cnplans.loader.overviews.overview` as text, and its
+filters.
 
 The rows are the package's own overview, written in the package's CSV form
-(:func:`cnplans.csv_form.frame_text`), so the page shows a number as the files write it. Each
-row carries its filter values in ``data-<facet>`` attributes; ``site.js`` matches the choices of
-the page's ``<select>`` elements against them (a region matches itself and the targets of the
+(:func:`cnplans.datapackage.csv_form.frame_text`), so the page shows a number as the files write it.
+Each row carries its filter values in ``data-<facet>`` attributes; ``site.js`` matches the choices
+of the page's ``<select>`` elements against them (a region matches itself and the targets of the
 regions in its province).
 """
 
@@ -14,9 +15,10 @@ import io
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from cnplans import csv_form, loader
-from cnplans.errors import CnplansError
-from cnplans.overviews import TABLES, overview, schema, view_name
+from cnplans import loader
+from cnplans.datapackage import csv_form
+from cnplans.datapackage.errors import CnplansError
+from cnplans.loader.overviews import TABLES, overview, schema, view_name
 
 from .package import Package, Row, SiteError, Table
 

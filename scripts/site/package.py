@@ -17,8 +17,8 @@ import yaml
 
 from cnplans import datapackage
 from cnplans.datapackage import PackageError
-from cnplans.paths import DESCRIPTOR_NAME
-from cnplans.table_schema import ForeignKey, TableSchema
+from cnplans.datapackage.paths import DESCRIPTOR_NAME
+from cnplans.datapackage.table_schema import ForeignKey, TableSchema
 
 CITATION_NAME = "CITATION.cff"
 DATA_FOLDER = "data"  # where the site keeps the package itself: descriptor, schemas, CSVs, texts

@@ -13,7 +13,7 @@ from typing import Any
 
 from humanize import naturalsize
 
-from cnplans.table_schema import Field
+from cnplans.datapackage.table_schema import Field
 
 from . import chart, glance
 from .downloads import Download
@@ -205,8 +205,9 @@ class View:
     def constraints(self, table: Table, item: Field) -> list[tuple[str, str, str | None]]:
         """The field's key roles and constraints as ``(prefix, text, link)`` parts.
 
-        The constraints are worded by :meth:`cnplans.table_schema.Field.constraints_text`, as
-        ``cnplans.describe()`` words them; a foreign key links to the table it refers to.
+        The constraints are worded by
+        :meth:`cnplans.datapackage.table_schema.Field.constraints_text`, as ``cnplans.describe()``
+        words them; a foreign key links to the table it refers to.
         """
         key = table.schema.primary_key
         parts: list[tuple[str, str, str | None]] = []

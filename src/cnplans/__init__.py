@@ -10,9 +10,9 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cnplans.fx import to_currency
+    from cnplans.conversion.fx import to_currency
     from cnplans.loader import describe, load, load_all, package, tables
-    from cnplans.overviews import overview
+    from cnplans.loader.overviews import overview
 
 
 def _read_version() -> str:
@@ -21,7 +21,7 @@ def _read_version() -> str:
     except metadata.PackageNotFoundError:  # running from a checkout that was never installed
         import json
 
-        from cnplans.paths import bundled_descriptor
+        from cnplans.datapackage.paths import bundled_descriptor
 
         return str(json.loads(bundled_descriptor().read_text(encoding="utf-8"))["version"])
 
@@ -41,8 +41,8 @@ __all__ = [
 
 # Public functions imported on first use, so that ``import cnplans`` does not import pandas.
 _LAZY = {name: "cnplans.loader" for name in ("describe", "load", "load_all", "package", "tables")}
-_LAZY["to_currency"] = "cnplans.fx"
-_LAZY["overview"] = "cnplans.overviews"
+_LAZY["to_currency"] = "cnplans.conversion.fx"
+_LAZY["overview"] = "cnplans.loader.overviews"
 
 
 def __getattr__(name: str) -> Any:

@@ -54,7 +54,7 @@ def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None
 
 
 def test_the_lock_is_reentrant_and_writes_nothing_into_the_package(tmp_path: Path) -> None:
-    from cnplans.atomic import package_lock
+    from cnplans.datapackage.atomic import package_lock
 
     (tmp_path / "datapackage.json").write_text("{}", "utf-8")
     with package_lock(tmp_path / "datapackage.json"), package_lock(tmp_path):

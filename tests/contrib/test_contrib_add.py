@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import Csv, Outcome, run_cli, start_lines
 
-from cnplans.convert import DERIVED_COLUMNS
+from cnplans.conversion.convert import DERIVED_COLUMNS
 
 TARGETS = "resources/targets.csv"
 MEASURES = "resources/measures.csv"
@@ -262,7 +262,7 @@ def test_a_rows_file_over_the_size_limit_is_refused_unread(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from cnplans import filing
+    from cnplans.drafting import filing
 
     rows_file = write_rows(tmp_path / "rows.csv", TARGET_COLUMNS, [count_target(package)])
     monkeypatch.setattr(filing, "MAX_ROWS_BYTES", 64)
@@ -492,8 +492,8 @@ def test_new_plan_is_refused_for_a_quote_or_title_the_gate_rejects(
 
 def test_key_order_compares_numbers_as_numbers(tmp_path: Path) -> None:
     """Keys are ordered the way the validator's sort-order rule types them: 9 before 10."""
-    from cnplans.scaffold import CsvTable
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
+    from cnplans.drafting.scaffold import CsvTable
 
     schema = TableSchema.from_descriptor(
         {

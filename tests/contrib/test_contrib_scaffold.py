@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import Csv, Outcome, run_cli, text_columns_of
 
-from cnplans import scaffold
-from cnplans.csv_form import render_rows
-from cnplans.scaffold import ScaffoldError, new_plan, new_source
+from cnplans.datapackage.csv_form import render_rows
+from cnplans.drafting import scaffold
+from cnplans.drafting.scaffold import ScaffoldError, new_plan, new_source
 from scripts.release import stamp
 
 SOURCES = "resources/sources.csv"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from cnplans.draft import detect_language, draft_clusters, draft_measures, draft_targets
-from cnplans.quantities import find_quantities
+from cnplans.drafting.draft import detect_language, draft_clusters, draft_measures, draft_targets
+from cnplans.drafting.quantities import find_quantities
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "draft"

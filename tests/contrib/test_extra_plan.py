@@ -102,7 +102,7 @@ def test_the_targets_are_a_count_money_with_dollars_an_about_percent_and_a_range
 
 
 def test_the_quantity_reader_finds_every_number_of_the_fixture() -> None:
-    quantities = pytest.importorskip("cnplans.quantities")
+    quantities = pytest.importorskip("cnplans.drafting.quantities")
     for target in ROWS["targets"]:
         found = {
             (q.value, q.value_max, q.unit, q.qualifier, q.strive)

@@ -12,8 +12,10 @@ import pytest
 from loader_fixtures import ROWS, Route, make_package, serve, sha256, zip_package
 
 import cnplans
-from cnplans import cli, paths, releases
-from cnplans.csv_form import number_text
+from cnplans import cli
+from cnplans.datapackage import paths
+from cnplans.datapackage.csv_form import number_text
+from cnplans.loader import releases
 
 DATA_COMMANDS = ("tables", "show", "export")
 
@@ -178,8 +180,8 @@ def test_export_writes_every_table(
     target = tmp_path / "out" / "nested"
     code, out, err = run(capsys, "export", "--to", str(target), "--format", fmt)
     assert code == 0, err
-    from cnplans.export import OVERVIEW_PREFIX
-    from cnplans.overviews import NAMES
+    from cnplans.loader.export import OVERVIEW_PREFIX
+    from cnplans.loader.overviews import NAMES
 
     frames = cnplans.load_all()
     if fmt == "xlsx":  # the workbook's own layout is tested in test_workbook.py
@@ -215,7 +217,7 @@ def test_export_to_a_file_is_refused(
 def test_export_failure_leaves_no_partial_file(
     package_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cnplans import export
+    from cnplans.loader import export
 
     target = tmp_path / "out"
     target.mkdir()
@@ -224,7 +226,7 @@ def test_export_failure_leaves_no_partial_file(
     def fail(descriptor: int) -> None:  # the data is in the temporary file, not yet on disk
         raise OSError("disk full")
 
-    monkeypatch.setattr("cnplans.atomic.os.fsync", fail)
+    monkeypatch.setattr("cnplans.datapackage.atomic.os.fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         export.export(cnplans.load_all(), target, "csv")
     assert sorted(p.name for p in target.iterdir()) == ["plans.csv"]
@@ -366,7 +368,7 @@ def _regions_within(code: str) -> set[str]:
 
 
 def test_show_overview_prints_every_target(capsys: pytest.CaptureFixture[str]) -> None:
-    from cnplans.overviews import schema
+    from cnplans.loader.overviews import schema
 
     expected = list(cnplans.overview("targets")["target_id"])
     code, out, err = run(capsys, "show", "overview", "--format", "json")

@@ -1,7 +1,7 @@
 """``cnplans export``: the release's workbook, CSVs in the package's form, overview files.
 
 Runs on the repository's package (the bundled data) and checks each file against the loaded
-tables, the Table Schemas and cnplans.csv_form, never against fixed row counts or ids.
+tables, the Table Schemas and cnplans.datapackage.csv_form, never against fixed row counts or ids.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 import cnplans
-from cnplans import cli, overviews
-from cnplans.csv_form import frame_text
-from cnplans.loader import schema
+from cnplans import cli
+from cnplans.datapackage.csv_form import frame_text
+from cnplans.loader import overviews, schema
 
 OVERVIEW_FILES = ("overview-targets", "overview-clusters")
 
@@ -94,7 +94,7 @@ def test_export_parquet_adds_the_overviews(
 
 
 def test_export_without_the_overview_tables_writes_the_tables_only(tmp_path: Path) -> None:
-    from cnplans.export import export
+    from cnplans.loader.export import export
 
     frames = {"plans": cnplans.load("plans")}
     written = export(frames, tmp_path, "csv", schemas={"plans": schema("plans")})

@@ -14,9 +14,10 @@ import pytest
 from loader_fixtures import REPO, ROWS, make_package, schema_fields, write_csv
 
 import cnplans
-from cnplans import loader, paths
+from cnplans import loader
+from cnplans.datapackage import paths
+from cnplans.datapackage.table_schema import TableSchema
 from cnplans.loader import DataError, read_table
-from cnplans.table_schema import TableSchema
 
 
 @pytest.fixture

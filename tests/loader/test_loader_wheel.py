@@ -34,9 +34,9 @@ socket.create_connection = refuse
 
 import pandas as pd
 import cnplans
-from cnplans import paths
+from cnplans.datapackage import paths
 from cnplans.loader import loaded_dtype
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.table_schema import TableSchema
 
 root = paths.bundled_root()
 report = {"package": cnplans.__file__, "root": str(root), "version": cnplans.__version__,

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 import cnplans
-from cnplans import overviews as ov
-from cnplans.errors import CnplansError
+from cnplans.datapackage.errors import CnplansError
 from cnplans.loader import load_all
+from cnplans.loader import overviews as ov
 from cnplans.loader import schema as table_schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -451,9 +451,9 @@ def test_frames_without_a_needed_table_is_a_clear_error() -> None:
 
 
 def test_cnplans_overview_is_the_function_of_the_overviews_module() -> None:
-    import cnplans.overviews
+    import cnplans.loader.overviews
 
-    assert cnplans.overview is cnplans.overviews.overview is ov.overview
+    assert cnplans.overview is cnplans.loader.overviews.overview is ov.overview
     pd.testing.assert_frame_equal(cnplans.overview("clusters"), ov.overview("clusters"))
 
 

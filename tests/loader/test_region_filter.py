@@ -9,9 +9,9 @@ import pytest
 from loader_fixtures import make_package
 
 import cnplans
-from cnplans import paths
-from cnplans.region_filter import RegionError, region_link, resolve_region, rows_in_region
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage import paths
+from cnplans.datapackage.table_schema import TableSchema
+from cnplans.loader.region_filter import RegionError, region_link, resolve_region, rows_in_region
 
 # Shanghai (placeholder ids, not facts): the plan is the municipality's, its clusters are placed
 # by cluster_regions in two districts, one of them also in a third.

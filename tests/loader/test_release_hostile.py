@@ -29,8 +29,9 @@ import pytest
 from loader_fixtures import files_under, make_package, sha256, zip_package
 
 import cnplans
-from cnplans import cli, releases
-from cnplans.releases import ReleaseError
+from cnplans import cli
+from cnplans.loader import releases
+from cnplans.loader.releases import ReleaseError
 
 VERSION = "1.2.3"
 ARCHIVE_PATH = f"/v{VERSION}/cnplans-{VERSION}.zip"
@@ -246,7 +247,7 @@ def test_l1_bomb_declaring_gigabytes_is_refused_before_unpacking(
     message = serve_archive(tmp_path, cache, monkeypatch, archive)
     assert "was refused: its members declare" in message
     assert f"more than the limit of {releases.MAX_UNPACKED_BYTES}" in message
-    assert "cnplans.releases.MAX_UNPACKED_BYTES" in message
+    assert "cnplans.loader.releases.MAX_UNPACKED_BYTES" in message
 
 
 def test_l1_bomb_by_ratio_is_refused(
@@ -255,7 +256,7 @@ def test_l1_bomb_by_ratio_is_refused(
     archive = with_members(release, {"resources/zeros.bin": ZEROS})
     message = serve_archive(tmp_path, cache, monkeypatch, archive)
     assert "'resources/zeros.bin' expands" in message
-    assert "cnplans.releases.MAX_RATIO" in message
+    assert "cnplans.loader.releases.MAX_RATIO" in message
 
 
 @pytest.mark.parametrize("limit", ["total", "ratio"])
@@ -276,7 +277,7 @@ def test_l1_bytes_written_are_counted_when_the_declared_sizes_lie(
     message = serve_archive(tmp_path, cache, monkeypatch, archive)
     if limit == "total":
         assert f"unpack to more than {4 << 20:,} bytes in all" in message
-        assert "cnplans.releases.MAX_UNPACKED_BYTES" in message
+        assert "cnplans.loader.releases.MAX_UNPACKED_BYTES" in message
     else:
         assert "'resources/zeros.bin' expands" in message
     assert "nothing was unpacked" in message
@@ -314,7 +315,7 @@ def test_l1_archive_of_50000_members_is_refused_before_zipfile_reads_them(
     monkeypatch.setattr(releases.zipfile, "ZipFile", spy)
     message = serve_archive(tmp_path, cache, monkeypatch, crowded)
     assert f"it has 50000 members, more than the limit of {releases.MAX_MEMBERS}" in message
-    assert "cnplans.releases.MAX_MEMBERS" in message
+    assert "cnplans.loader.releases.MAX_MEMBERS" in message
     assert opened == []  # refused from the end record, before the central directory is parsed
 
 
@@ -394,7 +395,7 @@ def test_l2_endless_redirects_are_abandoned(
     replies = {ARCHIVE_PATH: Reply(b"", {"Location": ARCHIVE_PATH}, status=302)}
     message, server = refused(tmp_path, cache, monkeypatch, replies)
     assert f"redirected it more than {releases.MAX_REDIRECTS} times" in message
-    assert "cnplans.releases.MAX_REDIRECTS" in message
+    assert "cnplans.loader.releases.MAX_REDIRECTS" in message
     assert len(server.requests) == releases.MAX_REDIRECTS + 1
 
 
@@ -424,7 +425,7 @@ def test_l2_oversized_sha256sums_is_refused(
     message, _ = refused(tmp_path, cache, monkeypatch, {SUMS_PATH: Reply(sums, length=announced)})
     found = f"the server announces {len(sums):,}" if announced else "more than 10,000 arrived"
     assert f"{found} bytes, more than the limit of 10,000 bytes" in message
-    assert "cnplans.releases.MAX_SUMS_BYTES" in message
+    assert "cnplans.loader.releases.MAX_SUMS_BYTES" in message
 
 
 def test_l2_sha256sums_limit_is_small() -> None:
@@ -447,7 +448,7 @@ def test_l2_oversized_archive_is_refused(
     )
     assert message.startswith("cannot download the release archive from ")
     assert f"more than the limit of {len(release) // 2:,} bytes" in message
-    assert "cnplans.releases.MAX_ARCHIVE_BYTES" in message
+    assert "cnplans.loader.releases.MAX_ARCHIVE_BYTES" in message
 
 
 # ------------------------------------------------------------------------------------------
@@ -478,7 +479,7 @@ def test_l3_trickling_server_hits_the_whole_transfer_deadline(
     message, _ = refused(tmp_path, cache, monkeypatch, replies)
     assert time.monotonic() - started < 5
     assert "it took longer than the deadline of 1.5 seconds" in message
-    assert "cnplans.releases.DOWNLOAD_DEADLINE_SECONDS" in message
+    assert "cnplans.loader.releases.DOWNLOAD_DEADLINE_SECONDS" in message
     assert "the download was abandoned and nothing was cached" in message
 
 
@@ -527,7 +528,9 @@ L4_CASES = {
     "deep-json": "nests arrays and objects more than 64 deep",
     "duplicate-key": "gives the key 'version' twice in one object",
     "file-then-folder": "its member 'a' is a file, but 'a/b/c' needs a folder of that name",
-    "long-name": "is 310 characters long, more than the limit of 255 (cnplans.releases.MAX_NAME_",
+    "long-name": (
+        "is 310 characters long, more than the limit of 255 (cnplans.loader.releases.MAX_NAME_"
+    ),
     "resource-not-object": "resource 0 of its datapackage.json is int, not an object",
 }
 
@@ -641,11 +644,11 @@ def test_l5_cached_release_that_fails_its_checks_is_evicted_and_downloaded_again
         first = cnplans.load("plans", version=VERSION)
         folder = cache / "releases" / VERSION
         damage(folder)
-        with caplog.at_level(logging.WARNING, logger="cnplans.releases"):
+        with caplog.at_level(logging.WARNING, logger="cnplans.loader.releases"):
             again = cnplans.load("plans", version=VERSION)
         assert server.requests == [ARCHIVE_PATH, ARCHIVE_PATH]
     assert list(again["plan_id"]) == list(first["plan_id"])
-    (record,) = [r for r in caplog.records if r.name == "cnplans.releases"]
+    (record,) = [r for r in caplog.records if r.name == "cnplans.loader.releases"]
     line = record.getMessage()
     assert "\n" not in line
     assert f"the cached release {VERSION} failed its checks" in line
@@ -670,7 +673,7 @@ def test_l5_cached_release_with_a_damaged_record_is_evicted(
         point_at(monkeypatch, server)
         folder = releases.fetch(VERSION)
         (folder / ".cnplans-cache.json").write_text(state, encoding="utf-8")
-        with caplog.at_level(logging.WARNING, logger="cnplans.releases"):
+        with caplog.at_level(logging.WARNING, logger="cnplans.loader.releases"):
             assert releases.fetch(VERSION) == folder
         assert server.requests == [ARCHIVE_PATH, ARCHIVE_PATH]
     assert "it was removed from the cache" in caplog.text

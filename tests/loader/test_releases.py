@@ -32,9 +32,9 @@ from loader_fixtures import (
 )
 
 import cnplans
-from cnplans import releases
-from cnplans.hashes import ChecksumError, parse_sha256sums
-from cnplans.releases import ReleaseError
+from cnplans.datapackage.hashes import ChecksumError, parse_sha256sums
+from cnplans.loader import releases
+from cnplans.loader.releases import ReleaseError
 
 VERSION = "1.2.3"
 ARCHIVE_PATH = f"/v{VERSION}/cnplans-{VERSION}.zip"

@@ -1,4 +1,4 @@
-"""The one workbook writer (cnplans.workbook): sheets, typed cells, formats, panes, README.
+"""The one workbook writer (cnplans.loader.workbook): sheets, typed cells, formats, panes, README.
 
 The workbook is built from the repository's package and cross-checked against the loaded tables
 and their Table Schemas, never against fixed row counts or ids.
@@ -18,9 +18,8 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 import cnplans
-from cnplans import overviews, workbook
-from cnplans.loader import schema
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.table_schema import TableSchema
+from cnplans.loader import overviews, schema, workbook
 
 REPO = Path(__file__).resolve().parents[2]
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from cnplans.cli import main as cnplans
-from cnplans.fx import read_rates_file
+from cnplans.conversion.fx import read_rates_file
 from scripts.rates.cli import main
 from scripts.rates.update import render
 

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from release_support import EPOCH, commit_all, copy_real_package, write_synthetic_package
 
-from cnplans.hashes import file_sha256, parse_sha256sums
+from cnplans.datapackage.hashes import file_sha256, parse_sha256sums
 from scripts.release import checksums
 from scripts.release.cli import main
 
@@ -100,8 +100,8 @@ def test_zip_unpacks_to_a_valid_data_package_whose_hashes_match(
 
 def test_xlsx_has_typed_cells_frozen_headers_and_filters(built: Path) -> None:
     workbook = load_workbook(built / "cnplans-1.0.0.xlsx")
-    # The release workbook is cnplans.workbook's (tests/loader/test_workbook.py tests its layout);
-    # a package without the overview's tables has no overview sheets.
+    # The release workbook is cnplans.loader.workbook's (tests/loader/test_workbook.py tests its
+    # layout); a package without the overview's tables has no overview sheets.
     assert workbook.sheetnames == ["README", "places", "visits", "data_dictionary"]
     places = workbook["places"]
     assert [c.value for c in places[1]] == [
@@ -246,7 +246,7 @@ def test_the_loader_downloads_and_loads_the_built_zip(
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     import cnplans
-    from cnplans import releases
+    from cnplans.loader import releases
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:

@@ -20,10 +20,9 @@ import pytest
 from openpyxl import load_workbook
 from release_support import EPOCH, REPO, commit_all, copy_real_package, read_rows
 
-from cnplans import overviews
-from cnplans.csv_form import frame_text, table_text
-from cnplans.loader import read_table
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.csv_form import frame_text, table_text
+from cnplans.datapackage.table_schema import TableSchema
+from cnplans.loader import overviews, read_table
 from scripts.release.cli import main
 
 VERSION = "1.0.0"

@@ -22,7 +22,7 @@ from release_support import (
     set_cell,
 )
 
-from cnplans.hashes import file_sha256
+from cnplans.datapackage.hashes import file_sha256
 from scripts.release.cli import main
 
 FAST = ["--no-python-dist"]  # the wheel build is covered once, in test_release_artifacts.py
@@ -83,7 +83,7 @@ def test_first_release_stamps_builds_commits_and_tags(
         + ["overview-targets.csv", "overview-clusters.csv"]
         + [f"cnplans-1.0.0-{t}.parquet" for t in tables]
     )
-    registry = json.loads((repo / "src/cnplans/releases.json").read_text(encoding="utf-8"))
+    registry = json.loads((repo / "src/cnplans/loader/releases.json").read_text(encoding="utf-8"))
     assert registry["1.0.0"] == file_sha256(folder / "cnplans-1.0.0.zip")
     assert not [p for p in (repo / "dist").iterdir() if p.name.startswith(".")]  # no leftovers
 

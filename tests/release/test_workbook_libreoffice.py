@@ -1,7 +1,7 @@
 """The workbook opens right in LibreOffice: every sheet converted to CSV by ``soffice --headless``.
 
-The workbook is the one cnplans.workbook writes for the release (and ``cnplans export``), built
-from the repository's package. LibreOffice converts it twice: with an explicit filter (UTF-8,
+The workbook is the one cnplans.loader.workbook writes for the release (and ``cnplans export``),
+built from the repository's package. LibreOffice converts it twice: with an explicit filter (UTF-8,
 every sheet to its own file, cell values rather than as shown) and without one (the first
 sheet, the overview). The CSVs must keep every row's columns, amounts as plain numbers and
 dates as YYYY-MM-DD; with the UTF-8 filter the Chinese names must be intact. Without a filter
@@ -21,8 +21,7 @@ import pandas as pd
 import pytest
 
 import cnplans
-from cnplans import overviews, workbook
-from cnplans.loader import schema
+from cnplans.loader import overviews, schema, workbook
 
 pytestmark = pytest.mark.skipif(
     shutil.which("soffice") is None,

@@ -31,7 +31,7 @@ import pytest
 from site_support import REPO, copy_package, fake_release, read_csv
 
 from cnplans import loader
-from cnplans.overviews import TABLES, overview
+from cnplans.loader.overviews import TABLES, overview
 from scripts.site.build import build_site
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,9 +2,9 @@
 
 LibreOffice's CSV dialog offers the semicolon as a separator; a text cell holding ";" and no
 comma, written unquoted, then lands in two columns. In the package's form (text cells quoted,
-:mod:`cnplans.csv_form`) it stays whole. Each test converts files with LibreOffice headless
-(``soffice --convert-to csv`` with an import filter that splits on comma and semicolon, reads
-``"`` as the text delimiter, UTF-8, and quoted cells as text) and reads the result back with
+:mod:`cnplans.datapackage.csv_form`) it stays whole. Each test converts files with LibreOffice
+headless (``soffice --convert-to csv`` with an import filter that splits on comma and semicolon,
+reads ``"`` as the text delimiter, UTF-8, and quoted cells as text) and reads the result back with
 the csv module: numbers may come back as LibreOffice writes them (``6.463`` for ``6.4630``).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from cnplans.csv_form import render_rows
+from cnplans.datapackage.csv_form import render_rows
 
 SOFFICE = shutil.which("soffice")
 pytestmark = pytest.mark.skipif(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cnplans.table_schema import Field
+from cnplans.datapackage.table_schema import Field
 from cnplans.validation import provenance, quote_search, reading
 from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
 from cnplans.validation.package import resolve_inside
@@ -322,7 +322,7 @@ def test_loader_typed_read_gives_what_the_text_read_gives(
 
 def test_loader_inference_that_disagrees_with_the_schema_is_not_used(tmp_path: Path) -> None:
     from cnplans import loader
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
 
     schema = TableSchema.from_descriptor(
         {

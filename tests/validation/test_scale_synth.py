@@ -111,7 +111,7 @@ def test_every_target_quote_prints_its_numbers(small: Path) -> None:
 
 def test_the_quantity_reader_reads_each_row_s_numbers(small: Path) -> None:
     """With the reader the validator uses: each row's numbers are quantities of its quote."""
-    quantities = pytest.importorskip("cnplans.quantities")
+    quantities = pytest.importorskip("cnplans.drafting.quantities")
 
     def stated(quote: str) -> list[tuple[float, float | None, str, str, bool]]:
         return [

@@ -1,10 +1,10 @@
 """The ``non-canonical-csv`` rule: every table byte for byte in the package's CSV form.
 
-The form (:mod:`cnplans.csv_form`): text cells (``string`` fields) in double quotes, every other
-cell as the csv module's ``QUOTE_MINIMAL`` writes it. Each fixture breaks the form of one file
-of a copy of the real package, checks the one problem reported (file, line, column, message),
-then that ``cnplans fmt`` writes the file back in the form and the package validates clean.
-Expected lines come from the standard library's ``csv`` (``start_lines``), not from the
+The form (:mod:`cnplans.datapackage.csv_form`): text cells (``string`` fields) in double quotes,
+every other cell as the csv module's ``QUOTE_MINIMAL`` writes it. Each fixture breaks the form of
+one file of a copy of the real package, checks the one problem reported (file, line, column,
+message), then that ``cnplans fmt`` writes the file back in the form and the package validates
+clean. Expected lines come from the standard library's ``csv`` (``start_lines``), not from the
 validator.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Csv, Outcome, run_cli, start_lines, text_columns_of
 
-from cnplans.csv_form import render_rows
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.csv_form import render_rows
+from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation import canonical
 from cnplans.validation.canonical import canonical_row_sizes, first_difference
 from cnplans.validation.reading import parse_csv_bytes

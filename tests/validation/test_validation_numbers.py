@@ -227,7 +227,7 @@ def test_a_dateline_basis_where_the_quote_names_no_relative_year(
     package: Path, validate: Validate
 ) -> None:
     """A quote cut to the clause of the value names no year: the basis cannot be the dateline."""
-    from cnplans.quantities import find_quantities, relative_years
+    from cnplans.drafting.quantities import find_quantities, relative_years
 
     targets = Csv.read(package / TARGETS)
     row = targets.find("target_year_basis", lambda v: v == "dateline")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Csv, Outcome, start_lines
 
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.provenance import closest_passage, normalize_whitespace
 
 TARGETS = "resources/targets.csv"

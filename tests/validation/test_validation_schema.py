@@ -11,7 +11,7 @@ import pandera.pandas as pa
 import pytest
 from conftest import REPO, Csv, Outcome, start_lines
 
-from cnplans.table_schema import PANDAS_DTYPES, Field, TableSchema
+from cnplans.datapackage.table_schema import PANDAS_DTYPES, Field, TableSchema
 from cnplans.validation.conversion import PARSERS, convert_column
 from cnplans.validation.pandera_schema import build_schema
 

@@ -21,7 +21,7 @@ class Companion:
 
     name: str
     description: str
-    schema: Any = None  # cnplans.table_schema.TableSchema of a CSV, listed field by field
+    schema: Any = None  # a TableSchema (cnplans.datapackage.table_schema) of a CSV, by field
 
 
 CSV_FORM = """\

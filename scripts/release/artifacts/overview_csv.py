@@ -1,9 +1,9 @@
 """The overview CSV files of the release: ``overview-targets.csv`` and ``overview-clusters.csv``.
 
-They are :func:`cnplans.overviews.overview` of the release's own tables, written in the package's
-CSV form (:func:`cnplans.csv_form.frame_text`); they go into the zip's folder and beside it.
-They are not resources of the zip's datapackage.json: they are views of the tables, described in
-the zip's README, and the loader and ``cnplans validate`` read only the tables.
+They are :func:`cnplans.loader.overviews.overview` of the release's own tables, written in the
+package's CSV form (:func:`cnplans.datapackage.csv_form.frame_text`); they go into the zip's folder
+and beside it. They are not resources of the zip's datapackage.json: they are views of the tables,
+described in the zip's README, and the loader and ``cnplans validate`` read only the tables.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .tables import TypedTable
 class OverviewFile:
     name: str  # overview-targets.csv
     overview: str  # targets
-    schema: Any  # cnplans.table_schema.TableSchema of the overview
+    schema: Any  # cnplans.datapackage.table_schema.TableSchema of the overview
     description: str  # the overview schema's own description
     text: str
 
@@ -34,17 +34,17 @@ def file_name(overview: str) -> str:
 
 def applies(tables: Sequence[TypedTable]) -> bool:
     """Whether the package holds every table the overview reads (a cnplans package does)."""
-    from cnplans.overviews import TABLES
+    from cnplans.loader.overviews import TABLES
 
     names = {t.name for t in tables}
     return all(name in names for name in TABLES)
 
 
 def build(tables: Sequence[TypedTable]) -> list[OverviewFile]:
-    """Every overview of ``tables`` as CSV text, in ``cnplans.overviews.NAMES`` order."""
-    from cnplans import overviews
-    from cnplans.csv_form import frame_text
-    from cnplans.errors import CnplansError
+    """Every overview of ``tables`` as CSV text, in ``cnplans.loader.overviews.NAMES`` order."""
+    from cnplans.datapackage.csv_form import frame_text
+    from cnplans.datapackage.errors import CnplansError
+    from cnplans.loader import overviews
 
     frames = {t.name: t.frame for t in tables}
     built = []
@@ -61,5 +61,5 @@ def build(tables: Sequence[TypedTable]) -> list[OverviewFile]:
 
 def _description(name: str) -> str:
     """The ``description`` of the overview's Table Schema (TableSchema keeps only the fields)."""
-    path = resources.files("cnplans").joinpath("overview_schemas", f"{name}.json")
+    path = resources.files("cnplans.loader").joinpath("overview_schemas", f"{name}.json")
     return str(json.loads(path.read_text(encoding="utf-8")).get("description", ""))

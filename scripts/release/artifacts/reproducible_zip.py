@@ -1,12 +1,14 @@
-"""Zip files whose bytes depend only on their members: the wheel's :mod:`cnplans.reproducible_zip`.
+"""Zip files whose bytes depend only on their members: the wheel's
+:mod:`cnplans.loader.reproducible_zip`.
 
-The release's data zip and the workbook (which :mod:`cnplans.workbook` writes, for the release and
-for ``cnplans export``) share the one definition; this module only names it for scripts/release.
+The release's data zip and the workbook (which :mod:`cnplans.loader.workbook` writes, for the
+release and for ``cnplans export``) share the one definition; this module only names it for
+scripts/release.
 """
 
 from __future__ import annotations
 
-from cnplans.reproducible_zip import (
+from cnplans.loader.reproducible_zip import (
     COMPRESS_LEVEL,
     FILE_MODE,
     UNIX,

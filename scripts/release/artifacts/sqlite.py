@@ -5,7 +5,7 @@ loader's pandas dtypes, required fields are NOT NULL, enums are CHECK constraint
 are declared. Foreign keys are verified with ``PRAGMA foreign_key_check`` before the file is
 accepted. (SQLite enforces foreign keys only on connections that run ``PRAGMA foreign_keys = ON``.)
 The overview views ``overview_targets`` and ``overview_clusters`` come from
-:func:`cnplans.overviews.create_views`, the one definition of the overview.
+:func:`cnplans.loader.overviews.create_views`, the one definition of the overview.
 
 The file is named ``cnplans_X_Y_Z.sqlite`` (:func:`database_name`): Datasette names a database
 after its file's stem and cannot serve a stem with dots in it without renaming the file.
@@ -18,8 +18,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from cnplans.overviews import quote_identifier as quote
-from cnplans.overviews import storage_class
+from cnplans.loader.overviews import quote_identifier as quote
+from cnplans.loader.overviews import storage_class
 
 from ..errors import ReleaseError
 from .tables import TypedTable, python_value
@@ -111,7 +111,7 @@ def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True
 
 def _create_overview_views(connection: sqlite3.Connection) -> None:
     """The overview views, checked by reading each once (a view is compiled only when read)."""
-    from cnplans import overviews
+    from cnplans.loader import overviews
 
     try:
         overviews.create_views(connection)

@@ -1,7 +1,7 @@
 """The package's tables as typed DataFrames, read by the loader with the Table Schema types.
 
 The xlsx, Parquet and SQLite artifacts all start from these frames, so every type comes from
-``cnplans.table_schema`` (the one type map) and is never declared again here.
+``cnplans.datapackage.table_schema`` (the one type map) and is never declared again here.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from ..errors import ReleaseError
 class TypedTable:
     name: str
     resource: dict[str, Any]
-    schema: Any  # cnplans.table_schema.TableSchema
+    schema: Any  # cnplans.datapackage.table_schema.TableSchema
     frame: pd.DataFrame
 
 
 def read_all(root: Path, descriptor: dict[str, Any]) -> list[TypedTable]:
     """Every table of the package in ``root``, in descriptor order."""
+    from cnplans.datapackage.table_schema import TableSchema
     from cnplans.loader import DataError, read_table
-    from cnplans.table_schema import TableSchema
 
     tables = []
     for resource in descriptor["resources"]:

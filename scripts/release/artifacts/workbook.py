@@ -1,4 +1,4 @@
-"""The release's Excel workbook, written by :mod:`cnplans.workbook` (as `cnplans export` is).
+"""The release's Excel workbook, written by :mod:`cnplans.loader.workbook` (as `cnplans export` is).
 
 This adapter hands the release's typed tables to it with SOURCE_DATE_EPOCH, so the workbook's
 document properties and zip member times are fixed and the same commit gives the same bytes.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cnplans.workbook import WorkbookError, write
+from cnplans.loader.workbook import WorkbookError, write
 
 from ..errors import ReleaseError
 from .tables import TypedTable

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnplans.hashes import SUMS_NAME
+from cnplans.datapackage.hashes import SUMS_NAME
 
 from .. import changelog, checksums, stamp
 from ..citation import CITATION, README, read_citation, read_zenodo, readme_with_doi, set_scalar

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnplans.hashes import file_sha256
+from cnplans.datapackage.hashes import file_sha256
 
 from .http import Client, PublishError
 from .state import Progress, State

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from cnplans.hashes import file_sha256
+from cnplans.datapackage.hashes import file_sha256
 
 from ..errors import ReleaseError
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnplans import atomic
+from cnplans.datapackage import atomic
 
 
 @dataclass

@@ -61,10 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code: 0 ok, 1 invalid data, 2 cannot run, 3 a bug.
 
     Whatever happens, one line on standard error says it, never a traceback: a known failure
-    (:class:`~cnplans.errors.CnplansError`) with its own exit code; anything else is a bug in
-    cnplans, said so, with exit code 3.
+    (:class:`~cnplans.datapackage.errors.CnplansError`) with its own exit code; anything else is a
+    bug in cnplans, said so, with exit code 3.
     """
-    from cnplans.errors import EXIT_BUG, CnplansError, printable
+    from cnplans.datapackage.errors import EXIT_BUG, CnplansError, printable
 
     words = sys.argv[1:] if argv is None else list(argv)
     # The sub-command is the first word that is not an option (the top level takes no values).
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class _Printable:
-    """A text stream that writes each line through :func:`~cnplans.errors.printable`.
+    """A text stream that writes each line through :func:`~cnplans.datapackage.errors.printable`.
 
     Messages on standard error quote cells, names and paths from the files; a newline or an
     escape sequence in one must not print a line of its own or drive the terminal.
@@ -106,7 +106,7 @@ class _Printable:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        from cnplans.errors import printable
+        from cnplans.datapackage.errors import printable
 
         self._stream.write("\n".join(printable(line) for line in text.split("\n")))
         return len(text)

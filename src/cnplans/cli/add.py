@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cnplans.cli.new_source import add_package_option, report
 
 if TYPE_CHECKING:
-    from cnplans.filing import Filing
+    from cnplans.drafting.filing import Filing
 
 
 class _Pairs(argparse.Action):
@@ -78,14 +78,14 @@ def show(filing: Filing) -> int:
 
 
 def _next_step() -> str:
-    from cnplans.filing import NEXT_STEP
+    from cnplans.drafting.filing import NEXT_STEP
 
     return NEXT_STEP
 
 
 def run(args: argparse.Namespace) -> int:
     """Check and file the rows."""
-    from cnplans.filing import add_rows
+    from cnplans.drafting.filing import add_rows
 
     return report(
         "add",

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 
 _BASIS_WORDS = {
     "plan_issued": "at the plan's issue year",
@@ -41,14 +41,14 @@ def run(args: argparse.Namespace) -> int:
     """Convert (or check) the targets of the package at ``args.descriptor``."""
     from pathlib import Path
 
-    from cnplans.atomic import package_lock
+    from cnplans.datapackage.atomic import package_lock
 
     with package_lock(Path(args.descriptor)):  # no other command rewrites targets meanwhile
         return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cnplans.convert import ConvertError, compute_conversion, write_conversion
+    from cnplans.conversion.convert import ConvertError, compute_conversion, write_conversion
 
     try:
         conversion = compute_conversion(args.descriptor)

@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID
 
 
 def add_release_option(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +24,8 @@ def add_release_option(parser: argparse.ArgumentParser) -> None:
 def run_reporting_errors(action: Callable[[], int]) -> int:
     """Run ``action``; print a known failure as ``cnplans: <message>`` and return its exit code."""
     from cnplans.loader import DataError
-    from cnplans.region_filter import RegionError
-    from cnplans.releases import ReleaseError
+    from cnplans.loader.region_filter import RegionError
+    from cnplans.loader.releases import ReleaseError
 
     try:
         return action()

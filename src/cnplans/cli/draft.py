@@ -74,7 +74,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draft the rows and print or write them."""
-    from cnplans.draft import DraftError, draft_files
+    from cnplans.drafting.draft import DraftError, draft_files
 
     extra = [name.strip() for name in args.with_tables.split(",") if name.strip()]
     unknown = [name for name in extra if name not in TABLES[1:]]
@@ -125,7 +125,7 @@ def _csv(header: list[str], rows: list[dict[str, str]]) -> str:
 
 def _write(folder: Path, blocks: dict[str, tuple[list[str], list[dict[str, str]]]]) -> int:
     """Write each block to ``folder/TABLE.csv`` (each file whole, or not at all)."""
-    from cnplans.atomic import write_texts
+    from cnplans.datapackage.atomic import write_texts
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from cnplans.cli.data import add_release_option, run_reporting_errors
-from cnplans.errors import EXIT_CANNOT_RUN, EXIT_OK
-from cnplans.export import FORMATS, WORKBOOK_NAME
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_OK
+from cnplans.loader.export import FORMATS, WORKBOOK_NAME
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(folder: Path, fmt: str, release: str | None) -> int:
-    from cnplans.export import export_package
-    from cnplans.workbook import WorkbookError
+    from cnplans.loader.export import export_package
+    from cnplans.loader.workbook import WorkbookError
 
     if folder.exists() and not folder.is_dir():
         print(f"cnplans: {folder} exists and is not a folder; choose another --to", file=sys.stderr)

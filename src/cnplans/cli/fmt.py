@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from cnplans.cli.new_source import add_package_option, report
 
 if TYPE_CHECKING:
-    from cnplans.filing import Formatting
+    from cnplans.drafting.filing import Formatting
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +49,6 @@ def show(formatting: Formatting) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Reorder the tables, or check that they are in order."""
-    from cnplans.filing import format_tables
+    from cnplans.drafting.filing import format_tables
 
     return report("fmt", lambda: format_tables(args.package, check=args.check), show)

@@ -57,7 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Add the plans row."""
-    from cnplans.scaffold import new_plan
+    from cnplans.drafting.scaffold import new_plan
 
     return report(
         "new-plan",

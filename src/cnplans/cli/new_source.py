@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cnplans.scaffold import Result
+    from cnplans.drafting.scaffold import Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -67,8 +67,8 @@ def report(
 
     ``show`` prints another kind of result (``cnplans add``, ``fmt``) and returns the exit code.
     """
-    from cnplans.errors import EXIT_CANNOT_RUN
-    from cnplans.scaffold import ScaffoldError
+    from cnplans.datapackage.errors import EXIT_CANNOT_RUN
+    from cnplans.drafting.scaffold import ScaffoldError
 
     try:
         result = action()
@@ -100,7 +100,7 @@ def _show(result: Result) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Archive the text and add its sources row."""
-    from cnplans.scaffold import new_source
+    from cnplans.drafting.scaffold import new_source
 
     return report(
         "new-source",

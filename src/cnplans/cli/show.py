@@ -1,9 +1,9 @@
 """``cnplans show TABLE`` and ``cnplans show overview [targets|clusters]``: print one table, or
 one overview, as CSV or JSON, optionally only the rows about one region.
 
-The CSV is in the package's own form (:func:`cnplans.csv_form.frame_text`: a count is ``20``, an
-amount ``230000000000``, a date ``2024-11-12``, text cells quoted); the JSON gives integral
-numbers as integers, other numbers as the shortest float that reads back the same, dates as
+The CSV is in the package's own form (:func:`cnplans.datapackage.csv_form.frame_text`: a count is
+``20``, an amount ``230000000000``, a date ``2024-11-12``, text cells quoted); the JSON gives
+integral numbers as integers, other numbers as the shortest float that reads back the same, dates as
 YYYY-MM-DD and missing values as null.
 """
 
@@ -16,12 +16,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cnplans.cli.data import add_release_option, run_reporting_errors
-from cnplans.errors import EXIT_OK
+from cnplans.datapackage.errors import EXIT_OK
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
 
 FORMATS = ("csv", "json")
 OVERVIEW = "overview"  # `cnplans show overview NAME`: no table has this name
@@ -29,7 +29,7 @@ OVERVIEW = "overview"  # `cnplans show overview NAME`: no table has this name
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
-    from cnplans.overviews import NAMES
+    from cnplans.loader.overviews import NAMES
 
     parser.add_argument(
         "table",
@@ -74,7 +74,7 @@ def _show(table: str, name: str | None, region: str | None, fmt: str, release: s
     if fmt == "json":
         text = _json(frame)
     else:
-        from cnplans.csv_form import frame_text
+        from cnplans.datapackage.csv_form import frame_text
 
         text = frame_text(frame, table_schema)
     try:
@@ -90,7 +90,7 @@ def _table(table: str, region: str | None, release: str | None) -> tuple[pd.Data
 
     if region is None:
         return load(table, version=release), schema(table, version=release)
-    from cnplans.region_filter import rows_in_region
+    from cnplans.loader.region_filter import rows_in_region
 
     frame = rows_in_region(
         table,
@@ -105,18 +105,19 @@ def _table(table: str, region: str | None, release: str | None) -> tuple[pd.Data
 def _overview(
     name: str | None, region: str | None, release: str | None
 ) -> tuple[pd.DataFrame, TableSchema]:
-    """The overview ``name`` (the first of ``cnplans.overviews.NAMES`` when None), and its schema.
+    """The overview ``name`` (the first of ``cnplans.loader.overviews.NAMES`` when None), and its
+    schema.
 
     An unknown name is an ``OverviewError`` (a KeyError: one line, exit code 2).
     """
-    from cnplans.overviews import NAMES, overview, schema
+    from cnplans.loader.overviews import NAMES, overview, schema
 
     name = NAMES[0] if name is None else name
     table_schema = schema(name)
     frame = overview(name, version=release)
     if region is not None:
         from cnplans.loader import load
-        from cnplans.region_filter import REGION_KEY, resolve_region
+        from cnplans.loader.region_filter import REGION_KEY, resolve_region
 
         keys = resolve_region(load("regions", version=release), region)
         frame = frame[frame[REGION_KEY].isin(keys)].reset_index(drop=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cnplans.cli.data import add_release_option, run_reporting_errors
-from cnplans.errors import EXIT_OK
+from cnplans.datapackage.errors import EXIT_OK
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,8 @@
-"""Every table file in the package's CSV form: byte for byte what :mod:`cnplans.csv_form` writes.
+"""Every table file in the package's CSV form: byte for byte what
+:mod:`cnplans.datapackage.csv_form` writes.
 
-The form (:func:`cnplans.csv_form.render_rows`): every non-empty cell of a field whose Table
-Schema type is ``string`` is in double quotes; every other cell, and every empty one, is as
+The form (:func:`cnplans.datapackage.csv_form.render_rows`): every non-empty cell of a field whose
+Table Schema type is ``string`` is in double quotes; every other cell, and every empty one, is as
 ``csv.writer(file, lineterminator="\\n")`` (``QUOTE_MINIMAL``) writes it, in quotes only when it
 holds a comma, a double quote or a line break; inner quotes are doubled, every record ends with
 one line feed, the last one too, and there are no blank lines. The header is written as
@@ -38,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cnplans.csv_form import render_rows, text_columns
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.csv_form import render_rows, text_columns
+from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import READING_RULES  # a table with one is not checked here

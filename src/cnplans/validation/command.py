@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
-from cnplans.paths import MAX_FILE_BYTES
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
+from cnplans.datapackage.paths import MAX_FILE_BYTES
 
 EXIT_VALID = EXIT_OK
 DEFAULT_MAX_FILE_MB = MAX_FILE_BYTES / 1024 / 1024

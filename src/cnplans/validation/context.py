@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from cnplans.paths import MAX_FILE_BYTES
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.paths import MAX_FILE_BYTES
+from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.problems import Problem
 
 DEFAULT_MAX_FILE_BYTES = MAX_FILE_BYTES
@@ -52,10 +52,11 @@ class Table:
     """A resource whose CSV file was read: its text cells and its typed values.
 
     ``raw`` holds every cell as the text in the file (``""`` for an empty cell); ``frame`` holds
-    the same cells converted to the dtypes of the type map in :mod:`cnplans.table_schema`, with
-    ``<NA>`` for empty cells and for cells that could not be converted (those got a ``type`` or
-    ``enum`` problem and are listed in ``unparsed``). Both are indexed by physical line number.
-    Only the schema's fields that the file has are present, in schema order.
+    the same cells converted to the dtypes of the type map in
+    :mod:`cnplans.datapackage.table_schema`, with ``<NA>`` for empty cells and for cells that could
+    not be converted (those got a ``type`` or ``enum`` problem and are listed in ``unparsed``). Both
+    are indexed by physical line number. Only the schema's fields that the file has are present, in
+    schema order.
     """
 
     name: str

@@ -1,8 +1,8 @@
 """Text cells -> typed columns, one vectorized parser per Table Schema type.
 
-The dtype of every field comes from :meth:`cnplans.table_schema.Field.pandas_dtype` (the one type
-map); this module only knows how the Table Schema spells each type as text. Empty cells (the
-schema's ``missingValues``) become ``<NA>``; a non-empty cell that does not parse becomes
+The dtype of every field comes from :meth:`cnplans.datapackage.table_schema.Field.pandas_dtype` (the
+one type map); this module only knows how the Table Schema spells each type as text. Empty cells
+(the schema's ``missingValues``) become ``<NA>``; a non-empty cell that does not parse becomes
 ``<NA>`` too and is flagged, to be reported once as a ``type`` problem (``enum`` for a value
 outside an enum), so later checks never see it twice. Numbers and enums are parsed with
 pyarrow compute kernels over the text column, dates with pandas' strict ``to_datetime``.
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cnplans.table_schema import Field, TableSchema
+from cnplans.datapackage.table_schema import Field, TableSchema
 from cnplans.validation.vectorized import (
     arrow_text,
     per_chunk,

@@ -1,13 +1,13 @@
 """Number rules: every number of a fact row is stated by that row's own quote.
 
 A quote being verbatim in its source (:mod:`cnplans.validation.provenance`) does not make it
-say the row's fact. These checks read the quote with :func:`cnplans.quantities.find_quantities`
-and require each number cell to be one of the quantities it states, in the row's unit and scale
-(150000000000 CNY is stated by "150 billion yuan", not by "150 million yuan"), with the row's
-qualifier ("about 15 percent" is not ``exactly``) and its ``strive`` flag. A year the quote
-names only relative to the text's date ("by the end of this year", "on Nov 12") is allowed
-with the basis ``dateline``: the year must then be that of the source's dateline, which
-``sources.dateline`` prints and :mod:`cnplans.validation.wording` finds in the text.
+say the row's fact. These checks read the quote with
+:func:`cnplans.drafting.quantities.find_quantities` and require each number cell to be one of the
+quantities it states, in the row's unit and scale (150000000000 CNY is stated by "150 billion yuan",
+not by "150 million yuan"), with the row's qualifier ("about 15 percent" is not ``exactly``) and its
+``strive`` flag. A year the quote names only relative to the text's date ("by the end of this year",
+"on Nov 12") is allowed with the basis ``dateline``: the year must then be that of the source's
+dateline, which ``sources.dateline`` prints and :mod:`cnplans.validation.wording` finds in the text.
 
 Each table is read in one pass, and each row's quote once in it (quotes repeated on adjacent
 rows are read once), so no quantities are kept beyond the row that needs them. Rules skip cells
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from cnplans.quantities import Quantity, find_quantities, relative_years
+from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
 from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.rows import shown

@@ -29,7 +29,7 @@ from cnplans.datapackage import (
     resolve_inside,
     unsafe_reason,
 )
-from cnplans.table_schema import TableSchema
+from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.context import (
     DEFAULT_MAX_FILE_BYTES,
     PackageContext,

@@ -1,6 +1,6 @@
 """Table Schema -> pandera ``DataFrameSchema``: the one converter (no hand-declared columns).
 
-Each field becomes a column typed by the type map of :mod:`cnplans.table_schema`
+Each field becomes a column typed by the type map of :mod:`cnplans.datapackage.table_schema`
 (:meth:`Field.pandas_dtype`, enums as categories). Constraints become checks: ``required`` ->
 not nullable, ``unique`` -> unique, ``minimum``/``maximum`` -> at least / at most, ``pattern``
 -> a full match, ``enum`` -> one of, ``minLength``/``maxLength`` -> a string length. The primary
@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from cnplans.table_schema import Field, TableSchema
+from cnplans.datapackage.table_schema import Field, TableSchema
 from cnplans.validation.vectorized import full_match, is_text, length_within
 
 

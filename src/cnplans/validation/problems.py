@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cnplans.errors import printable
+from cnplans.datapackage.errors import printable
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from cnplans.table_schema import Field
+from cnplans.datapackage.table_schema import Field
 from cnplans.validation.context import PackageContext, Table
 from cnplans.validation.conversion import expected_text
 from cnplans.validation.pandera_schema import build_schema, field_checks

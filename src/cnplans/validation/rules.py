@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from cnplans.table_schema import ForeignKey
+from cnplans.datapackage.table_schema import ForeignKey
 from cnplans.validation.context import PackageContext, Table, has, has_numbers
 from cnplans.validation.problems import Problem
 from cnplans.validation.rows import shown

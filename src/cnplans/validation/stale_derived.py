@@ -1,20 +1,23 @@
 """Derived US dollar cells of ``targets`` that disagree with the exchange-rate table.
 
-The rule is :mod:`cnplans.convert`'s (the IATI value-date rule, rates of ``exchange_rates``):
+The rule is :mod:`cnplans.conversion.convert`'s (the IATI value-date rule, rates of
+``exchange_rates``):
 :func:`find_stale_columns` recomputes ``usd``, ``fx_year``, ``fx_units_per_usd`` and
 ``fx_basis`` for every target and compares them with the cells. It is the one computation of
 which derived cells are stale: this module's check reports each stale cell (numbers compared to
 6 significant figures) as ``stale-derived-value`` at its line and column, and each target whose
 basis year has no rate as ``missing-exchange-rate``; ``cnplans convert`` rewrites the cells it
-lists (:func:`cnplans.convert.compute_conversion`) and ``convert --check`` prints the stale ones.
+lists (:func:`cnplans.conversion.convert.compute_conversion`) and ``convert --check`` prints the
+stale ones.
 
-The computation is vectorized over the columns and gives what :func:`cnplans.convert.derive`
-and :func:`cnplans.convert.same_cell` give row by row: plan and source dates, units and rates
-are looked up once per distinct value; ``usd`` is ``value / rate`` in floating point wherever
-that provably rounds to the same whole dollar as the decimal division (plain decimal texts, far
-from a half), and goes through :func:`cnplans.convert.derive` otherwise; a derived cell whose
-text equals the expected text is current, and only the cells that differ are written out and
-compared by :func:`cnplans.convert.same_cell`.
+The computation is vectorized over the columns and gives what
+:func:`cnplans.conversion.convert.derive` and :func:`cnplans.conversion.convert.same_cell` give row
+by row: plan and source dates, units and rates are looked up once per distinct value; ``usd`` is
+``value / rate`` in floating point wherever that provably rounds to the same whole dollar as the
+decimal division (plain decimal texts, far from a half), and goes through
+:func:`cnplans.conversion.convert.derive` otherwise; a derived cell whose text equals the expected
+text is current, and only the cells that differ are written out and compared by
+:func:`cnplans.conversion.convert.same_cell`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cnplans.convert import DERIVED_COLUMNS, derive, is_money, same_cell, year_of
-from cnplans.fx import DEFAULT_PROVIDER, RESOURCE_NAME, USD, MissingRateError, RateTable
+from cnplans.conversion.convert import DERIVED_COLUMNS, derive, is_money, same_cell, year_of
+from cnplans.conversion.fx import DEFAULT_PROVIDER, RESOURCE_NAME, USD, MissingRateError, RateTable
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 from cnplans.validation.vectorized import (

@@ -1,8 +1,8 @@
 """Load the data package's tables as typed pandas DataFrames.
 
-The dtypes come from the Table Schemas through :mod:`cnplans.table_schema` (the one type map);
-this module only parses text into them. Bundled data is trusted: it was validated before it was
-released, so loading checks what is cheap (recorded hashes, the header, the primary key, values
+The dtypes come from the Table Schemas through :mod:`cnplans.datapackage.table_schema` (the one type
+map); this module only parses text into them. Bundled data is trusted: it was validated before it
+was released, so loading checks what is cheap (recorded hashes, the header, the primary key, values
 that do not parse as their type) and leaves the full validation to ``cnplans validate``.
 
 Dates: ``date`` fields load as ``datetime64[ns]``, and so do the text fields whose Table Schema
@@ -12,7 +12,7 @@ partial date (``2024``, ``2024-11``) is no day, so it loads as ``NaT`` and a
 :class:`PartialDateWarning` names the values, which the CSV file keeps as text.
 
 Nothing here imports pandera, frictionless or requests; ``version=`` imports
-:mod:`cnplans.releases`, which imports pooch (and so requests) only when it must download.
+:mod:`cnplans.loader.releases`, which imports pooch (and so requests) only when it must download.
 
 >>> import cnplans
 >>> "plans" in cnplans.tables()
@@ -38,9 +38,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from cnplans import datapackage, paths
-from cnplans.datapackage import PackageError
-from cnplans.table_schema import PANDAS_DTYPES, Field, TableSchema
+from cnplans import datapackage
+from cnplans.datapackage import PackageError, paths
+from cnplans.datapackage.table_schema import PANDAS_DTYPES, Field, TableSchema
 
 # Files at least this big are read with types straight away: by pandas' C reader guessing them
 # (kept when every guess matches the schema), else by pyarrow's reader told them; smaller ones
@@ -178,7 +178,7 @@ def load(name: str, *, version: str | None = None) -> pd.DataFrame:
 
     ``version=None`` reads the data bundled with this installation; ``version="X.Y.Z"`` reads
     that published release, downloaded once and verified against its sha256, then served from
-    the cache (see :mod:`cnplans.releases`).
+    the cache (see :mod:`cnplans.loader.releases`).
 
     Raises ``KeyError`` (listing the valid names) for an unknown table, :class:`DataError` when
     the file does not match its schema (header, unparsable values, duplicate primary keys) or its
@@ -254,7 +254,7 @@ def read_table(root: Path, name: str) -> pd.DataFrame:
 def _data_root(version: str | None) -> Path:
     if version is None:
         return paths.bundled_root()
-    from cnplans import releases  # imports pooch/requests only when it has to download
+    from cnplans.loader import releases  # imports pooch/requests only when it has to download
 
     return releases.fetch(version)
 

@@ -5,14 +5,14 @@ and as a safe path is decided once. A path the package gives (a resource's ``pat
 ``schema``, a source text's ``path``) must name a file inside the descriptor's folder: a URL or
 other scheme, an absolute path or drive letter, a backslash, a ``..`` segment, a NUL character
 and a link that resolves outside the folder are all refused, and nothing is ever fetched. Files
-are read whole, so every read is bounded (:data:`cnplans.paths.MAX_FILE_BYTES` unless the
-caller says otherwise). Errors are :class:`PackageError` sentences naming the file. Only the
+are read whole, so every read is bounded (:data:`cnplans.datapackage.paths.MAX_FILE_BYTES` unless
+the caller says otherwise). Errors are :class:`PackageError` sentences naming the file. Only the
 standard library is imported (and pandas, once a schema is read).
 
 The module is not called ``cnplans.package``: that is the public function returning the
 descriptor, and importing a submodule of that name would replace it.
 
->>> from cnplans.paths import bundled_root
+>>> from cnplans.datapackage.paths import bundled_root
 >>> descriptor = read_descriptor(bundled_root())
 >>> read_schema(bundled_root(), resource(descriptor, "plans")).primary_key
 ['plan_id']
@@ -33,11 +33,13 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from cnplans.errors import CnplansError
-from cnplans.paths import DESCRIPTOR_NAME, MAX_FILE_BYTES
+from cnplans.datapackage.errors import CnplansError
+from cnplans.datapackage.paths import DESCRIPTOR_NAME, MAX_FILE_BYTES
 
 if TYPE_CHECKING:
-    from cnplans.table_schema import TableSchema  # imports pandas: only read_schema needs it
+    from cnplans.datapackage.table_schema import (
+        TableSchema,  # imports pandas: only read_schema needs it
+    )
 
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")  # a scheme: http:, file:, data:, C: ...
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -107,7 +109,7 @@ def resolve_inside(
     given, remembers resolved folders across calls (many files in one folder, as the source
     texts are), so a file that is not itself a link costs one ``lstat``.
 
-    >>> from cnplans.paths import bundled_root
+    >>> from cnplans.datapackage.paths import bundled_root
     >>> resolve_inside(bundled_root(), "resources/plans.csv")[0].name
     'plans.csv'
     >>> resolve_inside(bundled_root(), "/etc/passwd")
@@ -300,7 +302,7 @@ def read_schema(
     root: Path, resource: dict[str, Any], max_bytes: int = MAX_FILE_BYTES
 ) -> TableSchema:
     """A resource's Table Schema: inline, or the file its ``schema`` path names inside ``root``."""
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
 
     name = resource.get("name")
     declared = resource.get("schema")

@@ -8,7 +8,7 @@ by hand, and nothing more. Everything is checked first and written only when all
   nothing about a field is re-declared here;
 - a new key must not exist yet, a referenced source or region must exist, and a plan's quote must
   occur in its source text (whitespace may differ: the validator's own rule);
-- the new plan's row is then filed through :func:`cnplans.filing.file_rows`, the path of
+- the new plan's row is then filed through :func:`cnplans.drafting.filing.file_rows`, the path of
   ``cnplans add``: the validator's own rules, run on a copy of the package, must find no new
   problem (a plan without targets or measures yet excepted);
 - the new row is inserted where primary-key order puts it, every other byte of the file is left
@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from cnplans import datapackage
-from cnplans.atomic import under_package_lock
-from cnplans.csv_form import render_rows, text_columns
 from cnplans.datapackage import PackageError
-from cnplans.errors import EXIT_CANNOT_RUN, EXIT_INVALID, CnplansError
-from cnplans.paths import MAX_FILE_BYTES
-from cnplans.table_schema import Field, TableSchema
+from cnplans.datapackage.atomic import under_package_lock
+from cnplans.datapackage.csv_form import render_rows, text_columns
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, CnplansError
+from cnplans.datapackage.paths import MAX_FILE_BYTES
+from cnplans.datapackage.table_schema import Field, TableSchema
 
 SOURCES, PLANS, REGIONS = "sources", "plans", "regions"
 SOURCE_FOLDER = "sources"
@@ -687,8 +687,8 @@ def new_plan(
 
     The quote must occur in the source's text; the region and the source must exist; cells not
     given stay empty. These are checked first, naming the option; then the row is filed the way
-    ``cnplans add`` files rows (:func:`cnplans.filing.file_rows`): the validator's own rules on
-    a copy of the package, only ``plan-without-facts`` expected (the plan's targets and
+    ``cnplans add`` files rows (:func:`cnplans.drafting.filing.file_rows`): the validator's own
+    rules on a copy of the package, only ``plan-without-facts`` expected (the plan's targets and
     measures come next). Raises :class:`ScaffoldError`; writes nothing then.
     """
     package = Package.open(descriptor)
@@ -735,7 +735,7 @@ def new_plan(
 
     # Filed the way `cnplans add` files rows: checked by the validator itself on a copy of the
     # package. The plan's targets and measures come next, so `plan-without-facts` is expected.
-    from cnplans.filing import EXPECTED_FOR_NOW, NewRow, file_rows
+    from cnplans.drafting.filing import EXPECTED_FOR_NOW, NewRow, file_rows
 
     filing = file_rows(
         package,

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from cnplans.errors import EXIT_CANNOT_RUN, CnplansError
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, CnplansError
 
 if TYPE_CHECKING:
     import filelock
@@ -37,7 +37,7 @@ def package_lock(descriptor: Path) -> Iterator[None]:
 
     The lock file lives in the temporary folder, named by the package's resolved folder, so
     nothing is written into the package. Waiting longer than :data:`LOCK_SECONDS` is a
-    :class:`~cnplans.errors.CnplansError` (exit 2).
+    :class:`~cnplans.datapackage.errors.CnplansError` (exit 2).
     """
     import filelock
 

@@ -1,6 +1,6 @@
 """Zip files whose bytes depend only on their members: fixed times, permissions and order.
 
-The release's data zip (scripts/release) and every workbook (:mod:`cnplans.workbook`, an xlsx
+The release's data zip (scripts/release) and every workbook (:mod:`cnplans.loader.workbook`, an xlsx
 is a zip) are written through here, so that building the same data twice gives the same bytes.
 """
 

@@ -43,7 +43,7 @@ descriptor) is evicted, with a one-line warning, and downloaded again.
 
 Nothing here imports pooch or requests at module level.
 
->>> from cnplans import releases
+>>> from cnplans.loader import releases
 >>> releases.release_url("1.2.3", pattern="https://example.org/v{version}/cnplans-{version}.zip")
 'https://example.org/v1.2.3/cnplans-1.2.3.zip'
 """
@@ -67,7 +67,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import urljoin, urlparse
 
-from cnplans.errors import CnplansError
+from cnplans.datapackage.errors import CnplansError
 
 RELEASES_URL_ENV = "CNPLANS_RELEASES_URL"
 CACHE_DIR_ENV = "CNPLANS_CACHE_DIR"
@@ -94,7 +94,7 @@ _VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+.]?[0-9A-Za-z]+)*")
 _CHUNK = 1 << 16
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _STATE_NAME = ".cnplans-cache.json"  # in a cached release: the size and mtime of its files
-_LIMITS = "cnplans.releases"
+_LIMITS = "cnplans.loader.releases"
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def check_version(version: str) -> str:
     >>> check_version("1.2.3\\n")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    cnplans.releases.ReleaseError: '1.2.3\\n' is not a release version; expected X.Y.Z ...
+    cnplans.loader.releases.ReleaseError: '1.2.3\\n' is not a release version; expected X.Y.Z ...
     """
     if (
         not isinstance(version, str)
@@ -174,9 +174,9 @@ def cache_dir() -> Path:
 
 def registry() -> dict[str, str]:
     """Recorded sha256 of each published release archive, from the shipped ``releases.json``."""
-    from cnplans.hashes import SHA256
+    from cnplans.datapackage.hashes import SHA256
 
-    text = resources.files("cnplans").joinpath("releases.json").read_text(encoding="utf-8")
+    text = resources.files("cnplans.loader").joinpath("releases.json").read_text(encoding="utf-8")
     entries = json.loads(text)
     if not isinstance(entries, dict):
         raise ReleaseError("cnplans/releases.json must be a JSON object {version: sha256}")
@@ -257,7 +257,7 @@ def expected_sha256(version: str, url: str) -> tuple[str, str]:
     """The sha256 the archive must have, and where it comes from (for messages)."""
     import io
 
-    from cnplans.hashes import SUMS_NAME, ChecksumError, parse_sha256sums
+    from cnplans.datapackage.hashes import SUMS_NAME, ChecksumError, parse_sha256sums
 
     recorded = registry().get(version)
     if recorded is not None:
@@ -709,7 +709,7 @@ def check_release(
     :class:`ReleaseError`, which ends with ``outcome``.
     """
     from cnplans import datapackage
-    from cnplans.paths import DESCRIPTOR_NAME
+    from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
     try:
         descriptor = datapackage.read_descriptor(root / DESCRIPTOR_NAME)
@@ -812,7 +812,7 @@ def _evict(folder: Path, reason: str) -> None:
 
 
 def _descriptor_pattern() -> str:
-    from cnplans.paths import bundled_descriptor
+    from cnplans.datapackage.paths import bundled_descriptor
 
     path = bundled_descriptor()
     descriptor = json.loads(path.read_text(encoding="utf-8"))

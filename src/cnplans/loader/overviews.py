@@ -20,7 +20,7 @@ amounts, and its source's title and quote.
 >>> cnplans.overview("nope")
 Traceback (most recent call last):
 ...
-cnplans.overviews.OverviewError: no overview named 'nope'; the overviews are: targets, clusters
+cnplans.loader.overviews.OverviewError: no overview named 'nope'; the overviews are: ...
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any
 
 import pandas as pd
 
-from cnplans.errors import EXIT_CANNOT_RUN, CnplansError
-from cnplans.table_schema import Field, TableSchema
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, CnplansError
+from cnplans.datapackage.table_schema import Field, TableSchema
 
 NAMES: tuple[str, ...] = ("targets", "clusters")
 # The package's tables the views read.
@@ -58,7 +58,7 @@ def view_name(name: str) -> str:
 
 def sql() -> str:
     """The SQL that creates the overview views (the text of the bundled ``overview.sql``)."""
-    return resources.files("cnplans").joinpath("overview.sql").read_text(encoding="utf-8")
+    return resources.files("cnplans.loader").joinpath("overview.sql").read_text(encoding="utf-8")
 
 
 def schema(name: str) -> TableSchema:
@@ -68,7 +68,7 @@ def schema(name: str) -> TableSchema:
     ['cluster_id', 'cluster_name', 'kind']
     """
     view_name(name)
-    path = resources.files("cnplans").joinpath("overview_schemas", f"{name}.json")
+    path = resources.files("cnplans.loader").joinpath("overview_schemas", f"{name}.json")
     import json
 
     return TableSchema.from_descriptor(json.loads(path.read_text(encoding="utf-8")))

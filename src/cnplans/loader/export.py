@@ -2,11 +2,11 @@
 
 CSV and Parquet give one file per table (``<table>.csv``, ``<table>.parquet``) and one per
 overview (``overview-targets.csv``, ``overview-clusters.csv``) when the tables it reads are
-there. CSV files are in the package's own form (:mod:`cnplans.csv_form`: numbers as the package
-writes them, ``20`` and not ``20.0``; text quoted, so that no spreadsheet splits a cell). Excel
-gives one workbook, ``cnplans.xlsx``, written by :mod:`cnplans.workbook` as the release's is.
-Every file is first written to a temporary file in the target folder and then renamed over the
-final name, so a reader never sees half a file and a failure leaves the previous export
+there. CSV files are in the package's own form (:mod:`cnplans.datapackage.csv_form`: numbers as the
+package writes them, ``20`` and not ``20.0``; text quoted, so that no spreadsheet splits a cell).
+Excel gives one workbook, ``cnplans.xlsx``, written by :mod:`cnplans.loader.workbook` as the
+release's is. Every file is first written to a temporary file in the target folder and then renamed
+over the final name, so a reader never sees half a file and a failure leaves the previous export
 untouched.
 
 >>> import tempfile
@@ -25,12 +25,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cnplans.atomic import write_text, write_with
+from cnplans.datapackage.atomic import write_text, write_with
 
 if TYPE_CHECKING:  # pandas is imported by the code that loads the frames, not by the CLI parser
     import pandas as pd
 
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
 
 FORMATS = ("csv", "xlsx", "parquet")
 WORKBOOK_NAME = "cnplans.xlsx"
@@ -57,7 +57,7 @@ def export(
     folder.mkdir(parents=True, exist_ok=True)
     known = dict(schemas or {})
     if fmt == "xlsx":
-        from cnplans import workbook
+        from cnplans.loader import workbook
 
         target = folder / WORKBOOK_NAME
         workbook.write(target, descriptor or {}, frames, known, citation=citation)
@@ -66,7 +66,7 @@ def export(
     for name, frame, schema in [*_tables(frames, known), *_overviews(frames)]:
         target = folder / f"{name}.{fmt}"
         if fmt == "csv":
-            from cnplans.csv_form import frame_text
+            from cnplans.datapackage.csv_form import frame_text
 
             write_text(target, frame_text(frame, schema))
         else:
@@ -77,14 +77,14 @@ def export(
 
 def export_package(folder: Path, fmt: str = "csv", *, version: str | None = None) -> list[Path]:
     """Export every table and overview of the bundled data (or of release ``version``)."""
-    from cnplans import paths
+    from cnplans.datapackage import paths
     from cnplans.loader import read_descriptor, read_table, schema
-    from cnplans.workbook import read_citation
+    from cnplans.loader.workbook import read_citation
 
     if version is None:
         root = paths.bundled_root()
     else:
-        from cnplans import releases
+        from cnplans.loader import releases
 
         root = releases.fetch(version)
     descriptor = read_descriptor(root)
@@ -106,7 +106,7 @@ def _overviews(
     frames: Mapping[str, pd.DataFrame],
 ) -> list[tuple[str, pd.DataFrame, TableSchema | None]]:
     """Each overview as (file stem, frame, schema); none when frames lack a table it reads."""
-    from cnplans import overviews
+    from cnplans.loader import overviews
 
     if not set(overviews.TABLES) <= set(frames):
         return []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pooch
 
-from cnplans.errors import CnplansError
+from cnplans.datapackage.errors import CnplansError
 
 SUMS_NAME = "SHA256SUMS"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -1,6 +1,6 @@
 -- The overview of cnplans: one readable row per target, and per cluster and region it is in.
 --
--- The one definition of the overview. `cnplans.overviews.create_views` runs this file on a
+-- The one definition of the overview. `cnplans.loader.overviews.create_views` runs this file on a
 -- database that holds the package's tables under their own names and column names, stored as
 -- the release database stores them: booleans as 0/1 INTEGER, integers and years as INTEGER,
 -- numbers as REAL, dates and categories as TEXT, missing values as NULL. Every column is read or

@@ -15,7 +15,7 @@ this order:
 
 Tables with no such path (``sources``) have no region.
 
->>> from cnplans.region_filter import region_link
+>>> from cnplans.loader.region_filter import region_link
 >>> region_link("targets").describe()
 'targets.plan_id -> plans.region_id'
 >>> region_link("clusters").describe()
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cnplans.errors import CnplansError
-from cnplans.table_schema import ForeignKey, TableSchema
+from cnplans.datapackage.errors import CnplansError
+from cnplans.datapackage.table_schema import ForeignKey, TableSchema
 
 REGIONS = "regions"
 REGION_KEY = "region_id"

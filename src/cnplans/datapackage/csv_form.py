@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
 
 TEXT_TYPE = "string"  # the Table Schema type whose cells are quoted
 
@@ -85,7 +85,7 @@ def _padded(plain: list[bool], length: int) -> list[bool]:
 def text_columns(header: Sequence[str], schema: TableSchema) -> list[int]:
     """Positions in ``header`` of the fields whose Table Schema type is ``string``.
 
-    >>> from cnplans.table_schema import TableSchema
+    >>> from cnplans.datapackage.table_schema import TableSchema
     >>> schema = TableSchema.from_descriptor(
     ...     {"fields": [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}]}
     ... )
@@ -100,7 +100,7 @@ def table_text(header: Sequence[str], records: Iterable[Sequence[str]], schema: 
     """A table file's text in the package's form: ``header``, then ``records`` (text cells as
     they are in the file), with the text columns ``schema`` gives.
 
-    >>> from cnplans.table_schema import TableSchema
+    >>> from cnplans.datapackage.table_schema import TableSchema
     >>> schema = TableSchema.from_descriptor(
     ...     {"fields": [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}]}
     ... )

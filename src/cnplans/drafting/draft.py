@@ -4,8 +4,8 @@ as ``clusters``, its numbered headings as ``measures``.
 A draft is a first reading for a person to review, never data: every proposed row carries the
 shortest contiguous passage of the text that states it (verbatim, so ``cnplans add`` and the gate
 accept it), and everything the words do not settle is left empty. Quantities are read by
-:func:`cnplans.quantities.find_quantities`, the reader the gate itself checks quotes with, so a
-drafted number is one the gate will find in its quote.
+:func:`cnplans.drafting.quantities.find_quantities`, the reader the gate itself checks quotes with,
+so a drafted number is one the gate will find in its quote.
 
 What a draft settles from the words, and how:
 
@@ -46,9 +46,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cnplans.errors import CnplansError
-from cnplans.paths import MAX_FILE_BYTES
-from cnplans.quantities import Quantity, find_quantities, relative_years
+from cnplans.datapackage.errors import CnplansError
+from cnplans.datapackage.paths import MAX_FILE_BYTES
+from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
 
 __all__ = [
     "Draft",
@@ -864,7 +864,7 @@ class _Context:
 
 def _package_context(text_path: Path, descriptor: Path) -> _Context:
     """What the package knows about the text: its source row, its plans, the ids in use."""
-    from cnplans.scaffold import Package, ScaffoldError
+    from cnplans.drafting.scaffold import Package, ScaffoldError
 
     stem = re.sub(r"[^a-z0-9]+", "-", text_path.stem.lower()).strip("-") or "source"
     try:
@@ -998,9 +998,9 @@ def draft_files(
 
 def _header(name: str, descriptor: Path) -> list[str]:
     """The table's field names: the package's schema, else the one bundled with cnplans."""
-    from cnplans.paths import bundled_root
-    from cnplans.scaffold import Package, ScaffoldError
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.paths import bundled_root
+    from cnplans.datapackage.table_schema import TableSchema
+    from cnplans.drafting.scaffold import Package, ScaffoldError
 
     try:
         return Package.open(descriptor).table(name).header

@@ -14,12 +14,12 @@ def bundled_root() -> Path:
     """Folder holding ``datapackage.json``, ``schemas/`` and ``resources/`` for the bundled data.
 
     A wheel carries them in ``cnplans/data``; a source checkout (editable install, tests) has them
-    two levels above ``src/cnplans``.
+    two levels above ``src/cnplans`` (three above this module).
     """
     installed = Path(str(resources.files("cnplans"))) / "data"
     if (installed / DESCRIPTOR_NAME).is_file():
         return installed
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]
     if (checkout / DESCRIPTOR_NAME).is_file():
         return checkout
     raise FileNotFoundError(

@@ -1,6 +1,6 @@
 """The package as one Excel workbook, for the release and for ``cnplans export --format xlsx``.
 
-Sheets, in order: ``overview`` (one row per target, :func:`cnplans.overviews.overview`),
+Sheets, in order: ``overview`` (one row per target, :func:`cnplans.loader.overviews.overview`),
 ``overview_clusters``, ``README`` (for analysts: what each sheet is, how the tables join, units,
 how to cite), one sheet per table, then ``data_dictionary``. Cells are typed from the Table
 Schemas: integers, numbers, booleans, and real dates where a date is complete (also in the text
@@ -10,7 +10,7 @@ freezes its header row and its id column, has an autofilter, and shows the id, t
 columns, then the other ids, then the quote and notes (:func:`column_order`).
 
 The bytes depend only on the data and ``epoch``: the document properties carry it and the zip
-members (an xlsx is a zip) get fixed times through :mod:`cnplans.reproducible_zip`.
+members (an xlsx is a zip) get fixed times through :mod:`cnplans.loader.reproducible_zip`.
 
 >>> import cnplans
 >>> from cnplans.loader import schema
@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cnplans.atomic import write_bytes
-from cnplans.errors import EXIT_INVALID, CnplansError
-from cnplans.table_schema import Field, TableSchema
+from cnplans.datapackage.atomic import write_bytes
+from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
+from cnplans.datapackage.table_schema import Field, TableSchema
 
 if TYPE_CHECKING:  # imported when a workbook is written, not when the CLI parses its options
     import pandas as pd
@@ -47,7 +47,8 @@ if TYPE_CHECKING:  # imported when a workbook is written, not when the CLI parse
 
 README_SHEET = "README"
 DICTIONARY_SHEET = "data_dictionary"
-# cnplans.overviews name -> its sheet; the targets' overview is the first sheet of the workbook.
+# cnplans.loader.overviews name -> its sheet; the targets' overview is the first sheet of the
+# workbook.
 OVERVIEW_SHEETS = {"targets": "overview", "clusters": "overview_clusters"}
 DICTIONARY_HEADER = [
     "table", "field", "title", "type", "format", "required", "primary_key", "foreign_key",
@@ -128,7 +129,7 @@ def workbook_bytes(
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    from cnplans import reproducible_zip
+    from cnplans.loader import reproducible_zip
 
     stamp_epoch = int(time.time()) if epoch is None else epoch
     tables = [
@@ -162,7 +163,7 @@ def workbook_bytes(
 
 def overview_sheets(frames: Mapping[str, pd.DataFrame]) -> list[Sheet]:
     """The overview sheets of ``frames``; none when they lack a table the overviews read."""
-    from cnplans import overviews
+    from cnplans.loader import overviews
 
     if not set(overviews.TABLES) <= set(frames):
         return []

@@ -8,8 +8,8 @@ separately labelled series kept for comparison.
 The file is read by one reader, :func:`read_rates_file` (the standard library's ``csv`` module,
 cells kept as text), and :func:`read_rates` caches its rates per file version, so converting
 costs neither pandera, frictionless nor requests. :func:`to_currency` is the researcher-facing
-API; :mod:`cnplans.convert` and the maintainers' updater (``python -m scripts.rates``) use the
-readers.
+API; :mod:`cnplans.conversion.convert` and the maintainers' updater (``python -m scripts.rates``)
+use the readers.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def resource_path(descriptor_path: Path, name: str) -> Path:
 
 def bundled_rates_path() -> Path:
     """The exchange-rate table bundled with this installation of cnplans."""
-    from cnplans.paths import bundled_descriptor
+    from cnplans.datapackage.paths import bundled_descriptor
 
     return resource_path(bundled_descriptor(), RESOURCE_NAME)
 
@@ -268,7 +268,7 @@ def to_currency(
     >>> to_currency(pd.Series([1.0]), year=1900)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    cnplans.fx.MissingRateError: no exchange rate for CNY in year 1900 (provider ...
+    cnplans.conversion.fx.MissingRateError: no exchange rate for CNY in year 1900 (provider ...
     """
     import pandas as pd
 

@@ -14,8 +14,8 @@ all files or none. ``cnplans new-plan`` files its row through the same function,
 
 ``cnplans fmt`` puts every table's records in primary-key order, the order the validator's
 ``sort-order`` rule checks (typed values: numbers as numbers, text in code point order), and
-writes each table in the package's CSV form, :func:`cnplans.csv_form.table_text` (text cells in
-double quotes; the validator's ``non-canonical-csv`` rule): every cell keeps its text, only
+writes each table in the package's CSV form, :func:`cnplans.datapackage.csv_form.table_text` (text
+cells in double quotes; the validator's ``non-canonical-csv`` rule): every cell keeps its text, only
 quoting, blank lines and line ends change.
 """
 
@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from cnplans.atomic import under_package_lock
-from cnplans.csv_form import table_text
-from cnplans.errors import EXIT_CANNOT_RUN
-from cnplans.scaffold import (
+from cnplans.datapackage.atomic import under_package_lock
+from cnplans.datapackage.csv_form import table_text
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN
+from cnplans.drafting.scaffold import (
     SOURCES,
     Change,
     CsvTable,
@@ -159,8 +159,8 @@ def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], l
     """The rows of a rows file for ``table``, and remarks on what was filled or left out.
 
     The header names some or all of the table's fields, in any order; a cell is
-    whitespace-normalized (:func:`cnplans.scaffold.clean`), a blank line skipped, a field left
-    out empty (``strive`` of targets: false). Raises :class:`ScaffoldError` for a file that is
+    whitespace-normalized (:func:`cnplans.drafting.scaffold.clean`), a blank line skipped, a field
+    left out empty (``strive`` of targets: false). Raises :class:`ScaffoldError` for a file that is
     not UTF-8 CSV, an unknown or repeated column, or a row whose cells do not match the header.
     """
     text = utf8_text(data, label)
@@ -480,7 +480,7 @@ def _with_derived_cells(
     The conversion runs on the copy at ``descriptor`` (whose tables hold the new rows). Returns
     the rows by table, and the conversion's error when it could not run (cells stay empty).
     """
-    from cnplans.convert import DERIVED_COLUMNS, ConvertError, plan_conversion
+    from cnplans.conversion.convert import DERIVED_COLUMNS, ConvertError, plan_conversion
 
     complete = {name: list(rows) for name, rows in by_table.items()}
     targets = tables.get(TARGETS)
@@ -520,7 +520,7 @@ def _with_derived_cells(
 def _to_derive(row: NewRow) -> list[str]:
     """The derived columns of a target row to compute: those it left out or left empty (a
     value given is kept, and checked like any other)."""
-    from cnplans.convert import DERIVED_COLUMNS
+    from cnplans.conversion.convert import DERIVED_COLUMNS
 
     return [name for name in DERIVED_COLUMNS if name not in row.given or not row.cells.get(name)]
 

@@ -23,8 +23,8 @@ How the cells are written, deterministically:
   ``exchange_rates.csv`` writes it (``6.7290``); ``fx_basis`` is the word.
 - ``reported_usd`` (the source's own dollar figure) and every other cell keep their text: the
   file is read with :mod:`csv`, the four derived cells are changed and the rows are written
-  back in the package's CSV form (:func:`cnplans.csv_form.table_text`: text cells quoted), the
-  form the validator's ``non-canonical-csv`` rule asks for. A file in that form
+  back in the package's CSV form (:func:`cnplans.datapackage.csv_form.table_text`: text cells
+  quoted), the form the validator's ``non-canonical-csv`` rule asks for. A file in that form
   changes only in the derived cells; a file with nothing to recompute is not written at all.
 
 :func:`compute_conversion` computes everything without writing; :func:`write_conversion` writes
@@ -44,17 +44,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cnplans import atomic
-from cnplans.csv_form import table_text
-from cnplans.datapackage import (
-    PackageError,
-    read_descriptor_text,
-    read_schema,
-    read_text,
-    resource,
-)
-from cnplans.errors import EXIT_INVALID, CnplansError
-from cnplans.fx import (
+from cnplans.conversion.fx import (
     CURRENCY_CODE,
     DEFAULT_PROVIDER,
     RESOURCE_NAME,
@@ -64,11 +54,21 @@ from cnplans.fx import (
     read_rates,
     resource_path,
 )
+from cnplans.datapackage import (
+    PackageError,
+    atomic,
+    read_descriptor_text,
+    read_schema,
+    read_text,
+    resource,
+)
+from cnplans.datapackage.csv_form import table_text
+from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cnplans.table_schema import TableSchema
+    from cnplans.datapackage.table_schema import TableSchema
 
 DERIVED_COLUMNS: tuple[str, ...] = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")
 NUMERIC_COLUMNS: frozenset[str] = frozenset({"usd", "fx_units_per_usd"})
@@ -284,7 +284,7 @@ def _schema(descriptor: Path, name: str) -> TableSchema:
         raise ConvertError(str(error), exit_code=2) from None
 
 
-plan_conversion = compute_conversion  # the former name (cnplans.filing imports it)
+plan_conversion = compute_conversion  # the former name (cnplans.drafting.filing imports it)
 
 
 def _records(text: str, label: str) -> list[tuple[int, list[str]]]:

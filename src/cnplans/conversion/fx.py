@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cnplans.datapackage import inside, read_descriptor_text, resource
+from cnplans.datapackage import PackageError, inside, read_descriptor_text, read_text, resource
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -164,11 +164,11 @@ def read_rates_file(path: Path, required: Iterable[str] = RATE_COLUMNS) -> Rates
     four-digit ``year``, a positive ``units_per_usd`` and a primary key no other row has.
     Blank lines are skipped.
     """
+    if not path.exists():
+        raise RatesFileError(f"{path}: no such file; the exchange-rate table is missing")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RatesFileError(f"{path}: no such file; the exchange-rate table is missing") from None
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_text(path, expected="the exchange-rate CSV file")  # bounded, regular files
+    except PackageError as error:
         raise RatesFileError(f"{path}: cannot read the file ({error})") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)

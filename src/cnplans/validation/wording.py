@@ -10,8 +10,8 @@ the key of two tables), so a merged view of the tables stays unambiguous.
 Words are compared as :func:`comparable` makes them: lower case, whitespace runs collapsed,
 curly quotes and dashes made straight; a cell printed exactly as in its quote is found without
 normalizing it. Every rule works on whole columns: pyarrow kernels for normalizing and key
-lookups, numpy over the columns' bytes for id prefixes and for hashing ids; only the
-containment test runs once per row (in Python, on the rows' strings).
+lookups, pandas for ids; the containment and prefix tests run once per row (in Python, on the
+rows' strings).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cnplans.validation.context import PackageContext, Table, has
 from cnplans.validation.problems import Problem
 from cnplans.validation.provenance import WHITESPACE, source_files
 from cnplans.validation.rows import shown
-from cnplans.validation.vectorized import arrow_text, positions_in, spans
+from cnplans.validation.vectorized import arrow_text, positions_in
 
 # Cells that repeat the source's words, by table: each is printed in the row's quote.
 NAME_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -44,9 +44,6 @@ SINGLE_QUOTES = "[\u2018\u2019\u201a\u201b]"
 DOUBLE_QUOTES = "[\u201c\u201d\u201e\u201f]"
 DASHES = "[\u2010-\u2015\u2212]"
 QUOTE_CHARS = 80  # how much of a quote a message shows
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
-HASH_HEAD_BYTES = 32  # bytes of every id hashed together; longer ids get more rounds
-_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the low n bytes
 
 
 def comparable(text: pd.Series) -> list[str]:
@@ -289,47 +286,19 @@ def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-def _bytes(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each cell's start and length in bytes, and the column's UTF-8 bytes with 8 zero bytes
-    after them (so 8 bytes can be read at any cell's start)."""
-    offsets, data = spans(arrow_text(text.fillna("")).combine_chunks())
-    padded = np.zeros(data.size + 8, dtype=np.uint8)
-    padded[: data.size] = data
-    return offsets[:-1], np.diff(offsets), padded
-
-
-def _words(data: np.ndarray, at: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """The first ``length`` bytes (none when 0 or less, at most 8) at each offset ``at``, as
-    little-endian uint64."""
-    windows = np.ndarray((data.size - 7,), dtype="<u8", buffer=data, strides=(1,))
-    prefixes: np.ndarray = windows[np.minimum(at, windows.size - 1)] & _MASKS[np.clip(length, 0, 8)]
-    return prefixes
-
-
 def joined_prefix(text: pd.Series, parts: list[pd.Series]) -> np.ndarray:
     """Whether each cell of ``text`` starts with its row's ``parts``, each followed by a hyphen
-    (``<plan_id>-<kind>-``): the bytes are compared 8 at a time over all rows at once (numpy
-    over the columns' buffers), without building the prefixes."""
-    start, length, data = _bytes(text)
-    found = np.ones(length.size, dtype=bool)
-    offset = np.zeros(length.size, dtype=np.int64)
-    for part in parts:
-        part_start, part_length, part_data = _bytes(part)
-        found &= length - offset > part_length  # room for the part and its hyphen
-        rows, done = np.flatnonzero(found & (part_length > 0)), 0
-        while rows.size:
-            left = part_length[rows] - done
-            same = _words(data, start[rows] + offset[rows] + done, left) == _words(
-                part_data, part_start[rows] + done, left
-            )
-            found[rows[~same]] = False
-            done += 8
-            rows = rows[same & (left > 8)]
-        offset += part_length
-        hyphen = data[np.minimum(start + offset, data.size - 1)] == ord("-")
-        found &= hyphen
-        offset += 1
-    return found
+    (``<plan_id>-<kind>-``)."""
+    prefixes = [
+        "".join(f"{part}-" for part in row)
+        for row in zip(*(p.fillna("").tolist() for p in parts), strict=True)
+    ]
+    cells = text.fillna("").tolist()
+    return np.fromiter(
+        (cell.startswith(prefix) for cell, prefix in zip(cells, prefixes, strict=True)),
+        dtype=bool,
+        count=len(cells),
+    )
 
 
 def id_prefixes(context: PackageContext) -> Iterator[Problem]:
@@ -359,29 +328,11 @@ def id_prefixes(context: PackageContext) -> Iterator[Problem]:
             )
 
 
-def _hashes(start: np.ndarray, length: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each cell's bytes, mixed in 8 at a time: the first 32 bytes of every
-    cell at once, then the rest of the longer cells (the rounds depend on the length only)."""
-    key = length.astype(np.uint64) * _MIX[1]
-    with np.errstate(over="ignore"):
-        for done in range(0, HASH_HEAD_BYTES, 8):
-            key = (key ^ _words(data, start + done, length - done)) * _MIX[0]
-        rows, done = np.flatnonzero(length > HASH_HEAD_BYTES), HASH_HEAD_BYTES
-        while rows.size:
-            mixed = key[rows] ^ _words(data, start[rows] + done, length[rows] - done)
-            key[rows] = mixed * _MIX[0]
-            done += 8
-            rows = rows[length[rows] > done]
-    return key
-
-
 def ids_reused(context: PackageContext) -> Iterator[Problem]:
     """An id is the primary key of one table only (ids stay unambiguous in a merged view).
 
-    Each id is hashed to 64 bits (numpy over the columns' buffers, 8 bytes at a time), and the
-    hashes of all the tables are sorted together; only ids whose hash an earlier table (in
-    descriptor order) has too are compared as text. Such an id is reported on the later
-    table's row, naming the first table's row.
+    An id that an earlier table (in descriptor order) holds too is reported on the later
+    table's row, naming the earlier table's first row of it.
     """
     tables: list[tuple[Table, str]] = []
     for entry in context.resources:
@@ -393,41 +344,31 @@ def ids_reused(context: PackageContext) -> Iterator[Problem]:
             tables.append((table, primary_key[0]))
     if len(tables) < 2:
         return
-    keys, owners, lengths = [], [], []
-    for position, (table, column) in enumerate(tables):
-        start, length, data = _bytes(table.raw[column])
-        keys.append(_hashes(start, length, data))
-        owners.append(np.full(length.size, position))
-        lengths.append(length)
-    key, owner = np.concatenate(keys), np.concatenate(owners)
-    if not key.size:
-        return
-    # Equal hashes sort together; a row whose table is later than the first table holding its
-    # hash is a suspect (an empty id, reported as required, is nobody's).
-    order = np.argsort(key)
-    sorted_key, sorted_owner = key[order], owner[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    first = np.repeat(np.minimum.reduceat(sorted_owner, starts), np.diff(np.r_[starts, key.size]))
-    suspects = order[sorted_owner > first]
-    suspects = suspects[np.concatenate(lengths)[suspects] > 0]
-    if not suspects.size:
-        return
-    ends = np.cumsum([len(t.raw) for t, _ in tables])
-    # The first row of each id text among the suspects' keys (rows are in descriptor order).
-    place: dict[str, tuple[int, int]] = {}
-    for row in np.flatnonzero(np.isin(key, key[suspects])).tolist():
-        position = int(np.searchsorted(ends, row, side="right"))
-        table, column = tables[position]
-        line = int(table.raw.index[row - (int(ends[position - 1]) if position else 0)])
-        text = table.text(line, column)
-        held = place.setdefault(text, (position, line))
-        if held[0] < position:
-            other, other_column = tables[held[0]]
-            yield Problem(
-                table.path,
-                line,
-                column,
-                "id-reused",
-                f"id {text!r} is already the {other_column} of {other.path} (line {held[1]}); "
-                "expected an id that names one row of one table",
+    ids = pd.concat(
+        [
+            pd.DataFrame(
+                {"id": table.raw[column].fillna("").to_numpy(dtype=object), "owner": position}
             )
+            for position, (table, column) in enumerate(tables)
+        ],
+        ignore_index=True,
+    )
+    ids["line"] = np.concatenate([table.raw.index.to_numpy() for table, _ in tables])
+    ids = ids[ids["id"] != ""]  # an empty id is reported as required, and is nobody's
+    first = ids.drop_duplicates("id").set_index("id").loc[ids["id"]]  # rows in descriptor order
+    later = ids["owner"].to_numpy() > first["owner"].to_numpy()
+    for (cell, owner, line), (first_owner, first_line) in zip(
+        ids[later].itertuples(index=False, name=None),
+        first[later].itertuples(index=False, name=None),
+        strict=True,
+    ):
+        table, column = tables[owner]
+        other, other_column = tables[first_owner]
+        yield Problem(
+            table.path,
+            int(line),
+            column,
+            "id-reused",
+            f"id {cell!r} is already the {other_column} of {other.path} "
+            f"(line {int(first_line)}); expected an id that names one row of one table",
+        )

@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from cnplans.conversion.fx import RESOURCE_NAME, RatesFileError, read_rates_file, resource_path
-from cnplans.datapackage import read_descriptor, read_schema, resource
+from cnplans.datapackage import atomic, read_descriptor, read_schema, resource
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 
-from .fetch import FetchError, FetchSettings, fetch
-from .sources import SOURCES, RateSource, ResponseRejected
-from .update import UPDATED_COLUMNS, Merged, merge, write
+from .fetch import FetchError, fetch
+from .sources import SOURCES, ResponseRejected
+from .update import UPDATED_COLUMNS, merge, render
 
 URL_ENVIRONMENT_VARIABLE = "CNPLANS_FX_URL"
 
@@ -59,7 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument(
         "--url",
         metavar="BASE_URL",
-        default=None,
         help=f"scheme and host to fetch from instead of the service's own, e.g. a mirror or a "
         f"test server (default: ${URL_ENVIRONMENT_VARIABLE}, else the service's)",
     )
@@ -67,7 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--since",
         type=int,
         metavar="YEAR",
-        default=None,
         help="first year to take (default: the table's first year for the currency)",
     )
     update.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
@@ -98,7 +96,7 @@ def main(argv: Sequence[str] | None = None, today: date | None = None) -> int:
     """Run ``update`` (the only action) and return its exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return _update(args, today)
+        return _update(args, today or datetime.now(UTC).date())
     except KeyboardInterrupt:
         print("rates update: interrupted", file=sys.stderr)
         return 130
@@ -109,7 +107,7 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _update(args: argparse.Namespace, today: date | None) -> int:
+def _update(args: argparse.Namespace, today: date) -> int:
     source = SOURCES[args.source]
     try:
         path = resource_path(args.descriptor, RESOURCE_NAME)
@@ -124,14 +122,12 @@ def _update(args: argparse.Namespace, today: date | None) -> int:
     if args.retries < 0 or args.connect_timeout <= 0 or args.read_timeout <= 0:
         return _fail("--retries must be 0 or more and the timeouts more than 0", EXIT_CANNOT_RUN)
 
-    today = today or datetime.now(UTC).date()
     years = [y for (c, y, _) in table.rows if c == source.currency]
     since = args.since if args.since is not None else (min(years) if years else None)
     base_url = args.url or os.environ.get(URL_ENVIRONMENT_VARIABLE) or None
     url = source.url(base_url, since, today.year)
-    settings = FetchSettings(args.connect_timeout, args.read_timeout, args.retries, args.backoff)
     try:
-        fetched = fetch(url, settings)
+        fetched = fetch(url, args.connect_timeout, args.read_timeout, args.retries, args.backoff)
         merged = merge(table, source, source.parse(fetched), fetched.url, today, since)
     except FetchError as error:
         return _fail(f"{error}; {path.name} is unchanged", EXIT_CANNOT_RUN)
@@ -142,38 +138,15 @@ def _update(args: argparse.Namespace, today: date | None) -> int:
         f"{source.series}: {len(merged.years)} annual {source.currency} values, "
         f"{merged.years[0]}-{merged.years[-1]}, from {fetched.url}"
     )
-    print(*report(source, merged), sep="\n")
+    print(*merged.report, sep="\n")
     if args.dry_run:
         print(f"dry run: {path} not written")
         return EXIT_OK
     try:
-        write(table, merged.rows, schema)
+        atomic.write_text(path, render(table.header, merged.rows, schema))
     except OSError as error:
         return _fail(f"cannot write {path}: {error}", EXIT_CANNOT_RUN)
     print(f"wrote {path}")
-    if any(c.kind != "relabelled" for c in merged.changes):
+    if merged.changed:
         print("run `cnplans convert` to recompute the derived US dollar columns of targets")
     return EXIT_OK
-
-
-def report(source: RateSource, merged: Merged) -> list[str]:
-    """What changed: values added or revised, sources relabelled, and the retrieval date."""
-    currency = source.currency
-    values = [
-        f"added {currency} {c.year}: {c.new}"
-        if c.kind == "added"
-        else f"revised {currency} {c.year}: {c.old} -> {c.new}"
-        for c in merged.changes
-        if c.kind != "relabelled"
-    ]
-    relabelled: dict[tuple[str, str], list[str]] = {}
-    for c in merged.changes:
-        if c.kind == "relabelled":
-            relabelled.setdefault((c.old, c.new), []).append(str(c.year))
-    sources = [
-        f"source of {currency} {', '.join(years)}: {old} -> {new}"
-        for (old, new), years in relabelled.items()
-    ]
-    unchanged = [] if values else ["no value added or revised"]
-    retrieved = f"retrieved set to {merged.retrieved} on {len(merged.years)} row(s)"
-    return [*values, *sources, *unchanged, retrieved]

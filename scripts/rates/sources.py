@@ -39,13 +39,15 @@ class RateSource:
     series: str  # the table's ``series`` value
     currency: str  # ISO 4217 code of the currency the series prices, per US dollar
     base_url: str  # scheme and host; ``--url`` / CNPLANS_FX_URL replace it
-    path: Callable[[int | None, int], str]  # (first year, last year) -> path and query
+    path: str  # path and query, with the first and last years as {since} and {until}
     parse: Callable[[Fetched], dict[int, str]]
     note: str  # the table's ``note`` for fetched rows
+    first_year: int = 1960  # {since} when the table has no year yet
 
     def url(self, base_url: str | None, since: int | None, until: int) -> str:
         """The URL to fetch: ``base_url`` (or the service's own) followed by the path."""
-        return (base_url or self.base_url).rstrip("/") + self.path(since, until)
+        path = self.path.format(since=self.first_year if since is None else since, until=until)
+        return (base_url or self.base_url).rstrip("/") + path
 
 
 _POSITIVE = re.compile(r"^(?=.*[1-9])[0-9]+(\.[0-9]+)?$")  # digits, not all zeros
@@ -64,18 +66,14 @@ def _text(fetched: Fetched, expected: str) -> tuple[str, str]:
         raise ResponseRejected(f"{host} sent {expected} that is not UTF-8 text") from None
 
 
-def _positive(text: str, where: str) -> str:
-    if not _POSITIVE.match(text):
-        raise ResponseRejected(f"{where}: expected a positive number, found {text!r}")
-    return text
-
-
 def _add(values: dict[int, str], year: int, value: str | None, where: str) -> None:
     """Record ``value`` for ``year`` (None: the service has no value that year)."""
     if year in values:
         raise ResponseRejected(f"{where}: a second value for {year}")
+    if value is not None and not _POSITIVE.match(value):
+        raise ResponseRejected(f"{where}: expected a positive number, found {value!r}")
     if value is not None:
-        values[year] = _positive(value, where)
+        values[year] = value
 
 
 # FRED graph CSV: "observation_date,AEXCHUS" then "2020-01-01,6.9042"; "." marks a missing value.
@@ -179,13 +177,6 @@ def parse_world_bank_json(fetched: Fetched) -> dict[int, str]:
     return values
 
 
-def _world_bank_path(since: int | None, until: int) -> str:
-    return (
-        f"/v2/country/{WORLD_BANK_COUNTRY}/indicator/{WORLD_BANK_INDICATOR}"
-        f"?format=json&date={since if since is not None else 1960}:{until}&per_page=100"
-    )
-
-
 SOURCES: dict[str, RateSource] = {  # by --source choice
     "fred": RateSource(
         title="FRED",
@@ -193,7 +184,7 @@ SOURCES: dict[str, RateSource] = {  # by --source choice
         series=f"FRED {FRED_SERIES_ID}",
         currency="CNY",
         base_url="https://fred.stlouisfed.org",
-        path=lambda since, until: f"/graph/fredgraph.csv?id={FRED_SERIES_ID}",
+        path=f"/graph/fredgraph.csv?id={FRED_SERIES_ID}",
         parse=parse_fred_csv,
         note="annual average of daily noon buying rates in New York (Federal Reserve H.10/G.5A)",
     ),
@@ -203,7 +194,8 @@ SOURCES: dict[str, RateSource] = {  # by --source choice
         series=f"World Bank {WORLD_BANK_INDICATOR}",
         currency="CNY",
         base_url="https://api.worldbank.org",
-        path=_world_bank_path,
+        path=f"/v2/country/{WORLD_BANK_COUNTRY}/indicator/{WORLD_BANK_INDICATOR}"
+        "?format=json&date={since}:{until}&per_page=100",
         parse=parse_world_bank_json,
         note="official exchange rate, local currency units per US dollar, period average "
         "(World Bank, from IMF International Financial Statistics); a different series from "

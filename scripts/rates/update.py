@@ -1,4 +1,4 @@
-"""Merging fetched rates into the table, refusing what looks wrong, and writing it back.
+"""Merging fetched rates into the table, refusing what looks wrong, and rendering it back.
 
 One currency and provider at a time (the primary key is currency, year, provider, so FRED's
 figures and the World Bank's never overwrite each other). Before anything is replaced the fetched
@@ -22,7 +22,6 @@ from datetime import date
 from decimal import Decimal
 
 from cnplans.conversion.fx import RATE_COLUMNS, RateKey, RatesFile
-from cnplans.datapackage import atomic
 from cnplans.datapackage.csv_form import table_text
 from cnplans.datapackage.table_schema import TableSchema
 
@@ -36,23 +35,13 @@ Rows = dict[RateKey, dict[str, str]]
 
 
 @dataclass(frozen=True)
-class Change:
-    """One change to the table, for the report."""
-
-    kind: str  # "added", "revised" or "relabelled"
-    year: int
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
 class Merged:
     """The table's rows after the update, and what changed."""
 
     rows: Rows
-    changes: list[Change]
+    report: list[str]  # what changed, one line each: added, revised, relabelled, retrieved
+    changed: bool  # a value was added or revised, so derived columns need recomputing
     years: list[int]  # years taken from the response
-    retrieved: str
 
 
 def _gaps(years: set[int]) -> set[int]:
@@ -124,26 +113,33 @@ def merge(
             + (f" from {since} on" if since is not None else "")
         )
     _check(table, source, values, since)
-    retrieved = today.isoformat()
+    currency, retrieved = source.currency, today.isoformat()
     rows = {key: dict(row) for key, row in table.rows.items()}
-    changes: list[Change] = []
+    report: list[str] = []
+    relabelled: dict[tuple[str, str], list[str]] = {}  # (old label, new label) -> years
     for year, value in sorted(values.items()):
-        key: RateKey = (source.currency, year, source.provider)
+        key: RateKey = (currency, year, source.provider)
         old = table.rows.get(key)
         row = rows.setdefault(key, dict.fromkeys(table.header, ""))
         if old is None:
-            changes.append(Change("added", year, "", value))
-            row.update(currency=key[0], year=str(year), provider=key[2], units_per_usd=value)
+            report.append(f"added {currency} {year}: {value}")
+            row.update(currency=currency, year=str(year), provider=key[2], units_per_usd=value)
         elif Decimal(old["units_per_usd"]) != Decimal(value):
-            changes.append(Change("revised", year, old["units_per_usd"], value))
+            report.append(f"revised {currency} {year}: {old['units_per_usd']} -> {value}")
             row["units_per_usd"] = value
         # else: the same number; keep the text as written (6.4630 stays 6.4630)
         if old is not None and (old["series"], old["source_url"]) != (source.series, source_url):
-            was, now = f"{old['series']} <{old['source_url']}>", f"{source.series} <{source_url}>"
-            changes.append(Change("relabelled", year, was, now))
+            labels = (f"{old['series']} <{old['source_url']}>", f"{source.series} <{source_url}>")
+            relabelled.setdefault(labels, []).append(str(year))
         row.update(series=source.series, source_url=source_url, retrieved=retrieved)
         row["note"] = source.note
-    return Merged(rows, changes, sorted(values), retrieved)
+    changed = bool(report)
+    for (was, now), years in relabelled.items():
+        report.append(f"source of {currency} {', '.join(years)}: {was} -> {now}")
+    if not changed:
+        report.append("no value added or revised")
+    report.append(f"retrieved set to {retrieved} on {len(values)} row(s)")
+    return Merged(rows, report, changed, sorted(values))
 
 
 def render(header: list[str], rows: Rows, schema: TableSchema) -> str:
@@ -154,9 +150,3 @@ def render(header: list[str], rows: Rows, schema: TableSchema) -> str:
     """
     records = ([row[column] for column in header] for _, row in sorted(rows.items()))
     return table_text(header, records, schema)
-
-
-def write(table: RatesFile, rows: Rows, schema: TableSchema) -> None:
-    """Replace ``table``'s file with ``rows`` atomically (a reader never sees half a file);
-    ``schema`` is the table's Table Schema, which says which cells are text."""
-    atomic.write_text(table.path, render(table.header, rows, schema))

@@ -10,8 +10,9 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from cnplans import datapackage
 from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
 from . import chart, pages
@@ -25,7 +26,6 @@ from .package import (
     Package,
     SiteError,
     read_package,
-    relative_posix,
 )
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -59,23 +59,23 @@ def write_site(folder: Path, package: Package, downloads: list[Download], has_re
     """Write every page and file of the site into ``folder``; returns the number of pages."""
     shutil.copytree(ASSETS, folder / "assets")
     # The package itself, laid out as in the repository, so data/ is a data package too.
-    data = folder / DATA_FOLDER
-    copied: list[PurePosixPath] = [PurePosixPath(DESCRIPTOR_NAME)]
+    descriptor = str(package.root / DESCRIPTOR_NAME)
+    copied = [(DESCRIPTOR_NAME, descriptor)]
     for table in package.tables:
-        copied += [table.relative_path] + [p for p in [table.schema_relative_path] if p]
+        paths = (table.relative_path, table.schema_relative_path)
+        copied += [(str(p), f"{descriptor}: {table.name}") for p in paths if p]
     sources = package.table(SOURCES_TABLE)
     if sources is not None:
         where = f"{package.root / sources.relative_path}: {SOURCE_PATH_FIELD}"
-        paths = [row[SOURCE_PATH_FIELD] for row in sources.rows if row.get(SOURCE_PATH_FIELD)]
-        copied += [relative_posix(path, where) for path in paths]
-    for path in copied:
-        _copy(package.root.joinpath(*path.parts), data.joinpath(*path.parts))
+        copied += [(r[SOURCE_PATH_FIELD], where) for r in sources.rows if r.get(SOURCE_PATH_FIELD)]
+    for path, where in copied:
+        _copy(datapackage.inside(package.root, path, where), folder / DATA_FOLDER / path)
     for download in downloads:
-        target = folder.joinpath(*download.site_path.parts)
+        target = folder / download.site_path
         if not target.exists():
             _copy(download.source, target)
     if package.citation_text is not None:
-        _write(folder / CITATION_NAME, package.citation_text)
+        _copy(package.root / CITATION_NAME, folder / CITATION_NAME)
 
     written = {"index.html": pages.home_page(package, downloads, has_release)}
     svg = chart.render_svg(pages.money_targets(package), standalone=True)

@@ -1,10 +1,10 @@
-"""The money targets chart: its figures and geometry here, its SVG in ``templates/chart.svg.j2``.
+"""The money targets chart: its figures and coordinates here, its SVG in ``templates/chart.svg.j2``.
 
 One bar per money target, grouped by plan and ordered by target year, drawn twice: the amount as
 the plan states it in yuan, and the same amount in US dollars from the derived ``usd`` column.
-Where the source prints its own dollar figure (``reported_usd``) a diamond marks it, so a reader
-can compare the two. The SVG's ``<title>`` and ``<desc>`` carry the chart's content for screen
-readers. Nothing is converted here: the dollars are the package's own ``usd`` column.
+Where the source prints its own dollar figure (``reported_usd``) a diamond marks it. The SVG's
+``<title>`` and ``<desc>`` carry the chart's content for screen readers. Nothing is converted
+here: the dollars are the package's own ``usd`` column.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate, groupby
 
 from cnplans.conversion.fx import CURRENCY_CODE
 
@@ -31,6 +32,11 @@ ROW_HEIGHT = 24
 LEGEND_HEIGHT = 70
 YUAN_COLOUR = "#a23b2a"
 DOLLAR_COLOUR = "#1f5f8b"
+LEGEND = [  # (shape, colour, words)
+    ("rect", YUAN_COLOUR, "amount as the plan states it"),
+    ("rect", DOLLAR_COLOUR, "in US dollars at the annual average rate (usd)"),
+    ("diamond", "", "US dollar figure the source prints (reported_usd)"),
+]
 
 
 def _number(text: str) -> float | None:
@@ -96,11 +102,11 @@ def money_targets(targets: Iterable[Row], plan_labels: dict[str, str]) -> list[M
                 reported_usd=_number(row.get("reported_usd", "")),
             )
         )
-    plan_order = {plan_id: i for i, plan_id in enumerate(plan_labels)}
+    order = {plan_id: i for i, plan_id in enumerate(plan_labels)}
     return sorted(
         found,
         key=lambda t: (
-            plan_order.get(t.plan_id, len(plan_order)),
+            order.get(t.plan_id, len(order)),
             t.plan_id,
             t.target_year == "",
             t.target_year,
@@ -169,36 +175,18 @@ def describe(targets: list[MoneyTarget]) -> str:
     for t in targets:
         yuan = amount_text(t, "CNY") or f"stated in {t.currency}"
         dollars = amount_text(t, "USD") or "not converted"
-        sentence = (
-            f"{t.plan_label}, {t.indicator.replace('_', ' ')}, {t.year_text}: {yuan}; {dollars}"
-        )
+        indicator = t.indicator.replace("_", " ")
+        sentence = f"{t.plan_label}, {indicator}, {t.year_text}: {yuan}; {dollars}"
         if t.reported_usd is not None:
             sentence += f" (the source prints {figure(t.reported_usd, 1e9)} billion US dollars)"
         parts.append(sentence + ".")
     return " ".join(parts)
 
 
-# ---------------------------------------------------------------- geometry for the template
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One of the two panels: where it starts, its colour, heading and axis ticks (x, label)."""
-
-    currency: str
-    x: float
-    colour: str
-    heading: str
-    scale: Scale
-    ticks: list[tuple[float, str]]
-
-
 @dataclass(frozen=True)
 class Bar:
-    """One target in one panel: the bar, its paler range end, the source's diamond, the figure."""
+    """One target in a panel: the bar, its paler range end, the source's diamond, the figure."""
 
-    colour: str
-    x: float
     width: float | None  # None: no amount in this panel's currency
     range_width: float  # the upper end of a range (0 when there is none)
     diamond: float | None  # where the figure the source prints is
@@ -207,103 +195,48 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Group:
-    """A plan's heading band and its rows: ``(y, label, bars)``, one bar per panel."""
+class Panel:
+    """One of the two panels: its currency, left edge, colour, scale and room for bars."""
 
-    y: float
-    label: str
-    rows: list[tuple[float, str, list[Bar]]]
+    currency: str
+    x: float
+    colour: str
+    scale: Scale
+    room: float
 
+    @property
+    def heading(self) -> str:
+        unit = f"{self.scale.word} {CURRENCY_WORDS.get(self.currency, self.currency)}".strip()
+        return ("Stated amount" if self.currency == "CNY" else "Converted to dollars") + ", " + unit
 
-@dataclass(frozen=True)
-class Chart:
-    """Everything ``chart.svg.j2`` draws, in SVG user units."""
+    @property
+    def ticks(self) -> list[tuple[float, str]]:
+        """``(x, label)`` of each axis tick."""
+        ticks = self.scale.ticks
+        return [(self.x + self.room * t / self.scale.maximum, figure(t, 1)) for t in ticks]
 
-    width: int
-    height: int
-    top: int
-    rows_bottom: int
-    description: str
-    panels: list[Panel]
-    groups: list[Group]
-    legend_y: int
-    legend: list[tuple[float, str, str, str]]  # (x, "rect" or "diamond", colour, words)
+    def span(self, amount: float) -> float:
+        """How wide ``amount`` is drawn."""
+        return self.room * amount / self.scale.divisor / self.scale.maximum
 
-
-def _panel(currency: str, x: float, colour: str, amounts: list[float], room: float) -> Panel:
-    scale = scale_for(max(amounts, default=0.0))
-    unit = f"{scale.word} {CURRENCY_WORDS.get(currency, currency)}".strip()
-    heading = "Stated amount" if currency == "CNY" else "Converted to dollars"
-    ticks = [
-        (x + room * tick / scale.maximum, figure(tick * scale.divisor, scale.divisor))
-        for tick in scale.ticks
-    ]
-    return Panel(currency, x, colour, f"{heading}, {unit}", scale, ticks)
-
-
-def _bar(t: MoneyTarget, panel: Panel, room: float) -> Bar:
-    scale, x0 = panel.scale, panel.x
-    low, high = t.amounts(panel.currency)
-    reported = t.reported_usd if panel.currency == "USD" else None
-
-    def width_of(amount: float) -> float:
-        return room * amount / scale.divisor / scale.maximum
-
-    width = None if low is None else width_of(low)
-    range_width = width_of(high - low) if low is not None and high is not None and high > low else 0
-    end = x0 + (width or 0) + range_width
-    diamond = None if reported is None else x0 + width_of(reported)
-    if diamond is not None:
-        end = max(end, diamond + 4)
-    if low is not None:
-        label = qualified(t, low, high, scale.divisor)
-    elif reported is not None:
-        label = f"{figure(reported, scale.divisor)} as printed"
-    else:
-        words = "not converted" if panel.currency == "USD" else f"stated in {t.currency}"
-        return Bar(panel.colour, x0, None, 0, None, words, x0 + 4)
-    return Bar(panel.colour, x0, width, range_width, diamond, label, end + 5)
-
-
-def layout(targets: list[MoneyTarget]) -> Chart:
-    """Where every bar, tick and label of the chart goes."""
-    groups: dict[str, list[MoneyTarget]] = {}
-    for t in targets:
-        groups.setdefault(t.plan_id, []).append(t)
-    height = TOP + GROUP_HEIGHT * len(groups) + ROW_HEIGHT * len(targets) + LEGEND_HEIGHT
-    panel_width = (WIDTH - LABEL_WIDTH - PANEL_GAP - 10) / 2
-    room = panel_width - VALUE_LABEL_WIDTH
-    yuan = [a for t in targets for a in t.amounts("CNY") if a is not None]
-    dollars = [a for t in targets for a in (*t.amounts("USD"), t.reported_usd) if a is not None]
-    panels = [
-        _panel("CNY", LABEL_WIDTH, YUAN_COLOUR, yuan, room),
-        _panel("USD", LABEL_WIDTH + panel_width + PANEL_GAP, DOLLAR_COLOUR, dollars, room),
-    ]
-    y = float(TOP)
-    placed = []
-    for plan_targets in groups.values():
-        rows = []
-        for i, t in enumerate(plan_targets):
-            label = f"{t.year_text} · {t.indicator.replace('_', ' ')}"
-            if len(label) > ROW_LABEL_CHARS:  # the <desc> and the table carry the whole text
-                label = label[: ROW_LABEL_CHARS - 1] + "…"
-            row_y = y + GROUP_HEIGHT + ROW_HEIGHT * i
-            rows.append((row_y, label, [_bar(t, p, room) for p in panels]))
-        placed.append(Group(y, plan_targets[0].plan_label, rows))
-        y += GROUP_HEIGHT + ROW_HEIGHT * len(plan_targets)
-    legend = []
-    x = 8.0
-    for shape, colour, words in [
-        ("rect", YUAN_COLOUR, "amount as the plan states it"),
-        ("rect", DOLLAR_COLOUR, "in US dollars at the annual average rate (usd)"),
-        ("diamond", "", "US dollar figure the source prints (reported_usd)"),
-    ]:
-        legend.append((x, shape, colour, words))
-        x += 26 + 6.6 * len(words)
-    rows_bottom = height - LEGEND_HEIGHT
-    return Chart(
-        WIDTH, height, TOP, rows_bottom, describe(targets), panels, placed, rows_bottom + 26, legend
-    )
+    def bar(self, t: MoneyTarget) -> Bar:
+        """Where ``t``'s bar, diamond and figure go in this panel."""
+        low, high = t.amounts(self.currency)
+        reported = t.reported_usd if self.currency == "USD" else None
+        if low is not None:
+            label = qualified(t, low, high, self.scale.divisor)
+        elif reported is not None:
+            label = f"{figure(reported, self.scale.divisor)} as printed"
+        else:
+            words = "not converted" if self.currency == "USD" else f"stated in {t.currency}"
+            return Bar(None, 0, None, words, self.x + 4)
+        width = None if low is None else self.span(low)
+        range_width = 0.0 if low is None or high is None or high <= low else self.span(high - low)
+        end = self.x + (width or 0) + range_width
+        diamond = None if reported is None else self.x + self.span(reported)
+        if diamond is not None:
+            end = max(end, diamond + 4)
+        return Bar(width, range_width, diamond, label, end + 5)
 
 
 def render_svg(targets: list[MoneyTarget], standalone: bool = False) -> str | None:
@@ -313,18 +246,46 @@ def render_svg(targets: list[MoneyTarget], standalone: bool = False) -> str | No
     """
     if not targets:
         return None
-    return render("chart.svg.j2", chart=layout(targets), standalone=standalone).strip()
-
-
-def chart_rows(targets: list[MoneyTarget]) -> list[tuple[MoneyTarget, str, str, str]]:
-    """Each target with its yuan and dollar amounts in words, and the dollars its source prints
-    (for the table beside the chart)."""
-    return [
-        (
-            t,
-            amount_text(t, "CNY"),
-            amount_text(t, "USD"),
-            f"{figure(t.reported_usd, 1e9)} billion" if t.reported_usd else "",
+    panel_width = (WIDTH - LABEL_WIDTH - PANEL_GAP - 10) / 2
+    room = panel_width - VALUE_LABEL_WIDTH
+    amounts = {
+        "CNY": [a for t in targets for a in t.amounts("CNY")],
+        "USD": [a for t in targets for a in (*t.amounts("USD"), t.reported_usd)],
+    }
+    panels = [
+        Panel(
+            currency,
+            LABEL_WIDTH + i * (panel_width + PANEL_GAP),
+            colour,
+            scale_for(max((a for a in amounts[currency] if a is not None), default=0.0)),
+            room,
         )
-        for t in targets
+        for i, (currency, colour) in enumerate([("CNY", YUAN_COLOUR), ("USD", DOLLAR_COLOUR)])
     ]
+    groups, y = [], TOP  # (y, [(row y, target), ...]) per plan
+    for _, plan_targets in groupby(targets, lambda t: t.plan_id):
+        rows = [(y + GROUP_HEIGHT + ROW_HEIGHT * i, t) for i, t in enumerate(plan_targets)]
+        groups.append((y, rows))
+        y += GROUP_HEIGHT + ROW_HEIGHT * len(rows)
+    xs = accumulate((26 + 6.6 * len(words) for _, _, words in LEGEND), initial=8.0)
+    svg = render(
+        "chart.svg.j2",
+        width=WIDTH,
+        height=y + LEGEND_HEIGHT,
+        top=TOP,
+        rows_bottom=y,
+        legend_y=y + 26,
+        description=describe(targets),
+        panels=panels,
+        groups=groups,
+        legend=[(x, *item) for x, item in zip(xs, LEGEND, strict=False)],
+        row_label=row_label,
+        standalone=standalone,
+    )
+    return svg.strip()
+
+
+def row_label(t: MoneyTarget) -> str:
+    """The words before a target's bars; the ``<desc>`` and the table carry the whole text."""
+    label = f"{t.year_text} · {t.indicator.replace('_', ' ')}"
+    return label if len(label) <= ROW_LABEL_CHARS else label[: ROW_LABEL_CHARS - 1] + "…"

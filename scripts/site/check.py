@@ -15,93 +15,76 @@ the tests run it too. Checks:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-LOADING_ATTRIBUTES = {
-    "link": "href",
-    "script": "src",
-    "img": "src",
-    "source": "src",
-    "iframe": "src",
-    "audio": "src",
-    "video": "src",
-    "embed": "src",
-    "object": "data",
-}
+SRC_TAGS = ("script", "img", "source", "iframe", "audio", "video", "embed")
+LOADING_ATTRIBUTES = {"link": "href", "object": "data", **dict.fromkeys(SRC_TAGS, "src")}
 CSS_REMOTE_URL = re.compile(r"url\(\s*['\"]?\s*(?:https?:)?//", re.IGNORECASE)
 CSS_REMOTE_IMPORT = re.compile(r"@import\s+['\"]?\s*(?:url\()?\s*['\"]?(?:https?:)?//", re.I)
 
 
 @dataclass
-class _TableState:
+class _Table:
     has_thead: bool = False
     in_thead: bool = False
     header_cells: int = 0
 
 
-@dataclass
-class PageFacts:
-    """What the checks need to know about one page."""
+class PageFacts(HTMLParser):
+    """What the checks need to know about one page: ids, links, and the problems seen so far."""
 
-    ids: set[str] = field(default_factory=set)
-    links: list[tuple[str, str, int]] = field(default_factory=list)  # (tag, url, line)
-    problems: list[str] = field(default_factory=list)
-    lang: str | None = None
-    h1_count: int = 0
-    has_main: bool = False
-
-
-class _PageParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.facts = PageFacts()
-        self.tables: list[_TableState] = []
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str, int]] = []  # (tag, url, line)
+        self.problems: list[str] = []
+        self.lang: str | None = None
+        self.h1_count = 0
+        self.has_main = False
+        self.tables: list[_Table] = []
         self.svg_depth = 0
         self.svg_needs_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: value or "" for name, value in attrs}
         line = self.getpos()[0]
-        facts = self.facts
         if "id" in a:
-            if a["id"] in facts.ids:
-                facts.problems.append(f"line {line}: id {a['id']!r} is used twice")
-            facts.ids.add(a["id"])
+            if a["id"] in self.ids:
+                self.problems.append(f"line {line}: id {a['id']!r} is used twice")
+            self.ids.add(a["id"])
         if tag == "a" and "name" in a:
-            facts.ids.add(a["name"])
+            self.ids.add(a["name"])
         if tag == "html":
-            facts.lang = a.get("lang") or None
+            self.lang = a.get("lang") or None
         elif tag == "h1":
-            facts.h1_count += 1
+            self.h1_count += 1
         elif tag == "main":
-            facts.has_main = True
+            self.has_main = True
         elif tag == "table":
-            self.tables.append(_TableState())
+            self.tables.append(_Table())
         elif tag == "thead" and self.tables:
-            self.tables[-1].has_thead = True
-            self.tables[-1].in_thead = True
+            self.tables[-1].has_thead = self.tables[-1].in_thead = True
         elif tag == "th" and self.tables:
-            state = self.tables[-1]
-            state.header_cells += 1
-            if state.in_thead and a.get("scope") != "col":
-                facts.problems.append(f'line {line}: a <th> in <thead> without scope="col"')
+            self.tables[-1].header_cells += 1
+            if self.tables[-1].in_thead and a.get("scope") != "col":
+                self.problems.append(f'line {line}: a <th> in <thead> without scope="col"')
         elif tag == "img" and "alt" not in a:
-            facts.problems.append(f"line {line}: <img src={a.get('src', '')!r}> has no alt text")
+            self.problems.append(f"line {line}: <img src={a.get('src', '')!r}> has no alt text")
         elif tag == "svg":
             self.svg_depth += 1
             if self.svg_depth == 1 and a.get("aria-hidden") != "true":
                 if a.get("role") != "img":
-                    facts.problems.append(f'line {line}: <svg> without role="img"')
+                    self.problems.append(f'line {line}: <svg> without role="img"')
                 self.svg_needs_title = True
         elif tag == "title" and self.svg_depth:
             self.svg_needs_title = False
         if tag == "a" and "href" in a:
-            facts.links.append((tag, a["href"], line))
+            self.links.append((tag, a["href"], line))
         if tag in LOADING_ATTRIBUTES and LOADING_ATTRIBUTES[tag] in a:
-            facts.links.append((tag, a[LOADING_ATTRIBUTES[tag]], line))
+            self.links.append((tag, a[LOADING_ATTRIBUTES[tag]], line))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -113,32 +96,32 @@ class _PageParser(HTMLParser):
         if tag == "thead" and self.tables:
             self.tables[-1].in_thead = False
         elif tag == "table" and self.tables:
-            state = self.tables.pop()
-            if not state.has_thead:
-                self.facts.problems.append(f"line {line}: a <table> without <thead>")
-            if state.header_cells == 0:
-                self.facts.problems.append(f"line {line}: a <table> without <th> header cells")
+            table = self.tables.pop()
+            if not table.has_thead:
+                self.problems.append(f"line {line}: a <table> without <thead>")
+            if not table.header_cells:
+                self.problems.append(f"line {line}: a <table> without <th> header cells")
         elif tag == "svg" and self.svg_depth:
             self.svg_depth -= 1
             if self.svg_depth == 0 and self.svg_needs_title:
-                self.facts.problems.append(f"line {line}: an <svg> image without <title>")
+                self.problems.append(f"line {line}: an <svg> image without <title>")
                 self.svg_needs_title = False
 
 
 def page_facts(path: Path) -> PageFacts:
     """Parse one HTML file."""
-    parser = _PageParser()
+    parser = PageFacts()
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
-    return parser.facts
+    return parser
 
 
 def check_site(folder: Path) -> list[str]:
     """Every problem found in the site under ``folder``, as ``page: line N: what`` sentences."""
-    pages = {path: page_facts(path) for path in sorted(folder.rglob("*.html"))}
+    pages = {path.resolve(): page_facts(path) for path in sorted(folder.rglob("*.html"))}
     problems: list[str] = []
     for path, facts in pages.items():
-        name = path.relative_to(folder).as_posix()
+        name = path.relative_to(folder.resolve()).as_posix()
         problems += [f"{name}: {p}" for p in facts.problems]
         if not facts.lang:
             problems.append(f"{name}: <html> has no lang attribute")
@@ -147,7 +130,7 @@ def check_site(folder: Path) -> list[str]:
         if not facts.has_main:
             problems.append(f"{name}: no <main> landmark")
         for tag, url, line in facts.links:
-            problem = _link_problem(folder, path, pages, tag, url)
+            problem = _link_problem(folder.resolve(), path, pages, tag, url)
             if problem:
                 problems.append(f"{name}: line {line}: {problem}")
     for css in sorted(folder.rglob("*.css")):
@@ -158,26 +141,21 @@ def check_site(folder: Path) -> list[str]:
 
 
 def _link_problem(
-    folder: Path, page: Path, pages: dict[Path, PageFacts], tag: str, url: str
+    root: Path, page: Path, pages: dict[Path, PageFacts], tag: str, url: str
 ) -> str | None:
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
         if tag == "a" and parts.scheme in ("http", "https", "mailto"):
             return None
         return f"<{tag}> loads {url!r} from outside the site; the site must work offline"
-    target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
-    root = folder.resolve()
+    target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
     if not target.is_relative_to(root):
         return f"<{tag}> {url!r} points outside the site folder"
     if not target.is_file():
         return f"<{tag}> {url!r}: no such file in the site"
     if parts.fragment:
-        fragment = unquote(parts.fragment)
-        facts = pages.get(target) or next(
-            (f for p, f in pages.items() if p.resolve() == target), None
-        )
-        if facts is None:
+        if target not in pages:
             return f"<{tag}> {url!r}: a #fragment into a file that is not an HTML page"
-        if fragment not in facts.ids:
-            return f"<{tag}> {url!r}: no element with id {fragment!r} in that page"
+        if unquote(parts.fragment) not in pages[target].ids:
+            return f"<{tag}> {url!r}: no element with id {unquote(parts.fragment)!r} in that page"
     return None

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cnplans.datapackage.errors import CnplansError
 from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
 from .build import build_site
-from .package import SiteError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,13 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dist",
         type=Path,
-        default=None,
         help="folder with the release files and SHA256SUMS (default: ROOT/dist)",
     )
     parser.add_argument(
         "--out",
         type=Path,
-        default=None,
         help="folder to write the site to, replaced whole (default: ROOT/dist/site)",
     )
     parser.add_argument(
@@ -56,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or root / "dist" / "site"
     try:
         report = build_site(root, out, dist)
-    except SiteError as exc:
+    except CnplansError as exc:
         print(f"site: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -58,17 +58,6 @@ def overview_table(package: Package) -> Table | None:
     )
 
 
-def row_facets(row: Row) -> dict[str, str]:
-    """The ``data-*`` attributes of an overview row: what each filter matches it by."""
-    places = dict.fromkeys(p for p in (row["region_id"], row["province_id"]) if p)
-    return {
-        "data-region": " ".join(places),
-        "data-plan": row["plan_id"],
-        "data-indicator": row["indicator"],
-        "data-unit": row["unit"],
-    }
-
-
 def facets(rows: list[Row]) -> list[Facet]:
     """The filters of the overview, each value once; a region's text follows its province's."""
     places: dict[str, str] = {}

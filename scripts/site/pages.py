@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from humanize import naturalsize
@@ -113,13 +113,14 @@ class Quote:
 class Cell:
     """What one value shows as: text, or a link with text after it, or a quote."""
 
+    css: str | None = None  # its class besides "num": key, dangling, quote
     text: str = ""
     href: str | None = None
     title: str | None = None  # the link's tooltip
     rel: str | None = None
     after: str = ""
     quote: Quote | None = None
-    attrs: dict[str, str | None] = field(default_factory=dict)  # of the <td>: class, lang...
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,6 @@ class View:
     def data_href(self, relative: object) -> str:
         return f"{self.root}{DATA_FOLDER}/{relative}"
 
-    def numeric(self, item: Field) -> bool:
-        return item.type in NUMERIC_TYPES
-
-    def unit(self, item: Field) -> str:
-        return field_unit(item)
-
     def quote(self, row: Row) -> Quote:
         """The row's quote, in the language of its source, linked to the archived text."""
         source = self.package.source(row.get(SOURCE_FIELD, "")) or {}
@@ -160,14 +155,8 @@ class View:
         their source, numbers grouped. ``labelled`` names the referenced row after the link."""
         value = row.get(item.name, "")
         numeric = item.type in NUMERIC_TYPES
-
-        def done(css: str | None = None, lang: str | None = None, **parts: Any) -> Cell:
-            names = " ".join(c for c in ("num" if numeric else None, css) if c) or None
-            sort = value if numeric and value else None
-            return Cell(attrs={"class": names, "data-sort": sort, "lang": lang}, **parts)
-
         if value == "":
-            return done()
+            return Cell()
         if table.schema.primary_key == [item.name]:
             if table.name == PLANS_TABLE:
                 href = self.plan_href(value)
@@ -175,32 +164,32 @@ class View:
                 href = f"#{table.anchor(row)}"
             else:
                 href = self.table_href(table.name, table.anchor(row))
-            return done("key", text=value, href=href)
+            return Cell("key", text=value, href=href)
         fk = next((fk for fk in table.schema.foreign_keys if fk.fields[-1:] == [item.name]), None)
         if fk is not None:
             found = self.package.referenced_row(fk, row)
             if found is None:
-                return done("dangling", text=value, after=" (no such row)")
+                return Cell("dangling", text=value, after=" (no such row)")
             target, target_row = found
             label = row_label(target, target_row)
-            link = {
-                "text": grouped_number(value) if numeric else value,
-                "href": self.table_href(target.name, target.anchor(target_row)),
-                "title": f"{target.title}: {label}",
-            }
-            if labelled and label != value:
-                return done(**link, after=f" ({label})")
-            return done("key", **link)
+            named = labelled and label != value  # the label follows the link instead
+            return Cell(
+                None if named else "key",
+                text=grouped_number(value) if numeric else value,
+                href=self.table_href(target.name, target.anchor(target_row)),
+                title=f"{target.title}: {label}",
+                after=f" ({label})" if named else "",
+            )
         if item.name == QUOTE_FIELD:
-            return done("quote", quote=self.quote(row))
+            return Cell("quote", quote=self.quote(row))
         if table.name == SOURCES_TABLE and item.name == SOURCE_PATH_FIELD:
-            return done(text=value, href=self.data_href(value))
+            return Cell(text=value, href=self.data_href(value))
         if item.format == "uri" and value.startswith(("https://", "http://")):
-            return done(text=value, href=value, rel="external noopener")
+            return Cell(text=value, href=value, rel="external noopener")
         if numeric:
-            return done(text=grouped_number(value))
+            return Cell(text=grouped_number(value))
         languages = (lang for end, lang in LANGUAGE_SUFFIXES.items() if item.name.endswith(end))
-        return done(lang=next(languages, None), text=value)
+        return Cell(lang=next(languages, None), text=value)
 
     def constraints(self, table: Table, item: Field) -> list[tuple[str, str, str | None]]:
         """The field's key roles and constraints as ``(prefix, text, link)`` parts.
@@ -235,6 +224,8 @@ def _page(template: str, package: Package, root: str, current: str = "", **conte
         row_label=row_label,
         shown_fields=shown_fields,
         human_size=naturalsize,
+        field_unit=field_unit,
+        numeric_types=NUMERIC_TYPES,
         **context,
     )
 
@@ -265,16 +256,20 @@ def citation_text(data: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _region(package: Package, plan: Row) -> tuple[Table, Row] | None:
+    """The regions row a plan points to, or None."""
+    plans = package.table(PLANS_TABLE)
+    fks = plans.schema.foreign_keys if plans else []
+    fk = next((fk for fk in fks if fk.resource == REGIONS_TABLE), None)
+    return None if fk is None else package.referenced_row(fk, plan)
+
+
 def plan_labels(package: Package) -> dict[str, str]:
     """plan_id -> ``plan_id (Region)``, in the plans table's order."""
     plans = package.table(PLANS_TABLE)
-    if plans is None:
-        return {}
-    region_fk = next((fk for fk in plans.schema.foreign_keys if fk.resource == REGIONS_TABLE), None)
     labels = {}
-    for row in plans.rows:
-        found = None if region_fk is None else package.referenced_row(region_fk, row)
-        plan_id = row.get("plan_id", "")
+    for row in plans.rows if plans else []:
+        found, plan_id = _region(package, row), row.get("plan_id", "")
         labels[plan_id] = plan_id if found is None else f"{plan_id} ({row_label(*found)})"
     return labels
 
@@ -290,18 +285,16 @@ def regions_count(package: Package) -> list[tuple[str, str | None, int]] | None:
     plans = package.table(PLANS_TABLE)
     if plans is None:
         return None
-    region_fk = next((fk for fk in plans.schema.foreign_keys if fk.resource == REGIONS_TABLE), None)
     counts = Counter(row.get("region_id", "") for row in plans.rows)
     lines: list[tuple[str, str | None, int]] = []
     for region_id, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         sample = next(row for row in plans.rows if row.get("region_id", "") == region_id)
-        found = None if region_fk is None else package.referenced_row(region_fk, sample)
+        found = _region(package, sample)
         if found is None:
             lines.append((region_id or "no region", None, count))
         else:
-            region_table, region_row = found
-            href = View(package, "").table_href(region_table.name, region_table.anchor(region_row))
-            lines.append((f"{row_label(region_table, region_row)} ({region_id})", href, count))
+            href = View(package, "").table_href(found[0].name, found[0].anchor(found[1]))
+            lines.append((f"{row_label(*found)} ({region_id})", href, count))
     return lines
 
 
@@ -326,16 +319,16 @@ def home_page(package: Package, downloads: list[Download], has_release: bool) ->
         "",
         overview=overview,
         facets=glance.facets(overview.rows if overview else []),
-        row_facets=glance.row_facets,
         grouped=grouped_number,
         downloads=downloads,
         has_release=has_release,
         citation=citation_text(package.citation),
         citation_name=CITATION_NAME,
-        chart=chart.layout(targets) if targets else None,
-        standalone=False,
+        chart=chart.render_svg(targets),
         chart_file=CHART_FILE,
-        chart_rows=chart.chart_rows(targets),
+        money=targets,
+        amount_text=chart.amount_text,
+        figure=chart.figure,
         has_usd=any(t.amounts("USD")[0] is not None for t in targets),
         regions=regions_count(package),
         indicators=indicators_count(package),
@@ -349,30 +342,17 @@ def home_page(package: Package, downloads: list[Download], has_release: bool) ->
 
 def table_page(package: Package, table: Table, csv_download: Download | None) -> str:
     """A table's description, its rows, then its data dictionary."""
-    return _page(
-        "table.html.j2",
-        package,
-        "../",
-        table=table,
-        csv=csv_download,
-        current=table.name,
-    )
+    return _page("table.html.j2", package, "../", table.name, table=table, csv=csv_download)
 
 
 def plan_children(package: Package) -> list[tuple[Table, str]]:
     """(table, field) for every table that points at a plan through a one-field foreign key."""
     found = []
     for table in package.tables:
-        fk = next(
-            (
-                fk
-                for fk in table.schema.foreign_keys
-                if fk.resource == PLANS_TABLE and len(fk.fields) == 1
-            ),
-            None,
-        )
-        if fk is not None and table.name != PLANS_TABLE:
-            found.append((table, fk.fields[0]))
+        fks = table.schema.foreign_keys
+        fields = [fk.fields for fk in fks if fk.resource == PLANS_TABLE and len(fk.fields) == 1]
+        if fields and table.name != PLANS_TABLE:
+            found.append((table, fields[0][0]))
     return found
 
 

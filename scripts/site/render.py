@@ -1,9 +1,5 @@
-"""The Jinja2 environment that renders ``templates/*.j2``: escaping on, no undefined names.
-
-Every template writes HTML or SVG, so autoescaping is on for all of them: a value read from the
-data reaches a page only escaped. ``StrictUndefined`` turns a misspelt name into an error at build
-time instead of an empty string on the page.
-"""
+"""The Jinja2 environment of ``templates/*.j2``: autoescaping on (every template writes HTML or
+SVG), and ``StrictUndefined``, so a misspelt name fails the build instead of printing nothing."""
 
 from __future__ import annotations
 
@@ -14,11 +10,6 @@ from typing import Any
 import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def px(value: float) -> str:
-    """A coordinate with one decimal, as the chart writes them: ``285.0``."""
-    return f"{value:.1f}"
 
 
 @functools.cache
@@ -32,7 +23,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["px"] = px
+    env.filters["px"] = lambda value: f"{value:.1f}"  # a chart coordinate: 285.0
     return env
 
 

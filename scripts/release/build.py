@@ -1,9 +1,7 @@
 """Build every artifact of one version into ``dist/cnplans-X.Y.Z/``.
 
-The artifacts are written into a temporary folder inside dist/ and that folder is renamed to
-``cnplans-X.Y.Z`` only when all of them (and SHA256SUMS) are complete, so dist/ never holds a
-half-built release. Times inside the artifacts come from SOURCE_DATE_EPOCH (default: the last
-commit's time), so building the same commit twice gives byte-identical files.
+The artifacts go into a temporary folder in dist/, renamed only when all of them (and
+SHA256SUMS) are complete. Times come from SOURCE_DATE_EPOCH, so builds are byte-identical.
 """
 
 from __future__ import annotations
@@ -15,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checksums, stamp
-from .artifacts import data_readme, data_zip, overview_csv, parquet, python_dist, sqlite, workbook
+from cnplans.datapackage import read_descriptor
+from cnplans.loader import workbook
+
+from . import checksums
+from .artifacts import data_readme, data_zip, overview_csv, parquet, python_dist, sqlite
 from .artifacts import tables as typed_tables
 from .errors import ReleaseError
-from .gitrepo import GitRepo
 
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
 
@@ -40,26 +40,23 @@ def folder_name(version: str) -> str:
 def companions(version: str, database: str) -> list[data_readme.Companion]:
     """The files published beside the zip, as its README names them."""
     prefix = folder_name(version)
-    return [
-        data_readme.Companion(
-            f"{prefix}.xlsx", "the tables as an Excel workbook, typed, with a README sheet"
-        ),
-        data_readme.Companion(
-            f"{prefix}-<table>.parquet", "one Parquet file per table, with the schema's types"
-        ),
-        data_readme.Companion(
+    described = [
+        (f"{prefix}.xlsx", "the tables as an Excel workbook, typed, with a README sheet"),
+        (f"{prefix}-<table>.parquet", "one Parquet file per table, with the schema's types"),
+        (
             database,
             "every table in one SQLite database, with its keys and the overview views; "
-            "`datasette " + database + "` serves it as it is",
+            f"`datasette {database}` serves it as it is",
         ),
     ]
+    return [data_readme.Companion(name, text) for name, text in described]
 
 
-def epoch_from_env() -> int | None:
-    """``$SOURCE_DATE_EPOCH`` as an int, or None when it is not set."""
+def source_date_epoch(default: Callable[[], int]) -> int:
+    """``$SOURCE_DATE_EPOCH`` as an int, or ``default()`` when it is not set."""
     configured = os.environ.get(EPOCH_ENV)
     if not configured:
-        return None
+        return default()
     try:
         value = int(configured)
     except ValueError:
@@ -69,12 +66,6 @@ def epoch_from_env() -> int | None:
     if value < 0:
         raise ReleaseError(f"{EPOCH_ENV} is {value}; it cannot be negative")
     return value
-
-
-def source_date_epoch(repo: GitRepo) -> int:
-    """``$SOURCE_DATE_EPOCH`` if set, else the committer time of HEAD."""
-    configured = epoch_from_env()
-    return repo.last_commit_epoch() if configured is None else configured
 
 
 def build_staged(
@@ -92,7 +83,7 @@ def build_staged(
     release uses it to record the zip's sha256 in the loader's registry, which the wheel ships).
     Returns the temporary folder; :func:`finalize` moves it into place.
     """
-    descriptor = stamp.read(root)
+    descriptor = read_descriptor(root)
     if descriptor.get("version") != version:
         raise ReleaseError(
             f"datapackage.json says version {descriptor.get('version')!r}, not {version!r}"
@@ -102,30 +93,19 @@ def build_staged(
     try:
         prefix = folder_name(version)
         tables = typed_tables.read_all(root, descriptor)
-        overviews = overview_csv.build(tables) if overview_csv.applies(tables) else []
+        overviews = overview_csv.build(tables)
         database = sqlite.database_name(version)
-        readme = data_readme.render(
-            descriptor,
-            tables,
-            prefix,
-            overviews=[data_readme.Companion(o.name, o.description, o.schema) for o in overviews],
-            beside=companions(version, database),
-        )
-        generated = {o.name: o.text for o in overviews}
-        archive = data_zip.build(
-            root,
-            descriptor,
-            staging / f"{prefix}.zip",
-            epoch,
-            folder=prefix,
-            readme=readme,
-            generated=generated,
-        )
+        beside = companions(version, database)
+        readme = data_readme.render(descriptor, tables, prefix, [c for c, _ in overviews], beside)
+        generated = {companion.name: text for companion, text in overviews}
+        archive = staging / f"{prefix}.zip"
+        data_zip.build(root, descriptor, archive, epoch, prefix, {"README.md": readme, **generated})
         if after_zip is not None:
             after_zip(archive)
         for name, text in generated.items():
             (staging / name).write_text(text, encoding="utf-8", newline="")
-        workbook.build(descriptor, tables, staging / f"{prefix}.xlsx", epoch)
+        frames, schemas = {t.name: t.frame for t in tables}, {t.name: t.schema for t in tables}
+        workbook.write(staging / f"{prefix}.xlsx", descriptor, frames, schemas, epoch=epoch)
         parquet.build(tables, staging, f"{prefix}-")
         sqlite.build(tables, staging / database, overview_views=bool(overviews))
         if options.python_dist:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .diff import Kind, PackageDiff, TableRows
-from .semver import RULES, Level, Reason, Version
+from .diff import Change, Level, PackageDiff, TableRows, plural
+from .semver import Reason, Version
 from .snapshot import Snapshot
 
 # Where a new section goes: right below this line (or below the title when it is missing).
@@ -69,10 +69,9 @@ def body(diff: PackageDiff, *, limit: int = DEFAULT_LIMIT) -> list[str]:
     if diff.empty:
         return ["No changes to tables, fields, constraints or rows."]
     lines: list[str] = []
-    ordered = sorted(diff.changes, key=lambda c: -RULES[c.kind])  # breaking changes first
-    structure = [_bullet(c.kind, c.subject, c.detail) for c in ordered]
-    if structure:
-        lines += ["### Tables and fields", "", *structure, ""]
+    if diff.changes:  # breaking changes first
+        ordered = sorted(diff.changes, key=lambda c: -c.kind.level)
+        lines += ["### Tables and fields", "", *map(_bullet, ordered), ""]
     changed = [r for r in diff.rows.values() if not r.unchanged]
     if changed:
         lines += [
@@ -94,7 +93,10 @@ def body(diff: PackageDiff, *, limit: int = DEFAULT_LIMIT) -> list[str]:
 
 def _first_release(new: Snapshot) -> list[str]:
     lines = ["| Table | Rows | Fields |", "| --- | ---: | ---: |"]
-    lines += [f"| `{t.name}` | {len(t.rows)} | {len(t.field_names)} |" for t in new.tables.values()]
+    lines += [
+        f"| `{t.name}` | {len(t.rows)} | {len(t.schema.get('fields', []))} |"
+        for t in new.tables.values()
+    ]
     return lines
 
 
@@ -107,9 +109,10 @@ def _why(reasons: list[Reason]) -> str:
     return f"This needs {level.word} version: {shown}."
 
 
-def _bullet(kind: Kind, subject: str, detail: str) -> str:
-    what = kind.value[0].upper() + kind.value[1:]
-    return f"- {what}: `{subject}`" + (f" ({_escape(detail)})" if detail else "")
+def _bullet(change: Change) -> str:
+    label = change.kind.label
+    detail = f" ({_escape(change.detail)})" if change.detail else ""
+    return f"- {label[0].upper()}{label[1:]}: `{change.subject}`{detail}"
 
 
 def _table_details(rows: TableRows, limit: int) -> list[str]:
@@ -124,7 +127,7 @@ def _table_details(rows: TableRows, limit: int) -> list[str]:
             lines += [f"  - referred to by `{table}`: {_keys(keys, limit)}"]
     if rows.cells:
         lines += [
-            f"- Changed ({_plural(rows.changed_rows, 'row')}, {_plural(len(rows.cells), 'cell')}):",
+            f"- Changed ({plural(rows.changed_rows, 'row')}, {plural(len(rows.cells), 'cell')}):",
             "",
             f"| {' / '.join(rows.key_fields)} | Field | Old | New |",
             "| --- | --- | --- | --- |",
@@ -137,10 +140,6 @@ def _table_details(rows: TableRows, limit: int) -> list[str]:
             lines += ["", f"… and {len(rows.cells) - limit} more changed cells (limit {limit})."]
     lines.append("")
     return lines
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _keys(keys: Iterable[tuple[str, ...]], limit: int) -> str:

@@ -16,14 +16,7 @@ from .errors import Refused
 from .gitrepo import GitRepo
 from .semver import Version
 
-# `cnplans validate` with the Python that runs the release, so it checks this tree's data with
-# the cnplans installed next to the release tools.
-VALIDATE_ARGS = ["-m", "cnplans", "validate", "datapackage.json"]
 MAX_OUTPUT_LINES = 40
-
-
-def default_validate_command() -> list[str]:
-    return [sys.executable, *VALIDATE_ARGS]
 
 
 def require_clean_tree(repo: GitRepo) -> None:
@@ -49,10 +42,8 @@ def require_unreleased(repo: GitRepo, dist: Path, version: Version) -> None:
             f"version {version} already exists: the tag {version.tag} is in the repository. "
             "Choose the next version number."
         )
-    existing = []
-    if dist.is_dir():
-        named = [dist / f"cnplans-{version}", *dist.glob(f"cnplans-{version}.*")]
-        existing = sorted({p.name for p in named if p.exists()})
+    named = [dist / f"cnplans-{version}", *dist.glob(f"cnplans-{version}.*")]
+    existing = sorted({p.name for p in named if p.exists()})
     if existing:
         raise Refused(
             f"version {version} already has artifacts in {dist}: {', '.join(existing)}. Choose "
@@ -70,25 +61,19 @@ def require_metadata_agreement(root: Path, descriptor: dict[str, Any]) -> None:
 
 def metadata_disagreements(root: Path, descriptor: dict[str, Any]) -> list[str]:
     """Title and license of CITATION.cff and .zenodo.json against the descriptor's."""
-    citation, zenodo = read_citation(root), read_zenodo(root)
     title = descriptor.get("title")
-    licenses = descriptor.get("licenses") or [{}]
-    license_name = str(licenses[0].get("name", ""))
+    license_name = str((descriptor.get("licenses") or [{}])[0].get("name", ""))
     problems = []
-    if citation.get("title") != title:
-        problems.append(
-            f"{CITATION} title is {citation.get('title')!r}, the descriptor's {title!r}"
-        )
-    if zenodo.get("title") != title:
-        problems.append(f"{ZENODO} title is {zenodo.get('title')!r}, the descriptor's {title!r}")
-    if str(citation.get("license", "")) != license_name:
-        problems.append(
-            f"{CITATION} license is {citation.get('license')!r}, the descriptor's {license_name!r}"
-        )
-    if str(zenodo.get("license", "")).lower() != license_name.lower():
-        problems.append(
-            f"{ZENODO} license is {zenodo.get('license')!r}, the descriptor's {license_name!r}"
-        )
+    for name, data in ((CITATION, read_citation(root)), (ZENODO, read_zenodo(root))):
+        if data.get("title") != title:
+            problems.append(f"{name} title is {data.get('title')!r}, the descriptor's {title!r}")
+        found, wanted = str(data.get("license", "")), license_name
+        if name == ZENODO:  # Zenodo takes the SPDX id in lower case
+            found, wanted = found.lower(), wanted.lower()
+        if found != wanted:
+            problems.append(
+                f"{name} license is {data.get('license')!r}, the descriptor's {license_name!r}"
+            )
     return problems
 
 
@@ -98,7 +83,7 @@ def run_validator(root: Path, command: list[str] | None = None) -> str:
     Returns its output. A validator that cannot be started counts as a failure: data that was
     not validated is not released.
     """
-    command = command or default_validate_command()
+    command = command or [sys.executable, "-m", "cnplans", "validate", "datapackage.json"]
     shown = shlex.join(command)
     try:
         done = subprocess.run(
@@ -109,15 +94,11 @@ def run_validator(root: Path, command: list[str] | None = None) -> str:
     output = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
         lines = output.splitlines()
-        tail = lines[-MAX_OUTPUT_LINES:]
-        cut = (
-            f"  … {len(lines) - len(tail)} earlier lines not shown\n"
-            if len(lines) > len(tail)
-            else ""
-        )
-        body = "\n".join(f"  {line}" for line in tail)
+        cut = len(lines) - MAX_OUTPUT_LINES
+        hidden = f"  … {cut} earlier lines not shown\n" if cut > 0 else ""
+        body = "\n".join(f"  {line}" for line in lines[-MAX_OUTPUT_LINES:])
         raise Refused(
             f"`{shown}` failed (exit {done.returncode}), so the data cannot be released:\n"
-            f"{cut}{body}\nFix the problems it lists, commit, and release again."
+            f"{hidden}{body}\nFix the problems it lists, commit, and release again."
         )
     return output

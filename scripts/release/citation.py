@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from cnplans.datapackage import parse_json, read_text
+
 from .errors import ReleaseError
 
 CITATION = "CITATION.cff"
@@ -21,32 +23,27 @@ DOI_END = "<!-- /cnplans:doi -->"
 
 
 def read_citation(root: Path) -> dict[str, Any]:
-    """CITATION.cff as a dict; a missing or malformed file is a ReleaseError."""
+    """CITATION.cff as a dict; a missing or malformed file is an error naming it."""
     import yaml
 
     path = root / CITATION
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReleaseError(f"{path} does not exist; a release needs citation metadata") from None
+        data = yaml.safe_load(read_text(path, expected="the citation metadata a release needs"))
     except yaml.YAMLError as exc:
         raise ReleaseError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ReleaseError(f"{path}: expected a YAML mapping of CFF keys")
-    return data
+    return _mapping(data, path, "a YAML mapping of CFF keys")
 
 
 def read_zenodo(root: Path) -> dict[str, Any]:
-    """.zenodo.json as a dict; a missing or malformed file is a ReleaseError."""
+    """.zenodo.json as a dict; a missing or malformed file is an error naming it."""
     path = root / ZENODO
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReleaseError(f"{path} does not exist; a release needs Zenodo metadata") from None
-    except json.JSONDecodeError as exc:
-        raise ReleaseError(f"{path}, line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    text = read_text(path, expected="the Zenodo metadata a release needs")
+    return _mapping(parse_json(text, str(path)), path, "a JSON object")
+
+
+def _mapping(data: Any, path: Path, expected: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ReleaseError(f"{path}: expected a JSON object")
+        raise ReleaseError(f"{path}: expected {expected}")
     return data
 
 

@@ -1,25 +1,25 @@
 """Command line of the release tools: ``python -m scripts.release COMMAND`` from the repository.
 
-Commands:
-  release X.Y.Z   check, stamp, write the changelog, validate, build dist/, commit and tag
-  build           build the artifacts of the current version (e.g. again, at a release tag)
-  diff [REF]      print the data changes since REF (default: the last release tag) as markdown
-  stamp           recompute the descriptor's bytes/hash/sources after editing data
-  publish X.Y.Z --to github|zenodo [--dry-run]
-
-Exit status: 0 done, 1 refused or failed (the message says why), 2 bad usage.
+Each command is described in scripts/release/README.md; ``--help`` lists the options. Exit
+status: 0 done, 1 refused or failed (the message says why), 2 bad usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from cnplans.datapackage import atomic, read_descriptor
+from cnplans.datapackage.errors import CnplansError
+
 from .changelog import DEFAULT_LIMIT
 from .errors import Refused, ReleaseError
+from .gitrepo import GitRepo
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    release = sub.add_parser("release", help="cut release X.Y.Z (see scripts/release/release.py)")
+    release = sub.add_parser("release", help="cut release X.Y.Z (see scripts/release/README.md)")
     release.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
     _build_arguments(release)
     release.add_argument(
@@ -90,89 +90,62 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
-    except Refused as exc:
-        print(f"release: refused: {exc}", file=sys.stderr)
-        return 1
-    except ReleaseError as exc:
-        print(f"release: {exc}", file=sys.stderr)
+        return _run(args, args.root.resolve())
+    except CnplansError as exc:
+        refused = "refused: " if isinstance(exc, Refused) else ""
+        print(f"release: {refused}{exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("release: interrupted", file=sys.stderr)
         return 130
 
 
-def _run(args: argparse.Namespace) -> int:
-    root: Path = args.root.resolve()
+def _run(args: argparse.Namespace, root: Path) -> int:
+    from . import build, stamp
+
+    if args.command in ("release", "build"):
+        options = build.BuildOptions(not args.no_python_dist, not args.no_build_isolation)
     if args.command == "release":
-        from .build import BuildOptions
         from .release import ReleaseOptions, release, summary
 
-        options = ReleaseOptions(
-            dist=args.dist,
-            build=BuildOptions(not args.no_python_dist, not args.no_build_isolation),
-            validate_command=shlex.split(args.validate_command) if args.validate_command else None,
-            changelog_limit=args.changelog_limit,
-            commit=not args.no_commit,
+        validate = shlex.split(args.validate_command) if args.validate_command else None
+        wanted = ReleaseOptions(
+            args.dist, options, validate, args.changelog_limit, not args.no_commit
         )
-        print(summary(release(root, args.version, options)))
-        return 0
-    if args.command == "build":
-        return _build(root, args)
-    if args.command == "diff":
+        print(summary(release(root, args.version, wanted)))
+    elif args.command == "build":
+        from . import checks, workspace
+
+        repo = GitRepo(root)
+        if not args.allow_dirty:
+            checks.require_clean_tree(repo)
+        version = str(read_descriptor(root / stamp.DESCRIPTOR)["version"])
+        dist = root / args.dist  # an absolute --dist stays as it is
+        epoch = build.source_date_epoch(repo.last_commit_epoch)
+        with tempfile.TemporaryDirectory(prefix="cnplans-build-") as scratch:
+            work = workspace.tracked_copy(repo, Path(scratch) / "tree")
+            staging = build.build_staged(work, dist, version, epoch, options)
+        folder = build.finalize(staging, dist, version)
+        print(f"built cnplans {version} into {folder} (SOURCE_DATE_EPOCH={epoch})")
+    elif args.command == "diff":
         print(_diff(root, args.ref, args.limit), end="")
-        return 0
-    if args.command == "stamp":
-        from cnplans.datapackage import atomic
-
-        from . import stamp
-
-        descriptor = stamp.stamped(root, stamp.read(root))
+    elif args.command == "stamp":
+        descriptor = stamp.stamped(root, read_descriptor(root / stamp.DESCRIPTOR))
         atomic.write_text(root / stamp.DESCRIPTOR, stamp.dump(descriptor))
         count = len(descriptor["resources"])
         print(f"stamped {root / stamp.DESCRIPTOR}: bytes and hash of {count} resources")
-        return 0
-    from .publish.command import PublishOptions, publish
+    else:
+        from .publish.command import PublishOptions, publish
 
-    publish_options = PublishOptions(
-        to=args.to,
-        dist=args.dist,
-        dry_run=args.dry_run,
-        repo=args.repo,
-        github_api_url=args.github_api_url,
-        github_uploads_url=args.github_uploads_url,
-        zenodo_url=args.zenodo_url,
-        zenodo_new_version_of=args.zenodo_new_version_of,
-    )
-    return publish(root, args.version, publish_options)
-
-
-def _build(root: Path, args: argparse.Namespace) -> int:
-    import tempfile
-
-    from . import checks, stamp, workspace
-    from .build import BuildOptions, build_staged, finalize, source_date_epoch
-    from .gitrepo import GitRepo
-
-    repo = GitRepo(root)
-    if not args.allow_dirty:
-        checks.require_clean_tree(repo)
-    version = str(stamp.read(root)["version"])
-    dist = args.dist if args.dist.is_absolute() else root / args.dist
-    epoch = source_date_epoch(repo)
-    options = BuildOptions(not args.no_python_dist, not args.no_build_isolation)
-    with tempfile.TemporaryDirectory(prefix="cnplans-build-") as scratch:
-        work = workspace.tracked_copy(repo, Path(scratch) / "tree")
-        staging = build_staged(work, dist, version, epoch, options)
-    folder = finalize(staging, dist, version)
-    print(f"built cnplans {version} into {folder} (SOURCE_DATE_EPOCH={epoch})")
+        # the options are named as the arguments are
+        given = {f.name: getattr(args, f.name) for f in dataclasses.fields(PublishOptions)}
+        return publish(root, args.version, PublishOptions(**given))
     return 0
 
 
 def _diff(root: Path, ref: str | None, limit: int) -> str:
     from . import changelog, semver, snapshot
     from .diff import compare
-    from .gitrepo import GitRepo
 
     repo = GitRepo(root)
     if ref is None:

@@ -1,18 +1,10 @@
-"""Run ``datapackage-to-datasette`` on the package, around a frictionless bug with NULL cells.
+"""``datapackage-to-datasette`` with a SQLite ``REGEXP`` that lets NULL pass.
 
-frictionless 5's SQLite adapter (``frictionless/formats/sql/adapter.py``) registers ``REGEXP`` as
-``re.compile(expr).search(item)`` and its mapper turns every ``pattern`` constraint into
-``CHECK ("field" REGEXP 'pattern')``. An empty cell of an optional field with a pattern is NULL,
-the function raises ``TypeError`` on it, and the INSERT fails ("user-defined function raised
-exception"). No pattern can avoid it (the function fails before any matching), so this registers
-a REGEXP that lets NULL pass, as SQL does for every other CHECK, and keeps every pattern as strict.
-
-Usage (with ``pip install datapackage-to-datasette datasette``)::
+frictionless 5 turns every ``pattern`` constraint into ``CHECK ("field" REGEXP 'pattern')`` and
+registers a ``REGEXP`` that raises ``TypeError`` on NULL, so an empty optional patterned cell
+fails the INSERT (see scripts/release/README.md). Usage (``pip install datapackage-to-datasette``)::
 
     python -m scripts.release.datasette cnplans.db datapackage.json metadata.json
-    datasette cnplans.db --metadata metadata.json
-
-The release's own SQLite file needs none of this: ``datasette cnplans_X_Y_Z.sqlite`` serves it.
 """
 
 from __future__ import annotations
@@ -23,8 +15,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-
-from .errors import ReleaseError
 
 
 def regexp(expr: str, item: str | None) -> bool:
@@ -39,13 +29,8 @@ def regexp(expr: str, item: str | None) -> bool:
 @contextmanager
 def null_tolerant_regexp() -> Iterator[None]:
     """While active, frictionless' SQLite adapter registers :func:`regexp` as REGEXP."""
-    try:
-        from frictionless.formats.sql import adapter
-    except ImportError as exc:
-        raise ReleaseError(
-            f"frictionless' SQL support is not installed ({exc}); run `pip install "
-            "datapackage-to-datasette`"
-        ) from None
+    from frictionless.formats.sql import adapter
+
     original: Any = adapter.regexp
     adapter.regexp = regexp  # the adapter looks the name up each time it opens a database
     try:
@@ -65,19 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write-mode", choices=["replace", "merge"])
     args = parser.parse_args(argv)
     try:
-        try:
-            from datapackage_to_datasette import datapackage_to_datasette
-        except ImportError:
-            raise ReleaseError(
-                "datapackage-to-datasette is not installed; run `pip install "
-                "datapackage-to-datasette datasette`"
-            ) from None
+        from datapackage_to_datasette import datapackage_to_datasette
+
         with null_tolerant_regexp():
             datapackage_to_datasette(
                 args.dbname, args.data_package, args.metadata_filename, args.write_mode
             )
-    except ReleaseError as exc:
-        print(f"datasette: {exc}", file=sys.stderr)
+    except ImportError as exc:
+        print(f"datasette: {exc}; run `pip install datapackage-to-datasette`", file=sys.stderr)
         return 1
     print(
         f"wrote {args.dbname} and {args.metadata_filename}; serve them with `datasette "

@@ -1,18 +1,20 @@
 """What changed between two snapshots of the data package: tables, fields, constraints and rows.
 
-This module only states facts (a field was removed, a row changed); :mod:`semver` decides what
-version step each fact needs and :mod:`changelog` writes them up. Rows are matched by primary
-key and compared as raw CSV text, so "1.0" -> "1" counts as a changed cell.
+Each kind of change names the version step it needs (:class:`Kind`; :mod:`semver` applies the
+steps, :mod:`changelog` writes the changes up). Rows are matched by primary key and compared as
+raw CSV text, so "1.0" -> "1" counts as a changed cell.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
-from .snapshot import Snapshot, Table
+from .snapshot import Snapshot, Table, names
 
 # Descriptor properties a release rewrites itself; they never count as a change.
 STAMPED_PACKAGE_KEYS = frozenset({"version", "created"})
@@ -26,28 +28,68 @@ LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength")
 UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength")
 
 
-class Kind(Enum):
-    """Kinds of structural and metadata change (rows are counted in :class:`TableRows`)."""
+class Level(IntEnum):
+    """How big a version step is, smallest first (the rules are in :mod:`semver`)."""
 
-    PACKAGE_RENAMED = "package renamed"
-    PACKAGE_METADATA = "package metadata changed"
-    TABLE_ADDED = "table added"
-    TABLE_REMOVED = "table removed"
-    RESOURCE_PARSING = "how the file is read changed"
-    RESOURCE_METADATA = "table metadata changed"
-    FIELD_ADDED = "field added"
-    FIELD_REMOVED = "field removed"
-    FIELD_TYPE = "field type changed"
-    FIELD_FORMAT = "field format changed"
-    FIELDS_REORDERED = "fields reordered"
-    CONSTRAINT_TIGHTENED = "constraint more restrictive"
-    CONSTRAINT_RELAXED = "constraint less restrictive"
-    FIELD_METADATA = "field metadata changed"
-    PRIMARY_KEY = "primary key changed"
-    FOREIGN_KEY_ADDED = "foreign key added"
-    FOREIGN_KEY_REMOVED = "foreign key removed"
-    MISSING_VALUES = "missing values changed"
-    SCHEMA_METADATA = "schema metadata changed"
+    NONE = 0
+    PATCH = 1
+    MINOR = 2
+    MAJOR = 3
+
+    @property
+    def word(self) -> str:
+        return {0: "no", 1: "a patch", 2: "a minor", 3: "a major"}[int(self)]
+
+
+MAJOR, MINOR, PATCH = Level.MAJOR, Level.MINOR, Level.PATCH
+
+
+class Kind(Enum):
+    """A kind of structural or metadata change (rows are counted in :class:`TableRows`).
+
+    Each is (its name, the version step it needs, how a reason phrases it: ``{s}`` the subject,
+    ``{d}`` the detail).
+    """
+
+    PACKAGE_RENAMED = ("package renamed", MAJOR, "package renamed")
+    PACKAGE_METADATA = ("package metadata changed", PATCH, "{s} changed")
+    TABLE_ADDED = ("table added", MINOR, "table {s} added")
+    TABLE_REMOVED = ("table removed", MAJOR, "table {s} removed")
+    RESOURCE_PARSING = (
+        "how the file is read changed",
+        MAJOR,
+        "{s} changed, which changes how the file is read",
+    )
+    RESOURCE_METADATA = ("table metadata changed", PATCH, "{s} changed")
+    FIELD_ADDED = ("field added", MINOR, "field {s} added")
+    FIELD_REMOVED = ("field removed", MAJOR, "field {s} removed")
+    FIELD_TYPE = ("field type changed", MAJOR, "field {s} changed type")
+    FIELD_FORMAT = ("field format changed", MAJOR, "field {s} changed format")
+    FIELDS_REORDERED = ("fields reordered", MAJOR, "fields of {s} reordered")
+    CONSTRAINT_TIGHTENED = (
+        "constraint more restrictive",
+        MAJOR,
+        "constraint of field {s} made more restrictive",
+    )
+    CONSTRAINT_RELAXED = (
+        "constraint less restrictive",
+        MINOR,
+        "constraint of field {s} made less restrictive",
+    )
+    FIELD_METADATA = ("field metadata changed", PATCH, "field {s}: {d} changed")
+    PRIMARY_KEY = ("primary key changed", MAJOR, "primary key of {s} changed")
+    FOREIGN_KEY_ADDED = ("foreign key added", MAJOR, "foreign key added to {s}")
+    FOREIGN_KEY_REMOVED = ("foreign key removed", MINOR, "foreign key removed from {s}")
+    MISSING_VALUES = ("missing values changed", MAJOR, "missing values of {s} changed")
+    SCHEMA_METADATA = ("schema metadata changed", PATCH, "{s} changed")
+
+    @property
+    def label(self) -> str:
+        return str(self.value[0])
+
+    @property
+    def level(self) -> Level:
+        return Level(self.value[1])
 
 
 @dataclass(frozen=True)
@@ -58,9 +100,12 @@ class Change:
     subject: str
     detail: str = ""
 
-    def sentence(self) -> str:
-        text = f"{self.kind.value}: {self.subject}"
-        return f"{text} ({self.detail})" if self.detail else text
+    @property
+    def reason(self) -> str:
+        """The change as "<what> <verb>", e.g. "field targets.unit removed"."""
+        template = self.kind.value[2]
+        text = template.format(s=self.subject, d=self.detail)
+        return f"{text} ({self.detail})" if self.detail and "{d}" not in template else text
 
 
 @dataclass(frozen=True)
@@ -101,8 +146,6 @@ class PackageDiff:
     new_label: str
     changes: list[Change]
     rows: dict[str, TableRows]
-    added_tables: dict[str, int]  # new table -> row count
-    removed_tables: dict[str, int]  # removed table -> row count it had
 
     @property
     def empty(self) -> bool:
@@ -112,10 +155,10 @@ class PackageDiff:
 def compare(old: Snapshot, new: Snapshot) -> PackageDiff:
     """Compare two snapshots of the same data package."""
     changes = _package_changes(old.descriptor, new.descriptor)
-    added = {n: len(t.rows) for n, t in new.tables.items() if n not in old.tables}
-    removed = {n: len(t.rows) for n, t in old.tables.items() if n not in new.tables}
-    changes += [Change(Kind.TABLE_ADDED, n, _rows(c)) for n, c in added.items()]
-    changes += [Change(Kind.TABLE_REMOVED, n, _rows(c)) for n, c in removed.items()]
+    added = [(n, t) for n, t in new.tables.items() if n not in old.tables]
+    changes += [Change(Kind.TABLE_ADDED, n, plural(len(t.rows))) for n, t in added]
+    removed = [(n, t) for n, t in old.tables.items() if n not in new.tables]
+    changes += [Change(Kind.TABLE_REMOVED, n, plural(len(t.rows))) for n, t in removed]
     rows: dict[str, TableRows] = {}
     for name, new_table in new.tables.items():
         old_table = old.tables.get(name)
@@ -124,39 +167,39 @@ def compare(old: Snapshot, new: Snapshot) -> PackageDiff:
         changes += _resource_changes(name, old_table.resource, new_table.resource)
         changes += _schema_changes(name, old_table.schema, new_table.schema)
         rows[name] = _row_changes(old_table, new_table, old)
-    return PackageDiff(old.label, new.label, changes, rows, added, removed)
+    return PackageDiff(old.label, new.label, changes, rows)
 
 
-def _rows(count: int) -> str:
-    return f"{count} row" if count == 1 else f"{count} rows"
+def plural(count: int, word: str = "row") -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-# ------------------------------------------------------------------------------------------
-# Descriptor and schemas
-# ------------------------------------------------------------------------------------------
+def _changed(
+    kind: Kind, subject: str, before: Any, after: Any, shown: Callable[[Any], str] = str
+) -> list[Change]:
+    """The change from ``before`` to ``after`` (none when they are equal)."""
+    return [] if before == after else [Change(kind, subject, f"{shown(before)} → {shown(after)}")]
+
+
+def _differing(old: dict[str, Any], new: dict[str, Any], ignored: AbstractSet[str]) -> list[str]:
+    """The keys, other than ``ignored``, whose values differ, sorted."""
+    return [k for k in sorted((set(old) | set(new)) - ignored) if old.get(k) != new.get(k)]
 
 
 def _package_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    changes = []
-    if old.get("name") != new.get("name"):
-        changes.append(
-            Change(Kind.PACKAGE_RENAMED, "package", f"{old.get('name')!r} → {new.get('name')!r}")
-        )
+    changes = _changed(Kind.PACKAGE_RENAMED, "package", old.get("name"), new.get("name"), repr)
     ignored = STAMPED_PACKAGE_KEYS | {"name", "resources"}
-    for key in sorted((set(old) | set(new)) - ignored):
-        if old.get(key) != new.get(key):
-            changes.append(Change(Kind.PACKAGE_METADATA, f"package {key}"))
+    changes += [
+        Change(Kind.PACKAGE_METADATA, f"package {k}") for k in _differing(old, new, ignored)
+    ]
     return changes
 
 
 def _resource_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes = []
-    ignored = STAMPED_RESOURCE_KEYS | LOCATION_RESOURCE_KEYS | {"name"}
-    for key in sorted((set(old) | set(new)) - ignored):
-        if old.get(key) == new.get(key):
-            continue
+    for key in _differing(old, new, STAMPED_RESOURCE_KEYS | LOCATION_RESOURCE_KEYS | {"name"}):
         kind = Kind.RESOURCE_PARSING if key in PARSING_RESOURCE_KEYS else Kind.RESOURCE_METADATA
-        changes.append(Change(kind, f"{table} {key}", f"{old.get(key)!r} → {new.get(key)!r}"))
+        changes += _changed(kind, f"{table} {key}", old.get(key), new.get(key), repr)
     return changes
 
 
@@ -169,58 +212,37 @@ def _schema_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> lis
     changes += [Change(Kind.FIELD_ADDED, f"{table}.{n}") for n in new_fields if n not in old_fields]
     common_old = [n for n in old_fields if n in new_fields]
     common_new = [n for n in new_fields if n in old_fields]
-    if common_old != common_new:
-        changes.append(
-            Change(
-                Kind.FIELDS_REORDERED, table, f"{', '.join(common_old)} → {', '.join(common_new)}"
-            )
-        )
+    changes += _changed(Kind.FIELDS_REORDERED, table, common_old, common_new, ", ".join)
     for name in common_new:
         changes += _field_changes(f"{table}.{name}", old_fields[name], new_fields[name])
-    if _key(old.get("primaryKey")) != _key(new.get("primaryKey")):
-        changes.append(
-            Change(
-                Kind.PRIMARY_KEY,
-                table,
-                f"{', '.join(_key(old.get('primaryKey'))) or 'none'} → "
-                f"{', '.join(_key(new.get('primaryKey'))) or 'none'}",
-            )
-        )
+    old_key, new_key = names(old.get("primaryKey")), names(new.get("primaryKey"))
+    changes += _changed(Kind.PRIMARY_KEY, table, old_key, new_key, lambda k: ", ".join(k) or "none")
     old_fks, new_fks = _foreign_keys(table, old), _foreign_keys(table, new)
     changes += [Change(Kind.FOREIGN_KEY_ADDED, table, fk) for fk in sorted(new_fks - old_fks)]
     changes += [Change(Kind.FOREIGN_KEY_REMOVED, table, fk) for fk in sorted(old_fks - new_fks)]
-    if old.get("missingValues", [""]) != new.get("missingValues", [""]):
-        changes.append(
-            Change(
-                Kind.MISSING_VALUES,
-                table,
-                f"{old.get('missingValues', [''])!r} → {new.get('missingValues', [''])!r}",
-            )
-        )
+    old_missing, new_missing = old.get("missingValues", [""]), new.get("missingValues", [""])
+    changes += _changed(Kind.MISSING_VALUES, table, old_missing, new_missing, repr)
     structural = {"fields", "primaryKey", "foreignKeys", "missingValues"}
-    for key in sorted((set(old) | set(new)) - structural):
-        if old.get(key) != new.get(key):
-            changes.append(Change(Kind.SCHEMA_METADATA, f"{table} schema {key}"))
+    changes += [
+        Change(Kind.SCHEMA_METADATA, f"{table} schema {k}")
+        for k in _differing(old, new, structural)
+    ]
     return changes
 
 
 def _field_changes(subject: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    changes = []
-    old_type, new_type = old.get("type", "string"), new.get("type", "string")
-    if old_type != new_type:
-        changes.append(Change(Kind.FIELD_TYPE, subject, f"{old_type} → {new_type}"))
+    changes = _changed(
+        Kind.FIELD_TYPE, subject, old.get("type", "string"), new.get("type", "string")
+    )
     old_format, new_format = old.get("format", "default"), new.get("format", "default")
-    if old_format != new_format:
-        changes.append(Change(Kind.FIELD_FORMAT, subject, f"{old_format} → {new_format}"))
+    changes += _changed(Kind.FIELD_FORMAT, subject, old_format, new_format)
     for phrase, tightened in compare_constraints(
         old.get("constraints", {}), new.get("constraints", {})
     ):
         kind = Kind.CONSTRAINT_TIGHTENED if tightened else Kind.CONSTRAINT_RELAXED
         changes.append(Change(kind, subject, phrase))
-    for key in sorted((set(old) | set(new)) - {"name", "type", "format", "constraints"}):
-        if old.get(key) != new.get(key):
-            changes.append(Change(Kind.FIELD_METADATA, subject, key))
-    return changes
+    metadata = _differing(old, new, {"name", "type", "format", "constraints"})
+    return changes + [Change(Kind.FIELD_METADATA, subject, key) for key in metadata]
 
 
 def compare_constraints(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, bool]]:
@@ -231,29 +253,29 @@ def compare_constraints(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[
     >>> compare_constraints({"required": True}, {})
     [('required → not required', False)]
     """
-    found: list[tuple[str, bool]] = []
-    for key in sorted(set(old) | set(new)):
-        before, after = old.get(key), new.get(key)
-        if before == after:
-            continue
-        if key in ("required", "unique"):
-            found.append((f"{_flag(key, before)} → {_flag(key, after)}", bool(after)))
-        elif key == "enum":
-            found.append(_enum_change(before, after))
-        elif key in LOWER_BOUNDS + UPPER_BOUNDS:
-            found.append(_bound_change(key, before, after))
-        elif key == "pattern":
-            if after is None:
-                found.append(("pattern removed", False))
-            else:
-                found.append((f"pattern {before!r} → {after!r}", True))  # cannot tell: assume so
-        else:  # a constraint these rules do not know: assume the worst
-            found.append((f"{key} {before!r} → {after!r}", True))
-    return found
+    keys = sorted(set(old) | set(new))
+    return [_constraint(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
 
 
-def _flag(key: str, value: Any) -> str:
-    return key if value else f"not {key}"
+def _constraint(key: str, before: Any, after: Any) -> tuple[str, bool]:
+    """What changed, and whether it accepts fewer values (when that cannot be told: it does)."""
+    phrase = f"{key} {before!r} → {after!r}"
+    if key in ("required", "unique"):
+        flags = [key if value else f"not {key}" for value in (before, after)]
+        return (" → ".join(flags), bool(after))
+    if key == "enum":
+        return _enum_change(before, after)
+    if key == "pattern" and after is None:
+        return ("pattern removed", False)
+    if key not in LOWER_BOUNDS + UPPER_BOUNDS:  # a new pattern, or a constraint not known here
+        return (phrase, True)
+    if before is None or after is None:
+        return (phrase, after is not None)
+    try:
+        raised = after > before
+    except TypeError:
+        return (phrase, True)
+    return (phrase, raised if key in LOWER_BOUNDS else not raised)
 
 
 def _enum_change(before: Any, after: Any) -> tuple[str, bool]:
@@ -270,40 +292,23 @@ def _enum_change(before: Any, after: Any) -> tuple[str, bool]:
     return ("enum values reordered", False)
 
 
-def _bound_change(key: str, before: Any, after: Any) -> tuple[str, bool]:
-    phrase = f"{key} {before!r} → {after!r}"
-    if after is None:
-        return (phrase, False)
-    if before is None:
-        return (phrase, True)
-    try:
-        raised = after > before
-    except TypeError:
-        return (phrase, True)
-    return (phrase, raised if key in LOWER_BOUNDS else not raised)
-
-
-def _key(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def _foreign_keys(table: str, schema: dict[str, Any]) -> set[str]:
-    found = set()
+def _references(
+    schema: dict[str, Any], table: str
+) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
+    """(own fields, referenced table, referenced fields); no table given means ``table``."""
+    found = []
     for fk in schema.get("foreignKeys", []):
         reference = fk.get("reference", {})
-        target = reference.get("resource", "") or table
-        found.add(
-            f"({', '.join(_key(fk.get('fields')))}) → "
-            f"{target}({', '.join(_key(reference.get('fields')))})"
+        target = str(reference.get("resource", "")) or table
+        found.append(
+            (tuple(names(fk.get("fields"))), target, tuple(names(reference.get("fields"))))
         )
     return found
 
 
-# ------------------------------------------------------------------------------------------
-# Rows
-# ------------------------------------------------------------------------------------------
+def _foreign_keys(table: str, schema: dict[str, Any]) -> set[str]:
+    keys = _references(schema, table)
+    return {f"({', '.join(own)}) → {target}({', '.join(refs)})" for own, target, refs in keys}
 
 
 def _row_changes(old: Table, new: Table, old_package: Snapshot) -> TableRows:
@@ -353,7 +358,7 @@ def _referenced(
     gone = set(removed)
     found: dict[str, list[tuple[str, ...]]] = {}
     for other in package.tables.values():
-        for own, target, ref_fields in other.foreign_keys():
+        for own, target, ref_fields in _references(other.schema, other.name):
             if target != table or list(ref_fields) != key_fields:
                 continue
             used = {tuple(r.get(f, "") for f in own) for r in other.rows}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 
-class ReleaseError(Exception):
+
+class ReleaseError(CnplansError):
     """A release step cannot go on; the message says what went wrong and what to do about it."""
+
+    exit_code = EXIT_INVALID
 
 
 class Refused(ReleaseError):

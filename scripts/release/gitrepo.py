@@ -45,31 +45,27 @@ class GitRepo:
             raise ReleaseError(f"git {' '.join(args)} failed in {self.root}: {message}")
         return done.stdout.decode("utf-8", "replace")
 
+    def succeeds(self, *args: str) -> bool:
+        return self.run(*args).returncode == 0
+
     def is_repository(self) -> bool:
-        """True if ``root`` is inside a git working tree."""
-        return self.run("rev-parse", "--is-inside-work-tree").returncode == 0
+        return self.succeeds("rev-parse", "--is-inside-work-tree")
+
+    def has_commits(self) -> bool:
+        return self.succeeds("rev-parse", "--verify", "--quiet", "HEAD")
+
+    def has_tag(self, name: str) -> bool:
+        return self.succeeds("rev-parse", "--verify", "--quiet", f"refs/tags/{name}")
 
     def uncommitted(self) -> list[str]:
         """``git status --porcelain`` lines: changed, staged and untracked (not ignored) files."""
         return [line for line in self.check("status", "--porcelain").splitlines() if line.strip()]
 
-    def tags(self) -> list[str]:
-        """All tag names."""
-        return [line.strip() for line in self.check("tag", "--list").splitlines() if line.strip()]
-
-    def has_tag(self, name: str) -> bool:
-        return self.run("rev-parse", "--verify", "--quiet", f"refs/tags/{name}").returncode == 0
-
     def release_tags(self) -> list[str]:
         """Tags of the form ``vX.Y.Z``, oldest version first."""
-        found = [t for t in self.tags() if RELEASE_TAG.match(t)]
-
-        def key(tag: str) -> tuple[int, ...]:
-            match = RELEASE_TAG.match(tag)
-            assert match is not None
-            return tuple(int(part) for part in match.groups())
-
-        return sorted(found, key=key)
+        found = [t.strip() for t in self.check("tag", "--list").splitlines()]
+        tags = [t for t in found if RELEASE_TAG.match(t)]
+        return sorted(tags, key=lambda tag: tuple(int(part) for part in tag[1:].split(".")))
 
     def resolve(self, ref: str) -> str:
         """The commit hash ``ref`` names; an unknown ref is a ReleaseError."""
@@ -83,12 +79,8 @@ class GitRepo:
 
     def show(self, ref: str, path: str) -> bytes | None:
         """The bytes of ``path`` (relative to ``root``) at ``ref``, or None if it did not exist."""
-        self.resolve(ref)
         done = self.run("show", f"{ref}:./{path}")
         return done.stdout if done.returncode == 0 else None
-
-    def has_commits(self) -> bool:
-        return self.run("rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
 
     def last_commit_epoch(self) -> int:
         """Committer time of HEAD in seconds since 1970 (the default SOURCE_DATE_EPOCH)."""

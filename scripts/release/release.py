@@ -1,24 +1,9 @@
 """``release X.Y.Z``: check, version, stamp, changelog, validate, build, commit and tag.
 
-The flow, in this order (nothing in the maintainer's tree changes before step 6):
-
-1. Refuse on a dirty tree, disagreeing version numbers or citation metadata, or a version whose
-   tag or artifacts already exist.
-2. Copy the committed files to a private workspace and stamp it: the version in pyproject.toml,
-   datapackage.json, CITATION.cff and .zenodo.json; ``created``; the descriptor's ``sources``;
-   each resource's ``bytes`` and ``hash``.
-3. Diff the workspace against the previous ``vX.Y.Z`` tag and refuse a version smaller than the
-   changes need (the first release may have any version); prepend the changelog section.
-4. Run ``cnplans validate`` on the workspace in a subprocess; refuse unless it passes.
-5. Build every artifact from the workspace into a temporary folder in dist/ (the zip's sha256 is
-   recorded in ``src/cnplans/loader/releases.json`` before the wheel is built, so the loader knows
-   it).
-6. Write the stamped files into the tree, move the artifacts to ``dist/cnplans-X.Y.Z/``, then
-   commit the stamped files and tag ``vX.Y.Z`` (unless ``--no-commit``).
-
-The release time is ``$SOURCE_DATE_EPOCH`` or now; the commit gets that time as its author and
-committer date, so ``build`` run later on the tag (whose default SOURCE_DATE_EPOCH is the last
-commit's time) rebuilds byte-identical artifacts. Publishing is a separate step.
+The steps and their order are in scripts/release/README.md ("Cutting a release"); nothing in the
+maintainer's tree changes before the artifacts are built. The release time is
+``$SOURCE_DATE_EPOCH`` or now, and the commit gets it as its author and committer date, so
+``build`` run later on the tag rebuilds byte-identical artifacts.
 """
 
 from __future__ import annotations
@@ -33,15 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from cnplans.datapackage import parse_json, read_descriptor
 from cnplans.datapackage.hashes import file_sha256
 
 from . import changelog, checks, snapshot, stamp, versions, workspace
-from .build import BuildOptions, build_staged, epoch_from_env, finalize
+from .build import BuildOptions, build_staged, finalize, source_date_epoch
 from .citation import CITATION, ZENODO, set_scalar, zenodo_with_version
 from .diff import PackageDiff, compare
 from .errors import ReleaseError
 from .gitrepo import GitRepo
-from .semver import Level, Reason, Version, check, required
+from .semver import Reason, Version, check
+from .versions import PYPROJECT, pyproject_with_version
 
 REGISTRY = "src/cnplans/loader/releases.json"
 CHANGELOG = "CHANGELOG.md"
@@ -60,18 +47,10 @@ class ReleaseOptions:
 class ReleaseResult:
     version: Version
     previous: Version | None
-    level: Level
     folder: Path
     edited: list[str]
     commit: str | None
-    notes: str
     epoch: int
-
-
-def release_epoch() -> int:
-    """``$SOURCE_DATE_EPOCH`` if set, else now (the release commit gets this time)."""
-    configured = epoch_from_env()
-    return int(time.time()) if configured is None else configured
 
 
 def release(
@@ -79,16 +58,16 @@ def release(
 ) -> ReleaseResult:
     """Cut release ``version_text`` of the package in ``root``; see the module docstring."""
     root = root.resolve()
-    dist = options.dist if options.dist.is_absolute() else root / options.dist
+    dist = root / options.dist  # an absolute --dist stays as it is
     repo = GitRepo(root)
     version = Version.parse(version_text)
     checks.require_clean_tree(repo)
     versions.require_agreement(root)
-    checks.require_metadata_agreement(root, stamp.read(root))
+    checks.require_metadata_agreement(root, read_descriptor(root))
     checks.require_unreleased(repo, dist, version)
     tags = repo.release_tags()
-    previous_tag = tags[-1] if tags else None
-    epoch = release_epoch()
+    previous = Version.parse(tags[-1][1:]) if tags else None
+    epoch = source_date_epoch(lambda: int(time.time()))
     created = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     with tempfile.TemporaryDirectory(prefix="cnplans-release-") as scratch:
@@ -98,20 +77,16 @@ def release(
 
         diff: PackageDiff | None = None
         reasons: list[Reason] = []
-        previous: Version | None = None
-        if previous_tag is not None:
-            previous = Version.parse(previous_tag[1:])
-            say(f"comparing with {previous_tag} …")
-            diff = compare(snapshot.from_git(repo, previous_tag), snapshot.from_directory(work))
+        if previous is not None:
+            say(f"comparing with {previous.tag} …")
+            diff = compare(snapshot.from_git(repo, previous.tag), snapshot.from_directory(work))
             reasons = check(previous, version, diff)
         section = changelog.release_section(
             version, created[:10], diff, reasons, snapshot.from_directory(work),
             previous=previous, limit=options.changelog_limit,
         )  # fmt: skip
-        existing = (
-            (work / CHANGELOG).read_text(encoding="utf-8") if (work / CHANGELOG).is_file() else None
-        )
-        edits[CHANGELOG] = changelog.insert(existing, section)
+        existing = (work / CHANGELOG).is_file() and (work / CHANGELOG).read_text(encoding="utf-8")
+        edits[CHANGELOG] = changelog.insert(existing or None, section)
         workspace.apply(work, {CHANGELOG: edits[CHANGELOG]})
 
         say("validating the stamped data with `cnplans validate` …")
@@ -144,22 +119,21 @@ def release(
                 "was not committed. Commit and tag it by hand:\n  "
                 + _manual_commit(edited, version, epoch)
             ) from None
-    level = required(diff) if diff is not None else Level.NONE
-    return ReleaseResult(version, previous, level, folder, edited, commit, section, epoch)
+    return ReleaseResult(version, previous, folder, edited, commit, epoch)
 
 
 def _stamp_edits(work: Path, version: str, created: str) -> dict[str, str]:
     """New texts of the files that carry the version, stamped from the files in ``work``."""
-    descriptor = stamp.stamped(work, stamp.read(work), version=version, created=created)
-    citation = (work / CITATION).read_text(encoding="utf-8")
-    citation = set_scalar(set_scalar(citation, "version", version), "date-released", created[:10])
+    descriptor = stamp.stamped(work, read_descriptor(work), version=version, created=created)
+    texts = {
+        name: (work / name).read_text(encoding="utf-8") for name in (PYPROJECT, CITATION, ZENODO)
+    }
+    citation = set_scalar(texts[CITATION], "version", version)
     return {
-        versions.PYPROJECT: versions.pyproject_with_version(
-            (work / versions.PYPROJECT).read_text(encoding="utf-8"), version
-        ),
+        PYPROJECT: pyproject_with_version(texts[PYPROJECT], version),
         stamp.DESCRIPTOR: stamp.dump(descriptor),
-        CITATION: citation,
-        ZENODO: zenodo_with_version((work / ZENODO).read_text(encoding="utf-8"), version),
+        CITATION: set_scalar(citation, "date-released", created[:10]),
+        ZENODO: zenodo_with_version(texts[ZENODO], version),
     }
 
 
@@ -172,7 +146,7 @@ def _registry_with(work: Path, version: str, digest: str) -> str | None:
     path = work.joinpath(*PurePosixPath(REGISTRY).parts)
     if not path.is_file():
         return None
-    entries = json.loads(path.read_text(encoding="utf-8") or "{}")
+    entries = parse_json(path.read_text(encoding="utf-8") or "{}", str(path))
     if not isinstance(entries, dict):
         raise ReleaseError(f"{REGISTRY} must be a JSON object {{version: sha256}}")
     entries[version] = digest

@@ -1,62 +1,18 @@
 """Semantic versions for the data, after the Frictionless data-package-version pattern.
 
-- MAJOR: a table or field is removed or renamed, a field's type or format changes, fields are
-  reordered, a constraint accepts fewer values, the primary key or missing values change, a
-  foreign key is added, or rows that other tables referred to are removed.
-- MINOR: tables, fields or rows are added, or a constraint accepts more values.
-- PATCH: values are corrected, rows nobody referred to are removed, descriptive metadata
-  (titles, descriptions, keywords, ...) changes.
-
-A rename is seen as a removal plus an addition, so it needs a major version like a removal.
-Versions are plain ``MAJOR.MINOR.PATCH``; 0.x versions follow the same rules.
+Each kind of change names the step it needs (:class:`~diff.Kind`); the rules are listed in
+scripts/release/README.md ("Version rules"). A rename is a removal plus an addition: major.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import IntEnum
 
-from .diff import Kind, PackageDiff
+from .diff import Level, PackageDiff, plural
 from .errors import Refused
 
 _VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
-
-
-class Level(IntEnum):
-    """How big a version step is, smallest first."""
-
-    NONE = 0
-    PATCH = 1
-    MINOR = 2
-    MAJOR = 3
-
-    @property
-    def word(self) -> str:
-        return {0: "no", 1: "a patch", 2: "a minor", 3: "a major"}[int(self)]
-
-
-RULES: dict[Kind, Level] = {
-    Kind.PACKAGE_RENAMED: Level.MAJOR,
-    Kind.TABLE_REMOVED: Level.MAJOR,
-    Kind.RESOURCE_PARSING: Level.MAJOR,
-    Kind.FIELD_REMOVED: Level.MAJOR,
-    Kind.FIELD_TYPE: Level.MAJOR,
-    Kind.FIELD_FORMAT: Level.MAJOR,
-    Kind.FIELDS_REORDERED: Level.MAJOR,
-    Kind.CONSTRAINT_TIGHTENED: Level.MAJOR,
-    Kind.PRIMARY_KEY: Level.MAJOR,
-    Kind.FOREIGN_KEY_ADDED: Level.MAJOR,
-    Kind.MISSING_VALUES: Level.MAJOR,
-    Kind.TABLE_ADDED: Level.MINOR,
-    Kind.FIELD_ADDED: Level.MINOR,
-    Kind.CONSTRAINT_RELAXED: Level.MINOR,
-    Kind.FOREIGN_KEY_REMOVED: Level.MINOR,
-    Kind.PACKAGE_METADATA: Level.PATCH,
-    Kind.RESOURCE_METADATA: Level.PATCH,
-    Kind.FIELD_METADATA: Level.PATCH,
-    Kind.SCHEMA_METADATA: Level.PATCH,
-}
 
 
 @dataclass(frozen=True, order=True)
@@ -113,23 +69,19 @@ class Reason:
 
 def reasons(diff: PackageDiff) -> list[Reason]:
     """Every change in ``diff`` with the step it needs, biggest first (stable within a level)."""
-    found = [Reason(RULES[c.kind], _change_text(c.kind, c.subject, c.detail)) for c in diff.changes]
+    found = [Reason(c.kind.level, c.reason) for c in diff.changes]
     for table, rows in diff.rows.items():
         if rows.added:
-            found.append(Reason(Level.MINOR, f"{_count(len(rows.added))} added to {table}"))
+            found.append(Reason(Level.MINOR, f"{plural(len(rows.added))} added to {table}"))
         if rows.changed_rows:
-            found.append(Reason(Level.PATCH, f"{_count(rows.changed_rows)} changed in {table}"))
+            found.append(Reason(Level.PATCH, f"{plural(rows.changed_rows)} changed in {table}"))
         if rows.removed:
+            text = f"{plural(len(rows.removed))} removed from {table}"
             users = ", ".join(sorted(rows.removed_referenced))
             if users:
-                text = (
-                    f"{_count(len(rows.removed))} removed from {table}, which {users} referred to"
-                )
-                found.append(Reason(Level.MAJOR, text))
+                found.append(Reason(Level.MAJOR, f"{text}, which {users} referred to"))
             else:
-                found.append(
-                    Reason(Level.PATCH, f"{_count(len(rows.removed))} removed from {table}")
-                )
+                found.append(Reason(Level.PATCH, text))
     return sorted(found, key=lambda r: -r.level)
 
 
@@ -160,35 +112,3 @@ def check(previous: Version, proposed: Version, diff: PackageDiff) -> list[Reaso
             f"Use {previous.smallest(needed)} or higher."
         )
     return found
-
-
-def _count(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
-
-
-def _change_text(kind: Kind, subject: str, detail: str) -> str:
-    """Phrase a change as "<what> <verb>", e.g. "field targets.unit removed"."""
-    phrases = {
-        Kind.TABLE_ADDED: "table {s} added",
-        Kind.TABLE_REMOVED: "table {s} removed",
-        Kind.FIELD_ADDED: "field {s} added",
-        Kind.FIELD_REMOVED: "field {s} removed",
-        Kind.FIELD_TYPE: "field {s} changed type",
-        Kind.FIELD_FORMAT: "field {s} changed format",
-        Kind.FIELDS_REORDERED: "fields of {s} reordered",
-        Kind.CONSTRAINT_TIGHTENED: "constraint of field {s} made more restrictive",
-        Kind.CONSTRAINT_RELAXED: "constraint of field {s} made less restrictive",
-        Kind.PRIMARY_KEY: "primary key of {s} changed",
-        Kind.FOREIGN_KEY_ADDED: "foreign key added to {s}",
-        Kind.FOREIGN_KEY_REMOVED: "foreign key removed from {s}",
-        Kind.MISSING_VALUES: "missing values of {s} changed",
-        Kind.PACKAGE_RENAMED: "package renamed",
-        Kind.RESOURCE_PARSING: "{s} changed, which changes how the file is read",
-        Kind.PACKAGE_METADATA: "{s} changed",
-        Kind.RESOURCE_METADATA: "{s} changed",
-        Kind.FIELD_METADATA: "field {s}: {d} changed",
-        Kind.SCHEMA_METADATA: "{s} changed",
-    }
-    template = phrases[kind]
-    text = template.format(s=subject, d=detail)
-    return f"{text} ({detail})" if detail and "{d}" not in template else text

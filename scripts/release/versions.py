@@ -1,9 +1,7 @@
-"""The version number lives in several files; this module reads them all and sets them together.
+"""The version number in pyproject.toml, datapackage.json, CITATION.cff and .zenodo.json.
 
-Files: pyproject.toml (``[project].version``, which becomes ``cnplans.__version__`` when the
-package is installed), datapackage.json, CITATION.cff and .zenodo.json. When the ``cnplans``
-installed in this Python was installed from this folder, its metadata is checked too: an
-editable install keeps the version it had when it was installed.
+When the ``cnplans`` of this Python was installed from this folder, its metadata is checked too:
+an editable install keeps the version it had when it was installed.
 """
 
 from __future__ import annotations
@@ -13,6 +11,8 @@ import re
 import tomllib
 from importlib import metadata
 from pathlib import Path
+
+from cnplans.datapackage import read_descriptor, read_text
 
 from .citation import CITATION, ZENODO, read_citation, read_zenodo
 from .errors import Refused, ReleaseError
@@ -24,9 +24,7 @@ DESCRIPTOR = "datapackage.json"
 def pyproject_version(root: Path) -> str:
     path = root / PYPROJECT
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReleaseError(f"{path} does not exist") from None
+        data = tomllib.loads(read_text(path, expected="the project's pyproject.toml"))
     except tomllib.TOMLDecodeError as exc:
         raise ReleaseError(f"{path} is not valid TOML: {exc}") from None
     version = data.get("project", {}).get("version")
@@ -37,7 +35,7 @@ def pyproject_version(root: Path) -> str:
 
 def found_versions(root: Path) -> dict[str, str]:
     """Where each version is written -> the version found there."""
-    descriptor = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    descriptor = read_descriptor(root)
     found = {
         f"{PYPROJECT} [project].version": pyproject_version(root),
         f"{DESCRIPTOR} version": str(descriptor.get("version")),

@@ -1,8 +1,7 @@
-"""A private copy of the committed files, where a release is stamped, validated and built.
+"""A private copy of the tracked files, where a release is stamped, validated and built.
 
-Working on a copy keeps the maintainer's tree untouched until every check passed and every
-artifact was built, and makes the artifacts depend only on tracked files (never on caches,
-virtual environments or other untracked files lying around).
+The maintainer's tree stays untouched until every check passed, and the artifacts depend only
+on tracked files.
 """
 
 from __future__ import annotations

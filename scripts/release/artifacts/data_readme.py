@@ -1,9 +1,7 @@
-"""The README.md of the release zip: for people who download the data, not for developers.
+"""The README.md of the release zip, for people who download the data (not for developers).
 
-Everything specific to a table or a field (titles, descriptions, keys, row counts, licences,
-sources) comes from the descriptor and the Table Schemas, so the README never says anything the
-package does not; the fixed prose explains the CSV form and how to open the files in a
-spreadsheet.
+Everything about a table or field comes from the descriptor and the Table Schemas; the fixed
+prose explains the CSV form and how to open the files in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -149,10 +147,7 @@ def _table(table: TypedTable) -> str:
     if table.resource.get("description"):
         lines.append(f"{table.resource['description']}\n")
     key = ", ".join(f"`{k}`" for k in schema.primary_key)
-    facts = [f"{len(table.frame)} rows"]
-    if key:
-        facts.append(f"one row per {key}")
-    lines.append("; ".join(facts) + ".\n")
+    lines.append(f"{len(table.frame)} rows" + (f"; one row per {key}" if key else "") + ".\n")
     lines += _fields(schema)
     return "\n".join(lines) + "\n"
 
@@ -212,20 +207,19 @@ def _licence(descriptor: dict[str, Any]) -> str:
     licences = [lic for lic in descriptor.get("licenses", []) if isinstance(lic, dict)]
     if not licences:
         return "## Licence\n\nThe descriptor names no licence for the data.\n"
-    named = "; ".join(
-        " ".join(
-            x
-            for x in (
-                str(lic.get("title") or lic.get("name", "")),
-                f"(`{lic['name']}`)" if lic.get("title") and lic.get("name") else "",
-                f"<{lic['path']}>" if lic.get("path") else "",
-            )
-            if x
-        )
-        for lic in licences
-    )
+    named = "; ".join(_licence_name(lic) for lic in licences)
     return (
         f"## Licence\n\nThe data (the CSV files, the schemas and the descriptor) are licensed "
         f"under {named}: share and adapt them, crediting the source as under How to cite. "
         "`LICENSE` is the licence of the code.\n"
     )
+
+
+def _licence_name(licence: dict[str, Any]) -> str:
+    """ "Title (`id`) <url>", leaving out what the licence does not give."""
+    parts = [str(licence.get("title") or licence.get("name", ""))]
+    if licence.get("title") and licence.get("name"):
+        parts.append(f"(`{licence['name']}`)")
+    if licence.get("path"):
+        parts.append(f"<{licence['path']}>")
+    return " ".join(p for p in parts if p)

@@ -1,12 +1,7 @@
 """The data package zip: what people download, and what ``cnplans.load(..., version=...)`` reads.
 
-Every member sits in one folder, ``cnplans-X.Y.Z/``, so that unpacking the zip never scatters
-files: datapackage.json, resources/*.csv, schemas/*.json, the overview CSVs, LICENSE,
-CHANGELOG.md, CITATION.cff, and a README.md written for people who use the data (see
-:mod:`.data_readme`) instead of the repository's README, which speaks to contributors. The
-archived source texts in ``sources/`` stay in the repository (provenance for contributors and
-reviewers) and are not redistributed in releases: they are third parties' articles. Every row
-still names its source and quotes it verbatim.
+Every member sits in one folder, ``cnplans-X.Y.Z/`` (contents: scripts/release/README.md). The
+archived source texts in ``sources/`` are third parties' articles and are not redistributed.
 """
 
 from __future__ import annotations
@@ -15,12 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cnplans.datapackage import PackageError, inside
+from cnplans.datapackage import inside
+from cnplans.loader import reproducible_zip
 
 from ..errors import ReleaseError
-from . import reproducible_zip
 
-README = "README.md"
 DOCUMENTS = ("datapackage.json", "LICENSE", "CHANGELOG.md", "CITATION.cff")
 
 
@@ -32,10 +26,7 @@ def member_paths(root: Path, descriptor: dict[str, Any]) -> list[str]:
             value = resource.get(key)
             if isinstance(value, str):
                 what = f"datapackage.json: resource {resource.get('name')!r} {key}"
-                try:
-                    inside(root, value, what)  # no member from outside, even through a link
-                except PackageError as exc:
-                    raise ReleaseError(str(exc)) from None
+                inside(root, value, what)  # no member from outside, even through a link
                 paths.add(str(PurePosixPath(value)))
     missing = sorted(p for p in paths if not root.joinpath(*PurePosixPath(p).parts).is_file())
     if missing:
@@ -50,17 +41,14 @@ def build(
     descriptor: dict[str, Any],
     target: Path,
     epoch: int,
-    *,
     folder: str,
-    readme: str,
-    generated: Mapping[str, str] | None = None,
+    added: Mapping[str, str],
 ) -> Path:
     """Write the zip to ``target``, every member under ``folder/``, and return it.
 
-    ``readme`` is the text of the zip's README.md; ``generated`` maps more file names (the
-    overview CSVs) to their texts.
+    ``added`` maps the files written for the release (README.md, the overview CSVs) to their
+    texts; the others are taken from ``root``.
     """
-    added = {README: readme, **(generated or {})}
     taken = member_paths(root, descriptor)
     clash = sorted(set(added) & set(taken))
     if clash:

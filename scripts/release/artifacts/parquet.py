@@ -1,8 +1,7 @@
-"""One Parquet file per table, with Arrow types derived from the loader's typed frames.
+"""One Parquet file per table, with Arrow types from the loader's typed frames.
 
-Integers stay nullable integers, enums become dictionary-encoded strings (categoricals in
-pandas), ``date`` fields become Arrow dates; each field's title and description travel as
-Arrow field metadata.
+Nullable integers stay integers, enums are dictionary-encoded, dates are Arrow dates, and each
+field's title and description travel as Arrow field metadata.
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
 """The loader's wheel and sdist, built with ``python -m build`` under SOURCE_DATE_EPOCH.
 
-hatchling uses SOURCE_DATE_EPOCH for every timestamp in both archives, so two builds of the same
-tree are byte-identical. With build isolation (the default) ``build`` installs hatchling into a
-fresh environment, which needs the package index; ``--no-build-isolation`` uses the hatchling
-installed next to the release tools instead.
+hatchling dates every archive member from SOURCE_DATE_EPOCH, so two builds are byte-identical.
+Build isolation needs the package index; ``--no-build-isolation`` uses the installed hatchling.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,25 +31,16 @@ def build(root: Path, folder: Path, epoch: int, *, isolation: bool = True) -> li
         )
         if done.returncode != 0:
             lines = (done.stdout + done.stderr).strip().splitlines()[-MAX_OUTPUT_LINES:]
-            hint = (
-                " Install the 'test' dependency group (it holds `build`)."
-                if "No module named build" in done.stderr
-                else ""
-            )
+            missing = "No module named build" in done.stderr
+            hint = " Install the 'release' dependency group (it holds `build`)." if missing else ""
             raise ReleaseError(
                 f"building the wheel and sdist failed (exit {done.returncode}):{hint}\n"
                 + "\n".join(f"  {line}" for line in lines)
             )
         built = sorted(Path(scratch).iterdir())
-        if not any(p.suffix == ".whl" for p in built) or not any(
-            p.name.endswith(".tar.gz") for p in built
+        names = [p.name for p in built]
+        if not any(n.endswith(".whl") for n in names) or not any(
+            n.endswith(".tar.gz") for n in names
         ):
-            raise ReleaseError(
-                f"`python -m build` produced {[p.name for p in built]}, not a wheel and an sdist"
-            )
-        moved = []
-        for path in built:
-            target = folder / path.name
-            target.write_bytes(path.read_bytes())
-            moved.append(target)
-    return moved
+            raise ReleaseError(f"`python -m build` produced {names}, not a wheel and an sdist")
+        return [Path(shutil.move(path, folder / path.name)) for path in built]

@@ -1,14 +1,9 @@
 """One SQLite database with every table, its primary key and its foreign keys, and the overviews.
 
-CREATE TABLE statements are generated from the Table Schemas: column storage classes follow the
-loader's pandas dtypes, required fields are NOT NULL, enums are CHECK constraints, and the keys
-are declared. Foreign keys are verified with ``PRAGMA foreign_key_check`` before the file is
-accepted. (SQLite enforces foreign keys only on connections that run ``PRAGMA foreign_keys = ON``.)
-The overview views ``overview_targets`` and ``overview_clusters`` come from
-:func:`cnplans.loader.overviews.create_views`, the one definition of the overview.
-
-The file is named ``cnplans_X_Y_Z.sqlite`` (:func:`database_name`): Datasette names a database
-after its file's stem and cannot serve a stem with dots in it without renaming the file.
+CREATE TABLE statements come from the Table Schemas (storage classes from the loader's dtypes,
+NOT NULL, UNIQUE, enum CHECKs, keys); foreign keys are verified before the file is accepted. The
+overview views are :func:`cnplans.loader.overviews.create_views`. The file's stem has no dots
+(:func:`database_name`), so Datasette serves it as it is.
 """
 
 from __future__ import annotations
@@ -18,11 +13,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from cnplans.loader.overviews import quote_identifier as quote
 from cnplans.loader.overviews import storage_class
 
 from ..errors import ReleaseError
-from .tables import TypedTable, python_value
+from .tables import TypedTable
 
 
 def database_name(version: str) -> str:
@@ -65,12 +62,16 @@ def create_table(table: TypedTable) -> str:
 
 
 def _sql_value(value: Any, field_type: str) -> Any:
-    plain = python_value(value, field_type)
-    if isinstance(plain, bool):
-        return int(plain)
-    if hasattr(plain, "isoformat"):
-        return plain.isoformat()
-    return plain
+    """A cell as SQLite stores it: NULL when missing, booleans 0/1, dates as ISO text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if field_type == "date" else value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, bool):
+        return int(value)
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True) -> Path:
@@ -86,16 +87,21 @@ def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True
             connection.execute(create_table(table))
         for table in tables:
             fields = table.schema.fields
-            columns = [table.frame[f.name].astype(object).tolist() for f in fields]
-            rows = [
-                tuple(_sql_value(v, f.type) for v, f in zip(values, fields, strict=True))
-                for values in zip(*columns, strict=True)
+            frame = table.frame
+            columns = [
+                [_sql_value(v, f.type) for v in frame[f.name].astype(object)] for f in fields
             ]
+            rows = list(zip(*columns, strict=True))
             placeholders = ", ".join("?" for _ in fields)
             names = ", ".join(quote(f.name) for f in fields)
-            connection.executemany(
-                f"INSERT INTO {quote(table.name)} ({names}) VALUES ({placeholders})", rows
-            )
+            insert = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({placeholders})"
+            try:
+                connection.executemany(insert, rows)
+            except sqlite3.IntegrityError as exc:
+                raise ReleaseError(
+                    f"table {table.name!r} does not fit its Table Schema in the SQLite database "
+                    f"({exc}); run `cnplans validate` to see which rows break it"
+                ) from None
         connection.commit()
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()
         if broken:

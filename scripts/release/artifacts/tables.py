@@ -1,13 +1,9 @@
-"""The package's tables as typed DataFrames, read by the loader with the Table Schema types.
-
-The xlsx, Parquet and SQLite artifacts all start from these frames, so every type comes from
-``cnplans.datapackage.table_schema`` (the one type map) and is never declared again here.
-"""
+"""The package's tables as typed DataFrames (the loader's one type map): xlsx, Parquet, SQLite."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,31 +21,16 @@ class TypedTable:
 
 def read_all(root: Path, descriptor: dict[str, Any]) -> list[TypedTable]:
     """Every table of the package in ``root``, in descriptor order."""
-    from cnplans.datapackage.table_schema import TableSchema
-    from cnplans.loader import DataError, read_table
+    from cnplans.datapackage import read_schema
+    from cnplans.loader import read_table
 
     tables = []
     for resource in descriptor["resources"]:
         name = str(resource["name"])
-        declared = resource.get("schema")
-        if isinstance(declared, dict):
-            schema = TableSchema.from_descriptor(declared)
-        else:
-            schema = TableSchema.from_path(root.joinpath(*PurePosixPath(str(declared)).parts))
+        schema = read_schema(root, resource)
         try:
             frame = read_table(root, name)
-        except (DataError, ValueError) as exc:  # ValueError: e.g. a date pandas cannot hold
+        except ValueError as exc:  # a DataError, or e.g. a date pandas cannot hold
             raise ReleaseError(f"cannot read table {name!r} for the artifacts: {exc}") from None
         tables.append(TypedTable(name, dict(resource), schema, frame))
     return tables
-
-
-def python_value(value: Any, field_type: str) -> Any:
-    """A cell as a plain Python value: None for missing, int/float/bool/str, dates as dates."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date() if field_type == "date" else value.to_pydatetime()
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value

@@ -1,9 +1,8 @@
 """``publish X.Y.Z --to github|zenodo``: check the built artifacts, then publish them.
 
-Tokens are read from ``GITHUB_TOKEN`` and ``ZENODO_TOKEN`` and never printed. Base URLs can be
-changed (``--github-api-url``, ``--github-uploads-url``, ``--zenodo-url`` or the
-``CNPLANS_*_URL`` variables), for Zenodo's sandbox or a test server. After Zenodo publishes, the
-DOI is written into CITATION.cff and README.md (both files replaced together).
+Tokens come from ``GITHUB_TOKEN`` and ``ZENODO_TOKEN`` and are never printed; base URLs from the
+options or the ``CNPLANS_*_URL`` variables. After Zenodo publishes, the DOI is written into
+CITATION.cff and README.md together.
 """
 
 from __future__ import annotations
@@ -12,16 +11,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from cnplans.datapackage import read_descriptor
 from cnplans.datapackage.hashes import SUMS_NAME
 
-from .. import changelog, checksums, stamp
+from .. import changelog, checksums
 from ..citation import CITATION, README, read_citation, read_zenodo, readme_with_doi, set_scalar
 from ..errors import ReleaseError
 from ..semver import Version
 from ..workspace import apply
 from . import github, zenodo
-from .http import Client, PublishError
+from .http import Client
 from .state import Progress, State
 
 TOKEN_ENV = {"github": "GITHUB_TOKEN", "zenodo": "ZENODO_TOKEN"}
@@ -60,7 +61,7 @@ def publish(
     """Publish release ``version_text``; returns 0, or 1 after reporting a failure."""
     root = root.resolve()
     version = Version.parse(version_text)
-    dist = options.dist if options.dist.is_absolute() else root / options.dist
+    dist = root / options.dist  # an absolute --dist stays as it is
     artifacts = artifacts_of(dist, version)
     token_name = TOKEN_ENV[options.to]
     token = os.environ.get(token_name) or None
@@ -71,73 +72,26 @@ def publish(
         )
     state = State.load(dist / f"cnplans-{version}.publish.json")
     state.persist = not options.dry_run
+    headers = github.HEADERS if options.to == "github" else {}
+    client = Client(token, options.dry_run, say, headers)
     if options.to == "github":
-        return _github(root, version, artifacts, options, token, state, say)
-    return _zenodo(root, version, artifacts, options, token, state, say)
-
-
-def _github(
-    root: Path,
-    version: Version,
-    artifacts: list[Path],
-    options: PublishOptions,
-    token: str | None,
-    state: State,
-    say: Callable[[str], None],
-) -> int:
-    repo = options.repo or os.environ.get(REPO_ENV)
-    if not repo or repo.count("/") != 1:
-        raise ReleaseError(
-            f"say which GitHub repository to publish to: --repo OWNER/NAME (or {REPO_ENV})"
-        )
-    target = github.GitHubTarget(
-        repo=repo,
-        api_url=options.github_api_url or os.environ.get(GITHUB_API_ENV) or github.API_URL,
-        uploads_url=(
-            options.github_uploads_url or os.environ.get(GITHUB_UPLOADS_ENV) or github.UPLOADS_URL
-        ),
-    )
-    client = Client(token=token, dry_run=options.dry_run, say=say, headers=github.HEADERS)
-    progress = Progress(github.plan(artifacts))
-    notes = _notes(root, version)
-    try:
-        url = github.publish(client, target, str(version), artifacts, notes, state, progress)
-    except ReleaseError as exc:
-        return _failed(client, "GitHub", exc, progress, version, "github")
-    client.say(f"GitHub release of cnplans {version}: {url}")
-    return 0
-
-
-def _zenodo(
-    root: Path,
-    version: Version,
-    artifacts: list[Path],
-    options: PublishOptions,
-    token: str | None,
-    state: State,
-    say: Callable[[str], None],
-) -> int:
-    target = zenodo.ZenodoTarget(
+        target = _github_target(options)
+        notes = _notes(root, version)
+        progress = Progress(github.plan(artifacts))
+        try:
+            url = github.publish(client, target, str(version), artifacts, notes, state, progress)
+        except ReleaseError as exc:
+            return _failed(client, "GitHub", exc, progress, version, "github")
+        client.say(f"GitHub release of cnplans {version}: {url}")
+        return 0
+    metadata = _zenodo_metadata(root, version, state)
+    zenodo_target = zenodo.ZenodoTarget(
         url=options.zenodo_url or os.environ.get(ZENODO_URL_ENV) or zenodo.ZENODO_URL,
         new_version_of=options.zenodo_new_version_of,
     )
-    descriptor = stamp.read(root)
-    if descriptor.get("version") != str(version):
-        raise ReleaseError(
-            f"datapackage.json is at version {descriptor.get('version')!r}, not {version}; "
-            f"publish from the release commit (git checkout {version.tag})"
-        )
-    github_url = state.section("github").get("html_url")
-    metadata = zenodo.deposition_metadata(
-        descriptor,
-        read_citation(root),
-        read_zenodo(root),
-        related_urls=[u for u in (github_url, read_citation(root).get("repository-code")) if u],
-    )
-    client = Client(token=token, dry_run=options.dry_run, say=say)
     progress = Progress(zenodo.plan(artifacts))
     try:
-        identifiers = zenodo.publish(client, target, artifacts, metadata, state, progress)
+        identifiers = zenodo.publish(client, zenodo_target, artifacts, metadata, state, progress)
     except ReleaseError as exc:
         return _failed(client, "Zenodo", exc, progress, version, "zenodo")
     doi = identifiers["doi"]
@@ -150,6 +104,35 @@ def _zenodo(
         "commit them."
     )
     return 0
+
+
+def _github_target(options: PublishOptions) -> github.GitHubTarget:
+    repo = options.repo or os.environ.get(REPO_ENV)
+    if not repo or repo.count("/") != 1:
+        raise ReleaseError(
+            f"say which GitHub repository to publish to: --repo OWNER/NAME (or {REPO_ENV})"
+        )
+    return github.GitHubTarget(
+        repo=repo,
+        api_url=options.github_api_url or os.environ.get(GITHUB_API_ENV) or github.API_URL,
+        uploads_url=(
+            options.github_uploads_url or os.environ.get(GITHUB_UPLOADS_ENV) or github.UPLOADS_URL
+        ),
+    )
+
+
+def _zenodo_metadata(root: Path, version: Version, state: State) -> dict[str, Any]:
+    """The deposition's metadata, from the release commit's files."""
+    descriptor = read_descriptor(root)
+    if descriptor.get("version") != str(version):
+        raise ReleaseError(
+            f"datapackage.json is at version {descriptor.get('version')!r}, not {version}; "
+            f"publish from the release commit (git checkout {version.tag})"
+        )
+    citation = read_citation(root)
+    github_url = state.section("github").get("html_url")
+    related = [u for u in (github_url, citation.get("repository-code")) if u]
+    return zenodo.deposition_metadata(descriptor, citation, read_zenodo(root), related_urls=related)
 
 
 def write_doi(root: Path, doi: str) -> None:
@@ -169,8 +152,7 @@ def _notes(root: Path, version: Version) -> str:
 def _failed(
     client: Client, service: str, exc: Exception, progress: Progress, version: Version, to: str
 ) -> int:
-    message = str(exc) if isinstance(exc, PublishError) else client.redact(str(exc))
-    client.say(f"publishing to {service} stopped: {message}")
+    client.say(f"publishing to {service} stopped: {exc}")  # say() redacts the token
     client.say(progress.report())
     client.say(
         f"Rerun `nox -s publish -- {version} --to {to}` to resume: what is already published "

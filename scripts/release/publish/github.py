@@ -1,10 +1,8 @@
 """A GitHub release for tag ``vX.Y.Z`` with every artifact attached (REST API v3).
 
-Resumable: the release is looked up by tag (drafts included) before one is created, and an
-asset already attached with the same size (and sha256, where GitHub reports a digest) is not
-uploaded again; a partial or different asset is deleted and uploaded anew. The release is
-created as a draft and published only once every asset is attached, so nobody downloads a
-release that is missing files.
+Resumable: the release is found by tag (drafts included) before one is created; an asset with
+the same size (and sha256, when GitHub reports one) is kept, any other is replaced. The release
+is a draft until every asset is attached.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from typing import Any
 
 from cnplans.datapackage.hashes import file_sha256
 
-from .http import Client, PublishError
+from .http import Client, PublishError, upload_all
 from .state import Progress, State
 
 API_URL = "https://api.github.com"
@@ -62,44 +60,22 @@ def publish(
         )
     release = _find_release(client, target, tag)
     if release is None:
-        placeholder = "{release_id}"
-        reply = client.send(
-            "POST",
-            target.api("/releases"),
-            json={
-                "tag_name": tag,
-                "name": f"cnplans {version}",
-                "body": notes,
-                "draft": True,
-                "prerelease": False,
-            },
-            ok=(201,),
-            dry={
-                "id": placeholder,
-                "draft": True,
-                "html_url": "{html_url}",
-                "upload_url": (
-                    f"{target.uploads_url.rstrip('/')}/repos/{target.repo}/releases/"
-                    f"{placeholder}/assets{{?name,label}}"
-                ),
-            },
+        releases = f"{target.uploads_url.rstrip('/')}/repos/{target.repo}/releases"
+        uploads = f"{releases}/{{release_id}}/assets{{?name,label}}"
+        dry = {"id": "{release_id}", "draft": True, "html_url": "{html_url}", "upload_url": uploads}
+        new = dict(
+            tag_name=tag, name=f"cnplans {version}", body=notes, draft=True, prerelease=False
         )
-        release = reply.data
+        release = client.send("POST", target.api("/releases"), json=new, ok=(201,), dry=dry).data
         progress.did("create the release")
     else:
         progress.had("create the release")
     saved.update(release_id=release["id"], html_url=release.get("html_url"), tag=tag)
     state.save()
 
-    existing = _assets(client, target, release["id"])
     upload_url = re.sub(r"\{\?[^}]*\}$", "", str(release["upload_url"]))  # drop "{?name,label}"
-    uploaded = saved.setdefault("assets", {})
-    for path in artifacts:
-        step = f"upload {path.name}"
-        asset = existing.get(path.name)
-        if asset is not None and _same(asset, path):
-            progress.had(step)
-            continue
+
+    def upload(path: Path, asset: dict[str, Any] | None) -> None:
         if asset is not None:
             client.say(f"replacing {path.name}: the attached copy is incomplete or different")
             client.send("DELETE", target.api(f"/releases/assets/{asset['id']}"), ok=(204, 404))
@@ -107,18 +83,15 @@ def publish(
             "POST", upload_url, params={"name": path.name}, upload=path, ok=(201,),
             dry={"id": "{asset_id}", "name": path.name},
         )  # fmt: skip
-        uploaded[path.name] = {"size": path.stat().st_size}
-        state.save()
-        progress.did(step)
+
+    existing = _assets(client, target, release["id"])
+    record = saved.setdefault("assets", {})
+    upload_all(artifacts, existing, _same, upload, record, state, progress)
 
     if release.get("draft", False):
-        reply = client.send(
-            "PATCH",
-            target.api(f"/releases/{release['id']}"),
-            json={"draft": False},
-            dry={**release, "draft": False},
-        )
-        release = reply.data
+        url = target.api(f"/releases/{release['id']}")
+        dry = {**release, "draft": False}
+        release = client.send("PATCH", url, json={"draft": False}, dry=dry).data
         progress.did("publish the release")
     else:
         progress.had("publish the release")

@@ -1,15 +1,13 @@
 """HTTP for the publishers: one place that sends requests, prints them, and hides the token.
 
-``--dry-run`` goes through the same code: every request is printed (method, URL, a summary of
-the payload) and answered with a placeholder instead of being sent. Nothing printed or raised
-here ever contains the token: it travels only in the Authorization header and every message
-passes through :class:`Redactor`.
+``--dry-run`` goes through the same code: each request is printed (method, URL, a payload
+summary) and answered with a placeholder. Every message passes through ``redact``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +15,7 @@ from urllib.parse import urlencode
 from cnplans.datapackage.hashes import file_sha256
 
 from ..errors import ReleaseError
+from .state import Progress, State
 
 TIMEOUT_SECONDS = 120
 MAX_ERROR_CHARS = 400
@@ -24,18 +23,6 @@ MAX_ERROR_CHARS = 400
 
 class PublishError(ReleaseError):
     """A request failed; the message is already redacted."""
-
-
-class Redactor:
-    """Replaces every secret in a text with ``***``."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
 
 
 @dataclass
@@ -48,47 +35,35 @@ def summarize(payload: Any) -> str:
     """A one-line summary of a JSON payload: keys with short values, long values as sizes."""
     if not isinstance(payload, dict):
         return f"json {type(payload).__name__}"
-    if not payload:
-        return "json {}"
     parts = []
     for key, value in payload.items():
-        if isinstance(value, str):
-            parts.append(f"{key}={value!r}" if len(value) <= 40 else f"{key}=<{len(value)} chars>")
+        if isinstance(value, str) and len(value) > 40:
+            parts.append(f"{key}=<{len(value)} chars>")
         elif isinstance(value, dict):
-            parts.append(
-                f"{key}={{{', '.join(value)}}}"
-                if len(value) <= 8
-                else f"{key}={{{len(value)} keys}}"
-            )
+            keys = ", ".join(value) if len(value) <= 8 else f"{len(value)} keys"
+            parts.append(f"{key}={{{keys}}}")
         elif isinstance(value, list):
             parts.append(f"{key}=[{len(value)} items]")
         else:
             parts.append(f"{key}={value!r}")
-    return "json " + ", ".join(parts)
+    return "json " + (", ".join(parts) or "{}")
 
 
+@dataclass
 class Client:
-    """Sends (or, in a dry run, prints) requests with ``Authorization: <scheme> <token>``."""
+    """Sends (or, in a dry run, prints) requests with ``Authorization: Bearer <token>``."""
 
-    def __init__(
-        self,
-        *,
-        token: str | None,
-        dry_run: bool,
-        say: Callable[[str], None],
-        headers: dict[str, str] | None = None,
-        scheme: str = "Bearer",
-    ) -> None:
-        self.dry_run = dry_run
-        self.redact = Redactor([token])
-        self._say = say
-        self._headers = dict(headers or {})
-        if token:
-            self._headers["Authorization"] = f"{scheme} {token}"
-        self._session: Any = None
+    token: str | None
+    dry_run: bool
+    printer: Callable[[str], None]
+    headers: dict[str, str] = field(default_factory=dict)
+    session: Any = None
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.token, "***") if self.token else text
 
     def say(self, text: str) -> None:
-        self._say(self.redact(text))
+        self.printer(self.redact(text))
 
     def send(
         self,
@@ -100,32 +75,31 @@ class Client:
         upload: Path | None = None,
         ok: tuple[int, ...] = (200, 201, 202, 204),
         dry: Any = None,
-        dry_status: int = 200,
     ) -> Reply:
         """Send one request and return its status and JSON body (None when there is none).
 
         A status outside ``ok`` raises :class:`PublishError`. In a dry run nothing is sent and
-        the reply is ``Reply(dry_status, dry)``.
+        the reply is ``Reply(200, dry)``.
         """
         shown = url + ("?" + urlencode(params) if params else "")
+        data = None
+        what = summarize(json) if json is not None else ""
         if upload is not None:
             data = upload.read_bytes()
             what = f"file {upload.name} ({len(data)} bytes, sha256 {file_sha256(upload)[:16]}…)"
-        else:
-            data = None
-            what = summarize(json) if json is not None else ""
         if self.dry_run:
             self.say(f"[dry run] {method} {shown}" + (f"  {what}" if what else ""))
-            return Reply(dry_status, dry)
+            return Reply(200, dry)
         import requests
 
-        if self._session is None:
-            self._session = requests.Session()
-        headers = dict(self._headers)
+        self.session = self.session or requests.Session()
+        headers = dict(self.headers)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         if upload is not None:
             headers["Content-Type"] = "application/octet-stream"
         try:
-            response = self._session.request(
+            response = self.session.request(
                 method, url, params=params, json=json, data=data, headers=headers,
                 timeout=TIMEOUT_SECONDS,
             )  # fmt: skip
@@ -142,3 +116,29 @@ class Client:
                 self.redact(f"{method} {shown} answered {response.status_code}: {text}")
             )
         return Reply(response.status_code, body)
+
+
+def upload_all(
+    artifacts: list[Path],
+    present: Mapping[str, dict[str, Any]],
+    same: Callable[[dict[str, Any], Path], bool],
+    upload: Callable[[Path, dict[str, Any] | None], object],
+    record: dict[str, Any],
+    state: State,
+    progress: Progress,
+) -> None:
+    """Upload every artifact the service lacks or holds differently (``present``: name -> file).
+
+    ``upload(path, remote)`` sends one, ``remote`` being the differing copy or None; each upload
+    is recorded in the state file at once, so a rerun resumes after it.
+    """
+    for path in artifacts:
+        step = f"upload {path.name}"
+        remote = present.get(path.name)
+        if remote is not None and same(remote, path):
+            progress.had(step)
+            continue
+        upload(path, remote)
+        record[path.name] = {"size": path.stat().st_size}
+        state.save()
+        progress.did(step)

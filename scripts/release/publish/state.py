@@ -1,8 +1,7 @@
 """What a publish run has done, kept in ``dist/cnplans-X.Y.Z.publish.json`` for the next run.
 
-The remote services are the authority on what exists (a rerun looks releases and files up
-there); the state file remembers identifiers that cannot be looked up reliably, such as the
-Zenodo deposition id. It never holds a token.
+The services are the authority on what exists; the file keeps identifiers that cannot be looked
+up reliably (the Zenodo deposition id), never a token.
 """
 
 from __future__ import annotations

@@ -1,20 +1,19 @@
 """A Zenodo deposition of the artifacts, published to get a DOI (Zenodo REST deposit API).
 
-Resumable: the deposition id is kept in the state file (and, without one, the account's
-depositions are searched for this title and version), files already in the deposition's bucket
-with the same size and MD5 are not uploaded again, and a deposition that is already published
-is not published twice. ``--zenodo-new-version-of ID`` makes the deposition a new version of an
-earlier one, so all versions share one concept DOI.
+Resumable: the deposition is found by the saved id (else by title and version), files with the
+same size and MD5 are kept, and a published deposition is not published again.
+``--zenodo-new-version-of ID`` makes it a new version of an earlier one (one concept DOI).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .http import Client, PublishError
+import pooch
+
+from .http import Client, PublishError, upload_all
 from .state import Progress, State
 
 ZENODO_URL = "https://zenodo.org"
@@ -117,32 +116,19 @@ def publish(
     names = {p.name for p in artifacts}
     for key in sorted(set(present) - names):  # e.g. files a new version copied from the last
         client.send("DELETE", f"{bucket}/{key}", ok=(204, 404))
-    for path in artifacts:
-        step = f"upload {path.name}"
-        existing = present.get(path.name)
-        if existing is not None and _same(existing, path):
-            progress.had(step)
-            continue
-        client.send("PUT", f"{bucket}/{path.name}", upload=path, ok=(200, 201), dry={})
-        saved.setdefault("files", {})[path.name] = {"size": path.stat().st_size}
-        state.save()
-        progress.did(step)
 
+    def upload(path: Path, _: object) -> None:
+        client.send("PUT", f"{bucket}/{path.name}", upload=path, ok=(200, 201), dry={})
+
+    record = saved.setdefault("files", {})
+    upload_all(artifacts, present, _same, upload, record, state, progress)
     client.send(
         "PUT", target.api(f"/{deposition['id']}"), json={"metadata": metadata}, dry=deposition
     )
     progress.did("set the metadata")
-    reply = client.send(
-        "POST",
-        target.api(f"/{deposition['id']}/actions/publish"),
-        ok=(200, 202),
-        dry={
-            "id": deposition["id"],
-            "doi": "{doi}",
-            "conceptdoi": "{conceptdoi}",
-            "submitted": True,
-        },
-    )
+    url = target.api(f"/{deposition['id']}/actions/publish")
+    dry = {"id": deposition["id"], "doi": "{doi}", "conceptdoi": "{conceptdoi}", "submitted": True}
+    reply = client.send("POST", url, ok=(200, 202), dry=dry)
     progress.did("publish the deposition")
     return _identifiers(reply.data or {}, saved, state)
 
@@ -157,11 +143,10 @@ def _existing(
         if reply.status == 200 and isinstance(reply.data, dict):
             return reply.data
     reply = client.send("GET", target.api(""), params={"size": PAGE_SIZE}, dry=[])
+    wanted = (metadata.get("title"), metadata.get("version"))
     for deposition in reply.data or []:
         found = deposition.get("metadata", {})
-        if found.get("title") == metadata.get("title") and found.get("version") == metadata.get(
-            "version"
-        ):
+        if (found.get("title"), found.get("version")) == wanted:
             return dict(deposition)
     return None
 
@@ -201,5 +186,4 @@ def _same(existing: dict[str, Any], path: Path) -> bool:
     """A bucket object is the same file: same size and MD5 (Zenodo reports ``md5:<hex>``)."""
     if existing.get("size") != path.stat().st_size:
         return False
-    checksum = str(existing.get("checksum", ""))
-    return checksum == "md5:" + hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+    return str(existing.get("checksum", "")) == f"md5:{pooch.file_hash(str(path), alg='md5')}"

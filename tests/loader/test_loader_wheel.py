@@ -91,7 +91,7 @@ def test_wheel_carries_the_data_and_loads_offline_from_outside_the_checkout(
     with zipfile.ZipFile(wheel) as zf:
         members = set(zf.namelist())
     assert "cnplans/data/datapackage.json" in members
-    assert "cnplans/releases.json" in members
+    assert "cnplans/loader/releases.json" in members
     assert "cnplans/py.typed" in members
     for resource in descriptor["resources"]:
         assert f"cnplans/data/{resource['path']}" in members

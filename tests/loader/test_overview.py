@@ -158,7 +158,7 @@ def test_fields_taken_from_the_tables_keep_their_type_and_enum(name: str) -> Non
 
 
 def test_the_schemas_and_the_sql_ship_as_package_data() -> None:
-    files = resources.files("cnplans")
+    files = resources.files("cnplans.loader")
     assert "CREATE VIEW overview_targets" in files.joinpath("overview.sql").read_text("utf-8")
     for name in ov.NAMES:
         text = files.joinpath("overview_schemas", f"{name}.json").read_text("utf-8")

@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID
+from cnplans.datapackage.errors import EXIT_CANNOT_RUN, CnplansError
 
 
 def add_release_option(parser: argparse.ArgumentParser) -> None:
@@ -22,23 +22,19 @@ def add_release_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_reporting_errors(action: Callable[[], int]) -> int:
-    """Run ``action``; print a known failure as ``cnplans: <message>`` and return its exit code."""
-    from cnplans.loader import DataError
-    from cnplans.loader.region_filter import RegionError
-    from cnplans.loader.releases import ReleaseError
-
+    """Run ``action``; print an unknown table or an unreadable file as ``cnplans: <message>``
+    and return 2. Other cnplans errors (a :class:`~cnplans.loader.DataError` exits 1) are
+    reported by :func:`cnplans.cli.main` with their own exit codes."""
     try:
         return action()
-    except DataError as exc:
-        return _fail(str(exc), EXIT_INVALID)
+    except CnplansError:
+        raise
     except KeyError as exc:  # unknown table: the message lists the valid names
-        return _fail(str(exc.args[0]) if exc.args else str(exc), EXIT_CANNOT_RUN)
-    except (RegionError, ReleaseError) as exc:
-        return _fail(str(exc), EXIT_CANNOT_RUN)
+        return _fail(str(exc.args[0]) if exc.args else str(exc))
     except OSError as exc:
-        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), EXIT_CANNOT_RUN)
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str) -> int:
     print(f"cnplans: {message}", file=sys.stderr)
-    return code
+    return EXIT_CANNOT_RUN

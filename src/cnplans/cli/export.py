@@ -34,16 +34,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _export(folder: Path, fmt: str, release: str | None) -> int:
     from cnplans.loader.export import export_package
-    from cnplans.loader.workbook import WorkbookError
 
     if folder.exists() and not folder.is_dir():
         print(f"cnplans: {folder} exists and is not a folder; choose another --to", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    try:
-        written = export_package(folder, fmt, version=release)
-    except WorkbookError as error:  # a table name Excel refuses as a sheet name
-        print(f"cnplans: {error}", file=sys.stderr)
-        return error.exit_code
-    for path in written:
+    for path in export_package(folder, fmt, version=release):
         print(path)
     return EXIT_OK

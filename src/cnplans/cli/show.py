@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cnplans.cli.data import add_release_option, run_reporting_errors
@@ -137,21 +138,17 @@ def _json_values(column: pd.Series) -> list[Any]:
     """One column's cells as JSON values (see :func:`_json`)."""
     import pandas as pd
 
-    missing = column.isna().tolist()
+    convert: Callable[[Any], Any] = str
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        values: list[Any] = [
-            None if gone else _date_text(stamp)
-            for stamp, gone in zip(column.tolist(), missing, strict=True)
-        ]
+        convert = _date_text
     elif pd.api.types.is_bool_dtype(column.dtype):
-        values = [None if gone else bool(v) for v, gone in zip(column, missing, strict=True)]
+        convert = bool
     elif pd.api.types.is_integer_dtype(column.dtype):
-        values = [None if gone else int(v) for v, gone in zip(column, missing, strict=True)]
+        convert = int
     elif pd.api.types.is_numeric_dtype(column.dtype):
-        values = [None if gone else _number(v) for v, gone in zip(column, missing, strict=True)]
-    else:
-        values = [None if gone else str(v) for v, gone in zip(column, missing, strict=True)]
-    return values
+        convert = _number
+    missing = column.isna().tolist()
+    return [None if gone else convert(v) for v, gone in zip(column.tolist(), missing, strict=True)]
 
 
 def _number(value: Any) -> int | float:

@@ -28,10 +28,10 @@ True
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,23 +40,16 @@ import pandas as pd
 
 from cnplans import datapackage
 from cnplans.datapackage import PackageError, paths
+from cnplans.datapackage.errors import EXIT_INVALID
 from cnplans.datapackage.table_schema import PANDAS_DTYPES, Field, TableSchema
 
-# Files at least this big are read with types straight away: by pandas' C reader guessing them
-# (kept when every guess matches the schema), else by pyarrow's reader told them; smaller ones
-# are read as text by pandas' C reader, which starts faster. Measured on pandas 3.1 / pyarrow
-# 26, 1,000,000 synthetic targets: text then conversion ~1.4 s, pyarrow typed ~0.6 s, C reader
-# guessing ~0.5 s (benchmarks/validate.py prints the loader against plain pandas.read_csv).
-PYARROW_MIN_BYTES = 256 * 1024
+_MAX_EXAMPLES = 5  # offending values an error lists before "and N more"
 
-# How many offending values an error message lists before it says "and N more".
-_MAX_EXAMPLES = 5
-
-# The Table Schema pattern of a text field holding an ISO 8601 date that may be partial (YYYY,
-# YYYY-MM or YYYY-MM-DD), as schemas/plans.json (issued) and schemas/sources.json (published)
-# state it. Such fields load as dates where complete (see :func:`is_partial_date_field`).
+# The pattern of a text field of possibly partial ISO dates (plans.issued, sources.published).
 PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 _FULL_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "1": True}
+_BOOLEANS |= {"false": False, "False": False, "FALSE": False, "0": False}
 
 
 class DataError(PackageError):
@@ -64,6 +57,8 @@ class DataError(PackageError):
 
     Also raised for a descriptor or schema that cannot be read (a :class:`ValueError`).
     """
+
+    exit_code = EXIT_INVALID
 
 
 class PartialDateWarning(UserWarning):
@@ -94,11 +89,6 @@ def loaded_dtype(f: Field) -> Any:
     return f.pandas_dtype()
 
 
-# --------------------------------------------------------------------------------------------
-# Public API
-# --------------------------------------------------------------------------------------------
-
-
 def package(*, version: str | None = None) -> dict[str, Any]:
     """The data package descriptor (``datapackage.json``) as a dict.
 
@@ -110,7 +100,7 @@ def package(*, version: str | None = None) -> dict[str, Any]:
     >>> descriptor["name"], descriptor["version"] == cnplans.__version__
     ('cnplans', True)
     """
-    return read_descriptor(_data_root(version))
+    return read_descriptor(data_root(version))
 
 
 def tables(*, version: str | None = None) -> list[str]:
@@ -120,7 +110,7 @@ def tables(*, version: str | None = None) -> list[str]:
     >>> cnplans.tables()[:3]
     ['sources', 'regions', 'plans']
     """
-    return [str(r["name"]) for r in read_descriptor(_data_root(version))["resources"]]
+    return [str(r["name"]) for r in read_descriptor(data_root(version))["resources"]]
 
 
 def describe(name: str, *, version: str | None = None) -> pd.DataFrame:
@@ -169,7 +159,7 @@ def schema(name: str, *, version: str | None = None) -> TableSchema:
     >>> schema("targets").primary_key
     ['target_id']
     """
-    root = _data_root(version)
+    root = data_root(version)
     return _schema(root, _resource(read_descriptor(root), name))
 
 
@@ -193,7 +183,7 @@ def load(name: str, *, version: str | None = None) -> pd.DataFrame:
     ...
     KeyError: "no table named 'plan'; the tables are: sources, regions, plans, ..."
     """
-    return read_table(_data_root(version), name)
+    return read_table(data_root(version), name)
 
 
 def load_all(*, version: str | None = None) -> dict[str, pd.DataFrame]:
@@ -204,54 +194,47 @@ def load_all(*, version: str | None = None) -> dict[str, pd.DataFrame]:
     >>> list(frames) == cnplans.tables()
     True
     """
-    root = _data_root(version)
+    root = data_root(version)
     return {
         str(r["name"]): read_table(root, str(r["name"])) for r in read_descriptor(root)["resources"]
     }
 
 
-# --------------------------------------------------------------------------------------------
-# Any data package folder (the bundled data, a cached release, a test fixture)
-# --------------------------------------------------------------------------------------------
-
-
 def read_descriptor(root: Path) -> dict[str, Any]:
     """Read ``root/datapackage.json``; a missing or malformed file is a :class:`DataError`."""
-    try:
+    with _data_errors():
         return datapackage.read_descriptor(root / paths.DESCRIPTOR_NAME)
-    except PackageError as error:
-        raise DataError(str(error)) from None
 
 
 def read_table(root: Path, name: str) -> pd.DataFrame:
     """Load table ``name`` of the data package in folder ``root`` (see :func:`load`)."""
     resource = _resource(read_descriptor(root), name)
     table_schema = _schema(root, resource)
-    try:
+    with _data_errors():
         where = f"{root / paths.DESCRIPTOR_NAME}: resource {name!r} 'path'"
         path = datapackage.inside(root, resource.get("path"), where)
-    except PackageError as error:
-        raise DataError(str(error)) from None
     _check_hash(path, resource.get("hash"))
-    encoding = str(resource.get("encoding", "utf-8"))
-    frame = _read_inferred(path, table_schema, encoding)
-    if frame is None:
-        frame = _read_typed(path, table_schema, encoding)
-    if frame is None:  # small files, and anything unusual: read as text, convert, explain
-        frame = _read_strings(path, table_schema, encoding)
+    frame = _read_strings(path, table_schema, str(resource.get("encoding", "utf-8")))
     _check_header(path, frame, table_schema)
     columns = {f.name: _convert(path, frame[f.name], f, name) for f in table_schema.fields}
-    typed = pd.DataFrame(columns, copy=False)  # schema order; one construction, no inserts
+    typed = pd.DataFrame(columns, copy=False)  # schema order
     _check_primary_key(path, typed, table_schema.primary_key)
     return typed
 
 
-# --------------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------------
+@contextmanager
+def _data_errors() -> Iterator[None]:
+    """Re-raise a :class:`PackageError` as a :class:`DataError` with the same message."""
+    try:
+        yield
+    except DataError:
+        raise
+    except PackageError as error:
+        raise DataError(str(error)) from None
 
 
-def _data_root(version: str | None) -> Path:
+def data_root(version: str | None) -> Path:
+    """The folder of the bundled data package (None) or of the published release ``version``."""
     if version is None:
         return paths.bundled_root()
     from cnplans.loader import releases  # imports pooch/requests only when it has to download
@@ -270,11 +253,8 @@ def _resource(descriptor: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _schema(root: Path, resource: dict[str, Any]) -> TableSchema:
-    """The resource's Table Schema (``scripts/site`` reads schemas with it too)."""
-    try:
+    with _data_errors():
         return datapackage.read_schema(root, resource)
-    except PackageError as error:
-        raise DataError(str(error)) from None
 
 
 def _check_hash(path: Path, recorded: object) -> None:
@@ -298,190 +278,30 @@ def _check_hash(path: Path, recorded: object) -> None:
         )
 
 
-def _read_inferred(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame | None:
-    """A big file read by pandas' C parser with its own type guesses, kept only when every
-    guess is what the schema says; None otherwise.
-
-    The C parser is fastest when it may guess types (text it keeps in pyarrow, numbers it
-    reads correctly rounded); told to read text as text it is many times slower. So it
-    guesses, and the guesses are checked: text fields must have come out as text, number
-    fields as numbers, integer and year fields as integers. Any other outcome (a text column
-    of digits, "True" read as a boolean, a "nan") gives None and a slower, sure read.
-    """
-    try:
-        if path.stat().st_size < PYARROW_MIN_BYTES or not _has_pyarrow():
-            return None
-        guessed = pd.read_csv(
-            path,
-            engine="c",
-            encoding=encoding,
-            dtype_backend="pyarrow",
-            keep_default_na=False,
-            na_values=table_schema.missing_values,
-        )
-    except (
-        OSError,
-        UnicodeDecodeError,
-        ValueError,
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-    ):
-        return None
-    if [str(c) for c in guessed.columns] != table_schema.field_names:
-        return None
-    import pyarrow as pa
-
-    columns: dict[str, pd.Series] = {}
-    for f in table_schema.fields:
-        column = guessed[f.name]
-        kind = getattr(column.dtype, "pyarrow_dtype", None)
-        if kind is None:
-            return None
-        arrow = column.array.__arrow_array__()
-        if arrow.null_count == len(arrow):
-            as_text = f.enum is not None or is_partial_date_field(f)  # converted later
-            wanted = "string" if as_text else _dtype_name(f)
-            columns[f.name] = pd.Series(pd.NA, index=column.index, dtype=wanted)
-        elif (
-            f.enum is None
-            and f.type == "number"
-            and (pa.types.is_floating(kind) or pa.types.is_integer(kind))
-        ):
-            numbers = _masked(column, pa.float64())
-            if numbers is None:
-                return None  # "nan": missing to the text conversion
-            columns[f.name] = numbers
-        elif f.enum is None and f.type in ("integer", "year") and pa.types.is_integer(kind):
-            integers = _masked(column, pa.int64())
-            if integers is None:
-                return None
-            columns[f.name] = integers
-        elif f.enum is None and f.type == "boolean" and pa.types.is_boolean(kind):
-            columns[f.name] = column.astype("boolean")
-        elif (f.enum is not None or f.type not in ("number", "integer", "year", "boolean")) and (
-            pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        ):
-            text = column.array.__arrow_array__().cast(pa.large_string())  # the bytes stay
-            columns[f.name] = pd.Series(
-                pd.arrays.ArrowStringArray(text), index=column.index, copy=False
-            )
-        else:
-            return None
-    return pd.DataFrame(columns, copy=False)
-
-
-def _masked(column: pd.Series, kind: Any) -> pd.Series | None:
-    """A pyarrow-backed number column as pandas' Float64 or Int64 (``kind`` float64/int64);
-    None when it holds a NaN (which the text conversion reads as missing)."""
-    values = column.array.__arrow_array__().cast(kind)
-    numbers = np.asarray(values.fill_null(0).to_numpy())
-    if str(kind) != "int64" and bool(np.isnan(numbers).any()):
-        return None
-    missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    array: Any = (
-        pd.arrays.IntegerArray(numbers.astype(np.int64), missing)
-        if str(kind) == "int64"
-        else pd.arrays.FloatingArray(numbers.astype(np.float64), missing)
-    )
-    return pd.Series(array, index=column.index, copy=False)
-
-
-def _read_typed(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame | None:
-    """A big file read by pyarrow straight into its number types; None when that is not sure.
-
-    pyarrow parses numbers while it reads (in parallel), where reading text and converting it
-    afterwards costs twice. Text, enum, date and boolean fields are still read as text and
-    converted by :func:`_convert`. None for small files, for anything pyarrow refuses (a
-    value that is not a number, a header that does not match), and for "nan" in a number
-    column (text conversion reads it as missing): the text path then decides and explains.
-    """
-    try:
-        if path.stat().st_size < PYARROW_MIN_BYTES or not _has_pyarrow():
-            return None
-    except OSError:
-        return None
-    if encoding.lower().replace("-", "").replace("_", "") != "utf8":
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    types = {
-        f.name: pa.float64()
-        if f.enum is None and f.type == "number"
-        else pa.int64()
-        if f.enum is None and f.type in ("integer", "year")
-        else pa.large_string()
-        for f in table_schema.fields
-    }
-    try:
-        pool = pa.jemalloc_memory_pool()  # no first-use cost, unlike the default (mimalloc)
-    except (NotImplementedError, AttributeError):
-        pool = pa.default_memory_pool()
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                null_values=list(table_schema.missing_values),
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-            memory_pool=pool,
-        )
-    except (pa.ArrowException, OSError, ValueError):
-        return None
-    if table.column_names != table_schema.field_names:
-        return None
-    for name, kind in types.items():
-        if kind == pa.float64() and pc.any(pc.is_nan(table.column(name))).as_py():
-            return None
-    mapper = {
-        pa.large_string(): pd.StringDtype("pyarrow"),
-        pa.float64(): pd.Float64Dtype(),
-        pa.int64(): pd.Int64Dtype(),
-    }
-    frame: pd.DataFrame = table.to_pandas(types_mapper=mapper.get)
-    return frame
-
-
 def _read_strings(path: Path, table_schema: TableSchema, encoding: str) -> pd.DataFrame:
     """Read every column as nullable text; the schema's missing values become <NA>."""
-    try:
-        size_bytes = path.stat().st_size
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist; the data package is incomplete") from None
-    engine: Literal["c", "pyarrow"] = (
-        "pyarrow" if size_bytes >= PYARROW_MIN_BYTES and _has_pyarrow() else "c"
-    )
-    return _read_csv(path, table_schema, encoding, engine)
 
-
-def _read_csv(
-    path: Path, table_schema: TableSchema, encoding: str, engine: Literal["c", "pyarrow"]
-) -> pd.DataFrame:
-    try:
+    def read(engine: Literal["c", "pyarrow"]) -> pd.DataFrame:
         return pd.read_csv(
             path,
             engine=engine,
             encoding=encoding,
-            dtype={name: "string" for name in table_schema.field_names},
+            dtype="string",
             keep_default_na=False,
             na_values=table_schema.missing_values,
         )
+
+    try:
+        try:
+            return read(engine="pyarrow")
+        except ValueError:  # pandas' own parser reads short rows, and names the line it refuses
+            return read(engine="c")
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist; the data package is incomplete") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty; expected at least a header row") from None
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path} cannot be read as {encoding} CSV: {exc}") from None
-
-
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _check_header(path: Path, frame: pd.DataFrame, table_schema: TableSchema) -> None:
@@ -511,25 +331,18 @@ def _convert(path: Path, text: pd.Series, f: Field, table: str) -> pd.Series:
         return _convert_partial_dates(path, text, f, table)
     dtype = f.pandas_dtype()
     if isinstance(dtype, pd.CategoricalDtype):
-        categorical = _categorical(text, dtype)
+        categorical = text.astype("category").cat.set_categories(dtype.categories)  # others: NA
         unknown = text.notna() & categorical.isna()
         _report(path, f, text, unknown, f"one of {', '.join(map(str, dtype.categories))}")
         return categorical
     if f.type in ("date", "datetime"):
         return _convert_datetime(path, text, f, dtype)
     if f.type == "boolean":
-        if pd.api.types.is_bool_dtype(text.dtype):  # the fast path read it as booleans
-            return text.astype(dtype)
-        values = {"true": True, "True": True, "TRUE": True, "1": True}
-        values.update({"false": False, "False": False, "FALSE": False, "0": False})
-        converted = text.map(values, na_action="ignore").astype(dtype)
+        converted = text.map(_BOOLEANS, na_action="ignore").astype(dtype)
         _report(path, f, text, converted.isna() & text.notna(), "true or false")
         return converted
     if text.dtype == dtype:  # text fields: already what the reader produced
         return text
-    fast = _cast_plain_numbers(text, dtype)
-    if fast is not None:
-        return fast
     try:
         return text.astype(dtype)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -539,68 +352,6 @@ def _convert(path: Path, text: pd.Series, f: Field, table: str) -> pd.Series:
             bad = text.notna() & pd.to_numeric(text, errors="coerce").isna()
         _report(path, f, text, bad, f"a value of Table Schema type {f.type!r}")
         raise DataError(f"{path}, column {f.name}: cannot convert to {dtype}: {exc}") from None
-
-
-_NUMBER_BYTES = frozenset(b"0123456789.eE+-")
-
-
-def _cast_plain_numbers(text: pd.Series, dtype: Any) -> pd.Series | None:
-    """``text.astype(dtype)`` by pyarrow's cast, for columns of number characters only.
-
-    pandas converts pyarrow-backed text to numbers one value at a time; pyarrow's cast gives
-    the same (correctly rounded) values at once. None (pandas' own conversion decides, and
-    words its errors) when the column holds any other character or pyarrow refuses a value.
-    """
-    import pyarrow as pa
-
-    targets = {"Float64": (pa.float64(), "Float64"), "Int64": (pa.int64(), "Int64")}
-    array = text.array
-    if str(dtype) not in targets or not hasattr(array, "__arrow_array__"):
-        return None
-    arrow = array.__arrow_array__()
-    allowed = np.zeros(256, dtype=bool)
-    allowed[list(_NUMBER_BYTES)] = True
-    for chunk in getattr(arrow, "chunks", [arrow]):
-        buffers = chunk.buffers()
-        if buffers[2] is None:
-            continue
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(buffers[1], dtype=width)
-        first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
-        if not allowed[np.frombuffer(buffers[2], dtype=np.uint8)[first:last]].all():
-            return None
-    target, _ = targets[str(dtype)]
-    try:
-        values = arrow.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    numbers = np.asarray(values.fill_null(0).to_numpy())
-    missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    masked: Any = (
-        pd.arrays.FloatingArray(numbers.astype(np.float64), missing)
-        if str(dtype) == "Float64"
-        else pd.arrays.IntegerArray(numbers.astype(np.int64), missing)
-    )
-    return pd.Series(masked, index=text.index, name=text.name, copy=False)
-
-
-def _categorical(text: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
-    """``text`` as categories: values outside them become NA (the caller reports them).
-
-    pandas looks each value up as Python text; pyarrow's ``index_in`` finds the codes at once.
-    """
-    array = text.array
-    if not hasattr(array, "__arrow_array__"):
-        known = text.where(text.isin(list(dtype.categories)))
-        return known.astype(dtype)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    categories = pa.array([str(c) for c in dtype.categories], type=pa.large_string())
-    arrow = array.__arrow_array__().cast(pa.large_string())
-    codes = pc.fill_null(pc.index_in(arrow, value_set=categories), -1)
-    values = pd.Categorical.from_codes(np.asarray(codes.to_numpy(), dtype=np.int64), dtype=dtype)
-    return pd.Series(values, index=text.index, name=text.name, copy=False)
 
 
 def _convert_datetime(path: Path, text: pd.Series, f: Field, dtype: Any) -> pd.Series:
@@ -625,13 +376,12 @@ def _convert_partial_dates(path: Path, text: pd.Series, f: Field, table: str) ->
     full = text.str.fullmatch(_FULL_DATE).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
     _report(path, f, text, full & parsed.isna(), "a date that exists (YYYY-MM-DD)")
-    partial = text[text.notna() & ~full]
-    if len(partial):
-        shown = ", ".join(repr(str(v)) for v in partial.iloc[:_MAX_EXAMPLES])
-        more = f" and {len(partial) - _MAX_EXAMPLES} more" if len(partial) > _MAX_EXAMPLES else ""
+    partial = [repr(str(v)) for v in text[text.notna() & ~full]]
+    if partial:
         warnings.warn(
-            f"table {table}, field {f.name}: {len(partial)} partial date(s) ({shown}{more}) are "
-            f"no day, so they load as NaT; {path} keeps them as text",
+            f"table {table}, field {f.name}: {len(partial)} partial date(s) "
+            f"({_examples(partial, ', ')}) are no day, so they load as NaT; {path} keeps them "
+            "as text",
             PartialDateWarning,
             stacklevel=2,
         )
@@ -640,49 +390,45 @@ def _convert_partial_dates(path: Path, text: pd.Series, f: Field, table: str) ->
     return dates
 
 
+def _examples(items: Sequence[str], separator: str) -> str:
+    """The first few ``items`` joined, then "and N more"."""
+    shown = separator.join(items[:_MAX_EXAMPLES])
+    more = len(items) - _MAX_EXAMPLES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def _report(path: Path, f: Field, text: pd.Series, bad: pd.Series, expected: str) -> None:
-    """Raise a DataError naming the lines of the first values flagged in ``bad``."""
-    flags = bad.to_numpy(dtype=bool, na_value=False)
-    if not flags.any():
+    """Raise a DataError naming the lines of the values flagged in ``bad``."""
+    positions = _positions(bad)
+    if not positions:
         return
-    positions = np.flatnonzero(flags).tolist()
     lines = _record_lines(path)
-    examples = [
-        f"line {lines[i] if i < len(lines) else '?'}: {text.iloc[i]!r}"
-        for i in positions[:_MAX_EXAMPLES]
-    ]
-    more = f" and {len(positions) - _MAX_EXAMPLES} more" if len(positions) > _MAX_EXAMPLES else ""
-    raise DataError(
-        f"{path}, column {f.name}: expected {expected}, found {'; '.join(examples)}{more}"
-    )
+    found = [f"line {lines[i] if i < len(lines) else '?'}: {text.iloc[i]!r}" for i in positions]
+    raise DataError(f"{path}, column {f.name}: expected {expected}, found {_examples(found, '; ')}")
 
 
 def _check_primary_key(path: Path, frame: pd.DataFrame, primary_key: list[str]) -> None:
     if not primary_key:
         return
-    if len(primary_key) == 1:  # the common case, and Series checks are much faster
-        key = frame[primary_key[0]]
-        if not key.hasnans and (_sorted_and_distinct(key) or key.is_unique):
-            return
     keys = frame[primary_key]
     label = ", ".join(primary_key)
-    missing = keys.isna().any(axis=1)
-    if missing.any():
+    missing = _positions(keys.isna().any(axis=1))
+    if missing:
         lines = _record_lines(path)
-        first = [str(lines[i]) for i in _positions(missing)[:_MAX_EXAMPLES]]
+        first = ", ".join(str(lines[i]) for i in missing[:_MAX_EXAMPLES])
         raise DataError(
-            f"{path}: the primary key ({label}) is empty on line(s) {', '.join(first)}; "
-            "every row needs one"
+            f"{path}: the primary key ({label}) is empty on line(s) {first}; every row needs one"
         )
-    duplicated = keys.duplicated(keep=False)
-    if not duplicated.any():
+    duplicated = _positions(keys.duplicated(keep=False))
+    if not duplicated:
         return
     lines = _record_lines(path)
     groups: dict[tuple[Any, ...], list[int]] = {}
-    for i in _positions(duplicated):
+    for i in duplicated:
         groups.setdefault(tuple(keys.iloc[i]), []).append(lines[i] if i < len(lines) else -1)
     examples = [
-        f"{_key_text(key)} on lines {', '.join(map(str, where))}"
+        f"{repr(key[0]) if len(key) == 1 else '(' + ', '.join(map(repr, key)) + ')'} on lines "
+        f"{', '.join(map(str, where))}"
         for key, where in list(groups.items())[:_MAX_EXAMPLES]
     ]
     raise DataError(
@@ -691,50 +437,13 @@ def _check_primary_key(path: Path, frame: pd.DataFrame, primary_key: list[str]) 
     )
 
 
-def _sorted_and_distinct(key: pd.Series) -> bool:
-    """Whether a text key (without missing values) is strictly increasing: then it is unique.
-
-    The bundled tables are sorted by their key, and comparing each key with the previous one
-    is much cheaper than hashing them all; False only means "not shown this way".
-    """
-    array = key.array
-    if len(key) < 2 or not hasattr(array, "__arrow_array__"):
-        return False
-    import pyarrow.compute as pc
-
-    arrow = array.__arrow_array__()
-    arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
-    try:
-        increasing = pc.greater(arrow.slice(1), arrow.slice(0, len(arrow) - 1))
-    except NotImplementedError:
-        return False
-    return bool(pc.all(increasing).as_py())
-
-
-def _key_text(key: tuple[Any, ...]) -> str:
-    return repr(key[0]) if len(key) == 1 else "(" + ", ".join(map(repr, key)) + ")"
-
-
 def _positions(mask: pd.Series) -> list[int]:
-    return [i for i, flag in enumerate(mask.to_numpy(dtype=bool)) if flag]
+    return [int(i) for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]
 
 
 def _record_lines(path: Path) -> list[int]:
-    """Line number on which each data record starts (only computed to word an error)."""
-    return list(_iter_record_lines(path))
-
-
-def _iter_record_lines(path: Path) -> Iterator[int]:
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        reader = csv.reader(file)
-        end_of_previous = 0
-        header_seen = False
-        for row in reader:
-            start = end_of_previous + 1
-            end_of_previous = reader.line_num
-            if not row:  # blank lines are skipped by the CSV readers too
-                continue
-            if not header_seen:
-                header_seen = True
-                continue
-            yield start
+    """Line number on which each data record starts (only read to word an error)."""
+    with _data_errors():
+        header, records = datapackage.read_rows(path)
+    lines = [line for line, _ in records]
+    return lines if header else lines[1:]  # blank lines before the header: it is the first record

@@ -21,16 +21,17 @@ untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from cnplans.datapackage.atomic import write_text, write_with
-
-if TYPE_CHECKING:  # pandas is imported by the code that loads the frames, not by the CLI parser
-    import pandas as pd
-
-    from cnplans.datapackage.table_schema import TableSchema
+from cnplans.datapackage.csv_form import frame_text
+from cnplans.datapackage.table_schema import TableSchema
+from cnplans.loader import overviews
 
 FORMATS = ("csv", "xlsx", "parquet")
 WORKBOOK_NAME = "cnplans.xlsx"
@@ -62,31 +63,26 @@ def export(
         target = folder / WORKBOOK_NAME
         workbook.write(target, descriptor or {}, frames, known, citation=citation)
         return [target]
+    files = [(name, frame, known.get(name)) for name, frame in frames.items()]
+    for name, frame in overviews.every(frames).items():
+        files.append((f"{OVERVIEW_PREFIX}{name}", frame, overviews.schema(name)))
     written = []
-    for name, frame, schema in [*_tables(frames, known), *_overviews(frames)]:
+    for name, frame, schema in files:
         target = folder / f"{name}.{fmt}"
         if fmt == "csv":
-            from cnplans.datapackage.csv_form import frame_text
-
             write_text(target, frame_text(frame, schema))
         else:
-            write_with(target, _parquet_writer(frame))
+            write_with(target, partial(frame.to_parquet, index=False))
         written.append(target)
     return written
 
 
 def export_package(folder: Path, fmt: str = "csv", *, version: str | None = None) -> list[Path]:
     """Export every table and overview of the bundled data (or of release ``version``)."""
-    from cnplans.datapackage import paths
-    from cnplans.loader import read_descriptor, read_table, schema
+    from cnplans.loader import data_root, read_descriptor, read_table, schema
     from cnplans.loader.workbook import read_citation
 
-    if version is None:
-        root = paths.bundled_root()
-    else:
-        from cnplans.loader import releases
-
-        root = releases.fetch(version)
+    root = data_root(version)
     descriptor = read_descriptor(root)
     names = [str(r["name"]) for r in descriptor["resources"]]
     frames = {name: read_table(root, name) for name in names}
@@ -94,36 +90,3 @@ def export_package(folder: Path, fmt: str = "csv", *, version: str | None = None
     return export(
         frames, folder, fmt, schemas=schemas, descriptor=descriptor, citation=read_citation(root)
     )
-
-
-def _tables(
-    frames: Mapping[str, pd.DataFrame], schemas: Mapping[str, TableSchema]
-) -> list[tuple[str, pd.DataFrame, TableSchema | None]]:
-    return [(name, frame, schemas.get(name)) for name, frame in frames.items()]
-
-
-def _overviews(
-    frames: Mapping[str, pd.DataFrame],
-) -> list[tuple[str, pd.DataFrame, TableSchema | None]]:
-    """Each overview as (file stem, frame, schema); none when frames lack a table it reads."""
-    from cnplans.loader import overviews
-
-    if not set(overviews.TABLES) <= set(frames):
-        return []
-    return [
-        (
-            f"{OVERVIEW_PREFIX}{name}",
-            overviews.overview(name, frames=frames),
-            overviews.schema(name),
-        )
-        for name in overviews.NAMES
-    ]
-
-
-def _parquet_writer(frame: pd.DataFrame) -> Callable[[Path], object]:
-    """A function writing ``frame`` to a given path as Parquet."""
-
-    def write(path: Path) -> None:
-        frame.to_parquet(path, index=False)
-
-    return write

@@ -25,6 +25,7 @@ cnplans.loader.overviews.OverviewError: no overview named 'nope'; the overviews 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from importlib import resources
@@ -56,11 +57,6 @@ def view_name(name: str) -> str:
     return f"overview_{name}"
 
 
-def sql() -> str:
-    """The SQL that creates the overview views (the text of the bundled ``overview.sql``)."""
-    return resources.files("cnplans.loader").joinpath("overview.sql").read_text(encoding="utf-8")
-
-
 def schema(name: str) -> TableSchema:
     """The Table Schema of overview ``name``: its fields, in order, with types and descriptions.
 
@@ -69,8 +65,6 @@ def schema(name: str) -> TableSchema:
     """
     view_name(name)
     path = resources.files("cnplans.loader").joinpath("overview_schemas", f"{name}.json")
-    import json
-
     return TableSchema.from_descriptor(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -80,7 +74,9 @@ def create_views(conn: sqlite3.Connection) -> None:
     The database must hold the package's tables under their own names and column names, stored
     as the release database stores them (see :func:`write_tables`).
     """
-    conn.executescript(sql())
+    conn.executescript(
+        resources.files("cnplans.loader").joinpath("overview.sql").read_text("utf-8")
+    )
 
 
 def overview(
@@ -118,6 +114,13 @@ def overview(
     finally:
         conn.close()
     return typed_frame(rows, columns, schema(name))
+
+
+def every(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every overview of ``frames`` by name; none when ``frames`` lack a table they read."""
+    if not set(TABLES) <= set(frames):
+        return {}
+    return {name: overview(name, frames=frames) for name in NAMES}
 
 
 def write_tables(conn: sqlite3.Connection, frames: Mapping[str, pd.DataFrame]) -> None:

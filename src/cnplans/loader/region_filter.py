@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cnplans.datapackage.errors import CnplansError
-from cnplans.datapackage.table_schema import ForeignKey, TableSchema
+from cnplans.datapackage.table_schema import TableSchema
 
 REGIONS = "regions"
 REGION_KEY = "region_id"
@@ -101,8 +101,13 @@ def region_link(
     return _link(name, schema_of, tuple(table_names), frozenset())
 
 
-def _refers_to_regions(fk: ForeignKey) -> bool:
-    return fk.resource == REGIONS and fk.reference_fields == [REGION_KEY]
+def _keys(table_schema: TableSchema, table: str) -> list[tuple[str, str, str]]:
+    """(field, referenced table, referenced field) of each one-field foreign key."""
+    return [
+        (fk.fields[0], fk.resource or table, fk.reference_fields[0])
+        for fk in table_schema.foreign_keys
+        if len(fk.fields) == 1
+    ]
 
 
 def _link(
@@ -114,20 +119,19 @@ def _link(
     if name == REGIONS:
         return RegionLink((), REGIONS, REGION_KEY)
     table_schema = schema_of(name)
-    single = [fk for fk in table_schema.foreign_keys if len(fk.fields) == 1]
-    for fk in single:
-        if _refers_to_regions(fk):
-            return RegionLink((), name, fk.fields[0])
+    keys = _keys(table_schema, name)
+    for own, target, ref in keys:
+        if (target, ref) == (REGIONS, REGION_KEY):
+            return RegionLink((), name, own)
     through = _link_table(name, table_schema, schema_of, names)
     if through is not None:
         return through
-    for fk in single:
-        target = fk.resource or name
+    for own, target, ref in keys:
         if target in seen or target in (name, REGIONS):
             continue
         further = _link(target, schema_of, names, seen | {name})
         if further is not None:
-            step = Step(name, fk.fields[0], target, fk.reference_fields[0])
+            step = Step(name, own, target, ref)
             return RegionLink((step, *further.steps), further.table, further.field)
     return None
 
@@ -138,13 +142,8 @@ def _link_table(
     schema_of: Callable[[str], TableSchema],
     names: tuple[str, ...],
 ) -> RegionLink | None:
-    """The link from ``name`` through the first link table that places its rows in regions.
-
-    A link table's primary key is exactly a foreign key to ``name``'s (one-field) primary key
-    and a foreign key to ``regions.region_id``, as ``cluster_regions`` (cluster_id, region_id)
-    is for ``clusters``. A table that merely refers to both (``plans`` refers to
-    ``sources.source_id`` and has a region) says nothing about where the other table's rows are.
-    """
+    """The link through the first table whose primary key is a foreign key to ``name``'s
+    (one-field) primary key and one to ``regions.region_id`` (``cluster_regions``)."""
     if len(table_schema.primary_key) != 1:
         return None
     key = table_schema.primary_key[0]
@@ -152,16 +151,14 @@ def _link_table(
         if other in (name, REGIONS):
             continue
         other_schema = schema_of(other)
-        single = [fk for fk in other_schema.foreign_keys if len(fk.fields) == 1]
-        to_this = [
-            fk for fk in single if (fk.resource or other) == name and fk.reference_fields == [key]
-        ]
-        to_regions = [fk for fk in single if _refers_to_regions(fk)]
+        keys = _keys(other_schema, other)
+        to_this = [own for own, target, ref in keys if (target, ref) == (name, key)]
+        to_regions = [own for own, target, ref in keys if (target, ref) == (REGIONS, REGION_KEY)]
         for own in to_this:
             for region in to_regions:
-                if sorted(other_schema.primary_key) == sorted([own.fields[0], region.fields[0]]):
-                    step = Step(name, key, other, own.fields[0], referenced_by=True)
-                    return RegionLink((step,), other, region.fields[0])
+                if sorted(other_schema.primary_key) == sorted([own, region]):
+                    step = Step(name, key, other, own, referenced_by=True)
+                    return RegionLink((step,), other, region)
     return None
 
 

@@ -17,29 +17,12 @@ Where the archive comes from: the URL pattern in ``datapackage.json`` (``cnplans
 with ``{version}``), or the environment variable ``CNPLANS_RELEASES_URL`` (same pattern syntax).
 Where the cache is: ``CNPLANS_CACHE_DIR``, else the user cache folder (:func:`pooch.os_cache`).
 
-The cache only ever holds complete, checked releases: the archive is downloaded and unpacked in
-a temporary folder inside the cache folder and renamed into place in one step; any failure
-removes that folder. What is refused, each with a one-line :class:`ReleaseError` that names the
-limit (a module constant here, which a program may raise):
-
-- downloads (:class:`Download`): a response with a ``Content-Encoding`` (only ``identity`` is
-  asked for), a ``SHA256SUMS`` over :data:`MAX_SUMS_BYTES` or an archive over
-  :data:`MAX_ARCHIVE_BYTES`, a server silent for :data:`DOWNLOAD_TIMEOUT_SECONDS`, a transfer
-  longer than :data:`DOWNLOAD_DEADLINE_SECONDS`, more than :data:`MAX_REDIRECTS` redirects;
-- archives (:func:`extract_safely`): a member that would land outside the folder (absolute
-  paths, ``..``, symbolic links), an encrypted member, a compression other than stored or
-  deflate, a name longer than :data:`MAX_NAME_CHARS`, the same file twice or a file where a
-  folder goes, and zip bombs: more than :data:`MAX_MEMBERS` members, more than
-  :data:`MAX_UNPACKED_BYTES` in all, a member expanding more than :data:`MAX_RATIO` times;
-- the release's ``datapackage.json``: not the one JSON form every package file has
-  (:func:`cnplans.datapackage.parse_json`: no duplicate keys, no deep nesting), another
-  version, a resource or schema path that is not a file inside the release
-  (:func:`cnplans.datapackage.inside`).
-
-A cached release is checked again, cheaply, on every use (:func:`cached_release`): its
-descriptor is read and each file it lists is compared by size and modification time with the
-record written when it was cached. One that fails (a file changed or gone, an unreadable
-descriptor) is evicted, with a one-line warning, and downloaded again.
+The cache only holds complete, checked releases: each is downloaded and unpacked in a temporary
+folder inside the cache and renamed into place; any failure removes that folder. Hostile servers
+and archives are refused with a one-line :class:`ReleaseError` naming the limit (a module constant
+a program may raise): see :class:`Download` for downloads, :func:`extract_safely` for archives and
+:func:`check_release` for the release's descriptor. A cached release is checked again, cheaply, on
+every use (:func:`cached_release`) and evicted, with a warning, when it fails.
 
 Nothing here imports pooch or requests at module level.
 
@@ -50,6 +33,7 @@ Nothing here imports pooch or requests at module level.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -67,29 +51,29 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import urljoin, urlparse
 
+from cnplans import datapackage
+from cnplans.datapackage import paths
 from cnplans.datapackage.errors import CnplansError
+from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
 RELEASES_URL_ENV = "CNPLANS_RELEASES_URL"
 CACHE_DIR_ENV = "CNPLANS_CACHE_DIR"
-# The longest the server may keep us waiting, to connect or for the next bytes (requests' timeout).
-DOWNLOAD_TIMEOUT_SECONDS: float = 60
-# The longest one whole download may take, however steadily the bytes trickle in.
-DOWNLOAD_DEADLINE_SECONDS: float = 300
+DOWNLOAD_TIMEOUT_SECONDS: float = 60  # the longest wait to connect or for the next bytes
+DOWNLOAD_DEADLINE_SECONDS: float = 300  # the longest one whole download may take
 DEADLINE_ENV = "CNPLANS_DOWNLOAD_DEADLINE_SECONDS"  # overrides it, e.g. for a slow connection
-# The largest download accepted: a release archive (a few megabytes today) and its SHA256SUMS.
 MAX_ARCHIVE_BYTES = 512 << 20
 MAX_SUMS_BYTES = 1 << 20
 MAX_REDIRECTS = 10
-# Zip-bomb limits, far above any real release (the data are well under a megabyte unpacked),
-# checked on the sizes the archive declares and again on the bytes actually written.
+# Zip-bomb limits, far above any real release, checked on the declared sizes and on the bytes
+# actually written.
 MAX_MEMBERS = 10_000
-MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB for the whole archive
-MAX_RATIO = 200  # how many times one member may expand; deflate tops out near 1000 for bombs
-RATIO_MIN_BYTES = 1 << 20  # members smaller than 1 MiB may expand any number of times
-MAX_NAME_CHARS = 255  # a member's whole name ("cnplans-1.2.3/resources/plans.csv" is 33)
+MAX_UNPACKED_BYTES = 1 << 30  # for the whole archive
+MAX_RATIO = 200  # how many times one member may expand
+RATIO_MIN_BYTES = 1 << 20  # smaller members may expand any number of times
+MAX_NAME_CHARS = 255  # a member's whole name
 MAX_VERSION_CHARS = 64
 
-# X.Y.Z with an optional pre-release/post-release/local suffix; never a path separator or "..".
+# X.Y.Z with an optional suffix; never a path separator or "..".
 _VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+.]?[0-9A-Za-z]+)*")
 _CHUNK = 1 << 16
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -97,6 +81,10 @@ _STATE_NAME = ".cnplans-cache.json"  # in a cached release: the size and mtime o
 _LIMITS = "cnplans.loader.releases"
 
 log = logging.getLogger(__name__)
+
+
+class ReleaseError(CnplansError, RuntimeError):
+    """A release cannot be downloaded, verified or unpacked; nothing was added to the cache."""
 
 
 def deadline_seconds() -> float:
@@ -117,10 +105,6 @@ def deadline_seconds() -> float:
             f"{DEADLINE_ENV} is {configured!r}; expected a positive number of seconds"
         )
     return value
-
-
-class ReleaseError(CnplansError, RuntimeError):
-    """A release cannot be downloaded, verified or unpacked; nothing was added to the cache."""
 
 
 def check_version(version: str) -> str:
@@ -192,11 +176,9 @@ def registry() -> dict[str, str]:
 def cached_release(version: str) -> Path | None:
     """The cached folder of release ``version``, or None if it is not (or no longer) cached.
 
-    A cached release that fails its checks (its descriptor unreadable, a file it lists gone or
-    changed since it was cached) is evicted: removed, with a one-line warning, so that the next
-    :func:`fetch` downloads it again. The check reads the descriptor and looks at each listed
-    file's size and modification time; it hashes nothing (the loader checks the hash of each
-    table it reads).
+    A cached release whose descriptor cannot be read, or a file of which is gone or changed
+    (by size and modification time; nothing is hashed) since it was cached, is evicted: removed
+    with a one-line warning, so that :func:`fetch` downloads it again.
     """
     folder = cache_dir() / "releases" / check_version(version)
     if not folder.is_dir() and not folder.is_symlink():
@@ -231,10 +213,9 @@ def fetch(version: str) -> Path:
         ) from None
     try:
         digest, origin = expected_sha256(version, url)
-        unpacked = _retrieve(url, _archive_name(url, version), digest, origin, work)
-        root = _package_root(unpacked, url)
+        root = _package_root(_retrieve(url, _archive_name(url, version), digest, origin, work), url)
         files = check_release(root, version, url)
-        _write_state(root, files)
+        (root / _STATE_NAME).write_text(json.dumps({"files": _stamps(root, files)}), "utf-8")
         final = releases_dir / version
         try:
             root.rename(final)
@@ -255,8 +236,6 @@ def fetch(version: str) -> Path:
 
 def expected_sha256(version: str, url: str) -> tuple[str, str]:
     """The sha256 the archive must have, and where it comes from (for messages)."""
-    import io
-
     from cnplans.datapackage.hashes import SUMS_NAME, ChecksumError, parse_sha256sums
 
     recorded = registry().get(version)
@@ -265,39 +244,31 @@ def expected_sha256(version: str, url: str) -> tuple[str, str]:
     sums_url = urljoin(url, SUMS_NAME)
     name = _archive_name(url, version)
     output = io.BytesIO()
-    Download(f"the checksums of release {version}", MAX_SUMS_BYTES, "MAX_SUMS_BYTES")(
-        sums_url, output, None
-    )
+    what = f"the checksums of release {version}"
+    Download(what, MAX_SUMS_BYTES, "MAX_SUMS_BYTES")(sums_url, output, None)
+    unverified = "the release cannot be verified, so it was not downloaded"
     try:
-        sums = parse_sha256sums(output.getvalue().decode("utf-8"), label=sums_url)
+        digest = parse_sha256sums(output.getvalue().decode("utf-8"), label=sums_url).get(name)
     except UnicodeDecodeError:
         raise ReleaseError(f"{sums_url} is not a UTF-8 text file of sha256 sums") from None
     except ChecksumError as exc:
-        raise ReleaseError(
-            f"{exc}; the release cannot be verified, so it was not downloaded"
-        ) from None
-    digest = sums.get(name)
+        raise ReleaseError(f"{exc}; {unverified}") from None
     if digest is None:
-        raise ReleaseError(
-            f"{sums_url} lists no sha256 for {name}; the release cannot be verified, so it was "
-            "not downloaded"
-        )
+        raise ReleaseError(f"{sums_url} lists no sha256 for {name}; {unverified}")
     log.info("release %s is not in releases.json; verifying it against %s", version, sums_url)
     return digest, f"{sums_url} (not in the package's own registry)"
 
 
 class Download:
-    """A pooch downloader (``downloader(url, output_file, pooch)``) built on requests.
+    """A pooch downloader (``downloader(url, output_file, pooch)``) that a hostile server cannot
+    keep busy or fill the disk with.
 
-    pooch's own :class:`pooch.HTTPDownloader` is not enough against a hostile server: its
-    timeout is per read only (one byte every few seconds keeps it going for ever), it has no
-    size cap (a 300 MB "SHA256SUMS" is read whole), and requests decodes any
-    ``Content-Encoding`` it is sent (a 1 MB gzip becomes 1 GiB). This one asks for
-    ``Accept-Encoding: identity`` and refuses any other encoding unread, refuses more than
-    ``max_bytes`` as soon as ``Content-Length`` says so or once that many bytes have arrived,
-    and abandons the transfer after :data:`DOWNLOAD_DEADLINE_SECONDS` in all. Failures are
-    :class:`ReleaseError` sentences about ``what`` ("the release archive"); whoever gave
-    ``output_file`` removes a partial file (pooch does, and :func:`fetch` removes its folder).
+    :class:`pooch.HTTPDownloader` times out per read only, has no size cap, and lets requests
+    decode any ``Content-Encoding``. This one asks for ``identity`` and refuses any other
+    encoding unread, follows at most :data:`MAX_REDIRECTS` redirects without reading their
+    bodies, refuses more than ``max_bytes`` (announced or arrived), and stops after
+    :func:`deadline_seconds` in all. Failures are :class:`ReleaseError` sentences about
+    ``what``; whoever gave ``output_file`` removes a partial file.
     """
 
     def __init__(self, what: str, max_bytes: int, limit_name: str) -> None:
@@ -305,9 +276,18 @@ class Download:
 
     def __call__(self, url: str, output_file: str | IO[bytes], pooch: Any) -> None:
         deadline = time.monotonic() + deadline_seconds()
-        response = self._open(url, deadline)
-        with response:
-            self._check_headers(url, response.headers)
+        with self._open(url, deadline) as response:
+            encoding = str(response.headers.get("Content-Encoding", "")).strip().lower()
+            if encoding not in ("", "identity"):
+                raise ReleaseError(
+                    f"cannot download {self.what} from {url}: the server sent it with "
+                    f"Content-Encoding {encoding[:40]!r}, which was not asked for (cnplans asks "
+                    "for 'identity' only, so that the bytes checked are the bytes sent); it was "
+                    "refused unread and nothing was cached"
+                )
+            length = str(response.headers.get("Content-Length", "")).strip()
+            if length.isdigit() and int(length) > self.max_bytes:
+                raise ReleaseError(self._too_large(url, f"the server announces {int(length):,}"))
             if isinstance(output_file, str):
                 with open(output_file, "wb") as out:
                     self._stream(url, response.raw, out, deadline)
@@ -315,17 +295,12 @@ class Download:
                 self._stream(url, response.raw, output_file, deadline)
 
     def _open(self, url: str, deadline: float) -> Any:
-        """The response to ``url``, its headers read, following redirects by hand.
-
-        requests would read (and decode) the body of every redirect response whole before
-        following it; here each one is closed unread.
-        """
+        """The response to ``url``, following redirects by hand, each closed unread."""
         import http.client
 
         import requests
         import urllib3
 
-        timeout = min(DOWNLOAD_TIMEOUT_SECONDS, deadline_seconds())
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             if time.monotonic() > deadline:
@@ -334,7 +309,7 @@ class Download:
                 response = requests.get(
                     current,
                     stream=True,
-                    timeout=timeout,
+                    timeout=min(DOWNLOAD_TIMEOUT_SECONDS, deadline_seconds()),
                     allow_redirects=False,
                     headers={"Accept-Encoding": "identity"},
                 )
@@ -362,33 +337,18 @@ class Download:
             "was cached"
         )
 
-    def _check_headers(self, url: str, headers: Any) -> None:
-        encoding = str(headers.get("Content-Encoding", "")).strip().lower()
-        if encoding not in ("", "identity"):
-            raise ReleaseError(
-                f"cannot download {self.what} from {url}: the server sent it with "
-                f"Content-Encoding {encoding[:40]!r}, which was not asked for (cnplans asks for "
-                "'identity' only, so that the bytes checked are the bytes sent); it was refused "
-                "unread and nothing was cached"
-            )
-        length = str(headers.get("Content-Length", "")).strip()
-        if length.isdigit() and int(length) > self.max_bytes:
-            raise ReleaseError(self._too_large(url, f"the server announces {int(length):,}"))
-
     def _stream(self, url: str, raw: Any, out: IO[bytes], deadline: float) -> None:
         import urllib3
 
         read = getattr(raw, "read1", None) or raw.read  # read1: returns what has arrived
-        received = 0
-        while True:
+        received, chunk = 0, b"first"
+        while chunk:
             if time.monotonic() > deadline:
                 raise ReleaseError(self._too_slow(url, received))
             try:
                 chunk = read(_CHUNK, decode_content=False)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise ReleaseError(_network_message(url, self.what, exc)) from None
-            if not chunk:
-                break
             received += len(chunk)
             if received > self.max_bytes:
                 raise ReleaseError(self._too_large(url, f"more than {self.max_bytes:,} arrived"))
@@ -407,9 +367,9 @@ class Download:
         return (
             f"cannot download {self.what} from {url}: it took longer than the deadline of "
             f"{deadline_seconds():g} seconds ({_LIMITS}.DOWNLOAD_DEADLINE_SECONDS; set "
-            f"{DEADLINE_ENV} to raise it) with "
-            f"{received:,} bytes received, so the download was abandoned and nothing was "
-            f"cached. Try again later, or point {RELEASES_URL_ENV} at a mirror"
+            f"{DEADLINE_ENV} to raise it) with {received:,} bytes received, so the download was "
+            f"abandoned and nothing was cached. Try again later, or point {RELEASES_URL_ENV} at "
+            "a mirror"
         )
 
 
@@ -420,10 +380,10 @@ def extract_safely(archive: Path, destination: Path) -> None:
     ``destination`` (absolute, drive letters, backslashes, ``..``, symlinks), encrypted or
     unsupported members, names too long or clashing, and the zip-bomb limits ``MAX_MEMBERS``,
     ``MAX_UNPACKED_BYTES`` and ``MAX_RATIO`` on the declared sizes. The bytes actually written
-    are counted against the same limits while unpacking, in case a size was forged. On any
-    refusal ``destination`` is removed again.
+    are counted against the same limits, in case a size was forged. On any refusal
+    ``destination`` is removed again.
     """
-    _check_member_count(archive)
+    _check_count(_declared_member_count(archive), archive)
     try:
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
@@ -438,6 +398,8 @@ def extract_safely(archive: Path, destination: Path) -> None:
             except BaseException:
                 shutil.rmtree(destination, ignore_errors=True)
                 raise
+    except ReleaseError:
+        raise
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -448,8 +410,6 @@ def extract_safely(archive: Path, destination: Path) -> None:
         RuntimeError,
         struct.error,
     ) as exc:
-        if isinstance(exc, ReleaseError):
-            raise
         raise ReleaseError(f"{archive.name} is not a valid zip archive: {exc}") from None
     except OSError as exc:
         raise ReleaseError(
@@ -479,8 +439,7 @@ def _unpack_members(
                         f"its members unpack to more than {MAX_UNPACKED_BYTES:,} bytes in all, "
                         f"the limit ({_LIMITS}.MAX_UNPACKED_BYTES)",
                     )
-                if written >= RATIO_MIN_BYTES and written > MAX_RATIO * max(info.compress_size, 1):
-                    _refuse_bomb(archive, _ratio_problem(info, written))
+                _check_ratio(info, written, archive)
                 out.write(chunk)
 
 
@@ -491,13 +450,9 @@ def _unpack(fname: str, action: str, pooch: Any) -> str:
     return str(destination)
 
 
-def _check_member_count(archive: Path) -> None:
-    """Refuse too many members before :mod:`zipfile` reads them all into memory.
-
-    ``zipfile.ZipFile`` parses the whole central directory when it opens an archive, so the
-    count is read by hand from the end-of-central-directory record (and its zip64 form), 22 or
-    56 bytes at fixed offsets. Anything this cannot read is left to zipfile to refuse.
-    """
+def _declared_member_count(archive: Path) -> int:
+    """The member count of the end-of-central-directory record (or its zip64 form), read
+    before :mod:`zipfile` parses the whole central directory; 0 when it cannot be read."""
     size = archive.stat().st_size
     with archive.open("rb") as file:
         tail_size = min(size, 22 + 0xFFFF + 20)
@@ -505,7 +460,7 @@ def _check_member_count(archive: Path) -> None:
         tail = file.read(tail_size)
         end = tail.rfind(b"PK\x05\x06")
         if end < 0 or end + 22 > len(tail):
-            return
+            return 0
         (count,) = struct.unpack_from("<H", tail, end + 10)
         locator = end - 20
         if count == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
@@ -515,7 +470,7 @@ def _check_member_count(archive: Path) -> None:
                 record = file.read(56)
                 if record[:4] == b"PK\x06\x06":
                     (count,) = struct.unpack_from("<Q", record, 32)
-    _check_count(count, archive)
+    return int(count)
 
 
 def _check_count(count: int, archive: Path) -> None:
@@ -526,45 +481,49 @@ def _check_count(count: int, archive: Path) -> None:
         )
 
 
-def _check_member(info: zipfile.ZipInfo, archive: Path) -> None:
+def _member_problem(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
-    mode = info.external_attr >> 16
-    problem = None
+    parts = PurePosixPath(name).parts
+    outside = "which could write outside the cache folder"
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        problem = "is an absolute path, which could write outside the cache folder"
-    elif "\\" in name:
-        problem = "contains a backslash, which could write outside the cache folder"
-    elif ".." in PurePosixPath(name).parts:
-        problem = "climbs out of the folder with '..', which could write outside the cache folder"
-    elif stat.S_ISLNK(mode):
-        problem = "is a symbolic link, which could write outside the cache folder"
-    elif not PurePosixPath(name).parts:
-        problem = "names no file"
-    elif _CONTROL.search(name):
-        problem = "contains a control character"
-    elif len(name) > MAX_NAME_CHARS or any(
-        len(part.encode("utf-8")) > 255 for part in PurePosixPath(name).parts
-    ):
-        problem = (
+        return f"is an absolute path, {outside}"
+    if "\\" in name:
+        return f"contains a backslash, {outside}"
+    if ".." in parts:
+        return f"climbs out of the folder with '..', {outside}"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"is a symbolic link, {outside}"
+    if not parts:
+        return "names no file"
+    if _CONTROL.search(name):
+        return "contains a control character"
+    if len(name) > MAX_NAME_CHARS or any(len(part.encode("utf-8")) > 255 for part in parts):
+        return (
             f"is {len(name)} characters long, more than the limit of {MAX_NAME_CHARS} "
             f"({_LIMITS}.MAX_NAME_CHARS) or 255 bytes a folder or file name"
         )
-    elif info.flag_bits & 0x1:
-        problem = "is encrypted; a release is never encrypted"
-    elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        problem = (
+    if info.flag_bits & 0x1:
+        return "is encrypted; a release is never encrypted"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return (
             f"uses compression method {info.compress_type} (deflate64 is 9); a release uses "
             "deflate or none"
         )
+    return None
+
+
+def _check_member(info: zipfile.ZipInfo, archive: Path) -> None:
+    problem = _member_problem(info)
     if problem is not None:
         raise ReleaseError(
-            f"{archive.name} was refused: its member {_short(name)} {problem}; nothing was unpacked"
+            f"{archive.name} was refused: its member {_short(info.filename)} {problem}; "
+            "nothing was unpacked"
         )
 
 
 def _check_layout(members: list[zipfile.ZipInfo], archive: Path) -> None:
     """Refuse the same file twice, or a file where another member needs a folder (``a``,
-    ``a/b``). Names are compared case-folded, as a case-insensitive disk would."""
+    ``a/b``), comparing names case-folded as a case-insensitive disk would."""
     files: dict[str, str] = {}
     folders: dict[str, str] = {}
     for info in members:
@@ -599,19 +558,18 @@ def _check_sizes(members: list[zipfile.ZipInfo], archive: Path) -> None:
             f"{MAX_UNPACKED_BYTES} ({_LIMITS}.MAX_UNPACKED_BYTES)",
         )
     for info in members:
-        if info.file_size >= RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
-            info.compress_size, 1
-        ):
-            _refuse_bomb(archive, _ratio_problem(info, info.file_size))
+        _check_ratio(info, info.file_size, archive)
 
 
-def _ratio_problem(info: zipfile.ZipInfo, size: int) -> str:
-    ratio = size / max(info.compress_size, 1)
-    return (
-        f"its member {_short(info.filename)} expands {ratio:.0f} times "
-        f"({info.compress_size} to {size} bytes or more), more than the limit of {MAX_RATIO} "
-        f"({_LIMITS}.MAX_RATIO)"
-    )
+def _check_ratio(info: zipfile.ZipInfo, size: int, archive: Path) -> None:
+    """Refuse a member of ``size`` bytes unpacked that expands more than :data:`MAX_RATIO`."""
+    if size >= RATIO_MIN_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+        _refuse_bomb(
+            archive,
+            f"its member {_short(info.filename)} expands "
+            f"{size / max(info.compress_size, 1):.0f} times ({info.compress_size} to {size} "
+            f"bytes or more), more than the limit of {MAX_RATIO} ({_LIMITS}.MAX_RATIO)",
+        )
 
 
 def _refuse_bomb(archive: Path, problem: str) -> None:
@@ -631,11 +589,7 @@ def _archive_name(url: str, version: str) -> str:
 
 
 def _retrieve(url: str, name: str, digest: str, origin: str, work: Path) -> Path:
-    """Download ``url`` into ``work`` with pooch, check its sha256, unpack it; return that folder.
-
-    pooch downloads (with :class:`Download`) into a temporary file and keeps it only if the
-    sha256 matches; only then does the processor unpack it.
-    """
+    """Download ``url`` into ``work`` with pooch, check its sha256, unpack it; return the folder."""
     import pooch
     import requests
 
@@ -685,13 +639,13 @@ def _network_message(url: str, what: str, exc: Any) -> str:
 
 def _package_root(unpacked: Path, url: str) -> Path:
     """The folder holding datapackage.json: the archive's top level or its single folder."""
-    if (unpacked / "datapackage.json").is_file():
+    if (unpacked / DESCRIPTOR_NAME).is_file():
         return unpacked
     entries = list(unpacked.iterdir())
-    if len(entries) == 1 and (entries[0] / "datapackage.json").is_file():
+    if len(entries) == 1 and (entries[0] / DESCRIPTOR_NAME).is_file():
         return entries[0]
     raise ReleaseError(
-        f"the archive from {url} has no datapackage.json at its top level or in a single "
+        f"the archive from {url} has no {DESCRIPTOR_NAME} at its top level or in a single "
         "top-level folder; it is not a cnplans release"
     )
 
@@ -701,20 +655,16 @@ def check_release(
 ) -> list[str]:
     """Check the release unpacked in ``root``; return the files it lists (relative paths).
 
-    Its ``datapackage.json`` must be a descriptor read the way every package file is
-    (:func:`cnplans.datapackage.read_descriptor`: bounded, no duplicate keys, no deep
-    nesting), of ``version``, whose every resource ``path`` and ``schema`` file is a regular
-    file inside ``root`` (:func:`cnplans.datapackage.inside`) and whose schema files are JSON
-    of the same kind. ``source`` (a URL or a folder) names the release in a
-    :class:`ReleaseError`, which ends with ``outcome``.
+    Its descriptor must be readable (:func:`cnplans.datapackage.read_descriptor`), of
+    ``version``, and each resource's ``path`` and ``schema`` file a regular file inside
+    ``root`` (:func:`cnplans.datapackage.inside`), the schemas JSON. ``source`` names the
+    release in a :class:`ReleaseError`, which ends with ``outcome``.
     """
-    from cnplans import datapackage
-    from cnplans.datapackage.paths import DESCRIPTOR_NAME
-
+    unusable = f"the release from {source} is unusable, {outcome}"
     try:
         descriptor = datapackage.read_descriptor(root / DESCRIPTOR_NAME)
     except datapackage.PackageError as exc:
-        raise ReleaseError(f"the release from {source} is unusable, {outcome}: {exc}") from None
+        raise ReleaseError(f"{unusable}: {exc}") from None
     found = descriptor.get("version")
     if found != version:
         raise ReleaseError(
@@ -725,17 +675,16 @@ def check_release(
     for index, resource in enumerate(descriptor["resources"]):
         if not isinstance(resource, dict):
             raise ReleaseError(
-                f"the release from {source} is unusable, {outcome}: resource {index} of its "
-                f"{DESCRIPTOR_NAME} is {type(resource).__name__}, not an object"
+                f"{unusable}: resource {index} of its {DESCRIPTOR_NAME} is "
+                f"{type(resource).__name__}, not an object"
             )
-        name = resource.get("name", index)
         declared = [("path", resource.get("path"))]
         if not isinstance(resource.get("schema"), dict):  # a schema given inline is no file
             declared.append(("schema", resource.get("schema")))
         for key, relative in declared:
-            what = f"the {key} of resource {_short(str(name))} in its {DESCRIPTOR_NAME}"
+            what = f"the {key} of resource {_short(str(resource.get('name', index)))} in its "
             try:
-                path = datapackage.inside(root, relative, what)
+                path = datapackage.inside(root, relative, what + DESCRIPTOR_NAME)
                 if not path.is_file():
                     raise ReleaseError(
                         f"the archive from {source} lacks {relative}, which its "
@@ -744,38 +693,28 @@ def check_release(
                 if key == "schema":
                     datapackage.parse_json(datapackage.read_text(path), str(relative))
             except datapackage.PackageError as exc:
-                raise ReleaseError(
-                    f"the release from {source} is unusable, {outcome}: {exc}"
-                ) from None
+                raise ReleaseError(f"{unusable}: {exc}") from None
             files.append(str(relative))
     return files
 
 
-def _write_state(root: Path, files: list[str]) -> None:
-    """Record the size and modification time of each listed file, for :func:`cached_release`."""
-    state = {}
-    for relative in files:
-        status = (root / relative).stat()
-        state[relative] = [status.st_size, status.st_mtime_ns]
-    (root / _STATE_NAME).write_text(json.dumps({"files": state}), encoding="utf-8")
+def _stamps(root: Path, files: list[str]) -> dict[str, list[int]]:
+    """The size and modification time of each of ``files``, as a cached release records them."""
+    return {
+        name: [(root / name).stat().st_size, (root / name).stat().st_mtime_ns] for name in files
+    }
 
 
 def _check_cached(folder: Path, version: str) -> None:
     """Cheap checks of a cached release: a ReleaseError saying why it can no longer be used."""
-    from cnplans import datapackage
-
     files = check_release(folder, version, str(folder), "so it can no longer be used")
     state_file = folder / _STATE_NAME
     if not state_file.exists():  # cached by an earlier cnplans: the checks above are all
         return
     try:
-        recorded = datapackage.parse_json(
-            datapackage.read_text(state_file, MAX_SUMS_BYTES), str(state_file)
-        )["files"]
-        current = {}
-        for relative in files:
-            status = (folder / relative).stat()
-            current[relative] = [status.st_size, status.st_mtime_ns]
+        text = datapackage.read_text(state_file, MAX_SUMS_BYTES)
+        recorded = datapackage.parse_json(text, str(state_file))["files"]
+        current = _stamps(folder, files)
     except (datapackage.PackageError, OSError, KeyError, TypeError) as exc:
         raise ReleaseError(f"{state_file} cannot be used: {exc}") from None
     if not isinstance(recorded, dict):
@@ -812,11 +751,8 @@ def _evict(folder: Path, reason: str) -> None:
 
 
 def _descriptor_pattern() -> str:
-    from cnplans.datapackage.paths import bundled_descriptor
-
-    path = bundled_descriptor()
-    descriptor = json.loads(path.read_text(encoding="utf-8"))
-    pattern = descriptor.get("cnplans", {}).get("release_url")
+    path = paths.bundled_descriptor()
+    pattern = datapackage.read_descriptor(path).get("cnplans", {}).get("release_url")
     if not isinstance(pattern, str):
         raise ReleaseError(
             f"{path} has no 'cnplans.release_url' pattern; set {RELEASES_URL_ENV} to the URL of "

@@ -35,15 +35,19 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from cnplans.datapackage.atomic import write_bytes
 from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 from cnplans.datapackage.table_schema import Field, TableSchema
-
-if TYPE_CHECKING:  # imported when a workbook is written, not when the CLI parses its options
-    import pandas as pd
-    from openpyxl.worksheet.worksheet import Worksheet
+from cnplans.loader import is_partial_date_field, overviews, reproducible_zip
 
 README_SHEET = "README"
 DICTIONARY_SHEET = "data_dictionary"
@@ -93,11 +97,6 @@ class Sheet:
     description: str = ""
 
 
-# --------------------------------------------------------------------------------------------
-# Public API
-# --------------------------------------------------------------------------------------------
-
-
 def write(
     path: Path,
     descriptor: Mapping[str, Any],
@@ -126,29 +125,24 @@ def workbook_bytes(
     epoch: int | None = None,
 ) -> bytes:
     """The workbook (see :func:`write`) as the bytes of an xlsx file."""
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
-    from cnplans.loader import reproducible_zip
-
     stamp_epoch = int(time.time()) if epoch is None else epoch
     tables = [
         Sheet(name, frame, schemas.get(name), _resource_description(descriptor, name))
         for name, frame in frames.items()
     ]
-    overviews = overview_sheets(frames)
-    _check_sheet_names([s.name for s in (*overviews, *tables)])
+    summaries = overview_sheets(frames)
+    _check_sheet_names([s.name for s in (*summaries, *tables)])
     workbook = Workbook()
     first = workbook.active
     assert first is not None
     workbook.remove(first)
-    for sheet in overviews:
+    for sheet in summaries:
         _data_sheet(workbook.create_sheet(sheet.name), sheet)
     readme = workbook.create_sheet(README_SHEET)  # after the overviews, before the tables
     for sheet in tables:
         _data_sheet(workbook.create_sheet(sheet.name), sheet)
-    _dictionary(workbook.create_sheet(DICTIONARY_SHEET), [*overviews, *tables])
-    _readme(readme, descriptor, overviews, tables, citation)
+    _dictionary(workbook.create_sheet(DICTIONARY_SHEET), [*summaries, *tables])
+    _readme(readme, descriptor, summaries, tables, citation)
     stamp = dt.datetime.fromtimestamp(stamp_epoch, dt.UTC).replace(tzinfo=None)
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
@@ -163,17 +157,9 @@ def workbook_bytes(
 
 def overview_sheets(frames: Mapping[str, pd.DataFrame]) -> list[Sheet]:
     """The overview sheets of ``frames``; none when they lack a table the overviews read."""
-    from cnplans.loader import overviews
-
-    if not set(overviews.TABLES) <= set(frames):
-        return []
     return [
-        Sheet(
-            OVERVIEW_SHEETS.get(name, f"overview_{name}"),
-            overviews.overview(name, frames=frames),
-            overviews.schema(name),
-        )
-        for name in overviews.NAMES
+        Sheet(OVERVIEW_SHEETS.get(name, f"overview_{name}"), frame, overviews.schema(name))
+        for name, frame in overviews.every(frames).items()
     ]
 
 
@@ -211,7 +197,7 @@ def number_format(schema: TableSchema | None, name: str) -> str | None:
     if schema is None or name not in schema.field_names:
         return None
     field = schema.field(name)
-    if field.type == "date" or _is_partial_date(field):
+    if field.type == "date" or is_partial_date_field(field):
         return DATE
     if field.type == "datetime":
         return DATETIME
@@ -287,11 +273,6 @@ def read_citation(root: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-# --------------------------------------------------------------------------------------------
-# Sheets
-# --------------------------------------------------------------------------------------------
-
-
 def _check_sheet_names(names: Sequence[str]) -> None:
     taken = {README_SHEET, DICTIONARY_SHEET}
     for name in names:
@@ -304,39 +285,31 @@ def _check_sheet_names(names: Sequence[str]) -> None:
 
 
 def _data_sheet(sheet: Worksheet, table: Sheet) -> None:
-    """A table as typed, formatted cells under a bold header, id column and header frozen."""
-    frame = table.frame
-    schema = table.schema
+    """A table as typed, formatted cells under its header."""
+    frame, schema = table.frame, table.schema
     names = [str(c) for c in frame.columns]
     if schema is not None and table.name not in OVERVIEW_SHEETS.values():
         order = [n for n in column_order(schema) if n in names]
         names = order + [n for n in names if n not in order]
-    fields = [_field(schema, n) for n in names]
+    known = {f.name: f for f in schema.fields} if schema is not None else {}
     formats = [number_format(schema, n) for n in names]
-    units = (
-        frame[UNIT_FIELD].astype(object).tolist()
-        if PER_ROW_UNIT in formats and UNIT_FIELD in frame.columns
-        else None
-    )
+    units = frame[UNIT_FIELD].astype(object).tolist() if UNIT_FIELD in frame.columns else None
     sheet.append(names)
     columns = [frame[n].astype(object).tolist() for n in names]
     for row_index, values in enumerate(zip(*columns, strict=True)):
-        sheet.append([_cell(v, f) for v, f in zip(values, fields, strict=True)])
-        row = sheet.max_row
-        for column_index, kind in enumerate(formats, start=1):
-            if kind is None:
+        sheet.append([_cell(v, known.get(n)) for v, n in zip(values, names, strict=True)])
+        for cell, kind in zip(sheet[sheet.max_row], formats, strict=True):
+            if kind == PER_ROW_UNIT:
+                kind = unit_format(units[row_index]) if units else None
+            if kind is None or cell.value is None:
                 continue
-            chosen = unit_format(units[row_index]) if kind == PER_ROW_UNIT and units else kind
-            cell = sheet.cell(row, column_index)
-            if chosen is not None and chosen != PER_ROW_UNIT and cell.value is not None:
-                if chosen == DATE and not isinstance(cell.value, dt.date):
-                    continue  # a partial date stays text
-                cell.number_format = chosen
-    _finish(sheet, names, columns, formats)
+            if kind != DATE or isinstance(cell.value, dt.date):  # a partial date stays text
+                cell.number_format = kind
+    _finish(sheet)
 
 
 def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
-    rows: list[list[Any]] = []
+    sheet.append(DICTIONARY_HEADER)
     for table in tables:
         if table.schema is None:
             continue
@@ -346,7 +319,7 @@ def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
             for fk in schema.foreign_keys
         }
         for field in schema.fields:
-            rows.append(
+            sheet.append(
                 [
                     table.name,
                     field.name,
@@ -361,42 +334,22 @@ def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
                     field.description,
                 ]
             )
-    sheet.append(DICTIONARY_HEADER)
-    for row in rows:
-        sheet.append(row)
-    columns = (
-        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in DICTIONARY_HEADER]
-    )
-    _finish(sheet, DICTIONARY_HEADER, columns, [None] * len(DICTIONARY_HEADER))
+    _finish(sheet)
 
 
-def _finish(
-    sheet: Worksheet,
-    header: Sequence[str],
-    columns: Sequence[Sequence[Any]],
-    formats: Sequence[str | None],
-) -> None:
+def _finish(sheet: Worksheet) -> None:
     """Bold header; header row and first column frozen; autofilter; widths from the content."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
     sheet.freeze_panes = "B2"
-    last = get_column_letter(max(len(header), 1))
-    sheet.auto_filter.ref = f"A1:{last}{max(sheet.max_row, 1)}"
-    for index, name in enumerate(header, start=1):
-        values = columns[index - 1][:WIDTH_SAMPLE_ROWS] if index - 1 < len(columns) else []
-        shown = [_shown_width(v, formats[index - 1]) for v in values if v is not None]
-        widest = max([_text_width(name), *shown])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(sheet.max_column)}{sheet.max_row}"
+    sample = min(sheet.max_row, WIDTH_SAMPLE_ROWS + 1)  # iter_cols would add missing rows
+    for index, column in enumerate(sheet.iter_cols(max_row=sample), start=1):
+        shown = [_shown_width(c.value, c.number_format) for c in column if c.value is not None]
+        widest = max(shown, default=0)
         width = min(max(widest + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
         sheet.column_dimensions[get_column_letter(index)].width = width
-
-
-# --------------------------------------------------------------------------------------------
-# README
-# --------------------------------------------------------------------------------------------
 
 
 def _readme(
@@ -407,61 +360,57 @@ def _readme(
     citation: str | None,
 ) -> None:
     """The first words an analyst reads: what the data is, where to start, units, citing."""
-    from openpyxl.styles import Alignment, Font
 
-    title = str(descriptor.get("title") or descriptor.get("name") or "Data package")
-    version = str(descriptor.get("version", ""))
-    rows: list[tuple[str, list[Any]]] = [
-        ("title", [title]),
-        ("", [str(descriptor.get("description", ""))]),
-        ("", []),
-    ]
+    def heading(*values: str) -> None:
+        sheet.append([*values])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+
+    sheet.append([str(descriptor.get("title") or descriptor.get("name") or "Data package")])
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    sheet.append([str(descriptor.get("description", ""))])
+    sheet.append([])
     facts = (
-        ("Version", version),
+        ("Version", str(descriptor.get("version", ""))),
         ("Created", str(descriptor.get("created") or "")),
         ("License", _license_text(descriptor)),
         ("How to cite", _cite(descriptor, citation)),
     )
-    rows += [("", [label, text]) for label, text in facts if text]
-    rows.append(("", []))
+    for label, text in facts:
+        if text:
+            sheet.append([label, text])
+    sheet.append([])
     if overviews:
-        rows.append(("heading", ["Start here"]))
-        rows.append(
-            (
-                "",
-                [
-                    overviews[0].name,
-                    "One row per target with everything needed to read it: the region, the "
-                    "plan, the value as the source states it, the value in base units, the "
-                    "year, US dollars, and the source's title and quote. Most questions are "
-                    "answered from this sheet alone: filter its columns (the filter buttons "
-                    "are in the header row).",
-                ],
-            )
+        heading("Start here")
+        sheet.append(
+            [
+                overviews[0].name,
+                "One row per target with everything needed to read it: the region, the plan, "
+                "the value as the source states it, the value in base units, the year, US "
+                "dollars, and the source's title and quote. Most questions are answered from "
+                "this sheet alone: filter its columns (the filter buttons are in the header row).",
+            ]
         )
         for sheet_ in overviews[1:]:
-            rows.append(("", [sheet_.name, "One row per cluster and region it is in."]))
-        rows.append(("", []))
-    rows.append(("heading", ["Sheet", "Rows", "What it holds"]))
+            sheet.append([sheet_.name, "One row per cluster and region it is in."])
+        sheet.append([])
+    heading("Sheet", "Rows", "What it holds")
     for sheet_ in overviews:
-        rows.append(("", [sheet_.name, len(sheet_.frame), "Overview (generated from the tables)"]))
+        sheet.append([sheet_.name, len(sheet_.frame), "Overview (generated from the tables)"])
     for sheet_ in tables:
-        rows.append(("", [sheet_.name, len(sheet_.frame), sheet_.description]))
-    rows.append(("", [DICTIONARY_SHEET, None, "Every column of every sheet: type, description."]))
+        sheet.append([sheet_.name, len(sheet_.frame), sheet_.description])
+    sheet.append([DICTIONARY_SHEET, None, "Every column of every sheet: type, description."])
     joins = _joins(tables)
     if joins:
-        rows += [("", []), ("heading", ["How the tables join"])]
-        rows.append(("", ["Column", "Refers to the row of"]))
-        rows += [("", [f"{table}.{own}", target]) for table, own, target in joins]
-    rows += [("", []), ("heading", ["Reading the numbers"])]
-    rows += [("", [topic, text]) for topic, text in _notes(tables)]
-    for kind, values in rows:
-        sheet.append(values)
-        if kind == "title":
-            sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
-        elif kind == "heading":
-            for cell in sheet[sheet.max_row]:
-                cell.font = Font(bold=True)
+        sheet.append([])
+        heading("How the tables join")
+        sheet.append(["Column", "Refers to the row of"])
+        for table, own, target in joins:
+            sheet.append([f"{table}.{own}", target])
+    sheet.append([])
+    heading("Reading the numbers")
+    for topic, text in _notes(tables):
+        sheet.append([topic, text])
     for row in sheet.iter_rows(min_col=2, max_col=4):
         for cell in row:
             if isinstance(cell.value, str) and len(cell.value) > 60:
@@ -574,21 +523,8 @@ def _person(person: Mapping[str, str]) -> str:
     return " ".join(p for p in (person.get("given-names"), person.get("family-names")) if p)
 
 
-# --------------------------------------------------------------------------------------------
-# Cells
-# --------------------------------------------------------------------------------------------
-
-
-def _field(schema: TableSchema | None, name: str) -> Field | None:
-    if schema is None or name not in schema.field_names:
-        return None
-    return schema.field(name)
-
-
 def _cell(value: Any, field: Field | None) -> Any:
     """A value as an Excel cell: None for missing, int/float/bool/str, full dates as dates."""
-    import pandas as pd
-
     if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return None
     if isinstance(value, pd.Timestamp):
@@ -599,20 +535,13 @@ def _cell(value: Any, field: Field | None) -> Any:
         value = value.item()
     if field is not None and field.type in ("integer", "year") and isinstance(value, float):
         return int(value) if value.is_integer() else value
-    if isinstance(value, str) and field is not None and _is_partial_date(field):
+    if isinstance(value, str) and field is not None and is_partial_date_field(field):
         if FULL_DATE.fullmatch(value):
             return dt.date.fromisoformat(value)
         return value
     if isinstance(value, bool | int | float | str | dt.date):
         return value
     return str(value)  # categories of enums and anything else print as text
-
-
-def _is_partial_date(field: Field) -> bool:
-    """A text field of ISO dates that may be partial (YYYY, YYYY-MM or YYYY-MM-DD)."""
-    from cnplans.loader import is_partial_date_field
-
-    return is_partial_date_field(field)
 
 
 def _currencies(schema: TableSchema) -> set[str]:

@@ -59,6 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def show(filing: Filing) -> int:
     """Print what was added (or would be), where each row landed, and the next step."""
+    from cnplans.drafting.filing import NEXT_STEP
+
     verb = "would add" if filing.dry_run else "added"
     for added in filing.added:
         count = len(added.placed)
@@ -68,19 +70,13 @@ def show(filing: Filing) -> int:
         print(remark)
     if filing.dry_run:
         print("nothing was written (--dry-run)")
-        print(f"Next step: run it again without --dry-run, then `{_next_step()}`.")
+        print(f"Next step: run it again without --dry-run, then `{NEXT_STEP}`.")
     else:
         for change in filing.changes:
             print(f"wrote {change.label}")
-        print(f"Next step: `{_next_step()}`.")
+        print(f"Next step: `{NEXT_STEP}`.")
     sys.stdout.flush()
     return 0
-
-
-def _next_step() -> str:
-    from cnplans.drafting.filing import NEXT_STEP
-
-    return NEXT_STEP
 
 
 def run(args: argparse.Namespace) -> int:

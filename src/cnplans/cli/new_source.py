@@ -67,19 +67,15 @@ def report(
 
     ``show`` prints another kind of result (``cnplans add``, ``fmt``) and returns the exit code.
     """
-    from cnplans.datapackage.errors import EXIT_CANNOT_RUN
-    from cnplans.drafting.scaffold import ScaffoldError
+    from cnplans.datapackage.errors import EXIT_CANNOT_RUN, CnplansError
 
     try:
         result = action()
-    except ScaffoldError as error:
+    except CnplansError as error:
         print(f"cnplans {command}: {error}", file=sys.stderr)
         return error.exit_code
     except OSError as error:
-        print(
-            f"cnplans {command}: {error}; nothing was changed",
-            file=sys.stderr,
-        )
+        print(f"cnplans {command}: {error}; nothing was changed", file=sys.stderr)
         return EXIT_CANNOT_RUN
     if show is not None:
         return show(result)

@@ -1,41 +1,17 @@
 """Propose rows from a source text: its quantified goals as ``targets``, its named places and chains
 as ``clusters``, its numbered headings as ``measures``.
 
-A draft is a first reading for a person to review, never data: every proposed row carries the
-shortest contiguous passage of the text that states it (verbatim, so ``cnplans add`` and the gate
-accept it), and everything the words do not settle is left empty. Quantities are read by
-:func:`cnplans.drafting.quantities.find_quantities`, the reader the gate itself checks quotes with,
-so a drafted number is one the gate will find in its quote.
-
-What a draft settles from the words, and how:
-
-- ``value``, ``value_max``, ``unit``, ``qualifier``, ``strive``: the reader's, for each money,
-  percent or count figure. A dollar figure in brackets right after a yuan amount ("150 billion
-  yuan ($21.43 billion)") is that amount's ``reported_usd``, not a target of its own.
-- ``target_year``: a year the sentence states (the nearest one; "2025-2027" gives 2027), with the
-  basis ``quote``; else, for "this year", "the current year", 今年, 年内 and the like, the year of
-  the source's dateline with the basis ``dateline`` when the source has one. Otherwise empty.
-- ``indicator``: from the words nearest the figure in its clause (revenue, sales, 营业收入 ->
-  ``revenue``; output value, 产值 -> ``output_value``; added value, 增加值; investment, 投资;
-  funding in place, 到位资金; growth, 增长 for a percent; ``count`` for a count). Empty when no
-  such word is there: the person chooses.
-- ``subject``: the noun phrase the figure counts or measures, cut at the first preposition, verb
-  or punctuation; ``target_id``: the plan id and a slug of the subject (of the indicator for a
-  Chinese text), made unique.
-- ``kind``: ``baseline`` for a figure a change is measured from ("up from 210 billion yuan",
-  "比2020年的…", "较…"), ``threshold`` for a size that qualifies the members of a group ("those
-  with annual revenue of 20 million yuan or more", "14 industries with output value topping 100
-  billion yuan", "营业收入2000万元以上的企业"), else ``goal``. Baselines and thresholds are left
-  out unless asked for; a threshold row gets ``target_type`` ``threshold``.
-- ``target_type``: ``structure`` for a count that names the plan's own layout ("the plan outlines
-  15 key measures", "centered around three key bases", 重点发展, 布局), else ``goal``: a guess to
-  review.
-
-Left to the person: whether a figure is a goal at all, ``project_id``, ``measure_id``,
-``baseline_year``, ``notes``, a better subject and id, and every row the words state in a form
-the reader does not know. Not proposed: figures inside quotation marks (names such as "one
-group, two districts"), years alone, durations ("three-year", 三年), physical quantities (square
-meters, tons, 亩: the tables have no unit for them) and a count after "the" (a restatement).
+A draft is a first reading for a person to review, never data. Every proposed row carries the
+shortest verbatim passage of the text that states it, so ``cnplans add`` and the gate accept it,
+and whatever the words do not settle is left empty. Quantities are read by
+:func:`cnplans.drafting.quantities.find_quantities`, the reader the gate checks quotes with.
+From the words a draft settles ``value``, ``value_max``, ``unit``, ``qualifier``, ``strive``, a
+bracketed dollar figure as ``reported_usd``, ``target_year`` (a stated year, or the dateline's
+for "this year", 今年), ``indicator``, ``subject``, ``target_id``, ``target_type`` (a guess) and
+the ``kind`` of a figure: ``goal``, ``baseline`` ("up from ...", "较...") or ``threshold`` ("firms
+with revenue of 20 million yuan or more"); baselines and thresholds only when asked for. Not
+proposed: figures in quotation marks, years alone, durations, physical quantities (square
+meters, tons, 亩) and a count after "the" (a restatement).
 """
 
 from __future__ import annotations
@@ -49,18 +25,6 @@ from pathlib import Path
 from cnplans.datapackage.errors import CnplansError
 from cnplans.datapackage.paths import MAX_FILE_BYTES
 from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
-
-__all__ = [
-    "Draft",
-    "DraftError",
-    "TargetCandidate",
-    "detect_language",
-    "draft_clusters",
-    "draft_files",
-    "draft_measures",
-    "draft_targets",
-    "sentences",
-]
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -238,9 +202,8 @@ def _english_subject(sentence: str, quantity: Quantity, indicator: str, clause: 
         words = (after[: stop.start()] if stop else after).split()[:MAX_SUBJECT_WORDS]
         if words:
             return " ".join(words).strip("’'")
-    for name, pattern in _INDICATOR_WORDS:
-        if name != indicator:
-            continue
+    pattern = dict(_INDICATOR_WORDS).get(indicator)
+    if pattern is not None:
         match = min(
             pattern.finditer(clause),
             key=lambda m: abs(m.start() - quantity.start),
@@ -532,11 +495,9 @@ def draft_targets(
         names = _inside_quotation_marks(sentence)
         clauses = _clauses(sentence)
         years = _goal_years(sentence, found, clauses, _years(sentence, found, dateline_year))
-        dollars_of = {}
-        for index in range(len(found)):
-            usd = _reported_usd(found, index, sentence)
-            if usd is not None:
-                dollars_of[index] = usd
+        dollars_of = {
+            i: usd for i in range(len(found)) if (usd := _reported_usd(found, i, sentence))
+        }
         reported = {id(q) for q in dollars_of.values()}
         for index, quantity in enumerate(found):
             if quantity.unit == "year" or id(quantity) in reported:
@@ -831,35 +792,33 @@ class DraftError(CnplansError):
 
 
 def _read_text(path: Path, max_bytes: int) -> str:
-    """The file's text; refuses a missing, oversized or non-UTF-8 file with a clear message."""
+    """The file's text, or a :class:`DraftError` saying why it cannot be read."""
+    from cnplans.datapackage import PackageError
+    from cnplans.drafting.scaffold import source_text
+
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise DraftError(f"{path} is not a file; expected the source text")
-        if size > max_bytes:
-            raise DraftError(f"{path} has {size:,} bytes, more than the {max_bytes:,} read")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DraftError(f"{path} does not exist; expected the source text") from None
-    except OSError as error:
-        raise DraftError(f"{path} cannot be read: {error}") from None
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DraftError(
-            f"{path} is not UTF-8 text (line {line}); save it again as UTF-8"
-        ) from None
+        return source_text(path, max_bytes).removeprefix("\ufeff")
+    except PackageError as error:
+        raise DraftError(str(error)) from None
 
 
 @dataclass
 class _Context:
     source_id: str
-    dateline_year: int | None
-    language: str | None
-    plan_ids: list[str]
-    taken: set[str]
-    notes: list[str]
+    dateline_year: int | None = None
+    language: str | None = None
+    plan_ids: list[str] = field(default_factory=list)
+    taken: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
+_ID_COLUMNS = {
+    "plans": "plan_id",
+    "targets": "target_id",
+    "clusters": "cluster_id",
+    "measures": "measure_id",
+    "projects": "project_id",
+}
 
 
 def _package_context(text_path: Path, descriptor: Path) -> _Context:
@@ -872,54 +831,33 @@ def _package_context(text_path: Path, descriptor: Path) -> _Context:
         sources = package.table("sources")
     except ScaffoldError as error:
         return _Context(
-            stem,
-            None,
-            None,
-            [],
-            set(),
-            [f"no package read ({error}); source_id {stem} is the file's name"],
+            stem, notes=[f"no package read ({error}); source_id {stem} is the file's name"]
         )
     resolved = text_path.resolve()
-    for cells in (dict(zip(sources.header, c, strict=False)) for _, c in sources.records):
+    for _, record in sources.records:
+        cells = dict(zip(sources.header, record, strict=False))
         try:
-            archived = (package.root / cells.get("path", "")).resolve()
+            if (package.root / cells.get("path", "")).resolve() != resolved:
+                continue
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop
-            continue
-        if archived != resolved:
             continue
         source_id = cells.get("source_id", stem)
         published = cells.get("published", "")
         year = int(published[:4]) if cells.get("dateline") and published[:4].isdigit() else None
-        taken: set[str] = set()
-        plan_ids: list[str] = []
-        for name, key in (
-            ("plans", "plan_id"),
-            ("targets", "target_id"),
-            ("clusters", "cluster_id"),
-            ("measures", "measure_id"),
-            ("projects", "project_id"),
-        ):
+        context = _Context(source_id, year, cells.get("language") or None)
+        for name, key in _ID_COLUMNS.items():
             try:
                 table = package.table(name)
             except ScaffoldError:
                 continue
-            taken.update(table.column(key))
+            context.taken.update(table.column(key))
             if name == "plans":
-                plan_ids = [
-                    plan
-                    for plan, source in zip(
-                        table.column("plan_id"), table.column("source_id"), strict=True
-                    )
-                    if source == source_id
-                ]
-        return _Context(source_id, year, cells.get("language") or None, plan_ids, taken, [])
+                plans = zip(table.column("plan_id"), table.column("source_id"), strict=True)
+                context.plan_ids = [plan for plan, source in plans if source == source_id]
+        return context
     return _Context(
         stem,
-        None,
-        None,
-        [],
-        set(),
-        [
+        notes=[
             f"{text_path} is not an archived source of {package.path.name}: archive it with "
             f"`cnplans new-source {text_path} --id {stem}` first (quotes are checked against the "
             "archived text); source_id is the file's name"
@@ -976,16 +914,9 @@ def draft_files(
                 header = [*header, TARGET_EXTRA]
             if not rows:
                 notes.append("no quantified goal found")
-        elif name == "clusters":
-            rows = draft_clusters(
-                text,
-                plan_id=plan_id,
-                source_id=context.source_id,
-                language=language,
-                taken_ids=context.taken,
-            )
         else:
-            rows = draft_measures(
+            draft = draft_clusters if name == "clusters" else draft_measures
+            rows = draft(
                 text,
                 plan_id=plan_id,
                 source_id=context.source_id,

@@ -1,22 +1,15 @@
 """Filing rows: ``cnplans add`` checks new rows with the gate's own rules, ``cnplans fmt`` orders.
 
-``cnplans add TABLE ROWS.csv ...`` reads rows (a header naming some or all of the table's
-fields, in any order), fills the cells left out (empty, except the derived US dollar columns of
-targets, computed as ``cnplans convert`` does, and ``strive``, false), and checks them the way
-``cnplans validate`` does: on a temporary copy of the package (the descriptor, every table and
-schema, every archived source text) the rows are inserted in primary-key order, the conversion
-is run, and the validator runs over the copy before and after. Only problems that are new are
-refused (a problem already there, or one that goes away, is not the rows'); a problem on a new
-row is reported at the place in ROWS.csv it comes from. When all is well the tables are written
-(the new rows in primary-key order, every other byte as it was) with the descriptor's stamps,
-all files or none. ``cnplans new-plan`` files its row through the same function,
-:func:`file_rows`.
+``cnplans add TABLE ROWS.csv ...`` reads rows whose header names some or all of the table's
+fields, fills the cells left out (empty; the derived US dollar columns of targets as ``cnplans
+convert`` computes them; ``strive`` false), inserts them in primary-key order into a temporary
+copy of the package and runs the validator over the copy before and after: only new problems are
+refused, each at its place in ROWS.csv. Then the tables and the descriptor's stamps are written,
+all or none. ``cnplans new-plan`` files its row through the same :func:`file_rows`.
 
-``cnplans fmt`` puts every table's records in primary-key order, the order the validator's
-``sort-order`` rule checks (typed values: numbers as numbers, text in code point order), and
-writes each table in the package's CSV form, :func:`cnplans.datapackage.csv_form.table_text` (text
-cells in double quotes; the validator's ``non-canonical-csv`` rule): every cell keeps its text, only
-quoting, blank lines and line ends change.
+``cnplans fmt`` puts every table's records in the order of the validator's ``sort-order`` rule
+and writes them in the package's CSV form (:func:`cnplans.datapackage.csv_form.table_text`):
+every cell keeps its text, only quoting, order, blank lines and line ends change.
 """
 
 from __future__ import annotations
@@ -30,7 +23,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -45,9 +38,7 @@ from cnplans.drafting.scaffold import (
     ScaffoldError,
     _descriptor_change,
     _refuse,
-    _rows,
     clean,
-    utf8_text,
     write_all,
 )
 
@@ -58,13 +49,11 @@ MAX_ROWS_BYTES = 50 * 1024 * 1024  # the largest ROWS.csv read
 STDIN = "-"
 STDIN_LABEL = "standard input"
 TARGETS = "targets"
-# Columns a draft writes that are not a table's: accepted and left out, with a remark.
+# Columns a draft writes that are not a table's: left out, with a remark.
 DROPPED_COLUMNS: dict[str, tuple[str, ...]] = {TARGETS: ("kind",)}
 # Cells a rows file may leave out as a whole column, and the value each row then gets.
 DEFAULT_CELLS: dict[str, dict[str, str]] = {TARGETS: {"strive": "false"}}
-# Problems the validator reports on a new row that are expected until later rows come: a plan
-# has its targets and measures added after it (by `cnplans add`), so `plan-without-facts` on
-# the plan's own row is not refused.
+# Problems on a new row that later rows resolve (a plan's targets and measures come after it).
 EXPECTED_FOR_NOW: dict[str, frozenset[str]] = {"plans": frozenset({"plan-without-facts"})}
 NEXT_STEP = "nox -s validate"
 _LINE_NUMBER = re.compile(r"\b(lines?) [0-9]+")
@@ -74,10 +63,9 @@ _LINE_NUMBER = re.compile(r"\b(lines?) [0-9]+")
 class NewRow:
     """A row to add: its table, every cell by field name, and where it came from.
 
-    ``origin`` names the row in messages (``rows.csv line 3``); ``options``, when given, names
-    the command-line option that gave each field instead (``new-plan``); ``given`` lists the
-    fields the contributor gave (the others were filled); ``allow`` lists validator rules that
-    are expected on this row for now and not refused.
+    ``origin`` names the row in messages (``rows.csv line 3``), or ``options`` the option that
+    gave each field (``new-plan``); ``given`` lists the fields given (the others were filled);
+    ``allow`` lists rules expected on this row for now.
     """
 
     table: str
@@ -128,11 +116,6 @@ class Formatting:
         return bool(self.reordered or self.tidied)
 
 
-# --------------------------------------------------------------------------------------------
-# Reading a rows file
-# --------------------------------------------------------------------------------------------
-
-
 def read_rows_data(name: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
     """The bytes of the rows file ``name`` (``-``: standard input) and its label for messages."""
     if name == STDIN:
@@ -155,15 +138,27 @@ def read_rows_data(name: str, stdin: BinaryIO | None = None) -> tuple[bytes, str
     return data, label
 
 
-def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], list[str]]:
-    """The rows of a rows file for ``table``, and remarks on what was filled or left out.
+def _utf8_text(data: bytes, label: str) -> str:
+    """``data`` as text (a byte order mark dropped); refuses bytes that are not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ScaffoldError(
+            f"{label} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
+            "it and save it again as 'UTF-8', then run this command again"
+        ) from None
+    return text.removeprefix("\ufeff")
 
-    The header names some or all of the table's fields, in any order; a cell is
-    whitespace-normalized (:func:`cnplans.drafting.scaffold.clean`), a blank line skipped, a field
-    left out empty (``strive`` of targets: false). Raises :class:`ScaffoldError` for a file that is
-    not UTF-8 CSV, an unknown or repeated column, or a row whose cells do not match the header.
+
+def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], list[str]]:
+    """The rows of a rows file for ``table`` (cells whitespace-normalized, blank lines skipped,
+    fields left out filled), and remarks on what was filled or left out.
+
+    Raises :class:`ScaffoldError` for a file that is not UTF-8 CSV, an unknown or repeated
+    column, or a row whose cells do not match the header.
     """
-    text = utf8_text(data, label)
+    text = _utf8_text(data, label)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     header_line = 0
@@ -247,11 +242,6 @@ def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], l
     return rows, remarks
 
 
-# --------------------------------------------------------------------------------------------
-# Filing rows
-# --------------------------------------------------------------------------------------------
-
-
 @under_package_lock
 def add_rows(
     descriptor: Path,
@@ -297,17 +287,12 @@ def add_rows(
 def file_rows(package: Package, rows: Sequence[NewRow], *, dry_run: bool = False) -> Filing:
     """Check ``rows`` with the gate's own rules and, when no problem is new, write them.
 
-    The validator runs over a temporary copy of the package before and after the rows are
-    inserted there (the derived US dollar cells of targets left out are computed on that copy,
-    as ``cnplans convert`` does); a problem the rows bring is refused, located at the row's
-    origin. Keys already in a table are refused with their line. The tables and the
-    descriptor's stamps are written together (not with ``dry_run``). Raises
-    :class:`ScaffoldError`.
+    The validator runs over a temporary copy of the package before and after the rows (with
+    their derived US dollar cells) are inserted; a problem the rows bring is refused at the row's
+    origin, as is a key already in its table. The tables and the descriptor's stamps are written
+    together (not with ``dry_run``). Raises :class:`ScaffoldError`.
     """
-    tables: dict[str, CsvTable] = {}
-    for row in rows:
-        if row.table not in tables:
-            tables[row.table] = package.table(row.table)
+    tables = {name: package.table(name) for name in dict.fromkeys(row.table for row in rows)}
     _refuse(_key_problems(tables, rows))
 
     by_table = {name: [row for row in rows if row.table == name] for name in tables}
@@ -328,23 +313,13 @@ def file_rows(package: Package, rows: Sequence[NewRow], *, dry_run: bool = False
             new_rows = complete[name]
             text, lines = table.with_rows([row.cells for row in new_rows])
             texts[name] = text.encode("utf-8")
-            shown = [
-                (_shown_key(table, row.cells), line)
-                for row, line in zip(new_rows, lines, strict=True)
-            ]
-            added.append(AddedRows(name, table.label, shown))
-            placed.update(
-                ((table.label, line), row) for row, line in zip(new_rows, lines, strict=True)
+            landed = list(zip(new_rows, lines, strict=True))
+            added.append(
+                AddedRows(name, table.label, [(_shown_key(table, r.cells), n) for r, n in landed])
             )
+            placed.update(((table.label, line), row) for row, line in landed)
             (Path(folder) / table.label).write_bytes(texts[name])
-        sources_rows = None
-        if SOURCES in tables:
-            sources = tables[SOURCES]
-            sources_text = texts[SOURCES].decode("utf-8")
-            sources_rows = [
-                dict(zip(sources.header, cells, strict=False)) for cells in _rows(sources_text)
-            ]
-        descriptor_change = _descriptor_change(package, texts, sources_rows)
+        descriptor_change = _descriptor_change(package, texts)
         if descriptor_change is not None:
             (Path(folder) / package.path.name).write_bytes(descriptor_change.data)
         after = _validate(copy)
@@ -411,10 +386,8 @@ def _shown_key(table: CsvTable, cells: Mapping[str, str]) -> str:
 
 
 def _copy_package(package: Package, folder: Path, also: Sequence[str] = ()) -> Path:
-    """Copy what the validator reads (descriptor, tables, schemas, source texts) to ``folder``.
-
-    ``also`` names more files to copy when they exist (the texts of new sources rows).
-    """
+    """Copy what the validator reads (descriptor, tables, schemas, source texts, and the files
+    ``also`` names when they exist) to ``folder``."""
     relatives: list[object] = [package.path.name]
     for resource in package.descriptor["resources"]:
         if isinstance(resource, dict):
@@ -475,12 +448,9 @@ def _with_derived_cells(
     by_table: Mapping[str, list[NewRow]],
     remarks: list[str],
 ) -> tuple[dict[str, list[NewRow]], str | None]:
-    """The rows with the derived US dollar cells they left out, as the conversion gives them.
-
-    The conversion runs on the copy at ``descriptor`` (whose tables hold the new rows). Returns
-    the rows by table, and the conversion's error when it could not run (cells stay empty).
-    """
-    from cnplans.conversion.convert import DERIVED_COLUMNS, ConvertError, plan_conversion
+    """The rows with the derived US dollar cells they left out, from the conversion of the copy
+    at ``descriptor``, and the conversion's error when it could not run (cells stay empty)."""
+    from cnplans.conversion.convert import DERIVED_COLUMNS, ConvertError, compute_conversion
 
     complete = {name: list(rows) for name, rows in by_table.items()}
     targets = tables.get(TARGETS)
@@ -488,7 +458,7 @@ def _with_derived_cells(
     if targets is None or not wanted:
         return complete, None
     try:
-        conversion = plan_conversion(descriptor)
+        conversion = compute_conversion(descriptor)
     except ConvertError as error:
         return complete, str(error)
     reader = csv.reader(io.StringIO(conversion.new_text, newline=""))
@@ -505,9 +475,7 @@ def _with_derived_cells(
         key = targets.key_of([row.cells.get(name, "") for name in targets.header])
         missing = _to_derive(row)
         if missing and key in derived:
-            cells = dict(row.cells)
-            cells.update((name, derived[key][name]) for name in missing)
-            row = NewRow(row.table, cells, row.origin, row.given, row.options, row.allow)
+            row = replace(row, cells={**row.cells, **{n: derived[key][n] for n in missing}})
         filled.append(row)
     complete[TARGETS] = filled
     remarks.append(
@@ -518,8 +486,7 @@ def _with_derived_cells(
 
 
 def _to_derive(row: NewRow) -> list[str]:
-    """The derived columns of a target row to compute: those it left out or left empty (a
-    value given is kept, and checked like any other)."""
+    """The derived columns of a target row that it left out or empty."""
     from cnplans.conversion.convert import DERIVED_COLUMNS
 
     return [name for name in DERIVED_COLUMNS if name not in row.given or not row.cells.get(name)]
@@ -537,12 +504,8 @@ def _new_problems(
     placed: Mapping[tuple[str, int], NewRow],
     rank: Mapping[tuple[str, str], int],
 ) -> tuple[list[Problem], list[Problem]]:
-    """The problems ``after`` has beyond ``before`` (as a multiset, lines ignored): those to
-    refuse, and those expected for now on their new row (its ``allow``).
-
-    Of equal problems, those on a new row are taken to be the new ones. Those are listed first,
-    in the order of the rows (``rank``: by table and origin) and of the columns.
-    """
+    """The problems ``after`` has beyond ``before`` (a multiset, lines ignored; of equal ones,
+    those on a new row): to refuse, and expected for now (their row's ``allow``), in row order."""
 
     def order(problem: Problem) -> tuple[int, int, tuple[str, int, int, str, str]]:
         row = placed.get((problem.file, problem.line or 0))
@@ -568,8 +531,7 @@ def _new_problems(
 def _located(
     problem: Problem, placed: Mapping[tuple[str, int], NewRow], tables: Mapping[str, CsvTable]
 ) -> str:
-    """A problem where the contributor wrote it: on a new row, its origin; else its file and
-    line as they are on disk (as ``cnplans validate`` prints it)."""
+    """A problem at its new row's origin, else at its file and line on disk."""
     row = placed.get((problem.file, problem.line or 0))
     if row is not None:
         where = row.where(problem.column, tables[row.table].label)
@@ -580,11 +542,6 @@ def _located(
             1 for file, new_line in placed if file == problem.file and new_line < problem.line
         )
     return f"{problem.file}:{line}:{problem.column or '-'}: {problem.rule}: {problem.message}"
-
-
-# --------------------------------------------------------------------------------------------
-# fmt
-# --------------------------------------------------------------------------------------------
 
 
 @under_package_lock
@@ -609,7 +566,7 @@ def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
         (reordered if moved else tidied).append(table.label)
         contents[table.name] = text.encode("utf-8")
         changes.append(Change(table.path, table.label, contents[table.name]))
-    descriptor_change = _descriptor_change(package, contents, None) if contents else None
+    descriptor_change = _descriptor_change(package, contents, sources=False) if contents else None
     if descriptor_change is not None:
         changes.append(descriptor_change)
     if changes and not check:
@@ -618,8 +575,7 @@ def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
 
 
 def _canonical_text(table: CsvTable) -> str:
-    """The table's header and records (in primary-key order, equal keys keeping their order),
-    in the package's CSV form (text cells quoted): the form ``non-canonical-csv`` checks."""
+    """The table in primary-key order (a stable sort) and the package's CSV form."""
     records = [cells for _, cells in table.records]
     if table.schema.primary_key:
         records.sort(key=table.sort_key)

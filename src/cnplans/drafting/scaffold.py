@@ -1,28 +1,16 @@
-"""Starting a contribution: archive a source text, then add its plan.
+"""Starting a contribution: archive a source text (``cnplans new-source``), then add its plan
+(``cnplans new-plan``), as CONTRIBUTING.md asks.
 
-``cnplans new-source`` and ``cnplans new-plan`` do what CONTRIBUTING.md asks a contributor to do
-by hand, and nothing more. Everything is checked first and written only when all is well:
-
-- each value given is checked against the Table Schema of the table it goes into (required cells,
-  patterns, enums, lengths, bounds, formula-like text): the schema is the one source of truth and
-  nothing about a field is re-declared here;
-- a new key must not exist yet, a referenced source or region must exist, and a plan's quote must
-  occur in its source text (whitespace may differ: the validator's own rule);
-- the new plan's row is then filed through :func:`cnplans.drafting.filing.file_rows`, the path of
-  ``cnplans add``: the validator's own rules, run on a copy of the package, must find no new
-  problem (a plan without targets or measures yet excepted);
-- the new row is inserted where primary-key order puts it, every other byte of the file is left
-  as it was (UTF-8, LF line ends, a cell quoted only when it must be), and all files change
-  together, each replaced atomically; on any error nothing is written.
-
-Cells the contributor did not give stay empty: nothing is guessed. The descriptor's ``sources``
-list (title and path of each archived text, which ``scripts.release stamp`` also maintains) is
-kept in step, and so are the ``bytes`` and ``hash`` of a table a release stamped.
+Each value given is checked against its table's Table Schema, new keys must be new, referenced
+sources and regions must exist and a plan's quote must be in its source text; the plan's row is
+then filed through :func:`cnplans.drafting.filing.file_rows`, the gate of ``cnplans add``. A new
+row goes where primary-key order puts it, every other byte stays as it was, and all files
+(with the descriptor's ``sources`` list and stamps) change together or not at all. Cells not
+given stay empty: nothing is guessed.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import csv
 import hashlib
@@ -33,13 +21,13 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cnplans import datapackage
-from cnplans.datapackage import PackageError
+from cnplans.datapackage import FileTooLarge, PackageError, atomic
 from cnplans.datapackage.atomic import under_package_lock
 from cnplans.datapackage.csv_form import render_rows, text_columns
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, CnplansError
@@ -49,8 +37,6 @@ from cnplans.datapackage.table_schema import Field, TableSchema
 SOURCES, PLANS, REGIONS = "sources", "plans", "regions"
 SOURCE_FOLDER = "sources"
 DEFAULT_LANGUAGE = "en"
-MAX_SOURCE_BYTES = MAX_FILE_BYTES  # the default limit of `cnplans validate`
-EXIT_REFUSED = EXIT_INVALID
 
 
 class ScaffoldError(CnplansError):
@@ -59,7 +45,7 @@ class ScaffoldError(CnplansError):
     ``exit_code`` is 1 when the values given are refused, 2 when the package cannot be used.
     """
 
-    exit_code = EXIT_REFUSED
+    exit_code = EXIT_INVALID
 
 
 @dataclass(frozen=True)
@@ -83,9 +69,13 @@ class Result:
     next_steps: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------------------------
-# The package and its tables
-# --------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _cannot_run(then: str = "") -> Iterator[None]:
+    """Turn a :class:`PackageError` into a :class:`ScaffoldError` (exit 2), ``then`` appended."""
+    try:
+        yield
+    except PackageError as error:
+        raise ScaffoldError(f"{error}{then}", EXIT_CANNOT_RUN) from None
 
 
 @dataclass
@@ -100,28 +90,21 @@ class Package:
     @classmethod
     def open(cls, descriptor: Path) -> Package:
         """The package whose ``datapackage.json`` is ``descriptor`` (or is in that folder)."""
-        try:
+        then = (
+            "; fix it first (`cnplans validate` says more), or name another package with --package"
+        )
+        with _cannot_run(then):
             path, text, data = datapackage.read_descriptor_text(descriptor)
-        except PackageError as error:
-            raise ScaffoldError(
-                f"{error}; fix it first (`cnplans validate` says more), or name another "
-                "package with --package",
-                EXIT_CANNOT_RUN,
-            ) from None
         return cls(path, path.parent, data, text)
 
     def resource(self, name: str) -> dict[str, Any]:
-        try:
+        with _cannot_run():
             return datapackage.resource(self.descriptor, name, self.path.name)
-        except PackageError as error:
-            raise ScaffoldError(str(error), EXIT_CANNOT_RUN) from None
 
     def inside(self, relative: object, what: str) -> Path:
         """The file ``relative`` names inside the package; never outside it, never a URL."""
-        try:
+        with _cannot_run():
             return datapackage.inside(self.root, relative, what)
-        except PackageError as error:
-            raise ScaffoldError(str(error), EXIT_CANNOT_RUN) from None
 
     def table(self, name: str) -> CsvTable:
         resource = self.resource(name)
@@ -151,18 +134,15 @@ class CsvTable:
 
     @classmethod
     def read(cls, name: str, path: Path, label: str, schema: TableSchema) -> CsvTable:
-        """The table's file, refused unless its bytes can be kept as they are (UTF-8 without a
-        byte order mark, LF line ends, valid CSV) and its header is the schema's."""
+        """The table's file: UTF-8 without a byte order mark, LF line ends, the schema's header."""
         fix = "fix it first: `cnplans validate` says where"
-        try:
+        with _cannot_run(f"; {fix}"):
             text = datapackage.read_text(path, MAX_FILE_BYTES, "a CSV file")
             if text.startswith("\ufeff"):
                 raise PackageError(f"{label} starts with a byte order mark")
             if "\r" in text:
                 raise PackageError(f"{label} has Windows line ends (CR)")
             header, records = datapackage.parse_rows(text, label)
-        except PackageError as error:
-            raise ScaffoldError(f"{error}; {fix}", EXIT_CANNOT_RUN) from None
         if header != schema.field_names:
             raise ScaffoldError(
                 f"the header of {label} is {','.join(header)!r}, but its schema expects "
@@ -182,13 +162,8 @@ class CsvTable:
         return tuple(cells[i] if i < len(cells) else "" for i in positions)
 
     def sort_key(self, cells: Sequence[str]) -> tuple[tuple[int, float | str], ...]:
-        """Where a record goes in primary-key order: the order ``cnplans validate`` checks.
-
-        Each key cell is compared as a value of its field's type (an integer, year or number
-        as a number, anything else as text in code point order). An empty cell or one that is
-        not a value of its type (the validator reports it, and does not order it) goes after
-        the values.
-        """
+        """Where a record goes in the order ``cnplans validate`` checks: numbers as numbers,
+        other text in code point order; an empty or mistyped cell after the values."""
         ordered: list[tuple[int, float | str]] = []
         for name, text in zip(self.schema.primary_key, self.key_of(cells), strict=True):
             schema_field = self.schema.field(name)
@@ -208,30 +183,14 @@ class CsvTable:
         keys = [self.sort_key(cells) for _, cells in self.records]
         return all(a <= b for a, b in itertools.pairwise(keys))
 
-    def with_row(self, row: Mapping[str, str]) -> tuple[str, int]:
-        """The file's text with ``row`` inserted in primary-key order, and the row's line."""
-        text, lines = self.with_rows([row])
-        return text, lines[0]
-
     def with_rows(self, rows: Sequence[Mapping[str, str]]) -> tuple[str, list[int]]:
-        """The file's text with ``rows`` inserted in primary-key order, and each row's line.
-
-        Each row (cells by field name; a field left out is an empty cell) becomes one line put
-        right before the first record whose key is greater, after the rows given before it with
-        an equal key; every other byte of the file stays as it was. The lines are those of the
-        new text, in the order the rows were given.
-        """
+        """The file's text with ``rows`` (cells by field name) inserted in primary-key order,
+        every other byte as it was, and each row's line in the new text."""
         keys = [self.sort_key(cells) for _, cells in self.records]
-        in_order = all(a <= b for a, b in itertools.pairwise(keys))
-        # (index of the record it goes before, its key, its index in rows)
-        placed: list[tuple[int, tuple[tuple[int, float | str], ...], int]] = []
+        placed = []  # (the record it goes before, its key, its index in rows)
         for index, row in enumerate(rows):
             key = self.sort_key([row.get(name, "") for name in self.header])
-            if in_order:
-                before = bisect.bisect_right(keys, key)
-            else:
-                before = next((i for i, k in enumerate(keys) if k > key), len(keys))
-            placed.append((before, key, index))
+            placed.append((next((i for i, k in enumerate(keys) if k > key), len(keys)), key, index))
         text = self.text
         if any(before == len(self.records) for before, _, _ in placed) and not text.endswith("\n"):
             text += "\n"
@@ -252,11 +211,6 @@ class CsvTable:
             lines[index] = line + count
         pieces.append(text[cursor:])
         return "".join(pieces), lines
-
-
-# --------------------------------------------------------------------------------------------
-# Checking values against the schema
-# --------------------------------------------------------------------------------------------
 
 
 def clean(value: str | None) -> str:
@@ -355,19 +309,16 @@ def _refuse(problems: Sequence[str]) -> None:
         )
 
 
-# --------------------------------------------------------------------------------------------
-# The descriptor's stamps
-# --------------------------------------------------------------------------------------------
-
-
 def _descriptor_change(
-    package: Package, tables: Mapping[str, bytes], sources_rows: list[dict[str, str]] | None
+    package: Package, tables: Mapping[str, bytes], *, sources: bool = True
 ) -> Change | None:
-    """datapackage.json with its ``sources`` list and the stamps of edited tables updated."""
+    """datapackage.json with the stamps of the edited ``tables`` updated and, with ``sources``
+    and a new sources table among them, its ``sources`` list."""
     original = json.loads(package.text)
     data = json.loads(package.text)
-    if sources_rows is not None:
-        documents = [{"title": r["title"], "path": r["path"]} for r in sources_rows if r["title"]]
+    if sources and SOURCES in tables:
+        rows = csv.DictReader(io.StringIO(tables[SOURCES].decode("utf-8"), newline=""))
+        documents = [{"title": r["title"], "path": r["path"]} for r in rows if r["title"]]
         if "sources" in data:
             data["sources"] = documents
         else:  # where the release stamp puts it: right before "resources"
@@ -391,13 +342,9 @@ def _descriptor_change(
     return Change(package.path, package.path.name, text.encode("utf-8"))
 
 
-# --------------------------------------------------------------------------------------------
-# Writing all files or none
-# --------------------------------------------------------------------------------------------
-
-
 def write_all(changes: Sequence[Change]) -> None:
-    """Write every change, or (on an error) none: new files are removed, others restored."""
+    """Write every change or none: all are staged beside their files first, then moved into
+    place (each atomically); on an error the moved ones are undone."""
     for change in changes:
         if change.new and (change.path.exists() or change.path.is_symlink()):
             raise ScaffoldError(f"{change.label} already exists; nothing was written")
@@ -425,7 +372,7 @@ def write_all(changes: Sequence[Change]) -> None:
                 if previous is None:
                     change.path.unlink()
                 else:
-                    change.path.write_bytes(previous)
+                    atomic.write_bytes(change.path, previous)
         raise
     finally:
         for temporary, _ in staged:
@@ -437,19 +384,10 @@ def _create(temporary: Path, change: Change) -> None:
     """Move ``temporary`` to the new file's place, refusing to replace a file that appeared."""
     try:
         os.link(temporary, change.path)  # atomic, and fails if the file exists
-    except FileExistsError:
-        raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
-    except OSError:  # a file system without hard links
-        if change.path.exists():
+    except OSError as error:
+        if isinstance(error, FileExistsError) or change.path.exists():
             raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
-        os.replace(temporary, change.path)
-    else:
-        temporary.unlink()
-
-
-# --------------------------------------------------------------------------------------------
-# new-source
-# --------------------------------------------------------------------------------------------
+        os.replace(temporary, change.path)  # a file system without hard links
 
 
 SOURCE_OPTIONS = {
@@ -464,41 +402,19 @@ SOURCE_OPTIONS = {
 }
 
 
-def _read_source_text(text_file: Path) -> tuple[bytes, str]:
-    """The bytes of the text to archive, and its text; refuses what the validator would."""
+def source_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a source file (a byte order mark kept); :class:`PackageError` if not."""
     try:
-        status = text_file.stat()
-    except FileNotFoundError:
-        raise ScaffoldError(f"{text_file} does not exist; expected the source text") from None
-    except OSError as error:  # a symlink loop among them
-        raise ScaffoldError(f"{text_file} cannot be read: {error.strerror or error}") from None
-    kind = datapackage.file_kind(status.st_mode)
-    if kind is not None:  # never opened: a FIFO or a device would wait or never end
-        raise ScaffoldError(f"{text_file} is {kind}; expected the source text as a file")
-    size = status.st_size
-    if size > MAX_SOURCE_BYTES:
-        raise ScaffoldError(
-            f"{text_file} has {size:,} bytes, more than the {MAX_SOURCE_BYTES:,} bytes "
+        with contextlib.suppress(FileNotFoundError):
+            path.stat()  # a symlink loop, which read_text would call missing
+        return datapackage.read_text(path, max_bytes, "the source text")
+    except OSError as error:
+        raise PackageError(f"{path} cannot be read: {error.strerror or error}") from None
+    except FileTooLarge as error:
+        raise PackageError(
+            f"{path} has {error.size:,} bytes, more than the {max_bytes:,} bytes "
             "`cnplans validate` reads; archive the document's text only"
-        )
-    data = text_file.read_bytes()
-    text = utf8_text(data, str(text_file))
-    if not text.strip():
-        raise ScaffoldError(f"{text_file} is empty; expected the source's text")
-    return data, text
-
-
-def utf8_text(data: bytes, label: str) -> str:
-    """``data`` as text (a byte order mark dropped); refuses bytes that are not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ScaffoldError(
-            f"{label} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
-            "it and save it again as 'UTF-8', then run this command again"
         ) from None
-    return text.removeprefix("\ufeff")
 
 
 @under_package_lock
@@ -523,7 +439,13 @@ def new_source(
     """
     package = Package.open(descriptor)
     sources = package.table(SOURCES)
-    data, text = _read_source_text(text_file)
+    try:
+        text = source_text(text_file)
+    except PackageError as error:
+        raise ScaffoldError(str(error)) from None
+    if not text.strip():
+        raise ScaffoldError(f"{text_file} is empty; expected the source's text")
+    data, text = text.encode("utf-8"), text.removeprefix("\ufeff")
     remarks = []
     if title is None or not title.strip():
         title = next(line for line in text.splitlines() if line.strip())
@@ -569,14 +491,13 @@ def new_source(
     if target.exists() or target.is_symlink():
         _refuse([f"{relative} already exists; choose another --id (nothing was overwritten)"])
 
-    new_text, line = sources.with_row(row)
+    new_text, (line,) = sources.with_rows([row])
     table_bytes = new_text.encode("utf-8")
-    rows = [dict(zip(sources.header, cells, strict=False)) for cells in _rows(new_text)]
     changes = [
         Change(target, relative, data, new=True),
         Change(sources.path, sources.label, table_bytes),
     ]
-    descriptor_change = _descriptor_change(package, {SOURCES: table_bytes}, rows)
+    descriptor_change = _descriptor_change(package, {SOURCES: table_bytes})
     if descriptor_change is not None:
         changes.append(descriptor_change)
     write_all(changes)
@@ -599,24 +520,12 @@ def new_source(
     )
 
 
-def _rows(text: str) -> list[list[str]]:
-    """The data rows of CSV text (header and blank lines left out)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader, None)
-    return [cells for cells in reader if cells]
-
-
 def _label_or(package: Package, name: str, default: str) -> str:
     try:
         path = package.resource(name).get("path")
     except ScaffoldError:
         return default
     return path if isinstance(path, str) else default
-
-
-# --------------------------------------------------------------------------------------------
-# new-plan
-# --------------------------------------------------------------------------------------------
 
 
 PLAN_OPTIONS = {
@@ -634,35 +543,6 @@ PLAN_OPTIONS = {
     "quote": "--quote",
     "notes": "--notes",
 }
-
-
-def _quote_problem(package: Package, sources: CsvTable, source_id: str, quote: str) -> str | None:
-    """Why ``quote`` is not in the text of ``source_id``, or None when it is."""
-    from cnplans.validation.provenance import (
-        normalize_quote,
-        normalize_whitespace,
-        quote_suggestion,
-    )
-
-    index = sources.column("source_id").index(source_id)
-    relative = sources.column("path")[index]
-    try:
-        file = package.inside(relative, f"the path of source {source_id!r}")
-        data = file.read_bytes()
-        if len(data) > MAX_SOURCE_BYTES:
-            return f"{relative} is larger than `cnplans validate` reads; archive the text only"
-        text = normalize_whitespace(data.decode("utf-8").removeprefix("\ufeff"))
-    except ScaffoldError as error:
-        return str(error)
-    except (OSError, UnicodeDecodeError) as error:
-        return f"the text of source {source_id!r} ({relative}) cannot be read: {error}"
-    wanted = normalize_quote(quote)
-    if wanted and wanted in text:
-        return None
-    return (
-        f"--quote: expected a verbatim, contiguous passage of {relative} (whitespace may "
-        f"differ), but it is not there{quote_suggestion(text, wanted)}"
-    )
 
 
 @under_package_lock
@@ -685,11 +565,10 @@ def new_plan(
 ) -> Result:
     """Add the ``plans`` row of a plan stated in an archived source text.
 
-    The quote must occur in the source's text; the region and the source must exist; cells not
-    given stay empty. These are checked first, naming the option; then the row is filed the way
-    ``cnplans add`` files rows (:func:`cnplans.drafting.filing.file_rows`): the validator's own
-    rules on a copy of the package, only ``plan-without-facts`` expected (the plan's targets and
-    measures come next). Raises :class:`ScaffoldError`; writes nothing then.
+    The values, the region and the source are checked first, naming the option; then the row is
+    filed as ``cnplans add`` files rows (:func:`cnplans.drafting.filing.file_rows`: the gate,
+    which also finds the quote in the source's text), ``plan-without-facts`` expected. Cells not
+    given stay empty. Raises :class:`ScaffoldError`; writes nothing then.
     """
     package = Package.open(descriptor)
     plans = package.table(PLANS)
@@ -727,14 +606,9 @@ def new_plan(
             f"--source {source_id!r} is not in {sources.label}; archive the text first with "
             "`cnplans new-source PATH --id SLUG`"
         )
-    elif row["quote"]:
-        quote_problem = _quote_problem(package, sources, source_id, row["quote"])
-        if quote_problem is not None:
-            problems.append(quote_problem)
     _refuse(problems)
 
-    # Filed the way `cnplans add` files rows: checked by the validator itself on a copy of the
-    # package. The plan's targets and measures come next, so `plan-without-facts` is expected.
+    # The gate checks the rest (the quote among it); `plan-without-facts` is expected for now.
     from cnplans.drafting.filing import EXPECTED_FOR_NOW, NewRow, file_rows
 
     filing = file_rows(

@@ -207,9 +207,10 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, expected: str = "a te
     ``expected`` says in an error what the file should have been ("a CSV file").
     """
     try:
-        if not path.exists():
-            raise PackageError(f"{path} does not exist (expected {expected})")
-        status = path.stat()
+        try:
+            status = path.stat()
+        except FileNotFoundError:  # a broken link too; a link loop is OSError, "cannot be read"
+            raise PackageError(f"{path} does not exist (expected {expected})") from None
         kind = file_kind(status.st_mode)
         if kind is not None:  # a folder, a FIFO, a device such as /dev/zero: never opened
             raise PackageError(f"{path} is {kind}, not a regular file (expected {expected})")

@@ -405,11 +405,7 @@ SOURCE_OPTIONS = {
 def source_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The UTF-8 text of a source file (a byte order mark kept); :class:`PackageError` if not."""
     try:
-        with contextlib.suppress(FileNotFoundError):
-            path.stat()  # a symlink loop, which read_text would call missing
         return datapackage.read_text(path, max_bytes, "the source text")
-    except OSError as error:
-        raise PackageError(f"{path} cannot be read: {error.strerror or error}") from None
     except FileTooLarge as error:
         raise PackageError(
             f"{path} has {error.size:,} bytes, more than the {max_bytes:,} bytes "

@@ -54,8 +54,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks/load.py, quantities.py, draft.py, then validate.py (posargs: the last)."""
+    """Run benchmarks/size.py, real_package.py, load.py, quantities.py, draft.py, then
+    validate.py (posargs: the last)."""
     _install(session, "bench")
+    session.run("python", "benchmarks/size.py")
+    session.run("python", "benchmarks/real_package.py")
     session.run("python", "benchmarks/load.py")
     session.run("python", "benchmarks/quantities.py")
     session.run("python", "benchmarks/draft.py")

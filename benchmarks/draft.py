@@ -25,7 +25,6 @@ import argparse
 import csv
 import statistics
 import sys
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,16 +121,10 @@ def live_package() -> tuple[list[dict[str, str]], dict[str, str], dict[str, int 
     return targets, texts, years
 
 
-def _median_seconds(work: object, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> int:
+    """Print the accuracy on the live package and the drafting speed."""
+    from timing import alternate_calls  # here: tests/contrib/test_draft.py imports this file
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -157,8 +150,8 @@ def main() -> int:
     def draft() -> None:
         draft_targets(big, plan_id="p", source_id="s", include_all=True)
 
-    reader = _median_seconds(reader_only, args.runs)
-    drafted = _median_seconds(draft, args.runs)
+    times = alternate_calls({"reader": reader_only, "draft": draft}, args.runs)
+    reader, drafted = (statistics.median(times[name]) for name in ("reader", "draft"))
     print(
         f"drafting a {len(big.encode('utf-8')) // 1000} KB text: median {drafted:.2f} s over "
         f"{args.runs} runs, {drafted / reader:.1f}x the quantity reader alone "

@@ -4,9 +4,10 @@ quotes.
 The corpus is every ``quote`` cell of the package's ``resources/*.csv``, each made distinct by
 appending " item N." and repeated to about 10,000 quotes, plus about 2,000 invented Chinese plan
 sentences with varying numbers. Each run times ``find_quantities`` over the whole corpus and,
-in the same process, the baseline ``re.findall(r"[0-9]+(?:\\.[0-9]+)?", quote)`` over it; the
-machines are noisy, so it prints medians over the runs: the ratio of the two (find_quantities
-takes N.N x the time of a bare digit scan) and, for information, microseconds per quote.
+in the same process, the baseline ``re.findall(r"[0-9]+(?:\\.[0-9]+)?", quote)`` over it,
+alternating which goes first; the machines are noisy, so it prints medians over the runs: the
+ratio of the two (find_quantities takes N.N x the time of a bare digit scan) and, for
+information, microseconds per quote.
 
 The first run saves the corpus and every result (all fields of each ``Quantity``) to
 ``--reference`` (in /tmp); later runs time that same saved corpus and print whether the
@@ -21,19 +22,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import json
 import re
 import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from timing import REPO, alternate_calls
+
 sys.path.insert(0, str(REPO / "src"))
 
-from cnplans.drafting.quantities import find_quantities  # noqa: E402
+from cnplans.drafting.quantities import find_quantities
 
 DEFAULT_REFERENCE = Path("/tmp/qbench/quantities_reference.json")
 ENGLISH_QUOTES = 10_000
@@ -117,15 +117,6 @@ def save_reference(path: Path, corpus: list[str], results: list[Result]) -> None
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def time_pass(corpus: Sequence[str], function: Callable[[str], object]) -> float:
-    """Seconds for one call of function on every quote of the corpus."""
-    gc.collect()
-    start = time.perf_counter()
-    for quote in corpus:
-        function(quote)
-    return time.perf_counter() - start
-
-
 def baseline(quote: str) -> list[str]:
     return BASELINE.findall(quote)
 
@@ -153,29 +144,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"corpus: {len(corpus)} quotes of {mean_length:.0f} characters on average")
     print(f"find_quantities finds {found} quantities in it")
 
-    ratios: list[float] = []
-    per_quote: list[float] = []
-    base_per_quote: list[float] = []
-    for run in range(args.runs):
-        # alternate which goes first, so drift in the machine's speed hits both alike
-        if run % 2:
-            seconds = time_pass(corpus, find_quantities)
-            base = time_pass(corpus, baseline)
-        else:
-            base = time_pass(corpus, baseline)
-            seconds = time_pass(corpus, find_quantities)
-        ratios.append(seconds / base)
-        per_quote.append(seconds / len(corpus) * 1e6)
-        base_per_quote.append(base / len(corpus) * 1e6)
-
+    times = alternate_calls(
+        {
+            "scan": lambda: [baseline(quote) for quote in corpus],
+            "find": lambda: [find_quantities(quote) for quote in corpus],
+        },
+        args.runs,
+    )
+    ratios = [a / b for a, b in zip(times["find"], times["scan"], strict=True)]
     ratio = statistics.median(ratios)
     print(
         f"find_quantities takes {ratio:.1f} x the time of a bare digit scan "
         f"(median of {args.runs} runs; range {min(ratios):.1f}-{max(ratios):.1f})"
     )
+    per_quote = {name: statistics.median(t) / len(corpus) * 1e6 for name, t in times.items()}
     print(
-        f"find_quantities: {statistics.median(per_quote):.1f} µs per quote (median); "
-        f"digit scan: {statistics.median(base_per_quote):.2f} µs per quote"
+        f"find_quantities: {per_quote['find']:.1f} µs per quote (median); "
+        f"digit scan: {per_quote['scan']:.2f} µs per quote"
     )
     print("results: " + ("OK" if identical else "DIFFERENT"))
     return 0 if identical else 1

@@ -1,0 +1,54 @@
+"""Benchmark: how many lines of Python the project has, against issue 14's goals.
+
+Counts as ``wc -l`` does (line feeds in each file) over the non-test ``.py`` files of ``src/``,
+``scripts/``, ``benchmarks/`` and ``noxfile.py`` (goal: at most 10,000 lines), and of
+``src/cnplans/`` alone (goal: at most 6,000). A file is a test when its name starts with
+``test_`` or it lies in a ``tests`` folder. Prints the lines of each folder's own files (not
+its subfolders'), the totals and the goals; it never fails.
+
+Usage: ``python benchmarks/size.py`` from anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from timing import REPO
+
+GOALS = {"src + scripts + benchmarks + noxfile.py": 10_000, "src/cnplans": 6_000}
+
+
+def python_files() -> list[Path]:
+    """The non-test ``.py`` files counted, relative to the repository."""
+    files = [REPO / "noxfile.py"]
+    for folder in ("src", "scripts", "benchmarks"):
+        files += sorted((REPO / folder).rglob("*.py"))
+    return [
+        path.relative_to(REPO)
+        for path in files
+        if path.is_file() and not path.name.startswith("test_") and "tests" not in path.parts
+    ]
+
+
+def main() -> None:
+    """Print the line counts per folder and the totals against the goals."""
+    lines = {path: (REPO / path).read_bytes().count(b"\n") for path in python_files()}
+    folders: Counter[str] = Counter()
+    for path, count in lines.items():
+        folders[path.parent.as_posix() + "/" if path.parent.parts else path.name] += count
+    for folder, count in sorted(folders.items()):
+        print(f"{count:>7,}  {folder}")
+    totals = {
+        "src + scripts + benchmarks + noxfile.py": sum(lines.values()),
+        "src/cnplans": sum(c for p, c in lines.items() if p.parts[:2] == ("src", "cnplans")),
+    }
+    print()
+    for name, total in totals.items():
+        goal = GOALS[name]
+        verdict = "within the goal" if total <= goal else f"{total - goal:,} over"
+        print(f"{total:>7,}  {name} (goal: at most {goal:,}; {verdict})")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 from typing import Any
 
-from cnplans.datapackage import inside, read_text
+from cnplans.datapackage import dump_descriptor, inside, read_text, with_key
+from cnplans.datapackage import source_documents as documents_of
 from cnplans.datapackage.hashes import file_sha256
 
 from .errors import ReleaseError
@@ -22,18 +20,11 @@ SOURCES_TABLE = "sources"
 
 
 def source_documents(root: Path, descriptor: dict[str, Any]) -> list[dict[str, str]] | None:
-    """The descriptor's ``sources``: title and archived path of each row of the sources table.
-
-    None when the package has no ``sources`` table with ``title`` and ``path`` columns.
-    """
+    """The descriptor's ``sources`` from the package's sources table (None without one)."""
     resource = next((r for r in descriptor["resources"] if r.get("name") == SOURCES_TABLE), None)
     if resource is None or not isinstance(resource.get("path"), str):
         return None
-    text = read_text(_file(root, resource), expected="a CSV file").removeprefix("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    if not rows or "title" not in rows[0] or "path" not in rows[0]:
-        return None
-    return [{"title": row["title"], "path": row["path"]} for row in rows if row["title"]]
+    return documents_of(read_text(_file(root, resource), expected="a CSV file"))
 
 
 def stamped(
@@ -48,10 +39,10 @@ def stamped(
     if version is not None:
         result["version"] = version
     if created is not None:
-        result = _with_key(result, "created", created, after="version")
+        result = with_key(result, "created", created, after="version")
     documents = source_documents(root, descriptor)
     if documents is not None:
-        result = _with_key(result, "sources", documents, before="resources")
+        result = with_key(result, "sources", documents, before="resources")
     resources = []
     for resource in descriptor["resources"]:
         resource = dict(resource)
@@ -63,9 +54,7 @@ def stamped(
     return result
 
 
-def dump(descriptor: dict[str, Any]) -> str:
-    """The descriptor as datapackage.json text (two-space indent, UTF-8, final newline)."""
-    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+dump = dump_descriptor
 
 
 def _file(root: Path, resource: dict[str, Any]) -> Path:
@@ -75,15 +64,3 @@ def _file(root: Path, resource: dict[str, Any]) -> Path:
     if not path.is_file():
         raise ReleaseError(f"{path} does not exist, but {DESCRIPTOR} lists it")
     return path
-
-
-def _with_key(
-    data: dict[str, Any], key: str, value: Any, *, after: str = "", before: str = ""
-) -> dict[str, Any]:
-    """``data`` with ``key`` set; a new key goes right after ``after`` or before ``before``."""
-    anchor = after or before
-    if key in data or anchor not in data:
-        return {**data, key: value}
-    items = list(data.items())
-    at = list(data).index(anchor) + (1 if after else 0)
-    return dict([*items[:at], (key, value), *items[at:]])

@@ -350,6 +350,41 @@ def read_rows(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[str], R
     return parse_rows(read_text(path, max_bytes, "a CSV file").removeprefix("\ufeff"), str(path))
 
 
+def source_documents(sources_csv: str) -> list[dict[str, str]] | None:
+    """The descriptor's ``sources`` list from the text of the sources table: the title and
+    archived path of each row with a title; None when the table has no such columns.
+
+    >>> source_documents('"source_id","title","path"\\n"a","A","sources/a.txt"\\n')
+    [{'title': 'A', 'path': 'sources/a.txt'}]
+    """
+    rows = list(csv.DictReader(io.StringIO(sources_csv.removeprefix("\ufeff"), newline="")))
+    if not rows or "title" not in rows[0] or "path" not in rows[0]:
+        return None
+    return [{"title": row["title"], "path": row["path"]} for row in rows if row["title"]]
+
+
+def with_key(
+    data: dict[str, Any], key: str, value: Any, *, after: str = "", before: str = ""
+) -> dict[str, Any]:
+    """``data`` with ``key`` set in place; a new key goes right after ``after`` or before
+    ``before`` (where a release stamp puts ``created`` and ``sources``).
+
+    >>> with_key({"name": "x", "resources": []}, "sources", [], before="resources")
+    {'name': 'x', 'sources': [], 'resources': []}
+    """
+    anchor = after or before
+    if key in data or anchor not in data:
+        return {**data, key: value}
+    items = list(data.items())
+    at = list(data).index(anchor) + (1 if after else 0)
+    return dict([*items[:at], (key, value), *items[at:]])
+
+
+def dump_descriptor(descriptor: dict[str, Any]) -> str:
+    """The descriptor as ``datapackage.json`` text (two-space indent, UTF-8, final newline)."""
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
 def parse_json(text: str, label: str) -> Any:
     """The JSON value in ``text``, the one JSON reader of package files (descriptor, schemas).
 

@@ -12,9 +12,7 @@ given stay empty: nothing is guessed.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import itertools
 import json
 import math
@@ -317,17 +315,9 @@ def _descriptor_change(
     original = json.loads(package.text)
     data = json.loads(package.text)
     if sources and SOURCES in tables:
-        rows = csv.DictReader(io.StringIO(tables[SOURCES].decode("utf-8"), newline=""))
-        documents = [{"title": r["title"], "path": r["path"]} for r in rows if r["title"]]
-        if "sources" in data:
-            data["sources"] = documents
-        else:  # where the release stamp puts it: right before "resources"
-            reordered: dict[str, Any] = {}
-            for key, value in data.items():
-                if key == "resources":
-                    reordered["sources"] = documents
-                reordered[key] = value
-            data = reordered
+        documents = datapackage.source_documents(tables[SOURCES].decode("utf-8"))
+        if documents is not None:
+            data = datapackage.with_key(data, "sources", documents, before="resources")
     for resource in data["resources"]:
         if not isinstance(resource, dict) or resource.get("name") not in tables:
             continue
@@ -338,7 +328,7 @@ def _descriptor_change(
             resource["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
     if data == original:
         return None
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = datapackage.dump_descriptor(data)
     return Change(package.path, package.path.name, text.encode("utf-8"))
 
 

@@ -15,13 +15,9 @@ date ("November 22", "2022-04-25", "4月25日") and clock times ("10:30"); versi
 ("4.0.1"); fractions ("1/3"); roman numerals; vague numerals ("数十", "十几", "dozens of").
 
 Everything is done with precompiled regular expressions matched at bounded positions, so the time
-taken grows linearly with the passage. Written by hand because no library reads these forms
-together (English number words with scales and qualifiers, Chinese numerals with 万/亿, qualifiers
-in both languages). Measured by ``benchmarks/quantities.py`` on 2026-12-01, on the package's own
-quotes and invented Chinese sentences: a median 13.5x the time of a bare digit scan, about 38 µs a
-quote (38x and about 110 µs before the reading was tuned, same runs; 3.97x fewer instructions
-under valgrind). quantulum3, the nearest library, reads no Chinese, drops qualifiers and turns
-"3 to 5" into 4; it took about 2.4 ms a quote.
+taken grows linearly with the passage; ``benchmarks/quantities.py`` measures it. Written by hand
+because no library reads these forms together (quantulum3 reads no Chinese, drops qualifiers and
+turns "3 to 5" into 4).
 
 Known gaps: an English four-digit number 1900-2100 before a plain noun is read as a year ("2000
 companies"); a change "from 3 to 5 percent" gives a count and a percent; a minus sign is ignored.
@@ -33,7 +29,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from itertools import groupby
 
 __all__ = ["Quantity", "find_quantities", "relative_years"]
 
@@ -73,13 +69,9 @@ class Quantity:
 
 
 _QUALIFIER_WORDS = {
-    "exactly": "",
-    "range": "",
-    "about": "about ",
-    "more_than": "more than ",
-    "at_least": "at least ",
-    "up_to": "up to ",
+    q: q.replace("_", " ") + " " for q in ("about", "more_than", "at_least", "up_to")
 }
+_QUALIFIER_WORDS |= {"exactly": "", "range": ""}
 _TIERS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 _TIER_WORDS = {word for _, word in _TIERS}
 
@@ -120,20 +112,21 @@ _CN_BEFORE_ONE = frozenset("统唯之单同逐划专均归合如始终万进")
 _CN_MAX_RUN = 24  # longer runs of numerals are not numbers (and would recurse deeply)
 _MAX_DIGITS = 24  # a longer string of digits is an identifier, not a figure
 
+_WORDS = re.compile(r"[a-z]+")
 _WORD_VALUES = {
-    word: index + 1
-    for index, word in enumerate(
-        re.findall(
-            r"\w+",
+    word: value
+    for value, word in enumerate(
+        _WORDS.findall(
             "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
-            " fifteen sixteen seventeen eighteen nineteen",
-        )
+            " fifteen sixteen seventeen eighteen nineteen"
+        ),
+        start=1,
     )
 }
 _TENS = {
-    word: 10 * (index + 2)
-    for index, word in enumerate(
-        re.findall(r"\w+", "twenty thirty forty fifty sixty seventy eighty ninety")
+    word: 10 * tens
+    for tens, word in enumerate(
+        _WORDS.findall("twenty thirty forty fifty sixty seventy eighty ninety"), 2
     )
 }
 _WORD_ALTERNATION = "|".join(
@@ -142,51 +135,17 @@ _WORD_ALTERNATION = "|".join(
 _SCALE_WORDS = "hundred|thousand|dozen|million|billion|trillion"
 
 
-def _trie(words: list[str]) -> str:
-    """One alternation of words as a trie ("t(?:en|wo)"): a failed word costs a branch or two."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:  # a word ends here and longer ones go on: what follows is optional
-            body = ("(?:" + body + ")" if len(branches) == 1 else body) + "?"
-        return body
-
-    return emit(tree)
+def _by_first_letter(words: list[str]) -> str:
+    """One alternation grouped by first letter ("t(?:wo|en)"): a failed word costs one test."""
+    groups = groupby(sorted(words, key=lambda word: (word[0], -len(word))), key=lambda w: w[0])
+    return "|".join(f"{first}(?:{'|'.join(w[1:] for w in group)})" for first, group in groups)
 
 
-_ENGLISH_SCALES = {
-    "hundred million": Decimal(10) ** 8,
-    "hundred": Decimal(100),
-    "thousand": Decimal(1000),
-    "million": Decimal(10) ** 6,
-    "mn": Decimal(10) ** 6,
-    "mln": Decimal(10) ** 6,
-    "billion": Decimal(10) ** 9,
-    "bn": Decimal(10) ** 9,
-    "trillion": Decimal(10) ** 12,
-    "tn": Decimal(10) ** 12,
-}
-_CHINESE_SCALES = {
-    "万亿": Decimal(10) ** 12,
-    "千亿": Decimal(10) ** 11,
-    "百亿": Decimal(10) ** 10,
-    "十亿": Decimal(10) ** 9,
-    "亿": Decimal(10) ** 8,
-    "千万": Decimal(10) ** 7,
-    "百万": Decimal(10) ** 6,
-    "十万": Decimal(10) ** 5,
-    "万": Decimal(10) ** 4,
-    "千": Decimal(10) ** 3,
-}
+_ENGLISH_SCALES = {"hundred million": 10**8, "hundred": 100, "thousand": 1000, "million": 10**6}
+_ENGLISH_SCALES |= {"mn": 10**6, "mln": 10**6, "billion": 10**9, "bn": 10**9}
+_ENGLISH_SCALES |= {"trillion": 10**12, "tn": 10**12}
+_CHINESE_SCALES = {"万亿": 10**12, "千亿": 10**11, "百亿": 10**10, "十亿": 10**9, "亿": 10**8}
+_CHINESE_SCALES |= {"千万": 10**7, "百万": 10**6, "十万": 10**5, "万": 10**4, "千": 10**3}
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -203,51 +162,35 @@ _START = re.compile(
     rf"|\b(?:a{_SP}+(?=(?:{_SCALE_WORDS})\b)|(?:{_WORD_ALTERNATION})\b)",
     re.IGNORECASE,
 )
-# Scanning for those starts without trying every position (a leading "\b" makes the engine try
-# each one): digits and Chinese numerals are one character class, which it skips to quickly;
-# an English number word starts a word, so it is looked for only at the start of the text or
-# after a character that is not a word character, with the words as a trie, in the text's
-# lowercase copy: the same places as ignoring the case, character by character, unless the text
-# has one of four letters (see _LETTERS_IGNORING_CASE) whose lowercase is not what the case-blind
-# engine matches. ASCII text has simpler classes: digits are [0-9], \W is [^A-Za-z0-9_].
+# The same places without trying each position: numerals are one class; number words are looked
+# for after a non-word character, in the lowercase copy unless _LETTERS_IGNORING_CASE occur.
 _NUMERAL = re.compile(f"[{_D}{_CN_CHARS}]")
-_ASCII_NUMERAL = re.compile("[0-9]")
 _NUMBER_WORD = (
-    rf"a{_SP}+(?:{_SCALE_WORDS})\b|{_trie([*_WORD_VALUES, *_TENS, 'hundred', 'thousand'])}\b"
+    rf"a{_SP}+(?:{_SCALE_WORDS})\b"
+    rf"|(?:{_by_first_letter([*_WORD_VALUES, *_TENS, 'hundred', 'thousand'])})\b"
 )
 _NUMBER_WORD_AT = re.compile(_NUMBER_WORD)
 _NUMBER_WORD_AFTER = re.compile(rf"\W(?={_NUMBER_WORD})")
 _ASCII_NUMBER_WORD_AFTER = re.compile(rf"[^a-z0-9_](?={_NUMBER_WORD})")
 _CASELESS_NUMBER_WORD_AT = re.compile(_NUMBER_WORD, re.IGNORECASE)
 _CASELESS_NUMBER_WORD_AFTER = re.compile(rf"\W(?={_NUMBER_WORD})", re.IGNORECASE)
-# What [A-Za-z] matches when the case is ignored: the ASCII letters and four others ("ſ" is "s",
-# "K" is "k"; "İ" lowercases to two characters, "ı" and "ſ" to themselves).
+# Non-ASCII letters [A-Za-z] matches ignoring the case, whose lower() is not that ASCII letter.
 _LETTERS_IGNORING_CASE = "İıſK"
 _LETTER = re.compile(f"[A-Za-z{_LETTERS_IGNORING_CASE}]")
-_NUMBER_WORD_FIRST = frozenset("aefhnost")  # the first letters of the words, lowercase
 
 
 def _number_word_starts(text: str) -> list[int]:
     """Every position where _START matches an English number word, in order."""
     if text.isascii():
-        low, after = text.lower(), _ASCII_NUMBER_WORD_AFTER
+        low, after, at = text.lower(), _ASCII_NUMBER_WORD_AFTER, _NUMBER_WORD_AT
     elif _LETTER.search(text) is None:
         return []  # Chinese text without a letter: each of its characters would be tried
     elif any(ch in text for ch in _LETTERS_IGNORING_CASE):
-        return _caseless_number_word_starts(text)
+        low, after, at = text, _CASELESS_NUMBER_WORD_AFTER, _CASELESS_NUMBER_WORD_AT
     else:
-        low, after = text.lower(), _NUMBER_WORD_AFTER
+        low, after, at = text.lower(), _NUMBER_WORD_AFTER, _NUMBER_WORD_AT
     starts = [match.end() for match in after.finditer(low)]
-    if low[:1] in _NUMBER_WORD_FIRST and _NUMBER_WORD_AT.match(low):
-        starts.insert(0, 0)
-    return starts
-
-
-def _caseless_number_word_starts(text: str) -> list[int]:
-    starts = [match.end() for match in _CASELESS_NUMBER_WORD_AFTER.finditer(text)]
-    if _CASELESS_NUMBER_WORD_AT.match(text):
-        starts.insert(0, 0)
-    return starts
+    return [0, *starts] if at.match(low) else starts
 
 
 _DIGITS = re.compile(
@@ -331,53 +274,18 @@ _BEFORE = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
-# The last word of each English qualifier of _BEFORE, the last and first characters of each
-# Chinese one (see _qualifier_before).
+# Last words of _BEFORE's English qualifiers and their last two letters; see _qualifier_before.
 _BEFORE_LAST_WORDS = frozenset(
-    [
-        "least",
-        "than",
-        "of",
-        "exceed",
-        "exceeds",
-        "exceeded",
-        "exceeding",
-        "surpass",
-        "surpasses",
-        "surpassed",
-        "surpassing",
-        "top",
-        "tops",
-        "topping",
-        "topped",
-        "through",
-        "to",
-        "most",
-        "below",
-        "under",
-        "within",
-        "over",
-        "above",
-        "beyond",
-        "about",
-        "around",
-        "approximately",
-        "approx",
-        "roughly",
-        "nearly",
-        "almost",
-        "some",
-        "circa",
-        "estimated",
-    ]
+    _WORDS.findall(
+        "least than of exceed exceeds exceeded exceeding surpass surpasses surpassed surpassing top"
+        " tops topping topped through to most below under within over above beyond about around"
+        " approximately approx roughly nearly almost some circa estimated"
+    )
 )
-# The last two letters of those words (each has at least two).
 _BEFORE_LAST_ENDINGS = frozenset(word[-2:] for word in _BEFORE_LAST_WORDS)
 _BEFORE_LAST_CN = frozenset("于过破出多少超逾约近")
 _BEFORE_FIRST_CN = frozenset("不至达最低少小超突逾多高大约将接近")
-# Read backwards from where a qualifier would end: its last word and up to three words before
-# it, each after spaces. A letter is what [A-Za-z] matches when the case is ignored: the ASCII
-# letters and four others, which _FOLD_LETTERS turns into the ASCII ones.
+# A qualifier's last word and up to three before it, read backwards.
 _WORDS_BACKWARDS = re.compile(
     rf"([A-Za-z{_LETTERS_IGNORING_CASE}]+)(?:\s+[A-Za-z{_LETTERS_IGNORING_CASE}]+){{0,3}}"
 )
@@ -395,14 +303,10 @@ _ONE_PRONOUN_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:no|the|any|every|each|this|that|which|such|one){_SP}+$", re.IGNORECASE
 )
 _MONTH_BEFORE = re.compile(rf"(?<![A-Za-z]){_MONTHS}\.?{_SP}+$")
-# The same without its lookbehind, so that the engine skips to the capitals that start months.
-_MONTH_SPACES = re.compile(rf"{_MONTHS}\.?{_SP}+")
 _MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?{_SP}+(?:of{_SP}+)?{_MONTHS}(?![A-Za-z])")
 _LINE_START = re.compile(r"(?:^|[\n。.!?！？;；:：])[ \t\u00a0\u3000]*$")
 _CN_IDIOM = re.compile(r"千家万户|一条龙|千方百计|万无一失")
 
-# Clause and sentence ends: a comma not before a digit, a full stop before a space or the end,
-# other marks. (Each pattern starts with one character class, which the engine skips to.)
 _CLAUSE_END = re.compile(r"[,，;；。!！?？\n.](?:(?<=,)(?![0-9])|(?<=\.)(?=\s|$)|(?<=[^,.]))")
 _SENTENCE_END = re.compile(r"[;；。!！?？\n.](?:(?<=\.)(?=\s|$)|(?<=[^.]))")
 _STRIVE = re.compile(r"(?<![A-Za-z])striv(?:e|es|ed|en|ing)(?![A-Za-z])|力争|争取", re.IGNORECASE)
@@ -416,24 +320,10 @@ _STRIVE_LEAD_IN = re.compile(
 )
 
 
-def _may_strive_in_english(text: str) -> bool:
-    """False when the English words of _STRIVE and _STRIVE_LEAD_IN cannot match ("striv")."""
-    return "striv" in text.lower() or (
-        not text.isascii() and any(ch in text for ch in _LETTERS_IGNORING_CASE)
-    )
-
-
-def _first_ends_after(ends: re.Pattern[str], text: str, starts: list[int]) -> list[int]:
-    """For each of the ascending starts, where the first match of ends at or after it starts
-    (len(text) when none): one pass over the text, however many starts."""
-    found: list[int] = []
-    end = -1
-    for start in starts:
-        if end < start:
-            match = ends.search(text, start)
-            end = len(text) if match is None else match.start()
-        found.append(end)
-    return found
+def _no_match_between(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """No match of pattern in text starts in [start, end)."""
+    match = pattern.search(text, start)
+    return match is None or match.start() >= end
 
 
 def _chinese_strive_words(text: str) -> list[int]:
@@ -524,19 +414,13 @@ def _words_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = group = 0
     last: str | None = None
     best: tuple[int, int] | None = None
-    thousand_seen = False
     tokens = list(_WORD_TOKEN.finditer(text, start, end))  # at most 14: the run is bounded
-    index = 0
     leading_a = tokens[0].group().lower() == "a"
-    if leading_a:
-        index = 1
-    while index < len(tokens):
-        token = tokens[index]
+    for token in tokens[leading_a:]:
         word = token.group().lower()
         if word == "and":
             if last not in ("hundred", "thousand"):
                 break
-            index += 1
             continue
         if leading_a and last is None and word not in ("hundred", "thousand", "dozen"):
             break
@@ -559,10 +443,10 @@ def _words_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             group = (group or 1) * 100
             last = "hundred"
         elif word == "thousand":
-            if thousand_seen or last == "thousand":
+            if value:  # a second thousand
                 break
             value += (group or 1) * 1000
-            group, last, thousand_seen = 0, "thousand", True
+            group, last = 0, "thousand"
         elif word == "dozen":
             if not (leading_a and last is None):
                 break
@@ -570,7 +454,6 @@ def _words_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         else:
             break
         best = (value + group, token.end())
-        index += 1
     return best
 
 
@@ -588,7 +471,7 @@ class _Num:
     kind: str  # "digits", "cn" or "words"
     value_max: Decimal | None = None
     unit: str | None = None  # "CNY", "USD", "percent", "measure" or None (a plain count)
-    scale: Decimal | None = None
+    scale: int | None = None
     plain4: bool = False  # could be a year: four digits 1900..2100, nothing attached
     year: bool = False  # read as a year
     more: bool = False  # 多 / 余
@@ -602,8 +485,7 @@ _SKIP = int  # a position to resume scanning from: no quantity here
 
 
 def _quantity(**fields: object) -> Quantity:
-    """Quantity(**fields), the same object made without the frozen dataclass's __init__, which
-    sets each field through object.__setattr__ (a good part of the time of a short passage)."""
+    """Quantity(**fields), skipping the frozen __init__'s slow object.__setattr__ calls."""
     quantity = object.__new__(Quantity)
     quantity.__dict__.update(fields)
     return quantity
@@ -611,113 +493,49 @@ def _quantity(**fields: object) -> Quantity:
 
 def _char_before(text: str, p: int) -> str:
     """The last character before p that is not a space (looking back up to four characters)."""
-    if p == 0:
-        return ""
-    last = text[p - 1]
-    if last not in _SP_CHARS:
-        return last  # most numbers: no space to look past
-    if p >= 2 and (last := text[p - 2]) not in _SP_CHARS:
-        return last  # one space
-    head = text[max(0, p - 4) : p].rstrip(" \t\u00a0")
-    if head:
-        return head[-1]
-    return text[p - 5] if p >= 5 else ""  # four spaces: the character before them
+    i = p - 1
+    while i >= 0 and p - i <= 4 and text[i] in _SP_CHARS:
+        i -= 1
+    return text[i] if i >= 0 else ""
 
 
-# Cheap tests that let most numbers skip a regular-expression search of the text before them.
-_QUALIFIER_LAST = frozenset("于过破超逾近约少低多高大出.")
-# ASCII letters that end an English qualifier of _BEFORE (before a number, after its spaces).
-_QUALIFIER_LAST_LETTERS = frozenset(
-    letter for word in _BEFORE_LAST_WORDS for letter in (word[-1], word[-1].upper())
-)
+# The last characters of _BEFORE's qualifiers and of prefixes: most numbers skip those searches.
+_QUALIFIER_LAST = frozenset("于过破超逾近约少低多高大出.adefghnoprstwxyADEFGHNOPRSTWXY")
 _PREFIX_LAST = frozenset("$¥￥BYDb")
-_SPACE_DASH = frozenset(" \t\u00a0-")
 _NOTHING_ATTACHES = frozenset(["", *'，。,;；、：:)）\n!?！？"”’'])
-# The first characters the patterns after a number can start with (after the spaces and the
-# dash they allow): a number followed by any other word skips those matches.
 _SP_CHARS = frozenset(" \t\u00a0")
-# What can start a scale, 多, 级, a unit or a qualifier after a number, besides letters and
-# CJK characters (every Chinese one is written in characters from U+4E00 on).
+# What can start a scale, 多, 级, a unit or a qualifier after a number, besides letters and CJK.
 _MAY_ATTACH = frozenset(" \t\u00a0-‐‑%")
-_SPACE_TAB = frozenset(" \t")
 _DATE_SEPARATORS = frozenset("-/.")
 _NUMBER_JOINS = frozenset(".．:：/")
 _ASCII_DIGITS = frozenset("0123456789")
 _MONTH_AFTER_FIRST = frozenset("snrt \t\u00a0")
-_CN_SCALE_CHARS = frozenset("万亿千十百")
-_ENGLISH_SCALE_FIRST = frozenset("hHtTmMbB")
-_ENGLISH_UNIT_FIRST = frozenset("uUaAdDyYrRcCpP")
-_PERCENT_SIGNS = frozenset("%％")
-_MORE_CHARS = frozenset("多余")
-_HYPHENS = frozenset("-‐‑")
+# The characters each pattern after a number can start with (spaces and dashes included).
+_ENGLISH_SCALE_FIRST = frozenset(" \t\u00a0-hHtTmMbB")
+_ENGLISH_UNIT_FIRST = frozenset(" \t\u00a0-uUaAdDyYrRcCpP%％")
 _CHINESE_UNIT_FIRST = frozenset(
-    "个人件位倍元只台号名周处天套家岁年座张户所支日月条架栋次款百种类美艘辆部项"
+    " \t\u00a0-个人件位倍元只台号名周处天套家岁年座张户所支日月条架栋次款百种类美艘辆部项"
 )
-_AFTER_WORD_FIRST = frozenset("oOaA")
-_AFTER_CN_FIRST = frozenset("以及左")
-_RANGE_SEP_FIRST = frozenset("tToOaA-–—－‐‑~～〜至到")
-# The first two letters (lowercase) of the English words of _RANGE_SEP, and also of
-# _ENGLISH_SCALE, _ENGLISH_UNIT and _AFTER: any other word after a number attaches nothing.
-_RANGE_WORD_STARTS = frozenset(["to", "or", "an", "th"])
-_TAIL_WORD_STARTS = _RANGE_WORD_STARTS | {
-    *("hu", "mi", "bi", "tr", "bn", "mn", "ml", "tn"),  # hundred, thousand, ... bn, mln, tn
+_AFTER_FIRST = frozenset(" \t\u00a0以及左")
+# First two letters of the words of _RANGE_SEP, _ENGLISH_SCALE, _ENGLISH_UNIT and _AFTER.
+_TAIL_WORD_STARTS = {
+    *("to", "or", "an", "th", "hu", "mi", "bi", "tr", "bn", "mn", "ml", "tn"),  # to, ..., tn
     *("us", "u.", "am", "do", "yu", "rm", "cn", "re", "pe", "pc"),  # US$, yuan, ..., pct
 }
 
 
-def _skip_spaces(text: str, i: int) -> int:
-    """The first position from i that is not a space within a line ({_SP}* ends there)."""
-    while text[i : i + 1] in _SP_CHARS:
-        i += 1
-    return i
-
-
-def _after_may_match(text: str, end: int) -> bool:
-    """False when _AFTER cannot match at end: " or more" / " and above", "以上", " 左右"."""
-    near = text[end : end + 1]
-    if near in _AFTER_CN_FIRST:
-        return True
-    if near in _SPACE_TAB and text[end + 1 : end + 2] in _AFTER_CN_FIRST:
-        return True
-    word_at = _skip_spaces(text, end)
-    return word_at > end and text[word_at : word_at + 1] in _AFTER_WORD_FIRST
-
-
 def _plain_word_after(text: str, end: int) -> bool:
     """Spaces and then an English word follow end, and no word of _TAIL_WORD_STARTS."""
-    word_at = _skip_spaces(text, end)
+    word_at = end
+    while text[word_at : word_at + 1] in _SP_CHARS:
+        word_at += 1
     head = text[word_at : word_at + 2]  # non-ASCII letters can match ASCII ones ("ſ" is "s")
     return head.isascii() and head[:1].isalpha() and head.lower() not in _TAIL_WORD_STARTS
 
 
-def _word_may_start(text: str, end: int, first_letters: frozenset[str]) -> bool:
-    """A word with one of first_letters may start after {_SP}*-?{_SP}* at end."""
-    near = text[end : end + 1]
-    if near in first_letters:
-        return True
-    if near not in _SPACE_DASH:
-        return False
-    word_at = _skip_dash(text, end)
-    return text[word_at : word_at + 1] in first_letters
-
-
-def _skip_dash(text: str, i: int) -> int:
-    """Where a word starts after {_SP}*-?{_SP}* from i."""
-    i = _skip_spaces(text, i)
-    if text[i : i + 1] == "-":
-        i = _skip_spaces(text, i + 1)
-    return i
-
-
 def _qualifier_before(text: str, lo: int, hi: int) -> re.Match[str] | None:
-    """_BEFORE.search(text, lo, hi), trying only the places where a qualifier can start.
-
-    A qualifier ends where the text before hi does (\\s*$ takes the spaces): an English one with
-    one of _BEFORE_LAST_WORDS, after at most three other words, each after spaces; a Chinese one
-    with one of _BEFORE_LAST_CN, in at most five characters. A search returns the match at the
-    first place where one matches, so matching at those places in order finds the same one,
-    without trying the whole alternation at every place of the window.
-    """
+    """_BEFORE.search(text, lo, hi), matched only where a qualifier can start: up to three
+    words before one of _BEFORE_LAST_WORDS, or in five characters before one of _BEFORE_LAST_CN."""
     end = lo + len(text[lo:hi].rstrip())
     if end == lo:
         return None
@@ -733,19 +551,12 @@ def _qualifier_before(text: str, lo: int, hi: int) -> re.Match[str] | None:
         words = _WORDS_BACKWARDS.match(backwards)
         if words is None:
             return None
-        word = backwards[: words.end(1)][::-1]
-        if not word.isascii():
-            word = word.translate(_FOLD_LETTERS)
-        word = word.lower()
+        word = backwards[: words.end(1)][::-1].translate(_FOLD_LETTERS).lower()
         if word not in _BEFORE_LAST_WORDS or (last == "." and word != "approx"):
             return None
         first = word_end - words.end()
         starts = [first, *(space.end() for space in _SPACES.finditer(text, first, word_end))]
-    for p in starts:
-        match = _BEFORE.match(text, p, hi)
-        if match is not None:
-            return match
-    return None
+    return next(filter(None, (_BEFORE.match(text, p, hi) for p in starts)), None)
 
 
 def _unit_kind(unit: str | None) -> str | None:
@@ -757,24 +568,21 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.month_spaces: dict[int, int] | None = None  # see month_before
         self.strive_known = False  # where the strive words and lead-ins are: see find_strive
         self.strive_at: list[int] = []
         self.lead_ins: list[tuple[int, int]] = []
-        self.lead_in_ends: list[int] = []
-        self.clause_end_after: list[int] = []
-        self.sentence_end_after: list[int] = []
 
     def find_strive(self) -> None:
         """Where _STRIVE and _STRIVE_LEAD_IN match (as finditer finds them)."""
         self.strive_known = True
         text = self.text
-        if _may_strive_in_english(text):
+        if "striv" in text.lower() or (
+            not text.isascii() and any(ch in text for ch in _LETTERS_IGNORING_CASE)
+        ):
             self.strive_at = [m.start() for m in _STRIVE.finditer(text)]
             self.lead_ins = [(m.start(), m.end()) for m in _STRIVE_LEAD_IN.finditer(text)]
         elif not text.isascii():
-            # Only Chinese strive words can match (most passages have none): finditer's matches
-            # are those that start at one of them and after the end of the one before.
+            # only Chinese strive words: finditer's matches, without trying every position
             for at in _chinese_strive_words(text):
                 if not self.strive_at or at >= self.strive_at[-1] + 2:
                     self.strive_at.append(at)
@@ -782,14 +590,6 @@ class _Scanner:
                     lead_in = _STRIVE_LEAD_IN.match(text, at)
                     if lead_in is not None:
                         self.lead_ins.append(lead_in.span())
-        if not self.strive_at and not self.lead_ins:
-            return  # most passages
-        self.lead_in_ends = [end for _, end in self.lead_ins]
-        # where the first clause (sentence) ends after each strive word (lead-in) starts
-        self.clause_end_after = _first_ends_after(_CLAUSE_END, text, self.strive_at)
-        self.sentence_end_after = _first_ends_after(
-            _SENTENCE_END, text, [start for start, _ in self.lead_ins]
-        )
 
     def run(self) -> list[Quantity]:
         """Reads a quantity at each place _START matches, resuming after what each one read."""
@@ -797,18 +597,14 @@ class _Scanner:
         pos = previous_end = 0
         text = self.text
         size = len(text)
-        # The places _START matches: number words found once (the list reversed, to pop the
-        # next one), numerals one search at a time.
-        words = _number_word_starts(text)[::-1]
-        search = (_ASCII_NUMERAL if text.isascii() else _NUMERAL).search
+        words = _number_word_starts(text)[::-1]  # (reversed, to pop the next one)
         while True:
-            numeral = search(text, pos)
+            numeral = _NUMERAL.search(text, pos)
             start = size if numeral is None else numeral.start()
-            if words:
-                while words and words[-1] < pos:
-                    words.pop()
-                if words and words[-1] < start:
-                    start = words[-1]
+            while words and words[-1] < pos:
+                words.pop()
+            if words and words[-1] < start:
+                start = words[-1]
             if start == size:
                 return found
             result = self.quantity_at(start, previous_end)
@@ -825,32 +621,11 @@ class _Scanner:
         before at in its sentence."""
         if not self.strive_known:
             self.find_strive()
-        if not self.strive_at and not self.lead_ins:
-            return False  # most passages
         k = bisect_left(self.strive_at, at) - 1  # the last strive word before at
-        if k >= 0 and self.clause_end_after[k] >= at:
-            return True  # no clause ends between them
-        j = bisect_right(self.lead_in_ends, at) - 1  # the last lead-in that ends by at
-        return j >= 0 and self.sentence_end_after[j] >= at
-
-    def month_before(self, p: int) -> bool:
-        """_MONTH_BEFORE.search(text, p - 12, p): a month and spaces end at p ("November 22")."""
-        if self.month_spaces is None:
-            # each place after a month's spaces begin, with where the month starts: one pass
-            text = self.text
-            self.month_spaces = {}
-            first = _MONTH_SPACES.search(text)  # (most passages have no month)
-            for match in () if first is None else _MONTH_SPACES.finditer(text, first.start()):
-                month_at = match.start()
-                if month_at and text[month_at - 1].isascii() and text[month_at - 1].isalpha():
-                    continue  # (?<![A-Za-z])
-                spaces_at = month_at + len(match.group().rstrip(" \t\u00a0"))
-                for end in range(spaces_at + 1, match.end() + 1):
-                    self.month_spaces[end] = month_at
-        start = self.month_spaces.get(p)
-        if start is None and self.text[p - 1 : p] == "\n":
-            start = self.month_spaces.get(p - 1)  # $ matches before a newline ending the text
-        return start is not None and start >= p - 12
+        if k >= 0 and _no_match_between(_CLAUSE_END, self.text, self.strive_at[k], at):
+            return True
+        j = bisect_right([end for _, end in self.lead_ins], at) - 1  # the last that ends by at
+        return j >= 0 and _no_match_between(_SENTENCE_END, self.text, self.lead_ins[j][0], at)
 
     def glued_left(self, p: int) -> bool:
         """The numeral at p continues a word or identifier: "G5", "G.5A", "COVID-19"."""
@@ -905,15 +680,9 @@ class _Scanner:
             if date is not None and not self.glued_left(p):
                 year = int(date.group("year").translate(_FULLWIDTH))
                 if 1900 <= year <= 2100:
+                    end = date.end()
                     return _Num(
-                        lead,
-                        p,
-                        date.end(),
-                        date.end(),
-                        Decimal(year),
-                        "digits",
-                        year=True,
-                        iso_date=True,
+                        lead, p, end, end, Decimal(year), "digits", year=True, iso_date=True
                     )
         match = _DIGITS.match(text, p)
         assert match is not None
@@ -934,7 +703,9 @@ class _Scanner:
             if self.list_marker(p, end):
                 return end
             month_before = (
-                before in _SP_CHARS and _char_before(text, p).isalpha() and self.month_before(p)
+                before in _SP_CHARS
+                and _char_before(text, p).isalpha()
+                and _MONTH_BEFORE.search(text, max(0, p - 12), p) is not None
             )
             if month_before or (
                 text[end : end + 1] in _MONTH_AFTER_FIRST and _MONTH_AFTER.match(text, end)
@@ -943,9 +714,7 @@ class _Scanner:
         value = Decimal(raw.replace(",", ""))
         # (four ASCII digits compare as their numbers do)
         plain4 = prefix is None and len(raw) == 4 and raw.isdigit() and "1900" <= raw <= "2100"
-        num = _Num(lead, p, end, end, value, "digits")
-        num.plain4 = plain4  # (set after: a keyword argument costs a dictionary)
-        return num
+        return _Num(lead, p, end, end, value, "digits", plain4=plain4)
 
     def read_chinese(self, p: int, lead: int, after_sep: bool) -> _Num | _SKIP:
         text = self.text
@@ -967,26 +736,16 @@ class _Scanner:
             return end
         if by_digit and not 1900 <= value <= 2100:
             return end
-        suffix = len(run) - len(run.rstrip("十百千万亿拾佰仟"))
-        tail = run[len(run) - suffix :]
+        tail = run[len(run.rstrip("十百千万亿拾佰仟")) :]
         scale = None
         if "万" in tail or "亿" in tail:
-            scale = Decimal(1)
+            scale = 1
             for ch in tail:
                 scale *= _CN_SMALL_UNITS.get(ch) or (10**4 if ch == "万" else 10**8)
-        scaled = scale is not None and (any(ch in _CN_DIGITS for ch in run) or len(run) > 1)
-        return _Num(
-            lead,
-            p,
-            end,
-            end,
-            Decimal(value),
-            "cn",
-            value_max=None if high is None else Decimal(high),
-            scale=scale,
-            plain4=by_digit,
-            validated=scaled,
-        )
+        num = _Num(lead, p, end, end, Decimal(value), "cn", scale=scale, plain4=by_digit)
+        num.value_max = None if high is None else Decimal(high)
+        num.validated = scale is not None and (any(ch in _CN_DIGITS for ch in run) or len(run) > 1)
+        return num
 
     def read_words(self, p: int, lead: int, after_sep: bool) -> _Num | _SKIP:
         text = self.text
@@ -1012,9 +771,8 @@ class _Scanner:
     def read_tail(self, num: _Num, prefix: str | None) -> _Num | _SKIP:
         """Scale, 多, unit and qualifier words after the numeral; checks on what follows it."""
         text = self.text
-        kind = num.kind
-        end = num.atom_end
-        after_atom = near = text[end : end + 1]
+        kind, end = num.kind, num.atom_end
+        near = text[end : end + 1]
         if num.iso_date or near in _NOTHING_ATTACHES:
             return num  # the year of a date; punctuation or the end of the text after the numeral
         if kind != "cn" and (
@@ -1022,63 +780,37 @@ class _Scanner:
             or (near in _SP_CHARS and _plain_word_after(text, end))
         ):
             num.unit = prefix
-            return num  # fast path: a mark, or a space and a word, that nothing below matches
-        # Each expression below is matched only when the character it must start with is there.
+            return num  # a mark, or a space and a word, that nothing below matches
         matched_after_atom = False
-        more = _MORE.match(text, end) if kind != "words" and near in _MORE_CHARS else None
+        more = _MORE.match(text, end) if kind != "words" and near in "多余" else None
         if more:
             num.more, end = True, more.end()
-            near = text[end : end + 1]
         scale_match = None
-        if (kind == "digits" or (kind == "cn" and num.more and num.scale is None)) and (
-            near in _CN_SCALE_CHARS
-            or (near in _SPACE_TAB and text[end + 1 : end + 2] in _CN_SCALE_CHARS)
-        ):
-            scale_match = _CHINESE_SCALE.match(text, end)
-        if (
-            scale_match is None
-            and kind != "cn"
-            and (near in _SPACE_DASH or near in _ENGLISH_SCALE_FIRST)
-            and _word_may_start(text, end, _ENGLISH_SCALE_FIRST)
-        ):
+        near = text[end : end + 1]  # the first character decides which expressions can match
+        if kind == "digits" or (kind == "cn" and num.more and num.scale is None):
+            scale_match = _CHINESE_SCALE.match(text, end) if near in "万亿千十百 \t" else None
+        if scale_match is None and kind != "cn" and near in _ENGLISH_SCALE_FIRST:
             scale_match = _ENGLISH_SCALE.match(text, end)
         if scale_match is not None:
-            word = scale_match.group("s").lower()
-            if not word.isalpha():
-                word = _SPACES.sub(" ", word)  # "hundred  million"
+            word = _SPACES.sub(" ", scale_match.group("s").lower())
             num.scale = _CHINESE_SCALES.get(word) or _ENGLISH_SCALES[word]
             num.value *= num.scale
             end, matched_after_atom = scale_match.end(), True
-            near = text[end : end + 1]
-        if not num.more and kind != "words" and near in _MORE_CHARS:
+        if not num.more and kind != "words" and text[end : end + 1] in ("多", "余"):
             more = _MORE.match(text, end)
             if more:
                 num.more, end = True, more.end()
-                near = text[end : end + 1]
-        if near == "级":
+        if text.startswith("级", end):
             if num.scale is None and num.value < 1000:
                 return end + 1  # "三级": a grade, not a quantity
             num.level, end = True, end + 1
-            near = text[end : end + 1]
         num.unit = prefix
+        near = text[end : end + 1]
         unit_match = None
-        if (
-            kind != "cn"
-            and (near in _SPACE_DASH or near in _ENGLISH_UNIT_FIRST or near in _PERCENT_SIGNS)
-            and (
-                near in _PERCENT_SIGNS
-                or _word_may_start(text, end, _ENGLISH_UNIT_FIRST)
-                or (
-                    near in _SP_CHARS
-                    and text[(at := _skip_spaces(text, end)) : at + 1] in _PERCENT_SIGNS
-                )
-            )
-        ):
+        if kind != "cn" and near in _ENGLISH_UNIT_FIRST:
             unit_match = _ENGLISH_UNIT.match(text, end)
-        if unit_match is None and kind != "words":
-            first = text[end + 1 : end + 2] if near in _SPACE_TAB else near
-            if first in _CHINESE_UNIT_FIRST:
-                unit_match = _CHINESE_UNIT.match(text, end)
+        if unit_match is None and kind != "words" and near in _CHINESE_UNIT_FIRST:
+            unit_match = _CHINESE_UNIT.match(text, end)
         if unit_match is not None:
             group = unit_match.lastgroup
             if group == "sign":
@@ -1099,6 +831,7 @@ class _Scanner:
                 if group is not None:
                     num.unit = group
                 end, matched_after_atom = unit_match.end(), True
+        after_atom = text[num.atom_end : num.atom_end + 1]
         if (
             kind == "digits"
             and not matched_after_atom
@@ -1106,25 +839,22 @@ class _Scanner:
             and after_atom.isalpha()
         ):
             return num.atom_end  # 3D, 5G, 14th
-        near = text[end : end + 1]
-        if near in _HYPHENS:
-            letter = text[end + 1 : end + 2]
-            if letter.isascii() and letter.isalpha():
-                return end + 1  # a compound word: five-year, 3-year, one-stop
+        hyphen = text[end : end + 2]
+        if len(hyphen) == 2 and hyphen[0] in "-‐‑" and hyphen[1].isascii() and hyphen[1].isalpha():
+            return end + 1  # a compound word: five-year, 3-year, one-stop
         if num.unit is not None or num.scale is not None or num.more or num.level:
             num.plain4 = False
-        if num.plain4 and not num.year and "\u4e00" <= near <= "\u9fff" and near not in "至到":
-            num.plain4 = False  # 2000吨: a count
-        if not num.level and num.scale is not None and near == "级":
+        if num.plain4 and not num.year:
+            nxt = text[end : end + 1]
+            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "至到":
+                num.plain4 = False  # 2000吨: a count
+        if not num.level and num.scale is not None and text.startswith("级", end):
             num.level, end = True, end + 1  # 百亿元级
-            near = text[end : end + 1]
-        after = None
-        if near in _AFTER_CN_FIRST or (near in _SP_CHARS and _after_may_match(text, end)):
-            after = _AFTER.match(text, end)
+        after = _AFTER.match(text, end) if text[end : end + 1] in _AFTER_FIRST else None
         if after is not None and not num.year and after.lastgroup is not None:
             num.after = after.lastgroup.removeprefix("cn_")
             end = after.end()
-        if num.kind == "cn" and not num.validated:
+        if kind == "cn" and not num.validated:
             attached = num.unit is not None or num.year or bool(num.after) or num.more or num.level
             num.validated = attached or _CHINESE_FOLLOW.match(text, end) is not None
         num.end = end
@@ -1136,23 +866,14 @@ class _Scanner:
         text = self.text
         prefix: str | None = None
         lead = p
-        percent_of = False
-        if text[p] in _DIGIT_CHARS:  # most numbers: read as read() would, with fewer steps
-            if (before := text[p - 1 : p]) in _PREFIX_LAST or (
-                before in _SP_CHARS and _char_before(text, p) in _PREFIX_LAST
-            ):
-                prefix_match = _PREFIX_BEFORE.search(text, max(previous_end, p - 8), p)
-                if prefix_match is not None:
-                    prefix, lead = prefix_match.lastgroup, prefix_match.start()
-            num = self.read_digits(p, lead, prefix, False)
-            if isinstance(num, int):
-                return num
-            num = self.read_tail(num, prefix)
-        else:
-            percent_of = text.startswith("百分之", p)
-            if percent_of:
-                p += 3
-            num = self.read(p, lead, prefix, after_sep=percent_of)
+        percent_of = text.startswith("百分之", p)
+        if percent_of:
+            p += 3
+        elif text[p] in _DIGIT_CHARS and _char_before(text, p) in _PREFIX_LAST:
+            prefix_match = _PREFIX_BEFORE.search(text, max(previous_end, p - 8), p)
+            if prefix_match is not None:
+                prefix, lead = prefix_match.lastgroup, prefix_match.start()
+        num = self.read(p, lead, prefix, after_sep=percent_of)
         if isinstance(num, int):
             return num
         if percent_of:
@@ -1173,15 +894,6 @@ class _Scanner:
     def range_end(self, low: _Num) -> _Num | None:
         """The upper end when a range separator and a second, compatible number follow."""
         text = self.text
-        near = text[low.end : low.end + 1]
-        if near not in _RANGE_SEP_FIRST and near not in _SP_CHARS:
-            return None  # no separator: most numbers
-        sep_at = _skip_spaces(text, low.end)
-        head = text[sep_at : sep_at + 2]
-        if head[:1] not in _RANGE_SEP_FIRST or (
-            head.isascii() and head[:1].isalpha() and head.lower() not in _RANGE_WORD_STARTS
-        ):
-            return None  # no separator: most numbers
         sep = _RANGE_SEP.match(text, low.end)
         if sep is None or sep.end() >= len(text):
             return None
@@ -1249,10 +961,7 @@ class _Scanner:
         qualifier = "exactly"
         if high is not None:
             qualifier = "range"
-        elif unit != "year" and (
-            (last := _char_before(text, start)) in _QUALIFIER_LAST_LETTERS
-            or last in _QUALIFIER_LAST
-        ):
+        elif unit != "year" and _char_before(text, start) in _QUALIFIER_LAST:
             before = _qualifier_before(text, max(previous_end, start - 40), start)
             if before is not None and before.lastgroup is not None:
                 word = before.group().lower()

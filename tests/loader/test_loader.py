@@ -338,3 +338,26 @@ def test_describe_is_generated_from_the_schema() -> None:
     enum = unit["constraints"]["enum"]  # type: ignore[index]
     assert str(by_field.loc["unit", "constraints"]).endswith("one of: " + ", ".join(enum))
     assert by_field.loc["value", "constraints"] == "required; minimum 0"
+
+
+def test_text_fields_keep_what_a_parser_would_read_as_numbers_or_booleans(tmp_path: Path) -> None:
+    """The schema decides every dtype: digits in a text field keep their leading zeros, True and
+    False stay words, and an integer field is Int64 (no inference from the values)."""
+    schema = {
+        "fields": [
+            {"name": "code", "type": "string"},
+            {"name": "flag", "type": "string"},
+            {"name": "n", "type": "integer"},
+        ]
+    }
+    (tmp_path / "t.json").write_text(json.dumps(schema), encoding="utf-8")
+    (tmp_path / "datapackage.json").write_text(
+        json.dumps({"resources": [{"name": "t", "path": "t.csv", "schema": "t.json"}]}),
+        encoding="utf-8",
+    )
+    rows = "".join(f"{i:06d},{'True' if i % 2 else 'False'},{i}\n" for i in range(40_000))
+    (tmp_path / "t.csv").write_text("code,flag,n\n" + rows, encoding="utf-8")
+    frame = loader.read_table(tmp_path, "t")
+    assert frame["code"].iloc[7] == "000007" and frame["flag"].iloc[1] == "True"
+    assert str(frame["code"].dtype) == "string" and str(frame["n"].dtype) == "Int64"
+    assert frame["n"].iloc[39_999] == 39_999

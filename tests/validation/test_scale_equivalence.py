@@ -20,26 +20,22 @@ import pandas as pd
 import pytest
 
 from cnplans.datapackage.table_schema import Field
-from cnplans.validation import provenance, quote_search, reading
+from cnplans.validation import reading
 from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
 from cnplans.validation.package import resolve_inside
 from cnplans.validation.provenance import (
+    WHITESPACE,
+    absent_quotes,
     normalize_quote,
     normalize_whitespace,
-    normalize_whitespace_many,
 )
-from cnplans.validation.quote_search import absent_by_table
 from cnplans.validation.rows import proven_unique
 from cnplans.validation.vectorized import full_match, is_in, length_within, match_at_start
 
 # --- quotes in their sources ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("batch_bytes", [200, 8 << 20])
-def test_quote_search_matches_in_for_awkward_quotes(
-    batch_bytes: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(quote_search, "BATCH_BYTES", batch_bytes)  # texts indexed a few at a time
+def test_quote_search_matches_in_for_awkward_quotes() -> None:
     rng = random.Random(5)
     words = ["alpha", "beta", "gamma", "delta", "épsilon", "数据", "ζ", "x", "aaaa", "aaaa"]
     texts: dict[str, str | None] = {}
@@ -66,9 +62,7 @@ def test_quote_search_matches_in_for_awkward_quotes(
             quote = rng.choice(["", " ", "\t", "ab", "aaaa aaaa aaaa aaaa aaaa aaaa"])
         sources.append(source)
         quotes.append(quote)
-    mask = absent_by_table(
-        texts, [(pd.Series(sources, dtype="string"), pd.Series(quotes, dtype="string"))]
-    )[0]
+    mask = absent_quotes(texts, pd.Series(sources, dtype="str"), pd.Series(quotes, dtype="str"))
     expected = [
         bool(texts.get(s)) and bool(q) and bool(s)
         and q.strip() not in str(texts[s]) and normalize_quote(q) not in str(texts[s])
@@ -78,11 +72,7 @@ def test_quote_search_matches_in_for_awkward_quotes(
     assert 0 < sum(expected) < len(expected)
 
 
-@pytest.mark.parametrize("batch_bytes", [1, 40, 4 << 20])
-def test_whitespace_normalized_on_bytes_as_on_text(
-    batch_bytes: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(provenance, "_BATCH_BYTES", batch_bytes)
+def test_whitespace_normalized_as_the_whitespace_pattern_says() -> None:
     spaces = "\t\n\v\f\r \x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2005\u200a"
     spaces += "\u2028\u2029\u202f\u205f\u3000"
     others = "ab数据é\u2010\u2030\u200b\u3001\u1681\xa1\x84\ufeff"  # near misses of the spaces
@@ -90,22 +80,19 @@ def test_whitespace_normalized_on_bytes_as_on_text(
     texts = [
         "".join(rng.choice(spaces + others) for _ in range(rng.randint(0, 12))) for _ in range(3000)
     ]
-    for text in texts[:300]:
-        expected = normalize_whitespace(text).encode("utf-8")
-        assert normalize_whitespace_many([text.encode("utf-8")]) == [expected], repr(text)
-    together = normalize_whitespace_many([t.encode("utf-8") for t in texts])  # in batches
-    assert together == [normalize_whitespace(t).encode("utf-8") for t in texts]
+    for text in texts:
+        assert normalize_whitespace(text) == re.sub(WHITESPACE, " ", text), repr(text)
 
 
 def test_quote_search_splits_its_answer_by_table() -> None:
     texts: dict[str, str | None] = {"a": "the quick brown fox jumps over the lazy dog", "b": None}
     first = (pd.Series(["a", "a"], dtype="string"), pd.Series(["quick brown fox jumps", "cat"]))
     second = (pd.Series(["b", "a"], dtype="string"), pd.Series(["anything", "lazy dog"]))
-    masks = absent_by_table(texts, [first, second])
+    masks = [absent_quotes(texts, *pair) for pair in (first, second)]
     assert [m.tolist() for m in masks] == [[False, True], [False, False]]
 
 
-# --- the blockwise line scan ------------------------------------------------------------------
+# --- the line-by-line reading ----------------------------------------------------------------
 
 
 def _csv_lines(data: bytes) -> list[int]:
@@ -120,7 +107,7 @@ def _csv_lines(data: bytes) -> list[int]:
 
 @pytest.mark.parametrize("block", [7, 64, 1 << 23])
 def test_record_lines_across_scan_blocks(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reading, "_SCAN_BYTES", block)
+    monkeypatch.setattr(reading, "_BATCH_ROWS", block)  # rows gathered a few at a time
     rng = random.Random(block)
     cells = ["plain", "", '"quoted, with comma"', '"two\nlines"', '"a ""doubled"" quote"']
     cells += ['"\n"', '"many\n\n\nlines"', "ü"]
@@ -143,7 +130,7 @@ def test_record_lines_across_scan_blocks(block: int, monkeypatch: pytest.MonkeyP
 def test_quoting_errors_across_scan_blocks(
     block: int, data: bytes, line: int, words: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reading, "_SCAN_BYTES", block)
+    monkeypatch.setattr(reading, "_BATCH_ROWS", block)  # rows gathered a few at a time
     text, problems = reading.parse_csv_bytes(data, "t.csv")
     assert text is None
     assert [(p.rule, p.line) for p in problems] == [("csv-syntax", line)]
@@ -238,7 +225,7 @@ def test_resolve_inside_remembering_folders_gives_the_same_answers(tmp_path: Pat
 def test_streaming_read_gives_what_the_in_memory_read_gives(
     block: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reading, "_SCAN_BYTES", block)
+    monkeypatch.setattr(reading, "_BATCH_ROWS", block)  # rows gathered a few at a time
     rng = random.Random(block)
     cells = ["plain", "", '"quoted, comma"', '"two\nlines"', '"a ""doubled"" one"', '"\n"', "ü"]
     files = []
@@ -266,81 +253,18 @@ def test_streaming_read_gives_what_the_in_memory_read_gives(
         if streamed is not None and in_memory is not None:
             assert streamed.header == in_memory.header
             pd.testing.assert_frame_equal(streamed.rows, in_memory.rows)
-        # The clean files (the first 12, and the one with quotes at the edges) are streamed.
-        if block >= 16:  # (a header longer than a block is left to the in-memory read)
-            assert (reading._read_streaming(path) is not None) == (number <= 12), data
+        # The clean files (the first 12, and the one with quotes at the edges) are read a line
+        # at a time: their bytes are never read whole.
+        if number <= 12:
+            with monkeypatch.context() as patched:
+                patched.setattr(Path, "read_bytes", _never_whole)
+                again, _ = reading.read_csv_text(path, "t.csv", 1 << 30)
+            assert again is not None and streamed is not None
+            pd.testing.assert_frame_equal(again.rows, streamed.rows)
 
 
-def test_loader_number_cast_matches_pandas() -> None:
-    from cnplans.loader import _cast_plain_numbers
-
-    rng = random.Random(0)
-    alphabet = "0123456789.eE+-"
-    for _ in range(400):
-        cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))) for _ in range(3)]
-        text = pd.Series([*cells, rng.choice(["1", "2.5", "-3", "1e3", None])], dtype="string")
-        for dtype in ("Float64", "Int64"):
-            fast = _cast_plain_numbers(text, dtype)
-            if fast is None:
-                continue  # pandas' own conversion decides, as before
-            pd.testing.assert_series_equal(fast, text.astype(dtype))
-    plain = pd.Series(["1", "22", None, "-3"], dtype="string")
-    assert _cast_plain_numbers(plain, "Int64") is not None  # the fast path is taken
-    assert _cast_plain_numbers(pd.Series(["1", "x"], dtype="string"), "Int64") is None
-
-
-def test_loader_typed_read_gives_what_the_text_read_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from cnplans import loader
-    from scripts.synth import synthesize
-
-    package = synthesize(3_000, tmp_path / "pkg", seed=4)  # targets.csv over 256 KiB
-    descriptor = loader.read_descriptor(package)
-    table_schema = loader._schema(package, loader._resource(descriptor, "targets"))
-    targets = package / "resources/targets.csv"
-    assert loader._read_typed(targets, table_schema, "utf-8") is not None  # the fast path
-    # "nan" in a number column is missing to the text path: the typed read steps aside.
-    text = targets.read_text(encoding="utf-8").splitlines(keepends=True)
-    header = text[0].rstrip("\n").split(",")
-    cells = text[1].rstrip("\n").split(",")
-    cells[header.index("value_max")] = "nan"
-    odd = tmp_path / "odd.csv"
-    odd.write_text("".join([text[0], ",".join(cells) + "\n", *text[2:]]), encoding="utf-8")
-    assert loader._read_typed(odd, table_schema, "utf-8") is None
-    assert loader._read_inferred(targets, table_schema, "utf-8") is not None  # the fastest
-    names = ("targets", "measures")
-    inferred = {name: loader.read_table(package, name) for name in names}
-    monkeypatch.setattr(loader, "_read_inferred", lambda *args: None)
-    typed = {name: loader.read_table(package, name) for name in names}
-    monkeypatch.setattr(loader, "_read_typed", lambda *args: None)
-    for name in names:
-        as_text = loader.read_table(package, name)
-        pd.testing.assert_frame_equal(inferred[name], as_text)
-        pd.testing.assert_frame_equal(typed[name], as_text)
-
-
-def test_loader_inference_that_disagrees_with_the_schema_is_not_used(tmp_path: Path) -> None:
-    from cnplans import loader
-    from cnplans.datapackage.table_schema import TableSchema
-
-    schema = TableSchema.from_descriptor(
-        {
-            "fields": [
-                {"name": "code", "type": "string"},  # digits: the C parser reads a number
-                {"name": "flag", "type": "string"},  # True/False: the C parser reads booleans
-                {"name": "n", "type": "integer"},
-            ]
-        }
-    )
-    rows = "".join(f"{i:06d},{'True' if i % 2 else 'False'},{i}\n" for i in range(40_000))
-    path = tmp_path / "t.csv"
-    path.write_text("code,flag,n\n" + rows, encoding="utf-8")
-    assert loader._read_inferred(path, schema, "utf-8") is None
-    typed = loader._read_typed(path, schema, "utf-8")
-    assert (
-        typed is not None and typed["code"].iloc[7] == "000007" and typed["flag"].iloc[1] == "True"
-    )
+def _never_whole(path: Path) -> bytes:
+    raise AssertionError(f"{path} was read whole")
 
 
 def test_stale_check_by_blocks_of_rows_reports_the_same(

@@ -14,17 +14,6 @@ text).
 A table the reading stage found a problem in (:data:`READING_RULES`: a BOM, bytes that are not
 UTF-8, CR line ends, misplaced quotes, a blank or ragged row...) is skipped: that problem is
 reported already, and fixing it rewrites the file anyway.
-
-What the reading stage has established makes the check cheap. A cell is then written either as
-its value or as its value in quotes (inner quotes doubled), and without its quotes the file is
-the same whichever cells are quoted. So the file is canonical exactly when each cell is quoted
-where the form quotes it, and the first cell that is not is the first difference: every cell
-before it is as rendered, so it starts where the rendering puts it, and the byte there is a
-double quote exactly when the file quotes it (an unquoted cell holds no quote). The sizes of
-the rendered cells are counted from the bytes of the cells the reading stage parsed (numpy over
-pyarrow's buffers, no text built per cell), their starts are summed from them, and one byte is
-read at each start. Only a table this cannot be used for (one column, or a column name used
-twice) is rendered whole.
 """
 
 from __future__ import annotations
@@ -36,20 +25,15 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from cnplans.datapackage.csv_form import render_rows, text_columns
 from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.context import PackageContext
 from cnplans.validation.problems import Problem
 from cnplans.validation.reading import READING_RULES  # a table with one is not checked here
-from cnplans.validation.vectorized import spans, text_chunks
 
 RULE = "non-canonical-csv"
 FIX = "run `cnplans fmt` to write the file in the package's CSV form (text cells in double quotes)"
-QUOTE, COMMA, NEWLINE = 0x22, 0x2C, 0x0A
-_ROWS_AT_A_TIME = 1 << 16  # rows rendered at once when looking for the first difference
+_ROWS_AT_A_TIME = 1 << 12  # rows rendered at once
 _SHOWN = 40  # characters of a cell shown in a message
 
 
@@ -160,90 +144,18 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
-def _rendered_cells(column: pd.Series, text: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Bytes of each cell of a text column as the package's form writes it, and whether it is
-    in quotes there, counted without rendering it.
-
-    A cell takes its UTF-8 bytes, and two more and one per double quote in it when it is quoted:
-    when it is a non-empty ``text`` cell, or holds a comma, a double quote or a line feed.
-    """
-    sizes, quoted = [], []
-    for chunk in text_chunks(column):
-        offsets, data = spans(chunk)
-        lengths = np.diff(offsets)
-        cells = data[offsets[0] : offsets[-1]]
-        quotes = cells == QUOTE
-        special = quotes | (cells == COMMA)
-        special |= cells == NEWLINE
-        at = np.flatnonzero(special)
-        owner = np.searchsorted(offsets, at + offsets[0], side="right") - 1
-        needs = np.zeros(len(chunk), dtype=bool)
-        needs[owner] = True
-        if text:
-            needs |= lengths > 0
-        size = lengths + 2 * needs
-        size += np.bincount(owner[quotes[at]], minlength=len(chunk))
-        sizes.append(size)
-        quoted.append(needs)
-    if not sizes:
-        return np.zeros(len(column), dtype=np.int64), np.zeros(len(column), dtype=bool)
-    return np.concatenate(sizes), np.concatenate(quoted)
-
-
-def canonical_row_sizes(
-    header: list[str], raw: pd.DataFrame, text_columns: Collection[int] = ()
-) -> np.ndarray:
-    """Bytes of each row of the text table ``raw`` in the package's form (with its line feed),
-    the cells at the positions ``text_columns`` being text; counted without rendering it.
-
-    ``raw`` has every column of ``header``, in that order.
-    """
-    sizes = np.full(len(raw), len(header), dtype=np.int64)
-    for index, name in enumerate(header):
-        sizes += _rendered_cells(raw[name], index in text_columns)[0]
-    return sizes
-
-
-def _first_misquoted(
-    data: np.ndarray, start: int, header: list[str], raw: pd.DataFrame, texts: Collection[int]
-) -> tuple[int, np.ndarray] | None:
-    """The first row (in file order) with a cell quoted otherwise than in the package's form,
-    and the rows' sizes in that form; None (and the sizes) when every cell is as rendered.
-
-    ``start`` is where the first row starts in ``data`` (the file's bytes).
-    """
-    cells = [_rendered_cells(raw[name], index in texts) for index, name in enumerate(header)]
-    sizes = np.full(len(raw), len(header), dtype=np.int64)
-    for size, _ in cells:
-        sizes += size
-    positions = start + np.cumsum(sizes) - sizes  # where each row starts
-    first: tuple[int, int] | None = None
-    for column, (size, quoted) in enumerate(cells):
-        inside = positions < len(data)
-        found = np.zeros(len(raw), dtype=bool)
-        found[inside] = data[positions[inside]] == QUOTE
-        wrong = np.flatnonzero(found != quoted)
-        if wrong.size and (first is None or (int(wrong[0]), column) < first):
-            first = (int(wrong[0]), column)
-        positions += size + 1
-    return (first[0], sizes) if first is not None else None
-
-
-def file_problem(file: Path, label: str, raw: pd.DataFrame, schema: TableSchema) -> Problem | None:
+def file_problem(file: Path, label: str, schema: TableSchema) -> Problem | None:
     """The ``non-canonical-csv`` problem of one table file, or None when it is canonical.
 
-    ``raw`` is the file's text table as the reading stage parsed it (every column, indexed by
-    line); the file must have no reading problem (:data:`READING_RULES`). ``schema`` says which
-    fields are text.
+    The file must have no reading problem (:data:`READING_RULES`); ``schema`` says which fields
+    are text.
     """
     try:
         with file.open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-        texts = text_columns(header, schema)
-        data = file.read_bytes()
-        if len(header) > 1 and list(raw.columns) == header:
-            return _problem_by_sizes(data, label, header, raw, texts)
-        found = first_difference(data.decode("utf-8"), texts)
+            texts = text_columns(next(csv.reader(handle), []), schema)
+        if _in_form(file, texts):
+            return None
+        found = first_difference(file.read_bytes().decode("utf-8"), texts)
     except (OSError, UnicodeDecodeError, csv.Error):
         return None  # the reading stage read the file: it is not for this check to say more
     if found is None:
@@ -251,35 +163,23 @@ def file_problem(file: Path, label: str, raw: pd.DataFrame, schema: TableSchema)
     return Problem(label, found.line, found.column, RULE, found.what)
 
 
-def _problem_by_sizes(
-    data: bytes, label: str, header: list[str], raw: pd.DataFrame, texts: list[int]
-) -> Problem | None:
-    """:func:`file_problem` without rendering the file: the header, then the first cell quoted
-    otherwise than the form quotes it, then the final line feed."""
-    header_text = render_rows([header], ())
-    header_bytes = header_text.encode("utf-8")
-    if not data.startswith(header_bytes):
-        end = data.find(b"\n") + 1 or len(data)
-        found = _describe(data[:end].decode("utf-8"), 0, header_text, header, texts, 1)
-        return Problem(label, found.line, found.column, RULE, found.what)
-    bytes_ = np.frombuffer(data, dtype=np.uint8)
-    misquoted = _first_misquoted(bytes_, len(header_bytes), header, raw, texts)
-    if misquoted is None:
-        if data.endswith(b"\n"):
-            return None
-        last_line = data.count(b"\n") + 1
-        return Problem(label, last_line, None, RULE, f"no newline at the end of the file; {FIX}")
-    row, sizes = misquoted
-    start = len(header_bytes) + int(sizes[:row].sum())
-    end = len(data)
-    if row + 1 < len(raw):  # the record's own lines, as they are in the file
-        end = start
-        for _ in range(int(raw.index[row + 1]) - int(raw.index[row])):
-            end = data.find(b"\n", end) + 1 or len(data)
-    record = data[start:end].decode("utf-8")
-    expected = render_rows([[str(raw[name].iat[row]) for name in header]], texts)
-    found = _describe(record, 0, expected, header, texts, int(raw.index[row]))
-    return Problem(label, found.line, found.column, RULE, found.what)
+def _in_form(file: Path, texts: Collection[int]) -> bool:
+    """Whether ``file`` is byte for byte its rows rendered, read a block of rows at a time."""
+    with file.open(encoding="utf-8", newline="") as handle, file.open("rb") as data:
+        reader = csv.reader(handle)
+        first = True
+        while block := list(itertools.islice(reader, _ROWS_AT_A_TIME)):
+            if not all(block):
+                return False  # a blank line
+            if first:
+                rendered = render_rows(block[:1], ()) + render_rows(block[1:], texts)
+            else:
+                rendered = render_rows(block, texts)
+            expected = rendered.encode("utf-8")
+            if data.read(len(expected)) != expected:
+                return False
+            first = False
+        return data.read(1) == b""
 
 
 def canonical_csv(context: PackageContext) -> Iterator[Problem]:
@@ -291,6 +191,6 @@ def canonical_csv(context: PackageContext) -> Iterator[Problem]:
             continue
         if entry.path in unreadable or entry.schema is None:
             continue
-        problem = file_problem(entry.file, entry.path, text.raw, entry.schema)
+        problem = file_problem(entry.file, entry.path, entry.schema)
         if problem is not None:
             yield problem

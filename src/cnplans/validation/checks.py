@@ -19,14 +19,8 @@ every rule id it reports (each must be in CONTRIBUTING.md's table of rules). Tab
 by the physical line each row starts on, so ``line`` is the row's index label; the runner fills
 in the column's position for annotations and sorts the problems. A check must not write
 anything and must skip, not fail, when a table it needs is missing (that table's own problems
-are already reported). Results several checks need (say, a parsed rate table) can be kept in
-``context.cache`` under a key such as ``"<module>:<what>"``. Programs can also pass
-``checks=[...]`` to :func:`cnplans.validation.runner.validate_package` directly.
-
-The quote search is long and independent of the typed tables, so the runner starts it in the
-background as each table's text is read (:func:`cnplans.validation.quote_search.start_search`);
-:func:`~cnplans.validation.provenance.quotes_in_sources` collects its result, and comes last so
-that the search overlaps the other checks.
+are already reported). Programs can also pass ``checks=[...]`` to
+:func:`cnplans.validation.runner.validate_package` directly.
 """
 
 from __future__ import annotations
@@ -127,7 +121,6 @@ CHECKS: tuple[Check, ...] = (
     Check(("id-prefix",), wording.id_prefixes),
     Check(("id-reused",), wording.ids_reused),
     Check(("non-canonical-csv",), canonical.canonical_csv),
-    # Last: collects the search the runner started in the background (see the module's doc).
     Check(("quote-not-in-source",), provenance.quotes_in_sources),
 )
 

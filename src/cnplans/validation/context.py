@@ -112,8 +112,9 @@ class PackageContext:
     texts: dict[str, TextTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while loading
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    # Results checks share (e.g. source texts read once); keys are "<module>:<what>".
-    cache: dict[str, Any] = field(default_factory=dict)
+    descriptor_text: str = ""  # the descriptor as written, to find the line of a key
+    # The source files and their problems, read once by provenance.source_files.
+    source_files: tuple[dict[str, Any], list[Problem]] | None = None
 
     @property
     def descriptor_label(self) -> str:

@@ -5,12 +5,8 @@ one type map); this module only knows how the Table Schema spells each type as t
 (the schema's ``missingValues``) become ``<NA>``; a non-empty cell that does not parse becomes
 ``<NA>`` too and is flagged, to be reported once as a ``type`` problem (``enum`` for a value
 outside an enum), so later checks never see it twice. Numbers and enums are parsed with
-pyarrow compute kernels over the text column, dates with pandas' strict ``to_datetime``.
-
-Built for millions of rows: text stays in pyarrow buffers. A text field's empty cells become
-``<NA>`` by a new validity bitmap over the same bytes (no copy); integers, years and plain
-decimals are validated by looking at their bytes in numpy (the regular expressions below are
-run only on cells holding other characters, such as signs or exponents).
+pyarrow compute kernels over the text column (text stays in pyarrow buffers), dates with pandas'
+strict ``to_datetime``.
 """
 
 from __future__ import annotations
@@ -71,52 +67,12 @@ class Converted:
     failed: pd.Series  # bool: non-empty cell that is not a valid value of the type
 
 
-def _count_in_cells(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """How many of the byte ``positions`` fall in each cell."""
-    cells = np.searchsorted(offsets[1:], positions, side="right")
-    return np.bincount(cells, minlength=offsets.size - 1)[: offsets.size - 1]
-
-
-def _regex_where(chunk: Any, rows: np.ndarray, pattern: str) -> np.ndarray:
-    """Whether the cells ``rows`` of ``chunk`` match ``pattern`` in full."""
-    import pyarrow as pa
+def _valid_numbers(chunk: Any, kind: str) -> np.ndarray:
+    """Which cells of ``chunk`` match :data:`INTEGER`, :data:`YEAR` or :data:`NUMBER` in full."""
     import pyarrow.compute as pc
 
-    if rows.size == 0:
-        return np.zeros(0, dtype=bool)
-    taken = chunk.take(pa.array(rows))
-    return to_numpy_bool(pc.match_substring_regex(taken, f"^(?:{pattern})$"))
-
-
-def _valid_numbers(chunk: Any, kind: str) -> np.ndarray:
-    """Which cells of ``chunk`` are a valid ``integer``, ``year`` or ``number``.
-
-    Exactly the cells matching :data:`INTEGER`, :data:`YEAR` or :data:`NUMBER`: digit-only
-    cells are settled by their length, digit-and-dot cells by counting dots; cells with any
-    other character go through the regular expression.
-    """
-    offsets, data = spans(chunk)
-    length = np.diff(offsets)
-    used = data[offsets[0] : offsets[-1]]
-    other = np.flatnonzero(np.subtract(used, 0x30, dtype=np.uint8) > 9) + offsets[0]
-    if kind == "year":
-        year: np.ndarray = (length == 4) & (_count_in_cells(offsets, other) == 0)
-        return year
-    if kind == "integer":
-        plain = _count_in_cells(offsets, other) == 0
-        valid = plain & (length >= 1) & (length <= 18)
-        rows = np.flatnonzero(~plain)
-        valid[rows] = _regex_where(chunk, rows, INTEGER)
-        integer: np.ndarray = valid
-        return integer
-    dots = other[data[other] == ord(".")]
-    others = _count_in_cells(offsets, other[data[other] != ord(".")])
-    dot_count = _count_in_cells(offsets, dots)
-    valid = (others == 0) & (dot_count <= 1) & (length - dot_count >= 1)
-    rows = np.flatnonzero(others > 0)
-    valid[rows] = _regex_where(chunk, rows, NUMBER)
-    number: np.ndarray = valid
-    return number
+    pattern = {"integer": INTEGER, "year": YEAR, "number": NUMBER}[kind]
+    return to_numpy_bool(pc.match_substring_regex(chunk, f"^(?:{pattern})$"))
 
 
 def _typed_numbers(text: pd.Series, present: pd.Series, kind: str) -> tuple[Any, np.ndarray]:

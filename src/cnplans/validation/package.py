@@ -16,7 +16,6 @@ import copy
 import json
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,6 @@ STANDARD_PROFILES = {
     "package": ("data-package", "tabular-data-package"),
     "resource": ("data-resource", "tabular-data-resource"),
 }
-DESCRIPTOR_TEXT = "package:descriptor-text"  # context.cache key: the descriptor as text
 
 
 class CannotRun(Exception):
@@ -61,9 +59,7 @@ def descriptor_line(
     With ``in_resources``, only the text after the ``"resources"`` key is searched, so a
     resource's path is not confused with a path in ``sources`` or ``licenses``.
     """
-    text = context.cache.get(DESCRIPTOR_TEXT)
-    if not isinstance(text, str):
-        return None
+    text = context.descriptor_text
     start = max(text.find('"resources"'), 0) if in_resources else 0
     for ascii_only in (False, True):
         literal = json.dumps(value, ensure_ascii=ascii_only)
@@ -307,18 +303,12 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def load_package(
-    descriptor_path: Path,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-    on_text: Callable[[PackageContext, str | None], None] | None = None,
+    descriptor_path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> PackageContext:
     """Read the descriptor, its schemas and its tables into a :class:`PackageContext`.
 
     Raises :class:`CannotRun` only when the descriptor itself is unusable; every other problem
-    is recorded in ``context.problems``. Frictionless checks the metadata in the background
-    while the CSV files are read. ``on_text(context, name)``, when given, is called as soon as
-    each table's text is in ``context.texts[name]``, and once more with None when every file
-    is read: to start work that needs only the text while the metadata is checked and the
-    cells are typed.
+    is recorded in ``context.problems``.
     """
     try:
         descriptor_path, text, descriptor = read_descriptor_text(
@@ -336,26 +326,16 @@ def load_package(
         descriptor_path=descriptor_path,
         descriptor=descriptor,
         max_file_bytes=max_file_bytes,
+        descriptor_text=text,
     )
-    context.cache[DESCRIPTOR_TEXT] = text
     schemas = _list_resources(context)
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnplans-metadata") as executor:
-        # frictionless (imported, then checking the metadata) runs while the files are read
-        metadata = executor.submit(_frictionless_problems, context, schemas)
-        texts = {}
-        for entry in context.resources:
-            texts[entry.index] = _read_text(context, entry)
-            csv_text = texts[entry.index][0]
-            if csv_text is not None:
-                context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
-                if on_text is not None:
-                    on_text(context, entry.name)
-        if on_text is not None:
-            on_text(context, None)
-        invalid, problems = metadata.result()
+    texts = {}
+    for entry in context.resources:
+        texts[entry.index] = _read_text(context, entry)
+        csv_text = texts[entry.index][0]
+        if csv_text is not None:
+            context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
+    invalid, problems = _frictionless_problems(context, schemas)
     context.problems.extend(problems)
     for entry in context.resources:
         schema_label, schema_json = schemas[entry.index]

@@ -1,9 +1,7 @@
 """Provenance rules: archived source files are where ``sources`` says, unchanged, and quoted.
 
 Each source file is read once (bounded by the size limit) and hashed; its text, with every run of
-whitespace collapsed to one space, is searched for the quotes of all rows citing it. Rows are
-grouped by source, and each distinct quote is looked up once, so the cost grows with the
-number of distinct quotes, not with tables times sources.
+whitespace collapsed to one space, is searched with ``in`` for each distinct quote citing it.
 """
 
 from __future__ import annotations
@@ -11,24 +9,20 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
-import threading
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from cnplans.datapackage import file_kind, resolve_inside
-from cnplans.validation.context import PackageContext, Table, TextTable
+from cnplans.validation.context import PackageContext, TextTable
 from cnplans.validation.problems import Problem
-from cnplans.validation.reading import BOM
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
 WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
-CACHE_KEY = "provenance:sources"
 MAX_SUGGESTIONS = 200  # closest-passage searches per run; later failures get a shorter message
 # The closest-passage search (difflib) grows with the quote's length times the text's: it is
 # skipped, saying so, for a quote longer than SUGGESTED_QUOTE_CHARS or a larger product (about
@@ -42,12 +36,6 @@ MARK_CONTEXT_WORDS = 4  # shared words shown either side of a marked difference
 MARK_CONTEXT_CHARS = 8  # the same, in characters, for text written without spaces
 MARKS = "words in [- -] are the source's, in {+ +} the quote's"
 Opcode = tuple[str, int, int, int, int]  # difflib.SequenceMatcher.get_opcodes()
-_READING = threading.Lock()
-_BATCH_BYTES = 4 << 20  # source texts are normalized this many bytes at a time
-# The characters of WHITESPACE beyond ASCII, as UTF-8 byte sequences.
-_WIDE_WHITESPACE = re.compile(
-    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80"
-)
 
 
 def normalize_whitespace(text: str) -> str:
@@ -62,43 +50,6 @@ def normalize_whitespace(text: str) -> str:
     return joined
 
 
-def normalize_whitespace_many(texts: list[bytes]) -> list[bytes]:
-    """:func:`normalize_whitespace` of each UTF-8 text, on its bytes (numpy, no decoding), a few
-    megabytes of them at a time."""
-    normalized: list[bytes] = []
-    first = 0
-    while first < len(texts):
-        last, size = first, 0
-        while last < len(texts) and (last == first or size + len(texts[last]) < _BATCH_BYTES):
-            size += len(texts[last]) + 1
-            last += 1
-        normalized.extend(_normalized_batch(texts[first:last]))
-        first = last
-    return normalized
-
-
-def _normalized_batch(texts: list[bytes]) -> list[bytes]:
-    """The texts joined by NUL (not whitespace, so no run crosses two texts), normalized at once."""
-    texts = [t if t.isascii() else _WIDE_WHITESPACE.sub(b" ", t) for t in texts]
-    arr = np.frombuffer(b"\x00".join(texts), dtype=np.uint8)
-    # ASCII whitespace: tab to carriage return, the four separators 0x1C-0x1F, and space.
-    space = np.subtract(arr, 0x09, dtype=np.uint8) < 5
-    space |= np.subtract(arr, 0x1C, dtype=np.uint8) < 4
-    space |= arr == 0x20
-    repeated = np.flatnonzero(space[1:] & space[:-1]) + 1  # whitespace after whitespace goes
-    kept = np.ones(arr.size, dtype=bool)
-    kept[repeated] = False
-    out = arr[kept]
-    out[space[kept]] = 0x20
-    starts = np.concatenate(([0], np.cumsum([len(t) + 1 for t in texts])[:-1]))
-    gone_before = np.searchsorted(repeated, starts)  # bytes removed before each text
-    new_starts = starts - gone_before
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    new_ends = starts + lengths - np.searchsorted(repeated, starts + lengths)
-    data = out.tobytes()
-    return [data[a:b] for a, b in zip(new_starts.tolist(), new_ends.tolist(), strict=True)]
-
-
 @dataclass
 class SourceFile:
     """One archived source as found on disk."""
@@ -106,13 +57,8 @@ class SourceFile:
     source_id: str
     path: str
     line: int  # line of its row in sources.csv
-    normalized: bytes | None  # whitespace-normalized text (UTF-8), None when unreadable
+    text: str | None  # whitespace-normalized text, None when unreadable
     sha256: str | None  # digest of the file's bytes, None when unreadable
-
-    @property
-    def text(self) -> str | None:
-        """The whitespace-normalized text, None when unreadable."""
-        return None if self.normalized is None else self.normalized.decode("utf-8")
 
 
 def _read_sources(
@@ -122,7 +68,6 @@ def _read_sources(
     problems: list[Problem] = []
     files: dict[str, SourceFile] = {}
     real_dirs: dict[str, str] = {}  # folders resolved once for all the files
-    readable: list[tuple[SourceFile, bytes]] = []
     for line, source_id, path in sources.raw[["source_id", "path"]].itertuples(name=None):
         entry = SourceFile(str(source_id), str(path), int(line), None, None)
         files.setdefault(entry.source_id, entry)
@@ -174,7 +119,7 @@ def _read_sources(
             continue
         entry.sha256 = hashlib.sha256(data).hexdigest()
         try:
-            data.decode("utf-8")  # only to check it
+            text = data.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as error:
             bad_line = data.count(b"\n", 0, error.start) + 1
             problems.append(
@@ -188,10 +133,7 @@ def _read_sources(
             )
             continue
         problems.extend(_control_characters(str(path), data))
-        readable.append((entry, data.removeprefix(BOM)))
-    texts = normalize_whitespace_many([data for _, data in readable])
-    for (entry, _), text in zip(readable, texts, strict=True):
-        entry.normalized = text
+        entry.text = normalize_whitespace(text)
     return files, problems
 
 
@@ -225,15 +167,13 @@ def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[P
     Listed by the text of ``sources`` (read early, whether or not its schema turns out usable:
     the checks skip the files when the table is not loaded).
     """
-    with _READING:  # the quote search may be reading them in the background
-        if CACHE_KEY not in context.cache:
-            sources = context.texts.get("sources")
-            if sources is None or not all(c in sources.raw.columns for c in ("source_id", "path")):
-                context.cache[CACHE_KEY] = ({}, [])
-            else:
-                context.cache[CACHE_KEY] = _read_sources(context, sources)
-    files, problems = context.cache[CACHE_KEY]
-    return files, problems
+    if context.source_files is None:
+        sources = context.texts.get("sources")
+        if sources is None or not all(c in sources.raw.columns for c in ("source_id", "path")):
+            context.source_files = ({}, [])
+        else:
+            context.source_files = _read_sources(context, sources)
+    return context.source_files
 
 
 def source_paths(context: PackageContext) -> Iterator[Problem]:
@@ -465,18 +405,26 @@ def quote_suggestion(text: str, quote: str) -> str:
     )
 
 
-def _missing_quotes(context: PackageContext, table: Table) -> pd.Series:
-    """Quotes of ``table`` that are not in their source's text, indexed by line.
+def absent_quotes(
+    texts: Mapping[str, str | None], source_ids: pd.Series, quotes: pd.Series
+) -> np.ndarray:
+    """Which rows' quotes are not in their source's whitespace-normalized text.
 
-    The quotes of all tables are searched together, once, by
-    :func:`cnplans.validation.quote_search.absent_quote_rows` (exact, vectorized).
+    A row whose source id is empty or has no text (None: unreadable), or whose quote is empty,
+    is not checked (False). Each distinct (source, quote) pair is searched once, with ``in``.
     """
-    from cnplans.validation.quote_search import absent_quote_rows
-
-    absent = absent_quote_rows(context).get(table.name)
-    if absent is None:  # not searched (cannot happen for a table with both columns)
-        return table.raw["quote"].iloc[:0]
-    return table.raw["quote"][absent]
+    found: dict[tuple[str, str], bool] = {}
+    absent = np.zeros(len(quotes), dtype=bool)
+    pairs = zip(source_ids.tolist(), quotes.tolist(), strict=True)
+    for row, (source_id, quote) in enumerate(pairs):
+        text = texts.get(source_id) if source_id and isinstance(source_id, str) else None
+        if text is None or not isinstance(quote, str) or not quote:
+            continue
+        key = (source_id, quote)
+        if key not in found:
+            found[key] = normalize_quote(quote) in text
+        absent[row] = not found[key]
+    return absent
 
 
 def normalize_quote(quote: str) -> str:
@@ -485,20 +433,19 @@ def normalize_quote(quote: str) -> str:
 
 
 def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
-    """Every quote occurs in its source's text, whitespace runs collapsed on both sides.
-
-    The runner starts the search in the background as soon as the tables' text is read
-    (:func:`cnplans.validation.quote_search.start_search`); this collects its result.
-    """
+    """Every quote occurs in its source's text, whitespace runs collapsed on both sides."""
     if context.table("sources") is None:
         return  # the table's own problems are reported; no quote can be checked
     files, _ = source_files(context)
+    texts = {source_id: file.text for source_id, file in files.items()}
     suggestions = 0
     deadline = time.monotonic() + SUGGESTION_SECONDS
     for table in context.tables.values():
         if not all(c in table.raw.columns for c in ("source_id", "quote")):
             continue
-        missing = _missing_quotes(context, table)
+        missing = table.raw["quote"][
+            absent_quotes(texts, table.raw["source_id"], table.raw["quote"])
+        ]
         for line, quote in zip(missing.index.tolist(), missing.tolist(), strict=True):
             source = files[table.text(line, "source_id")]
             message = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import traceback
 from collections.abc import Sequence
@@ -10,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnplans.validation import checks as listed
-from cnplans.validation import provenance, quote_search
 from cnplans.validation.checks import Check
 from cnplans.validation.context import DEFAULT_MAX_FILE_BYTES, PackageContext
 from cnplans.validation.package import load_package
@@ -46,16 +44,12 @@ def validate_package(
 
     ``checks`` defaults to :data:`cnplans.validation.checks.CHECKS`, run in their order.
     Raises :class:`cnplans.validation.package.CannotRun` when the descriptor itself is unusable.
-    Nothing is written. When the quote check is among them, the quote search is started in the
-    background as each table's text is read, and runs while the checks before it do.
+    Nothing is written.
     """
-    chosen = list(listed.CHECKS if checks is None else checks)
-    quotes = any(check.run is provenance.quotes_in_sources for check in chosen)
-    on_text = start_quote_search if quotes else None
-    context = load_package(descriptor_path, max_file_bytes=max_file_bytes, on_text=on_text)
+    context = load_package(descriptor_path, max_file_bytes=max_file_bytes)
     problems = list(context.problems)
     crashed = []
-    for check in chosen:
+    for check in listed.CHECKS if checks is None else checks:
         try:
             problems.extend(check.run(context))
         except Exception as error:  # a bug in one check must not hide the others' problems
@@ -65,13 +59,6 @@ def validate_package(
                 f"({Path(last.filename).name}:{last.lineno})"
             )
     return Report(context, _with_column_numbers(context, problems), crashed)
-
-
-def start_quote_search(context: PackageContext, name: str | None) -> None:
-    """Start (or feed) the background quote search once ``name``'s text is read (None: all)."""
-    # A search that fails to start leaves quotes_in_sources to search itself, and report it.
-    with contextlib.suppress(Exception):
-        quote_search.start_search(context, name)
 
 
 def _with_column_numbers(context: PackageContext, problems: list[Problem]) -> list[Problem]:

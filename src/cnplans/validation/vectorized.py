@@ -75,18 +75,6 @@ def per_chunk(mask: np.ndarray, chunks: list[Any]) -> list[np.ndarray]:
     return [mask[edges[i] : edges[i + 1]] for i in range(len(chunks))]
 
 
-def text_lengths(text: pd.Series) -> np.ndarray:
-    """Bytes in each cell (0 for an empty or missing one)."""
-    parts = []
-    for chunk in text_chunks(text):
-        offsets, _ = spans(chunk)
-        lengths = np.diff(offsets)
-        if chunk.null_count:
-            lengths[~to_numpy_bool(chunk.is_valid())] = 0
-        parts.append(lengths)
-    return np.concatenate(parts) if parts else np.zeros(len(text), dtype=np.int64)
-
-
 def is_text(column: pd.Series) -> bool:
     """Whether ``column`` holds text in a pandas string dtype."""
     return isinstance(column.dtype, pd.StringDtype)
@@ -106,56 +94,9 @@ def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
     return pd.Series(to_numpy_bool(found), index=values.index)
 
 
-def _single_character(pattern: str) -> bool:
-    """Whether ``pattern`` always matches exactly one character (a literal or one class)."""
-    import re
-
-    try:
-        parsed = re.compile(pattern)
-    except re.error:
-        return False
-    # One class or literal, nothing else: "[...]", "[^...]", "x" or an escaped character.
-    return parsed.flags & re.VERBOSE == 0 and bool(
-        re.fullmatch(r"\[(?:\\.|[^\]\\])+\]|\\.|[^\\\[\](){}.*+?^$|]", pattern)
-    )
-
-
 def match_at_start(text: pd.Series, pattern: str) -> np.ndarray:
-    """``text.str.match(pattern)`` as numpy bools (missing values never match).
-
-    When the pattern is one character class and the cell's first byte is ASCII, the answer is
-    read from the first byte of each cell (one lookup per cell, no regular expression);
-    other cells go through ``str.match``.
-    """
-    import re
-
-    if not _single_character(pattern) or not is_text(text):
-        return text.str.match(pattern).fillna(False).to_numpy(dtype=bool)
-    compiled = re.compile(pattern)
-    table = np.array([compiled.match(chr(b)) is not None for b in range(128)] + [False] * 128)
-    wide_byte = np.arange(256) >= 0x80  # a first byte that starts a non-ASCII character
-    found = []
-    for chunk in arrow_text(text).chunks:
-        offsets, data = spans(chunk)
-        if data.size == 0:
-            found.append(np.zeros(len(chunk), dtype=bool))
-            continue
-        nonempty = offsets[1:] > offsets[:-1]
-        first = data[np.minimum(offsets[:-1], data.size - 1)]  # any byte where a cell is empty
-        hits = table[first]
-        hits &= nonempty
-        if chunk.null_count:
-            hits &= to_numpy_bool(chunk.is_valid())
-        wide = wide_byte[first]
-        wide &= nonempty
-        if wide.any():
-            import pyarrow as pa
-
-            at = np.flatnonzero(wide)
-            taken = pd.Series(pd.arrays.ArrowStringArray(chunk.take(pa.array(at))))
-            hits[at] = taken.str.match(pattern).fillna(False).to_numpy(dtype=bool)
-        found.append(hits)
-    return np.concatenate(found) if found else np.zeros(len(text), dtype=bool)
+    """``text.str.match(pattern)`` as numpy bools (missing values never match)."""
+    return np.asarray(text.str.match(pattern).fillna(False).to_numpy(dtype=bool))
 
 
 def positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:
@@ -201,24 +142,12 @@ def full_match(text: pd.Series, pattern: str) -> np.ndarray:
 def length_within(text: pd.Series, low: int | None, high: int | None) -> np.ndarray:
     """Whether each cell has from ``low`` to ``high`` characters (either may be None).
 
-    Missing cells pass. A cell of ``n`` UTF-8 bytes has from ``n / 4`` to ``n`` characters, so
-    the characters are counted only for the cells the byte count leaves in doubt.
+    Missing cells pass.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    size = text_lengths(text)
-    low_bytes = 0 if low is None else low
-    high_bytes = np.iinfo(np.int64).max if high is None else high
-    sure = (size >= 4 * low_bytes) & (size <= high_bytes)
-    doubt = np.flatnonzero(~sure)
-    result = sure
-    if doubt.size:
-        taken = arrow_text(text).take(pa.array(doubt))
-        length = np.asarray(
-            pc.fill_null(pc.utf8_length(taken), -1).to_numpy(zero_copy_only=False), dtype=np.int64
-        )
-        ok = length < 0  # missing: passes
-        ok |= (length >= low_bytes) & (length <= high_bytes)
-        result[doubt] = ok
-    return result
+    counted = pc.fill_null(pc.utf8_length(arrow_text(text)), -1)
+    length = np.asarray(counted.to_numpy(), dtype=np.int64)
+    ok: np.ndarray = length < 0  # missing: passes
+    ok |= (length >= (low or 0)) & (high is None or length <= high)
+    return ok

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnplans.datapackage import PackageError, inside, read_descriptor_text, read_text, resource
+from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,14 +42,16 @@ RATE_COLUMNS: tuple[str, ...] = ("currency", "year", "provider", "units_per_usd"
 RateKey = tuple[str, int, str]  # (currency, year, provider): the table's primary key
 
 
-class MissingRateError(KeyError, ValueError):
+class MissingRateError(CnplansError, KeyError, ValueError):
     """No exchange rate exists for a currency and year (catchable as KeyError or ValueError)."""
+
+    exit_code = EXIT_INVALID
 
     def __str__(self) -> str:  # KeyError would print the message in quotes
         return str(self.args[0]) if self.args else ""
 
 
-class RatesFileError(ValueError):
+class RatesFileError(CnplansError, ValueError):
     """The exchange-rate table cannot be read: missing file, missing column, unparsable value."""
 
 

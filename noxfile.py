@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# uv, unlike pip, leaves compiling to the first import, which PYTHONDONTWRITEBYTECODE forbids
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 
 def _install(session: nox.Session, *groups: str) -> None:

@@ -34,7 +34,7 @@ def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None
             subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         )
     results = [
-        (run.wait(timeout=10), run.stderr.read().decode() if run.stderr else "") for run in runs
+        (run.wait(timeout=60), run.stderr.read().decode() if run.stderr else "") for run in runs
     ]
     assert [code for code, _ in results] == [0, 0], results
     with (package / "resources" / "sources.csv").open(encoding="utf-8", newline="") as file:

@@ -27,9 +27,12 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from resource import RLIMIT_AS, setrlimit
 from typing import Any
 
 import pytest
@@ -38,6 +41,43 @@ from cnplans.datapackage.csv_form import render_rows
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "resources", "sources")
+# Bounds of a cnplans command run in a child process by a test: a hang, not a speed test (a
+# loaded CI machine takes over 10 s to start cnplans), and the address space it may use.
+HANG_SECONDS = 60
+MEMORY_BYTES = 1 << 30
+
+
+def limit_memory() -> None:
+    """Limit the calling process to :data:`MEMORY_BYTES` of address space (a ``preexec_fn``)."""
+    setrlimit(RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This environment for a child ``python -m cnplans``: this import path, and ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return {**env, **extra}
+
+
+def run_cnplans(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m cnplans ARGS`` in a child, within :data:`HANG_SECONDS` and :data:`MEMORY_BYTES`.
+
+    ``env`` defaults to :func:`child_env`.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "cnplans", *args],
+        cwd=cwd,
+        env=child_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=HANG_SECONDS,
+        preexec_fn=limit_memory,
+        check=False,
+    )
+
+
 EXTRA_PLAN = Path(__file__).resolve().parent / "fixtures" / "extra_plan"
 EXTRA_PLAN_VARIABLE = "CNPLANS_TEST_EXTRA_PLAN"
 

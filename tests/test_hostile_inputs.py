@@ -2,7 +2,7 @@
 that read a package, in a subprocess bounded in time and memory.
 
 Every command must answer with a located problem (exit 1) or one sentence (exit 2), never a
-traceback, within :data:`SECONDS` and :data:`MEMORY_BYTES` (enforced with ``resource`` limits and
+traceback, within the bounds of ``conftest.run_cnplans`` (enforced with ``resource`` limits and
 a subprocess timeout, not measured), and must change no file: the package tree is hashed
 before and after. The rows are those of the December 2026 review of hostile inputs (ids D1-D25;
 the loader's L1-L6 are in tests/loader/test_release_hostile.py, the workflows' W1-W2 in
@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,30 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_package, text_columns_of
+from conftest import copy_package, run_cnplans, text_columns_of
 
-SECONDS = 60  # a bound for a hang, not a speed test: a loaded CI machine takes over 10 s
-MEMORY_BYTES = 1 << 30
 TRACEBACK = "Traceback (most recent call last)"
 
 
-def _limits() -> None:  # runs in the child before the command
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-
-
 def cnplans(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    return subprocess.run(
-        [sys.executable, "-m", "cnplans", *args],
-        cwd=package,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-        preexec_fn=_limits,
-        check=False,
-    )
+    return run_cnplans(*args, cwd=package)
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -1,29 +1,22 @@
 """Commands that rewrite a package's tables, run at the same time, lose nothing (issue 16, D25).
 
-Each run is a subprocess limited to 1 GiB of address space and given 10 s, as the other rows
-of the review are (tests/test_hostile_inputs.py)."""
+Each run is a subprocess within the bounds of ``conftest.run_cnplans``, as the other rows of
+the review are (tests/test_hostile_inputs.py)."""
 
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import copy_package
-
-
-def _limits() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from conftest import HANG_SECONDS, child_env, copy_package, limit_memory, run_cnplans
 
 
 def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     copy_package(package)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env = child_env()
     runs = []
     for n in range(2):
         text = tmp_path / f"article-{n}.txt"
@@ -31,10 +24,17 @@ def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None
         command = [sys.executable, "-m", "cnplans", "new-source", str(text)]
         command += ["--id", f"concurrent-article-{n}", "--package", str(package)]
         runs.append(
-            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            subprocess.Popen(
+                command,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=limit_memory,
+            )
         )
     results = [
-        (run.wait(timeout=60), run.stderr.read().decode() if run.stderr else "") for run in runs
+        (run.wait(timeout=HANG_SECONDS), run.stderr.read().decode() if run.stderr else "")
+        for run in runs
     ]
     assert [code for code, _ in results] == [0, 0], results
     with (package / "resources" / "sources.csv").open(encoding="utf-8", newline="") as file:
@@ -42,14 +42,7 @@ def test_two_new_source_runs_at_once_both_file_their_row(tmp_path: Path) -> None
     assert {"concurrent-article-0", "concurrent-article-1"} <= ids
     for n in range(2):
         assert (package / "sources" / f"concurrent-article-{n}.txt").is_file()
-    outcome = subprocess.run(
-        [sys.executable, "-m", "cnplans", "validate", str(package / "datapackage.json")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    outcome = run_cnplans("validate", str(package / "datapackage.json"))
     assert "unlisted-file" not in outcome.stdout and "sort-order" not in outcome.stdout
 
 

@@ -15,7 +15,6 @@ import http.server
 import io
 import json
 import logging
-import os
 import struct
 import threading
 import time
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import child_env, run_cnplans
 from loader_fixtures import files_under, make_package, sha256, zip_package
 
 import cnplans
@@ -712,15 +712,6 @@ def test_l6_version_with_anything_around_it_is_refused(
 # Each row once more from the command line, in a subprocess under time and memory limits
 # ------------------------------------------------------------------------------------------
 
-SECONDS = 60  # a bound for a hang, not a speed test: a loaded CI machine takes over 10 s
-MEMORY_BYTES = 1 << 30
-
-
-def _limits() -> None:  # in the child, before cnplans starts
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-
 
 def _sums(archive: bytes) -> Reply:
     return Reply(f"{sha256(archive)}  cnplans-{VERSION}.zip\n".encode())
@@ -771,25 +762,16 @@ def _l_row(row: str, package: Path, release: bytes) -> tuple[str, dict[str, Repl
 def test_each_row_from_the_command_line_in_bounded_time_and_memory(
     tmp_path: Path, cache: Path, package: Path, release: bytes, row: str
 ) -> None:
-    import subprocess
-    import sys
-
     version, replies, words = _l_row(row, package, release)
     with hostile_server(replies) as server, unchanged(tmp_path, cache):
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        env[releases.RELEASES_URL_ENV] = server.base_url + "/v{version}/cnplans-{version}.zip"
-        env[releases.CACHE_DIR_ENV] = str(cache)
-        env[releases.DEADLINE_ENV] = "2"
-        result = subprocess.run(
-            [sys.executable, "-m", "cnplans", "show", "plans", "--release", version],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=SECONDS,
-            preexec_fn=_limits,
-            check=False,
+        env = child_env(
+            **{
+                releases.RELEASES_URL_ENV: server.base_url + "/v{version}/cnplans-{version}.zip",
+                releases.CACHE_DIR_ENV: str(cache),
+                releases.DEADLINE_ENV: "2",
+            }
         )
+        result = run_cnplans("show", "plans", "--release", version, env=env)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr

@@ -1,7 +1,5 @@
 """``python -m cnplans`` runs the command line."""
 
-import sys
+from cnplans.cli import run
 
-from cnplans.cli import main
-
-sys.exit(main())
+run()

@@ -426,7 +426,7 @@ def _source_paths(package: Package) -> list[str]:
 
 
 def _validate(descriptor: Path) -> list[Problem]:
-    from cnplans.validation.package import CannotRun
+    from cnplans.validation.problems import CannotRun
     from cnplans.validation.runner import validate_package
 
     try:

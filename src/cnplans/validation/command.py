@@ -75,8 +75,7 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CANNOT_RUN
-    from cnplans.validation.package import CannotRun
-    from cnplans.validation.problems import format_github, format_json, format_text
+    from cnplans.validation.problems import CannotRun, format_github, format_json, format_text
     from cnplans.validation.runner import validate_package
 
     descriptor = Path(os.path.expanduser(args.descriptor))

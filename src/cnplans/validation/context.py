@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cnplans.datapackage.paths import MAX_FILE_BYTES
 from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.problems import Problem
+
+if TYPE_CHECKING:
+    from cnplans.validation.package import MetadataCheck
 
 DEFAULT_MAX_FILE_BYTES = MAX_FILE_BYTES
 
@@ -115,6 +118,8 @@ class PackageContext:
     descriptor_text: str = ""  # the descriptor as written, to find the line of a key
     # The source files and their problems, read once by provenance.source_files.
     source_files: tuple[dict[str, Any], list[Problem]] | None = None
+    # Frictionless' verdict on the descriptor and schemas, not in ``problems`` until asked for.
+    metadata: MetadataCheck | None = None
 
     @property
     def descriptor_label(self) -> str:

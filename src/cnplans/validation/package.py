@@ -4,7 +4,8 @@ Only files inside the descriptor's folder are ever opened: a resource or schema 
 :mod:`cnplans.datapackage` refuses (absolute, climbing out with ``..``, a URL, resolving through
 links outside the folder) is an ``unsafe-path`` problem and is never read or fetched.
 Frictionless checks the descriptor and the schemas as metadata only (schemas are inlined before
-frictionless sees them), never the rows; a ``profile`` other than the standard names is reported
+frictionless sees them), never the rows, in a child process while the tables are read
+(:class:`MetadataCheck`); a ``profile`` other than the standard names is reported
 and hidden from frictionless, which would otherwise fetch it from its URL or open it relative to
 the current folder. The descriptor and schema files are bounded by the same size limit as the
 tables.
@@ -16,6 +17,7 @@ import copy
 import json
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,8 @@ from cnplans.validation.context import (
     TextTable,
 )
 from cnplans.validation.conversion import convert_table
-from cnplans.validation.problems import Problem
+from cnplans.validation.frictionless_metadata import Child, metadata_messages
+from cnplans.validation.problems import CannotRun, Problem
 from cnplans.validation.reading import CsvText, header_problems, read_csv_text
 
 # Profiles frictionless knows by name; it loads any other one as a JSON Schema, from the network.
@@ -45,10 +48,6 @@ STANDARD_PROFILES = {
     "package": ("data-package", "tabular-data-package"),
     "resource": ("data-resource", "tabular-data-resource"),
 }
-
-
-class CannotRun(Exception):
-    """The descriptor itself cannot be used (missing, unreadable, not JSON): exit code 2."""
 
 
 def descriptor_line(
@@ -113,46 +112,58 @@ def _descriptor_problem(file: str, message: str) -> Problem:
     return Problem(file, None, None, "descriptor", message)
 
 
-def _frictionless_problems(
-    context: PackageContext, schemas: dict[int, tuple[str, dict[str, Any] | None]]
-) -> tuple[set[int], list[Problem]]:
-    """Problems frictionless finds in the schemas and the descriptor (metadata only).
+class MetadataCheck:
+    """Frictionless' verdict on the descriptor and schemas, found by a child process meanwhile.
 
-    Returns the indexes of resources whose schema is not valid, and the problems.
+    The request goes to a :class:`~cnplans.validation.frictionless_metadata.Child` (started
+    here unless given); :meth:`result` waits for its verdict. When the child cannot start,
+    fails, answers nonsense or misses its deadline, the same verdict is found in this process.
     """
-    import frictionless
 
-    problems: list[Problem] = []
-    invalid: set[int] = set()
-    for index, (label, schema) in schemas.items():
-        if schema is None:
-            continue
-        name = next((e.name for e in context.resources if e.index == index), f"#{index + 1}")
-        for message in _frictionless_errors(frictionless.Schema, schema):
-            problems.append(
-                _descriptor_problem(
-                    label, f"the Table Schema of resource {name!r} is not valid: {message}"
-                )
-            )
-            invalid.add(index)
-    # The package as frictionless sees it: valid schemas inlined, unsafe paths replaced.
-    package = copy.deepcopy(context.descriptor)
-    problems.extend(_without_loadable_profiles(context, package))
-    resources = package.get("resources")
-    if isinstance(resources, list):
-        for index, resource in enumerate(resources):
-            if not isinstance(resource, dict):
-                continue
-            _, schema = schemas.get(index, ("", None))
-            resource["schema"] = (
-                schema if schema is not None and index not in invalid else {"fields": []}
-            )
-            path = resource.get("path")
+    def __init__(
+        self,
+        context: PackageContext,
+        schemas: dict[int, tuple[str, dict[str, Any] | None]],
+        package: dict[str, Any],
+        child: Child | None = None,
+    ) -> None:
+        """``package``: a copy of the descriptor without the profiles frictionless would load."""
+        resources = package.get("resources")
+        for resource in resources if isinstance(resources, list) else []:
+            path = resource.get("path") if isinstance(resource, dict) else None
             if isinstance(path, str) and unsafe_reason(path) is not None:
                 resource["path"] = "unsafe-path-checked-by-cnplans.csv"
-    for message in _frictionless_errors(frictionless.Package, package):
-        problems.append(_descriptor_problem(context.descriptor_label, message))
-    return invalid, problems
+        self._request: dict[str, Any] = {
+            "schemas": [[index, schema] for index, (_, schema) in schemas.items()],
+            "package": package,
+        }
+        self._labels = {index: label for index, (label, _) in schemas.items()}
+        self._names = {entry.index: entry.name for entry in context.resources}
+        self._descriptor_label = context.descriptor_label
+        self._child = child or Child()
+        self._child.send(self._request)
+
+    def result(self) -> tuple[set[int], list[Problem]]:
+        """The indexes of resources whose schema is not valid, and the problems found."""
+        verdict = self._child.verdict() or metadata_messages(
+            self._request["schemas"], self._request["package"]
+        )
+        invalid: set[int] = set()
+        problems: list[Problem] = []
+        for index, messages in verdict["schemas"].items():
+            name = self._names.get(int(index), f"#{int(index) + 1}")
+            invalid.add(int(index))
+            problems.extend(
+                _descriptor_problem(
+                    self._labels[int(index)],
+                    f"the Table Schema of resource {name!r} is not valid: {message}",
+                )
+                for message in messages
+            )
+        problems.extend(
+            _descriptor_problem(self._descriptor_label, message) for message in verdict["package"]
+        )
+        return invalid, problems
 
 
 def _without_loadable_profiles(context: PackageContext, package: dict[str, Any]) -> list[Problem]:
@@ -193,15 +204,6 @@ def _without_loadable_profiles(context: PackageContext, package: dict[str, Any])
             )
         )
     return problems
-
-
-def _frictionless_errors(cls: Any, descriptor: dict[str, Any]) -> list[str]:
-    """Frictionless' messages for a descriptor, never raising."""
-    try:
-        report = cls.validate_descriptor(descriptor)
-    except Exception as error:  # frictionless raises for some malformed descriptors
-        return [str(error)]
-    return [str(error.message) for error in report.errors]
 
 
 def _table_schema(label: str, data: dict[str, Any]) -> tuple[TableSchema | None, list[Problem]]:
@@ -303,12 +305,19 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def load_package(
-    descriptor_path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    descriptor_path: Path,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    rejected: Collection[int] | None = None,
+    metadata_child: Child | None = None,
 ) -> PackageContext:
     """Read the descriptor, its schemas and its tables into a :class:`PackageContext`.
 
     Raises :class:`CannotRun` only when the descriptor itself is unusable; every other problem
-    is recorded in ``context.problems``.
+    is recorded in ``context.problems``, but frictionless' verdict on the descriptor and the
+    schemas, which :attr:`PackageContext.metadata` gives when asked (:class:`MetadataCheck`).
+    With ``rejected`` (the indexes of resources whose schema that verdict found not valid), the
+    verdict is not sought again and those schemas are not used; ``metadata_child`` is the
+    child process to ask for it, when one was started earlier.
     """
     try:
         descriptor_path, text, descriptor = read_descriptor_text(
@@ -335,8 +344,11 @@ def load_package(
         csv_text = texts[entry.index][0]
         if csv_text is not None:
             context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
-    invalid, problems = _frictionless_problems(context, schemas)
-    context.problems.extend(problems)
+    package = copy.deepcopy(context.descriptor)
+    context.problems.extend(_without_loadable_profiles(context, package))
+    if rejected is None:
+        context.metadata = MetadataCheck(context, schemas, package, metadata_child)
+    invalid = set(rejected or ())
     for entry in context.resources:
         schema_label, schema_json = schemas[entry.index]
         if schema_json is not None and entry.index not in invalid:

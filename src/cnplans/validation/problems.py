@@ -17,6 +17,10 @@ from typing import Any
 from cnplans.datapackage.errors import printable
 
 
+class CannotRun(Exception):
+    """The descriptor itself cannot be used (missing, unreadable, not JSON): exit code 2."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem: where it is (file, line, column) and what is wrong (rule, message).

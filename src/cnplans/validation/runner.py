@@ -1,4 +1,9 @@
-"""Validate a data package: load it, run every check of the list, collect sorted problems."""
+"""Validate a data package: load it, run every check of the list, collect sorted problems.
+
+Frictionless' verdict on the descriptor and schemas comes from a child process
+(:mod:`cnplans.validation.frictionless_metadata`), started before this module imports pandas
+and pandera (through the checks and the loading), so that both imports run at once.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cnplans.validation import checks as listed
-from cnplans.validation.checks import Check
-from cnplans.validation.context import DEFAULT_MAX_FILE_BYTES, PackageContext
-from cnplans.validation.package import load_package
+from cnplans.datapackage.paths import MAX_FILE_BYTES
+from cnplans.validation.frictionless_metadata import Child
 from cnplans.validation.problems import Problem, sorted_problems
+
+if TYPE_CHECKING:
+    from cnplans.validation.checks import Check
+    from cnplans.validation.context import PackageContext
 
 
 @dataclass
@@ -37,19 +45,41 @@ class Report:
 def validate_package(
     descriptor_path: Path,
     *,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_file_bytes: int = MAX_FILE_BYTES,
     checks: Sequence[Check] | None = None,
 ) -> Report:
     """Validate the package described by ``descriptor_path`` (a file or its folder).
 
     ``checks`` defaults to :data:`cnplans.validation.checks.CHECKS`, run in their order.
-    Raises :class:`cnplans.validation.package.CannotRun` when the descriptor itself is unusable.
-    Nothing is written.
+    Raises :class:`cnplans.validation.problems.CannotRun` when the descriptor itself is
+    unusable. Nothing is written.
     """
-    context = load_package(descriptor_path, max_file_bytes=max_file_bytes)
+    child = Child()  # imports frictionless while this process imports the rest
+    try:
+        from cnplans.validation import checks as listed
+        from cnplans.validation.package import load_package
+
+        context = load_package(descriptor_path, max_file_bytes, metadata_child=child)
+    except BaseException:
+        child.stop()
+        raise
+    problems, crashed = _run_checks(context, listed.CHECKS if checks is None else checks)
+    rejected, metadata_problems = context.metadata.result() if context.metadata else (set(), [])
+    if rejected:  # frictionless finds schemas not valid: check again without them
+        context = load_package(descriptor_path, max_file_bytes, rejected)
+        problems, crashed = _run_checks(context, listed.CHECKS if checks is None else checks)
+    problems.extend(metadata_problems)
+    return Report(context, _with_column_numbers(context, problems), crashed)
+
+
+def _run_checks(
+    context: PackageContext, checks: Sequence[Check]
+) -> tuple[list[Problem], list[str]]:
+    """The problems found while loading and by every check; "check: error" for checks that
+    failed."""
     problems = list(context.problems)
     crashed = []
-    for check in listed.CHECKS if checks is None else checks:
+    for check in checks:
         try:
             problems.extend(check.run(context))
         except Exception as error:  # a bug in one check must not hide the others' problems
@@ -58,7 +88,7 @@ def validate_package(
                 f"{check.name}: {type(error).__name__}: {error} "
                 f"({Path(last.filename).name}:{last.lineno})"
             )
-    return Report(context, _with_column_numbers(context, problems), crashed)
+    return problems, crashed
 
 
 def _with_column_numbers(context: PackageContext, problems: list[Problem]) -> list[Problem]:

@@ -329,7 +329,7 @@ class Outcome:
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run ``cnplans`` in-process; return (exit code, stdout, stderr)."""
-    from cnplans.cli import main
+    from cnplans.__main__ import main
 
     capsys.readouterr()
     try:

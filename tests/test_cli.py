@@ -6,11 +6,11 @@ import json
 import subprocess
 import sys
 
-from cnplans.cli import COMMANDS, build_parser
+from cnplans.__main__ import COMMANDS, build_parser
 
 PROBE = """
 import json, sys
-from cnplans import cli
+from cnplans import __main__ as cli
 try:
     code = cli.main(sys.argv[1:])
 except SystemExit as exit:

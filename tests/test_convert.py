@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import text_columns_of
 
-from cnplans.cli import main
+from cnplans.__main__ import main
 from cnplans.conversion import convert
 from cnplans.conversion.convert import (
     compute_conversion,

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from cnplans.cli import COMMANDS, build_parser
+from cnplans.__main__ import COMMANDS, build_parser
 from scripts.release.cli import build_parser as release_parser
 
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -12,7 +12,7 @@ import pytest
 from loader_fixtures import ROWS, Route, make_package, serve, sha256, zip_package
 
 import cnplans
-from cnplans import cli
+from cnplans import __main__ as cli
 from cnplans.datapackage import paths
 from cnplans.datapackage.csv_form import number_text
 from cnplans.loader import releases
@@ -42,7 +42,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_commands_are_registered() -> None:
     for name in DATA_COMMANDS:
-        assert cli.COMMANDS[name][0].startswith("cnplans.cli.")
+        assert cli.COMMANDS[name][0].startswith("cnplans.loader.commands.")
 
 
 def test_tables_lists_names_and_row_counts(

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 import cnplans
-from cnplans import cli
+from cnplans import __main__ as cli
 from cnplans.datapackage.csv_form import frame_text
 from cnplans.loader import overviews, schema
 

@@ -29,7 +29,7 @@ from conftest import child_env, run_cnplans
 from loader_fixtures import files_under, make_package, sha256, zip_package
 
 import cnplans
-from cnplans import cli
+from cnplans import __main__ as cli
 from cnplans.loader import releases
 from cnplans.loader.releases import ReleaseError
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cnplans.cli import main as cnplans
+from cnplans.__main__ import main as cnplans
 from cnplans.conversion.fx import read_rates_file
 from scripts.rates.cli import main
 from scripts.rates.update import render

@@ -196,12 +196,12 @@ def test_a_bug_is_one_line_and_exit_3(
 ) -> None:
     from conftest import run_cli
 
-    import cnplans.cli.tables
+    import cnplans.loader.commands.tables
 
     def broken(args: object) -> int:
         raise ZeroDivisionError("division by zero\nTraceback (most recent call last):")
 
-    monkeypatch.setattr(cnplans.cli.tables, "run", broken)
+    monkeypatch.setattr(cnplans.loader.commands.tables, "run", broken)
     code, _out, err = run_cli(["tables"], capsys)
     assert code == 3
     assert err.count("\n") == 1 and err.startswith("cnplans: internal error, a bug in cnplans ")

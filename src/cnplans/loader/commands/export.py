@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_OK
+from cnplans.loader.commands import add_release_option, run_reporting_errors
 from cnplans.loader.export import FORMATS, WORKBOOK_NAME
 
 

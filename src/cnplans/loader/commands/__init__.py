@@ -24,7 +24,7 @@ def add_release_option(parser: argparse.ArgumentParser) -> None:
 def run_reporting_errors(action: Callable[[], int]) -> int:
     """Run ``action``; print an unknown table or an unreadable file as ``cnplans: <message>``
     and return 2. Other cnplans errors (a :class:`~cnplans.loader.DataError` exits 1) are
-    reported by :func:`cnplans.cli.main` with their own exit codes."""
+    reported by :func:`cnplans.__main__.main` with their own exit codes."""
     try:
         return action()
     except CnplansError:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.datapackage.errors import EXIT_OK
+from cnplans.loader.commands import add_release_option, run_reporting_errors
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

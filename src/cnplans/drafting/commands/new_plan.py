@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from cnplans.cli.new_source import add_package_option, report
+from cnplans.drafting.commands.new_source import add_package_option, report
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

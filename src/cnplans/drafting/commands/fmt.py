@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from cnplans.cli.new_source import add_package_option, report
+from cnplans.drafting.commands.new_source import add_package_option, report
 
 if TYPE_CHECKING:
     from cnplans.drafting.filing import Formatting

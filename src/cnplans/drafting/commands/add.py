@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from cnplans.cli.new_source import add_package_option, report
+from cnplans.drafting.commands.new_source import add_package_option, report
 
 if TYPE_CHECKING:
     from cnplans.drafting.filing import Filing

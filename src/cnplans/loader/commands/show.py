@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cnplans.cli.data import add_release_option, run_reporting_errors
 from cnplans.datapackage.errors import EXIT_OK
+from cnplans.loader.commands import add_release_option, run_reporting_errors
 
 if TYPE_CHECKING:
     import pandas as pd

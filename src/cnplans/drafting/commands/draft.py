@@ -12,7 +12,7 @@ import io
 import sys
 from pathlib import Path
 
-from cnplans.cli.new_source import add_package_option
+from cnplans.drafting.commands.new_source import add_package_option
 
 TABLES = ("targets", "clusters", "measures")
 PROGRESS_BYTES = 100_000  # texts longer than this get a progress line on standard error

@@ -1,0 +1,1 @@
+"""The contributor's commands: ``new-source``, ``new-plan``, ``draft``, ``add`` and ``fmt``."""

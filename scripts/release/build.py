@@ -19,7 +19,7 @@ from cnplans.loader import workbook
 from . import checksums
 from .artifacts import data_readme, data_zip, overview_csv, parquet, python_dist, sqlite
 from .artifacts import tables as typed_tables
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
 
@@ -60,11 +60,11 @@ def source_date_epoch(default: Callable[[], int]) -> int:
     try:
         value = int(configured)
     except ValueError:
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"{EPOCH_ENV} is {configured!r}; expected whole seconds since 1970-01-01 UTC"
         ) from None
     if value < 0:
-        raise ReleaseError(f"{EPOCH_ENV} is {value}; it cannot be negative")
+        raise ReleaseStepError(f"{EPOCH_ENV} is {value}; it cannot be negative")
     return value
 
 
@@ -85,7 +85,7 @@ def build_staged(
     """
     descriptor = read_descriptor(root)
     if descriptor.get("version") != version:
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"datapackage.json says version {descriptor.get('version')!r}, not {version!r}"
         )
     dist.mkdir(parents=True, exist_ok=True)
@@ -123,6 +123,6 @@ def finalize(staging: Path, dist: Path, version: str) -> Path:
     final = dist / folder_name(version)
     if final.exists():
         shutil.rmtree(staging, ignore_errors=True)
-        raise ReleaseError(f"{final} already exists; nothing was replaced")
+        raise ReleaseStepError(f"{final} already exists; nothing was replaced")
     staging.rename(final)
     return final

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cnplans.datapackage.hashes import SUMS_NAME, file_sha256, format_sha256sums, parse_sha256sums
 
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 
 
 def write(folder: Path) -> Path:
@@ -22,7 +22,7 @@ def verify(folder: Path) -> dict[str, str]:
     """Check every file SHA256SUMS lists; return the sums, or raise naming the bad files."""
     path = folder / SUMS_NAME
     if not path.is_file():
-        raise ReleaseError(f"{path} does not exist; build the release first")
+        raise ReleaseStepError(f"{path} does not exist; build the release first")
     sums = parse_sha256sums(path.read_text(encoding="utf-8"), label=str(path))
     problems = []
     for name, digest in sums.items():
@@ -31,5 +31,5 @@ def verify(folder: Path) -> dict[str, str]:
         elif file_sha256(folder / name) != digest:
             problems.append(f"{name} does not match its sha256")
     if problems:
-        raise ReleaseError(f"{folder} is not the release that was built: {'; '.join(problems)}")
+        raise ReleaseStepError(f"{folder} is not the release that was built: {'; '.join(problems)}")
     return sums

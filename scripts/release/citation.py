@@ -13,7 +13,7 @@ from typing import Any
 
 from cnplans.datapackage import parse_json, read_text
 
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 
 CITATION = "CITATION.cff"
 ZENODO = ".zenodo.json"
@@ -30,7 +30,7 @@ def read_citation(root: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(read_text(path, expected="the citation metadata a release needs"))
     except yaml.YAMLError as exc:
-        raise ReleaseError(f"{path} is not valid YAML: {exc}") from None
+        raise ReleaseStepError(f"{path} is not valid YAML: {exc}") from None
     return _mapping(data, path, "a YAML mapping of CFF keys")
 
 
@@ -43,7 +43,7 @@ def read_zenodo(root: Path) -> dict[str, Any]:
 
 def _mapping(data: Any, path: Path, expected: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ReleaseError(f"{path}: expected {expected}")
+        raise ReleaseStepError(f"{path}: expected {expected}")
     return data
 
 

@@ -18,7 +18,7 @@ from cnplans.datapackage import atomic, read_descriptor
 from cnplans.datapackage.errors import CnplansError
 
 from .changelog import DEFAULT_LIMIT
-from .errors import Refused, ReleaseError
+from .errors import Refused, ReleaseStepError
 from .gitrepo import GitRepo
 
 
@@ -151,7 +151,9 @@ def _diff(root: Path, ref: str | None, limit: int) -> str:
     if ref is None:
         tags = repo.release_tags()
         if not tags:
-            raise ReleaseError("there is no release tag (vX.Y.Z) yet; name a ref to compare with")
+            raise ReleaseStepError(
+                "there is no release tag (vX.Y.Z) yet; name a ref to compare with"
+            )
         ref = tags[-1]
     diff = compare(snapshot.from_git(repo, ref), snapshot.from_directory(root))
     return changelog.review(diff, semver.reasons(diff), limit=limit)

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 
 RELEASE_TAG = re.compile(r"^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
@@ -33,16 +33,16 @@ class GitRepo:
                 ["git", *args], cwd=self.root, capture_output=True, env=full_env, check=False
             )
         except FileNotFoundError:
-            raise ReleaseError(
+            raise ReleaseStepError(
                 "the git command is not installed or not on PATH; releases need git"
             ) from None
 
     def check(self, *args: str, env: dict[str, str] | None = None) -> str:
-        """Run ``git ARGS`` and return its standard output; a failure is a ReleaseError."""
+        """Run ``git ARGS`` and return its standard output; a failure is a ReleaseStepError."""
         done = self.run(*args, env=env)
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip()
-            raise ReleaseError(f"git {' '.join(args)} failed in {self.root}: {message}")
+            raise ReleaseStepError(f"git {' '.join(args)} failed in {self.root}: {message}")
         return done.stdout.decode("utf-8", "replace")
 
     def succeeds(self, *args: str) -> bool:
@@ -68,10 +68,10 @@ class GitRepo:
         return sorted(tags, key=lambda tag: tuple(int(part) for part in tag[1:].split(".")))
 
     def resolve(self, ref: str) -> str:
-        """The commit hash ``ref`` names; an unknown ref is a ReleaseError."""
+        """The commit hash ``ref`` names; an unknown ref is a ReleaseStepError."""
         done = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
         if done.returncode != 0:
-            raise ReleaseError(
+            raise ReleaseStepError(
                 f"{ref!r} is not a commit, branch or tag in {self.root}; "
                 "give a ref such as v1.0.0, main or HEAD~1"
             )

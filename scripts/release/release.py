@@ -25,7 +25,7 @@ from . import changelog, checks, snapshot, stamp, versions, workspace
 from .build import BuildOptions, build_staged, finalize, source_date_epoch
 from .citation import CITATION, ZENODO, set_scalar, zenodo_with_version
 from .diff import PackageDiff, compare
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 from .gitrepo import GitRepo
 from .semver import Reason, Version, check
 from .versions import PYPROJECT, pyproject_with_version
@@ -113,8 +113,8 @@ def release(
         try:
             commit = repo.commit(edited, f"Release {version}", epoch=epoch)
             repo.tag(version.tag, f"cnplans {version}", epoch=epoch)
-        except ReleaseError as exc:
-            raise ReleaseError(
+        except ReleaseStepError as exc:
+            raise ReleaseStepError(
                 f"{exc}\nThe files are stamped and the artifacts are in {folder}, but the release "
                 "was not committed. Commit and tag it by hand:\n  "
                 + _manual_commit(edited, version, epoch)
@@ -148,7 +148,7 @@ def _registry_with(work: Path, version: str, digest: str) -> str | None:
         return None
     entries = parse_json(path.read_text(encoding="utf-8") or "{}", str(path))
     if not isinstance(entries, dict):
-        raise ReleaseError(f"{REGISTRY} must be a JSON object {{version: sha256}}")
+        raise ReleaseStepError(f"{REGISTRY} must be a JSON object {{version: sha256}}")
     entries[version] = digest
     return json.dumps(dict(sorted(entries.items())), indent=2) + "\n"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from cnplans.datapackage import parse_descriptor, parse_json, resolve_inside, unsafe_reason
 
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 from .gitrepo import GitRepo
 
 DESCRIPTOR = "datapackage.json"
@@ -65,7 +65,7 @@ def read(reader: Reader, label: str) -> Snapshot:
             schema = parse_json(_text(reader, schema, label), f"{label}: {schema}")
         path = resource.get("path")
         if not isinstance(path, str):
-            raise ReleaseError(
+            raise ReleaseStepError(
                 f"{label}: resource {name!r} has path {path!r}; the release tools handle one "
                 "relative CSV file per resource"
             )
@@ -83,7 +83,7 @@ def from_directory(root: Path) -> Snapshot:
     def reader(path: str) -> bytes | None:
         target, reason = resolve_inside(root, path)  # links must stay inside the tree too
         if target is None:
-            raise ReleaseError(f"working tree: {path!r}: {reason}")
+            raise ReleaseStepError(f"working tree: {path!r}: {reason}")
         return target.read_bytes() if target.is_file() else None
 
     return read(reader, "working tree")
@@ -99,11 +99,11 @@ def _text(reader: Reader, path: str, label: str) -> str:
     """The UTF-8 text of the package file ``path``, which must be a safe relative path."""
     reason = unsafe_reason(path)
     if reason is not None:
-        raise ReleaseError(f"{label}: {path!r} is not a path inside the data package: {reason}")
+        raise ReleaseStepError(f"{label}: {path!r} is not a path inside the data package: {reason}")
     data = reader(str(PurePosixPath(path)))
     if data is None:
-        raise ReleaseError(f"{label}: {path} does not exist")
+        raise ReleaseStepError(f"{label}: {path} does not exist")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReleaseError(f"{label}: {path} is not UTF-8: {exc}") from None
+        raise ReleaseStepError(f"{label}: {path} is not UTF-8: {exc}") from None

@@ -13,7 +13,7 @@ from cnplans.datapackage import dump_descriptor, inside, read_text, with_key
 from cnplans.datapackage import source_documents as documents_of
 from cnplans.datapackage.hashes import file_sha256
 
-from .errors import ReleaseError
+from .errors import ReleaseStepError
 
 DESCRIPTOR = "datapackage.json"
 SOURCES_TABLE = "sources"
@@ -62,5 +62,5 @@ def _file(root: Path, resource: dict[str, Any]) -> Path:
     what = f"{root / DESCRIPTOR}: resource {resource.get('name')!r} path"
     path = inside(root, resource.get("path"), what)
     if not path.is_file():
-        raise ReleaseError(f"{path} does not exist, but {DESCRIPTOR} lists it")
+        raise ReleaseStepError(f"{path} does not exist, but {DESCRIPTOR} lists it")
     return path

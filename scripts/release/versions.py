@@ -15,7 +15,7 @@ from pathlib import Path
 from cnplans.datapackage import read_descriptor, read_text
 
 from .citation import CITATION, ZENODO, read_citation, read_zenodo
-from .errors import Refused, ReleaseError
+from .errors import Refused, ReleaseStepError
 
 PYPROJECT = "pyproject.toml"
 DESCRIPTOR = "datapackage.json"
@@ -26,10 +26,10 @@ def pyproject_version(root: Path) -> str:
     try:
         data = tomllib.loads(read_text(path, expected="the project's pyproject.toml"))
     except tomllib.TOMLDecodeError as exc:
-        raise ReleaseError(f"{path} is not valid TOML: {exc}") from None
+        raise ReleaseStepError(f"{path} is not valid TOML: {exc}") from None
     version = data.get("project", {}).get("version")
     if not isinstance(version, str):
-        raise ReleaseError(f"{path} has no [project] version string")
+        raise ReleaseStepError(f"{path} has no [project] version string")
     return version
 
 
@@ -82,10 +82,10 @@ def pyproject_with_version(text: str, version: str) -> str:
     """pyproject.toml text with ``[project].version`` set, everything else untouched."""
     section = re.search(r"(?ms)^\[project\][ \t]*\n(.*?)(?=^\[|\Z)", text)
     if section is None:
-        raise ReleaseError(f"{PYPROJECT} has no [project] table")
+        raise ReleaseStepError(f"{PYPROJECT} has no [project] table")
     body = section.group(1)
     line = re.compile(r'(?m)^(version[ \t]*=[ \t]*)"[^"\n]*"')
     if not line.search(body):
-        raise ReleaseError(f'{PYPROJECT} [project] has no line version = "X.Y.Z"')
+        raise ReleaseStepError(f'{PYPROJECT} [project] has no line version = "X.Y.Z"')
     new_body = line.sub(lambda m: f'{m.group(1)}"{version}"', body, count=1)
     return text[: section.start(1)] + new_body + text[section.end(1) :]

@@ -13,7 +13,7 @@ from typing import Any
 from cnplans.datapackage import inside
 from cnplans.loader import reproducible_zip
 
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 
 DOCUMENTS = ("datapackage.json", "LICENSE", "CHANGELOG.md", "CITATION.cff")
 
@@ -30,7 +30,7 @@ def member_paths(root: Path, descriptor: dict[str, Any]) -> list[str]:
                 paths.add(str(PurePosixPath(value)))
     missing = sorted(p for p in paths if not root.joinpath(*PurePosixPath(p).parts).is_file())
     if missing:
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"the release zip needs {', '.join(missing)}, which do not exist in {root}"
         )
     return sorted(paths)
@@ -52,7 +52,7 @@ def build(
     taken = member_paths(root, descriptor)
     clash = sorted(set(added) & set(taken))
     if clash:
-        raise ReleaseError(f"the release zip would hold {', '.join(clash)} twice")
+        raise ReleaseStepError(f"the release zip would hold {', '.join(clash)} twice")
     members = [
         (f"{folder}/{path}", root.joinpath(*PurePosixPath(path).parts).read_bytes())
         for path in taken

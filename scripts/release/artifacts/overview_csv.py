@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from importlib import resources
 
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 from .data_readme import Companion
 from .tables import TypedTable
 
@@ -38,7 +38,9 @@ def build(tables: Sequence[TypedTable]) -> list[tuple[Companion, str]]:
         try:
             frame = overviews.overview(name, frames=frames)
         except CnplansError as exc:
-            raise ReleaseError(f"cannot build the {name} overview for the release: {exc}") from None
+            raise ReleaseStepError(
+                f"cannot build the {name} overview for the release: {exc}"
+            ) from None
         built.append(
             (Companion(file_name(name), _description(name), schema), frame_text(frame, schema))
         )

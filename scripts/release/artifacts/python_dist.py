@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 
 MAX_OUTPUT_LINES = 30
 
@@ -33,7 +33,7 @@ def build(root: Path, folder: Path, epoch: int, *, isolation: bool = True) -> li
             lines = (done.stdout + done.stderr).strip().splitlines()[-MAX_OUTPUT_LINES:]
             missing = "No module named build" in done.stderr
             hint = " Install the 'release' dependency group (it holds `build`)." if missing else ""
-            raise ReleaseError(
+            raise ReleaseStepError(
                 f"building the wheel and sdist failed (exit {done.returncode}):{hint}\n"
                 + "\n".join(f"  {line}" for line in lines)
             )
@@ -42,5 +42,5 @@ def build(root: Path, folder: Path, epoch: int, *, isolation: bool = True) -> li
         if not any(n.endswith(".whl") for n in names) or not any(
             n.endswith(".tar.gz") for n in names
         ):
-            raise ReleaseError(f"`python -m build` produced {names}, not a wheel and an sdist")
+            raise ReleaseStepError(f"`python -m build` produced {names}, not a wheel and an sdist")
         return [Path(shutil.move(path, folder / path.name)) for path in built]

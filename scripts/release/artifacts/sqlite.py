@@ -18,7 +18,7 @@ import pandas as pd
 from cnplans.loader.overviews import quote_identifier as quote
 from cnplans.loader.overviews import storage_class
 
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 from .tables import TypedTable
 
 
@@ -98,7 +98,7 @@ def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True
             try:
                 connection.executemany(insert, rows)
             except sqlite3.IntegrityError as exc:
-                raise ReleaseError(
+                raise ReleaseStepError(
                     f"table {table.name!r} does not fit its Table Schema in the SQLite database "
                     f"({exc}); run `cnplans validate` to see which rows break it"
                 ) from None
@@ -106,7 +106,9 @@ def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             shown = "; ".join(f"{t} row {r} → {p}" for t, r, p, _ in broken[:10])
-            raise ReleaseError(f"the SQLite database breaks {len(broken)} foreign key(s): {shown}")
+            raise ReleaseStepError(
+                f"the SQLite database breaks {len(broken)} foreign key(s): {shown}"
+            )
         if overview_views:
             _create_overview_views(connection)
         connection.execute("VACUUM")
@@ -126,7 +128,7 @@ def _create_overview_views(connection: sqlite3.Connection) -> None:
                 f"SELECT * FROM {quote(overviews.view_name(name))} LIMIT 1"
             ).fetchall()
     except sqlite3.Error as exc:
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"the overview views do not work in the SQLite database: {exc}"
         ) from None
     connection.commit()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 
 
 @dataclass
@@ -31,6 +31,6 @@ def read_all(root: Path, descriptor: dict[str, Any]) -> list[TypedTable]:
         try:
             frame = read_table(root, name)
         except ValueError as exc:  # a DataError, or e.g. a date pandas cannot hold
-            raise ReleaseError(f"cannot read table {name!r} for the artifacts: {exc}") from None
+            raise ReleaseStepError(f"cannot read table {name!r} for the artifacts: {exc}") from None
         tables.append(TypedTable(name, dict(resource), schema, frame))
     return tables

@@ -18,7 +18,7 @@ from cnplans.datapackage.hashes import SUMS_NAME
 
 from .. import changelog, checksums
 from ..citation import CITATION, README, read_citation, read_zenodo, readme_with_doi, set_scalar
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 from ..semver import Version
 from ..workspace import apply
 from . import github, zenodo
@@ -48,7 +48,7 @@ def artifacts_of(dist: Path, version: Version) -> list[Path]:
     """Every file of the built release, checked against SHA256SUMS, SHA256SUMS last."""
     folder = dist / f"cnplans-{version}"
     if not folder.is_dir():
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"{folder} does not exist; build the release first (nox -s release -- {version})"
         )
     sums = checksums.verify(folder)
@@ -66,7 +66,7 @@ def publish(
     token_name = TOKEN_ENV[options.to]
     token = os.environ.get(token_name) or None
     if token is None and not options.dry_run:
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"{token_name} is not set; export a token that may publish to {options.to} "
             "(it is read from the environment only and never printed)"
         )
@@ -80,7 +80,7 @@ def publish(
         progress = Progress(github.plan(artifacts))
         try:
             url = github.publish(client, target, str(version), artifacts, notes, state, progress)
-        except ReleaseError as exc:
+        except ReleaseStepError as exc:
             return _failed(client, "GitHub", exc, progress, version, "github")
         client.say(f"GitHub release of cnplans {version}: {url}")
         return 0
@@ -92,7 +92,7 @@ def publish(
     progress = Progress(zenodo.plan(artifacts))
     try:
         identifiers = zenodo.publish(client, zenodo_target, artifacts, metadata, state, progress)
-    except ReleaseError as exc:
+    except ReleaseStepError as exc:
         return _failed(client, "Zenodo", exc, progress, version, "zenodo")
     doi = identifiers["doi"]
     if options.dry_run:
@@ -109,7 +109,7 @@ def publish(
 def _github_target(options: PublishOptions) -> github.GitHubTarget:
     repo = options.repo or os.environ.get(REPO_ENV)
     if not repo or repo.count("/") != 1:
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"say which GitHub repository to publish to: --repo OWNER/NAME (or {REPO_ENV})"
         )
     return github.GitHubTarget(
@@ -125,7 +125,7 @@ def _zenodo_metadata(root: Path, version: Version, state: State) -> dict[str, An
     """The deposition's metadata, from the release commit's files."""
     descriptor = read_descriptor(root)
     if descriptor.get("version") != str(version):
-        raise ReleaseError(
+        raise ReleaseStepError(
             f"datapackage.json is at version {descriptor.get('version')!r}, not {version}; "
             f"publish from the release commit (git checkout {version.tag})"
         )

@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 from cnplans.datapackage.hashes import file_sha256
 
-from ..errors import ReleaseError
+from ..errors import ReleaseStepError
 from .state import Progress, State
 
 TIMEOUT_SECONDS = 120
 MAX_ERROR_CHARS = 400
 
 
-class PublishError(ReleaseError):
+class PublishError(ReleaseStepError):
     """A request failed; the message is already redacted."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pandas as pd
 
@@ -17,7 +18,13 @@ from cnplans.datapackage.table_schema import ForeignKey
 from cnplans.validation.context import PackageContext, Table, has, has_numbers
 from cnplans.validation.problems import Problem
 from cnplans.validation.rows import shown
-from cnplans.validation.vectorized import arrow_text, is_in, match_at_start, positions_in
+from cnplans.validation.vectorized import (
+    arrow_text,
+    is_in,
+    is_text,
+    match_at_start,
+    positions_in,
+)
 
 # What spreadsheets may run as a formula (OWASP CSV injection: a leading tab or CR too).
 FORMULA_START = r"[=+\-@\t\r]"
@@ -27,11 +34,14 @@ SUGGESTED_LINES = 20
 # SequenceMatcher: 50,000 ids alike take seconds per value); a larger table is narrowed first.
 SCANNED_IDS = 1_000
 SUGGESTION_CUTOFF = 0.6
+FrameOrSeries = TypeVar("FrameOrSeries", pd.DataFrame, pd.Series)
 PREFIX_CHARS = 3  # a large table's candidates share this many first characters with the value
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def _as_text(frame: FrameOrSeries) -> FrameOrSeries:
     """Typed key columns as comparable text (categories and numbers alike)."""
+    if isinstance(frame, pd.Series) and is_text(frame):
+        return frame
     return frame.astype("string")
 
 
@@ -45,12 +55,14 @@ def foreign_keys(context: PackageContext) -> Iterator[Problem]:
                 continue
             if not has(target, *fk.reference_fields):
                 continue
-            child = _as_text(table.frame[fk.fields])
-            parent = _as_text(target.frame[fk.reference_fields]).dropna()
-            present = child.notna().all(axis=1)
-            if len(fk.fields) == 1:
-                found = is_in(child.iloc[:, 0], parent.iloc[:, 0])
+            if len(fk.fields) == 1:  # a column at a time: a frame's astype costs far more
+                key = _as_text(table.frame[fk.fields[0]])
+                present = key.notna()
+                found = is_in(key, _as_text(target.frame[fk.reference_fields[0]]))
             else:
+                child = _as_text(table.frame[fk.fields])
+                parent = _as_text(target.frame[fk.reference_fields]).dropna()
+                present = child.notna().all(axis=1)
                 keys = pd.MultiIndex.from_frame(child)
                 found = pd.Series(keys.isin(pd.MultiIndex.from_frame(parent)), index=child.index)
             missing = present & ~found

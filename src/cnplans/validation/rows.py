@@ -93,15 +93,18 @@ def _pandera_failures(table: Table) -> pd.DataFrame:
     schema's dtypes, so pandera does not check them again (about 1.4 ms a column, a fifth of
     this check on the real package). Uniqueness that :func:`proven_unique` establishes cheaply
     is not checked again either (hashing a million keys costs more than every other check of a
-    table). The schema is built here for this table, so it is changed in place.
+    table). Columns left with nothing to check are left out. The schema is built here for this
+    table, so it is changed in place.
     """
     import pandera.pandas as pa
 
     schema = build_schema(table.schema, table.name)
-    for name, column in schema.columns.items():
+    for name, column in list(schema.columns.items()):
         column.dtype = None
         if column.unique and name in table.frame.columns and proven_unique(table.frame, [name]):
             column.unique = False
+        if not (column.checks or column.unique or not column.nullable):
+            del schema.columns[name]  # nothing to check (a missing column is a header problem)
     columns = list(schema.unique or [])
     present = bool(columns) and all(c in table.frame.columns for c in columns)
     # A key column the file lacks is a header problem already; the key cannot be checked.

@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from cnplans.loader.overviews import quote_identifier as quote
-from cnplans.loader.overviews import storage_class
+from cnplans.loader.overviews import sql_value, storage_class
 
 from ..errors import ReleaseStepError
 from .tables import TypedTable
@@ -61,19 +58,6 @@ def create_table(table: TypedTable) -> str:
     return f"CREATE TABLE {quote(table.name)} (\n  {body}\n)"
 
 
-def _sql_value(value: Any, field_type: str) -> Any:
-    """A cell as SQLite stores it: NULL when missing, booleans 0/1, dates as ISO text."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if field_type == "date" else value.isoformat()
-    if hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-    if isinstance(value, bool):
-        return int(value)
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True) -> Path:
     """Write the database to ``target`` (which must not exist) and return it.
 
@@ -88,9 +72,7 @@ def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True
         for table in tables:
             fields = table.schema.fields
             frame = table.frame
-            columns = [
-                [_sql_value(v, f.type) for v in frame[f.name].astype(object)] for f in fields
-            ]
+            columns = [[sql_value(v, f.type) for v in frame[f.name].astype(object)] for f in fields]
             rows = list(zip(*columns, strict=True))
             placeholders = ", ".join("?" for _ in fields)
             names = ", ".join(quote(f.name) for f in fields)

@@ -132,7 +132,7 @@ def write_tables(conn: sqlite3.Connection, frames: Mapping[str, pd.DataFrame]) -
         names = [quote_identifier(str(c)) for c in frame.columns]
         declared = ", ".join(f"{n} {k}" for n, k in zip(names, kinds, strict=True))
         conn.execute(f"CREATE TABLE {quote_identifier(table)} ({declared})")
-        values = [[_sql_value(v) for v in frame[c].astype(object)] for c in frame.columns]
+        values = [[sql_value(v) for v in frame[c].astype(object)] for c in frame.columns]
         conn.executemany(
             f"INSERT INTO {quote_identifier(table)} ({', '.join(names)}) "
             f"VALUES ({', '.join('?' for _ in names)})",
@@ -175,14 +175,24 @@ def storage_class(dtype: Any) -> str:
     return "TEXT"
 
 
-def _sql_value(value: Any) -> Any:
+def sql_value(value: Any, field_type: str | None = None) -> Any:
+    """A cell as SQLite stores it: NULL when missing, booleans 0/1, dates as ISO text.
+
+    A timestamp is a date when ``field_type`` says so, or, without one, when it is at midnight.
+
+    >>> sql_value(pd.Timestamp("2024-01-31")), sql_value(True), sql_value(pd.NA)
+    ('2024-01-31', 1, None)
+    """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        is_date = field_type == "date" if field_type else value == value.normalize()
+        return value.date().isoformat() if is_date else value.isoformat()
     if hasattr(value, "item"):  # numpy scalar
         value = value.item()
-    return int(value) if isinstance(value, bool) else value
+    if isinstance(value, bool):
+        return int(value)
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def quote_identifier(identifier: str) -> str:

@@ -124,28 +124,35 @@ def proven_unique(frame: pd.DataFrame, columns: list[str]) -> bool:
     Sorted rows (as a table sorted by its key is) hold equal keys next to each other, so one
     comparison of each row with the previous one settles uniqueness; False means "not proven".
     """
+    order = key_order(frame, columns)
+    return order is not None and all(order)
+
+
+def key_order(frame: pd.DataFrame, columns: list[str]) -> tuple[bool, bool] | None:
+    """Whether the rows are sorted by ``columns`` and whether no two rows share their values,
+    found in pyarrow when every value is present text; None otherwise (not found)."""
     import pyarrow.compute as pc
 
     keys = []
     for name in columns:
         column = frame[name]
         if not is_text(column) or column.hasnans:
-            return False
+            return None
         keys.append(arrow_text(column).combine_chunks())
     if len(frame) < 2:
-        return True
+        return True, True
     equal_so_far = None
+    in_order = True
     for key in keys:
         current, previous = key.slice(1), key.slice(0, len(key) - 1)
         less = pc.less(current, previous)
         if equal_so_far is not None:
             less = pc.and_(equal_so_far, less)
-        if pc.any(less).as_py():
-            return False
+        in_order = in_order and not pc.any(less).as_py()
         same = pc.equal(current, previous)
         equal_so_far = same if equal_so_far is None else pc.and_(equal_so_far, same)
     assert equal_so_far is not None
-    return not pc.any(equal_so_far).as_py()
+    return in_order, not pc.any(equal_so_far).as_py()
 
 
 def constraints(context: PackageContext) -> Iterator[Problem]:
@@ -257,6 +264,9 @@ def sort_order(context: PackageContext) -> Iterator[Problem]:
         key = table.schema.primary_key
         if len(table.frame) < 2 or not key or any(c not in table.frame.columns for c in key):
             continue
+        order = key_order(table.frame, key)
+        if order is not None and order[0]:
+            continue  # sorted: found at once for text keys
         current = table.frame[key]
         previous = current.shift(1)
         out_of_order = pd.Series(False, index=current.index)

@@ -244,10 +244,10 @@ def formula_injection(context: PackageContext) -> Iterator[Problem]:
             if field.type != "string" or field.name not in table.raw.columns:
                 continue
             text = table.raw[field.name]
-            risky = pd.Series(match_at_start(text, FORMULA_START), index=text.index)
+            risky = match_at_start(text, FORMULA_START)
             if not risky.any():
                 continue
-            for line, cell in table.cells(risky, field.name):
+            for line, cell in table.cells(pd.Series(risky, index=text.index), field.name):
                 yield Problem(
                     table.path,
                     line,

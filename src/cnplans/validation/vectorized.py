@@ -95,8 +95,11 @@ def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
 
 
 def match_at_start(text: pd.Series, pattern: str) -> np.ndarray:
-    """``text.str.match(pattern)`` as numpy bools (missing values never match)."""
-    return np.asarray(text.str.match(pattern).fillna(False).to_numpy(dtype=bool))
+    """``text.str.match(pattern)`` as numpy bools (missing values never match), in pyarrow:
+    ``pattern`` is read as RE2 (the syntax it shares with Python's ``re`` only)."""
+    import pyarrow.compute as pc
+
+    return to_numpy_bool(pc.match_substring_regex(arrow_text(text), f"^(?:{pattern})"))
 
 
 def positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:

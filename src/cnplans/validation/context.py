@@ -21,8 +21,6 @@ from cnplans.validation.problems import Problem
 if TYPE_CHECKING:
     from cnplans.validation.package import MetadataCheck
 
-DEFAULT_MAX_FILE_BYTES = MAX_FILE_BYTES
-
 
 @dataclass
 class ResourceEntry:
@@ -114,7 +112,7 @@ class PackageContext:
     # Every table whose file could be read, as text, whether or not its schema is usable.
     texts: dict[str, TextTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while loading
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_file_bytes: int = MAX_FILE_BYTES
     descriptor_text: str = ""  # the descriptor as written, to find the line of a key
     # The source files and their problems, read once by provenance.source_files.
     source_files: tuple[dict[str, Any], list[Problem]] | None = None

@@ -30,9 +30,9 @@ from cnplans.datapackage import (
     resolve_inside,
     unsafe_reason,
 )
+from cnplans.datapackage.paths import MAX_FILE_BYTES
 from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.context import (
-    DEFAULT_MAX_FILE_BYTES,
     PackageContext,
     ResourceEntry,
     Table,
@@ -306,7 +306,7 @@ def _entries(folder: Path) -> list[Path]:
 
 def load_package(
     descriptor_path: Path,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_file_bytes: int = MAX_FILE_BYTES,
     rejected: Collection[int] | None = None,
     metadata_child: Child | None = None,
 ) -> PackageContext:

@@ -18,7 +18,7 @@ columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +42,7 @@ INDICATOR_UNITS: dict[str, tuple[str, ...]] = {
     "count": ("count",),
 }
 MAX_LISTED = 6  # quantities named in one message
+ROWS_AT_A_TIME = 1 << 14  # rows whose cells are read as Python objects at once
 Quantities = tuple[Quantity, ...]
 
 
@@ -75,18 +76,32 @@ def states_year(quantities: Quantities, year: int) -> bool:
     )
 
 
-def _values(table: Table, column: str) -> list[Any]:
-    """A typed column as Python values, None where empty or untyped (or absent)."""
+def _values(table: Table, column: str, rows: slice = slice(None)) -> list[Any]:
+    """The ``rows`` of a typed column as Python values, None where empty or untyped (or absent)."""
     if column not in table.frame.columns:
-        return [None] * len(table.frame)
-    return [None if pd.isna(v) else v for v in table.frame[column].tolist()]
+        return [None] * len(range(len(table.frame))[rows])
+    return [None if pd.isna(v) else v for v in table.frame[column].iloc[rows].tolist()]
 
 
-def _texts(table: Table, column: str) -> list[str]:
-    """A column's cells as written ("" where absent)."""
+def _texts(table: Table, column: str, rows: slice = slice(None)) -> list[str]:
+    """The ``rows`` of a column's cells as written ("" where absent)."""
     if column not in table.raw.columns:
-        return [""] * len(table.raw)
-    return [str(v) for v in table.raw[column].tolist()]
+        return [""] * len(range(len(table.raw))[rows])
+    return [str(v) for v in table.raw[column].iloc[rows].tolist()]
+
+
+def _rows(
+    table: Table, *columns: tuple[Callable[[Table, str, slice], list[Any]], str]
+) -> Iterator[tuple[Any, ...]]:
+    """``(line, cell, ...)`` of each row, each cell read by its ``(_texts or _values, column)``.
+
+    The rows are read :data:`ROWS_AT_A_TIME` at a time: cells are Python objects only while
+    their rows are checked, so the memory this takes does not grow with the table.
+    """
+    for start in range(0, len(table.raw), ROWS_AT_A_TIME):
+        rows = slice(start, start + ROWS_AT_A_TIME)
+        cells = [read(table, column, rows) for read, column in columns]
+        yield from zip(table.raw.index[rows].tolist(), *cells, strict=True)
 
 
 def _dateline_years(context: PackageContext) -> dict[str, int | None]:
@@ -280,20 +295,19 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
     assert targets is not None
     yield from _basis_presence(targets, "target_year", "target_year_basis")
     datelines = _dateline_years(context)
-    columns = zip(
-        targets.raw.index.tolist(),
-        _texts(targets, "quote"),
-        _values(targets, "value"),
-        _values(targets, "value_max"),
-        _values(targets, "unit"),
-        _values(targets, "qualifier"),
-        _values(targets, "strive"),
-        _values(targets, "target_year"),
-        _texts(targets, "target_year_basis"),
-        _values(targets, "baseline_year"),
-        _values(targets, "reported_usd"),
-        _texts(targets, "source_id"),
-        strict=True,
+    columns = _rows(
+        targets,
+        (_texts, "quote"),
+        (_values, "value"),
+        (_values, "value_max"),
+        (_values, "unit"),
+        (_values, "qualifier"),
+        (_values, "strive"),
+        (_values, "target_year"),
+        (_texts, "target_year_basis"),
+        (_values, "baseline_year"),
+        (_values, "reported_usd"),
+        (_texts, "source_id"),
     )
     basis_column = "target_year_basis" if "target_year_basis" in targets.raw.columns else None
     for (
@@ -351,12 +365,8 @@ def project_numbers(context: PackageContext) -> Iterator[Problem]:
     if not has(projects, "quote"):
         return
     assert projects is not None
-    for line, quote, count, investment in zip(
-        projects.raw.index.tolist(),
-        _texts(projects, "quote"),
-        _values(projects, "project_count"),
-        _values(projects, "investment_cny"),
-        strict=True,
+    for line, quote, count, investment in _rows(
+        projects, (_texts, "quote"), (_values, "project_count"), (_values, "investment_cny")
     ):
         if count is None and investment is None:
             continue

@@ -25,10 +25,6 @@ from cnplans.validation.problems import Problem
 
 _TARGET_COLUMNS = ("plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS)
 _BASES = ("", "plan_issued", "source_published", "unknown")  # fx_basis by code
-_PLAIN_VALUE = r"^[0-9]{1,15}(?:\.[0-9]{1,6})?$"  # texts float() and Decimal() read alike
-_PLAIN_RATE = r"[0-9]{1,6}(?:\.[0-9]{1,8})?"
-_LARGEST_FAST_DOLLARS = 2.0**50
-_CANONICAL_INTEGER = r"^(?:0|[1-9][0-9]{0,17})$"  # how str() writes a non-negative integer
 
 
 def _rows(raw: pd.DataFrame, columns: Iterable[str]) -> list[tuple[int, dict[str, str]]]:

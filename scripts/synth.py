@@ -58,7 +58,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 if not __package__:  # run as a file, not imported: the checkout's cnplans
@@ -114,7 +114,9 @@ KINDS = (
     "filler",
 )  # fmt: skip
 SLOTS = {kind: [s for s in range(SENTENCES) if KINDS[s % len(KINDS)] == kind] for kind in KINDS}
-GOAL_SLOTS = [*SLOTS["count"], *SLOTS["cny"], *SLOTS["usd"], *SLOTS["percent"]]
+# The positions in a source of any goal sentence and of any but the last.
+SLOTS["goal"] = [*SLOTS["count"], *SLOTS["cny"], *SLOTS["usd"], *SLOTS["percent"]]
+SLOTS["any"] = list(range(SENTENCES - 1))
 QUALIFIER_WORDS = {  # the words before a figure, by qualifier (a range is "A to B")
     "exactly": ("",),
     "about": ("about ", "around ", "nearly "),
@@ -141,8 +143,7 @@ class SynthError(ValueError):
     """The command line asks for something this script cannot write; the message says what."""
 
 
-@dataclass(frozen=True)
-class Defect:
+class Defect(NamedTuple):
     """One defect to inject: its kind, table, 1-based data row and optional column."""
 
     kind: str
@@ -166,16 +167,14 @@ class Table:
         return len(self.columns[self.header[0]])
 
 
-@dataclass
-class Package:
+class Package(NamedTuple):
     """The generated tables and source texts, before defects and writing."""
 
     tables: dict[str, Table]
     texts: dict[str, str]  # source path -> text
 
 
-@dataclass(slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A generated sentence and the cells a row quoting it copies."""
 
     text: str
@@ -213,8 +212,9 @@ def _tenths(x: int) -> str:
     return str(x // 10) if x % 10 == 0 else f"{x // 10}.{x % 10}"
 
 
-def _slug_width(count: int) -> int:
-    return max(6, len(str(count)))
+def _slug(prefix: str, number: int, count: int) -> str:
+    """``prefix-000042``: ``number`` with the digits of ``count`` (six at least), so ids sort."""
+    return f"{prefix}-{number:0{max(6, len(str(count)))}d}"
 
 
 class _Synth:
@@ -232,12 +232,12 @@ class _Synth:
             "regions": max(10, n // 100),
             "sources": max(2, n // 200),
         }
-        sources, regions = self.size["sources"], self.size["regions"]
+        sources, regions, plans = self.size["sources"], self.size["regions"], self.size["plans"]
         self.provinces = max(1, regions // 20)  # the first regions; the others lie in them
         self.region_ids = [f"{110000 + i:06d}" for i in range(regions)]
         self.region_names = [f"{PLACES[i % len(PLACES)]} {i}" for i in range(regions)]
-        self.source_ids = self._slugs("s", sources)
-        self.plan_ids = self._slugs("p", self.size["plans"])
+        self.source_ids = [_slug("s", i, sources) for i in range(1, sources + 1)]
+        self.plan_ids = [_slug("p", i, plans) for i in range(1, plans + 1)]
         self.years = [r.randint(FIRST_RATE_YEAR + 2, LAST_RATE_YEAR) for _ in range(sources)]
         self.published = [
             f"{year}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}" if r.random() >= 0.1 else ""
@@ -254,9 +254,6 @@ class _Synth:
 
     # ---- shared helpers ----------------------------------------------------------------------
 
-    def _slugs(self, prefix: str, count: int) -> list[str]:
-        return [f"{prefix}-{i:0{_slug_width(count)}d}" for i in range(1, count + 1)]
-
     def _source_of(self, plan: int) -> int:
         return plan % self.size["sources"]
 
@@ -264,21 +261,17 @@ class _Synth:
         """The plan of row ``row`` of a ``count``-row table: plans in contiguous blocks."""
         return row * self.size["plans"] // count
 
-    def _link(self, table: str, part: str, plan: int, share: float) -> str:
+    def _link(self, table: str, plan: int, share: float) -> str:
         """With chance ``share``, the id of a random row of ``table`` of ``plan``, else ""."""
         if self.r.random() >= share:
             return ""
         count, plans = self.size[table], self.size["plans"]
         row = self.r.randrange(-(-plan * count // plans), -(-(plan + 1) * count // plans))
-        return f"{self.plan_ids[plan]}-{part}-{row + 1:0{_slug_width(count)}d}"
+        return _slug(f"{self.plan_ids[plan]}-{table[:-1]}", row + 1, count)
 
-    def _pick(self, source: int, kind: str) -> int:
-        """A sentence of ``kind`` in ``source`` (its global number)."""
-        return source * SENTENCES + self.r.choice(SLOTS[kind])
-
-    def _any(self, source: int) -> int:
-        """Any sentence but the last of ``source``."""
-        return source * SENTENCES + self.r.randrange(SENTENCES - 1)
+    def _pick(self, source: int, slots: str) -> int:
+        """A sentence of ``source`` (its global number) at one of the positions ``SLOTS[slots]``."""
+        return source * SENTENCES + self.r.choice(SLOTS[slots])
 
     def _quote(self, g: int, tail: bool = True) -> str:
         """A quote of sentence ``g``: whole, its tail, with the next, or with a doubled space."""
@@ -324,12 +317,8 @@ class _Synth:
                 f"{place} will {verb} {count} {name} with a total investment of "
                 f"{_tenths(tenths)} billion yuan, item {g}."
             )
-            facts = {
-                "name": name,
-                "project_count": str(count),
-                "investment_cny": str(tenths * 10**8),
-            }
-            return Sentence(text, facts)
+            facts = {"project_count": str(count), "investment_cny": str(tenths * 10**8)}
+            return Sentence(text, {"name": name, **facts})
         if kind == "filler":
             return Sentence(
                 f"{place} will {verb} the {a} {b} industry and the {c} chain, item {g}.", {}
@@ -337,12 +326,12 @@ class _Synth:
         return self._goal(g, kind, place, verb, a, b, c)
 
     def _goal(self, g: int, kind: str, place: str, verb: str, a: str, b: str, c: str) -> Sentence:
-        """A goal sentence of ``kind`` (count, cny, usd, percent) and the target cells it states."""
+        """A goal sentence of ``kind`` (count, cny, usd, percent) and the target cells it states
+        (a cell it leaves out is empty)."""
         r, source = self.r, g // SENTENCES
         qualifier = r.choices(list(QUALIFIER_WORDS), QUALIFIER_WEIGHTS)[0]
         strive = r.random() < 0.1
         facts = {"qualifier": qualifier, "strive": "true" if strive else "false"}
-        facts |= {"target_year": "", "target_year_basis": "", "reported_usd": "", "value_max": ""}
         u = r.random()
         if u < 0.05 and self.published[source]:
             when = " by the end of this year"  # the dateline's year
@@ -373,14 +362,11 @@ class _Synth:
             subject = f"{a} {b} projects in the {c} chain"
             text = f"{place} will {striving}{verb} {number} {subject}{when}, item {g}."
             facts |= {"indicator": "count", "subject": subject, "unit": "count", "value": str(low)}
-        elif kind == "percent":
-            if qualifier == "range":
-                low = r.randint(1, 29)
-                high = low + r.randint(1, 5)
-                number, value = figure(str(low), str(high), str(high)), str(low)
-            else:
-                value = _tenths(r.randint(5, 399))
-                number = before + value
+        elif kind == "percent":  # in tenths of a percent, a range in whole percents
+            ranged = qualifier == "range"
+            low = r.randint(1, 29) * 10 if ranged else r.randint(5, 399)
+            high = low + r.randint(1, 5) * 10 if ranged else low
+            number = figure(_tenths(low), _tenths(high), _tenths(high))
             baseline = self.years[source] - r.randint(0, 5)
             subject = f"annual growth rate of the {a} {b} industry"
             text = (
@@ -388,7 +374,7 @@ class _Synth:
                 f"compared with {baseline}, item {g}."
             )
             facts |= {"indicator": "growth_rate", "subject": subject, "unit": "percent"}
-            facts |= {"value": value, "baseline_year": str(baseline)}
+            facts |= {"value": _tenths(low), "baseline_year": str(baseline)}
         else:  # money, in yuan or dollars
             millions = r.random() < 0.15
             low = r.randint(10, 9989) if millions else r.randint(1, 2999)  # tenths of the scale
@@ -407,12 +393,8 @@ class _Synth:
                 f"{place} will {striving}bring the {subject} to {number} {scale}{currency}"
                 f"{dollars}{when}, item {g}."
             )
-            facts |= {
-                "indicator": indicator.replace(" ", "_"),
-                "subject": subject,
-                "unit": kind.upper(),
-            }
-            facts["value"] = str(low * factor)
+            facts |= {"indicator": indicator.replace(" ", "_"), "unit": kind.upper()}
+            facts |= {"subject": subject, "value": str(low * factor)}
         return Sentence(text, facts)
 
     # ---- tables ----------------------------------------------------------------------------
@@ -428,11 +410,8 @@ class _Synth:
         for p, plan_id in enumerate(self.plan_ids):
             source = self._source_of(p)
             base, published = self.years[source], self.published[source]
-            year, month, day = (
-                max(FIRST_RATE_YEAR, base - r.randint(0, 2)),
-                r.randint(1, 12),
-                r.randint(1, 28),
-            )
+            year = max(FIRST_RATE_YEAR, base - r.randint(0, 2))
+            month, day = r.randint(1, 12), r.randint(1, 28)
             u = r.random()
             by_dateline = 0.35 <= u < 0.45 and bool(published)
             if by_dateline:
@@ -524,19 +503,19 @@ class _Synth:
                 "iso_3166_2": f"CN-{letters[i % 26]}{letters[i // 26 % 26]}" if province else "",
                 "code_standard": "GB/T 2260 (code, Chinese name)",
                 "source_id": self.source_ids[source],
-                "quote": self._quote(self._any(source)),
+                "quote": self._quote(self._pick(source, "any")),
                 "notes": self._note(),
             }
 
-    def _fact_rows(self, table: str, part: str) -> Iterator[tuple[int, Row]]:
+    def _fact_rows(self, table: str) -> Iterator[tuple[int, Row]]:
         """The plan and the id, plan and source cells of each row of a fact table."""
-        count = self.size[table]
+        count, part = self.size[table], table[:-1]
         for i in range(count):
             plan = self._plan_of(i, count)
             yield (
                 plan,
                 {
-                    f"{part}_id": f"{self.plan_ids[plan]}-{part}-{i + 1:0{_slug_width(count)}d}",
+                    f"{part}_id": _slug(f"{self.plan_ids[plan]}-{part}", i + 1, count),
                     "plan_id": self.plan_ids[plan],
                     "source_id": self.source_ids[self._source_of(plan)],
                 },
@@ -544,7 +523,7 @@ class _Synth:
 
     def projects(self) -> Iterator[Row]:
         """Project portfolios, each a project sentence: its name, count and total investment."""
-        for plan, row in self._fact_rows("projects", "project"):
+        for plan, row in self._fact_rows("projects"):
             g = self._pick(self._source_of(plan), "project")
             facts = self.sentences[g].facts
             yield row | {
@@ -562,7 +541,7 @@ class _Synth:
         (``parent_measure_id``); numbered measures are parts of none.
         """
         r, last = self.r, ("", -1)  # the last numbered measure and its plan
-        for plan, row in self._fact_rows("measures", "measure"):
+        for plan, row in self._fact_rows("measures"):
             source = self._source_of(plan)
             ordinal, parent = "", ""
             if r.random() < 0.7:
@@ -570,7 +549,7 @@ class _Synth:
                 quote, summary = self.headings[source * HEADINGS + int(ordinal) - 1]
                 last = (row["measure_id"], plan)
             else:
-                quote = self._quote(self._any(source))
+                quote = self._quote(self._pick(source, "any"))
                 summary = f"Support {r.choice(WORDS)} industry chains"
                 parent = last[0] if last[1] == plan and r.random() < 0.4 else ""
             yield row | {
@@ -600,7 +579,7 @@ class _Synth:
         for number, (plan, slug, _, g) in enumerate(sorted(picked), start=1):
             sentence = self.sentences[g]
             cluster = {
-                "cluster_id": f"{self.plan_ids[plan]}-{slug}-{number:0{_slug_width(count)}d}",
+                "cluster_id": _slug(f"{self.plan_ids[plan]}-{slug}", number, count),
                 "plan_id": self.plan_ids[plan],
                 "name": sentence.facts["name"],
                 "kind": sentence.facts["kind"],
@@ -634,9 +613,9 @@ class _Synth:
         def derived(unit: str, value: str, issued: str | None, published: str | None) -> Row:
             return derive(unit, value, issued, published, rates).cells()
 
-        for plan, row in self._fact_rows("targets", "target"):
+        for plan, row in self._fact_rows("targets"):
             source = self._source_of(plan)
-            g = source * SENTENCES + r.choice(GOAL_SLOTS)
+            g = self._pick(source, "goal")
             kind = KINDS[g % len(KINDS)]
             facts = self.sentences[g].facts
             target_type = "goal"
@@ -651,8 +630,8 @@ class _Synth:
                 | facts
                 | derived(facts["unit"], facts["value"], issued, published)
                 | {
-                    "project_id": self._link("projects", "project", plan, 0.2),
-                    "measure_id": self._link("measures", "measure", plan, 0.5),
+                    "project_id": self._link("projects", plan, 0.2),
+                    "measure_id": self._link("measures", plan, 0.5),
                     "target_type": target_type,
                     "baseline_year": facts.get("baseline_year", "") if r.random() < 0.5 else "",
                     "quote": self._quote(g),
@@ -714,7 +693,7 @@ def _default_column(kind: str, schema: dict[str, Any]) -> str | None:
     """The column a cell defect of ``kind`` breaks when none is given: the first field it
     applies to, outside the primary key when there is one."""
     key = _names(schema.get("primaryKey", []))
-    if kind in ("primary-key", "sort-order"):
+    if kind == "primary-key":
         return key[0] if key else None
     foreign = {name for fk in schema.get("foreignKeys", []) for name in _names(fk["fields"])}
     named = {"quote": "quote", "stale-usd": "usd", "source-hash": "sha256"}
@@ -738,7 +717,7 @@ def _default_column(kind: str, schema: dict[str, Any]) -> str | None:
 
 
 def _broken_value(kind: str, f: dict[str, Any], current: str) -> str:
-    """The text that breaks ``f`` in the way ``kind`` says."""
+    """The text that breaks ``f`` in the way ``kind`` (a cell defect but the key ones) says."""
     constraints = f.get("constraints", {})
     values = {
         "type": "12x",
@@ -759,9 +738,7 @@ def _broken_value(kind: str, f: dict[str, Any], current: str) -> str:
         return "ab"[: max(0, int(constraints["minLength"]) - 1)]
     if kind == "foreign-key":
         return "000000" if constraints.get("pattern") == "^[0-9]{6}$" else "zz-missing"
-    if kind == "stale-usd":
-        return str(int(current) * 2 + 7) if current.isdigit() else "12345"
-    raise SynthError(f"no cell value for defect kind {kind!r}")
+    return str(int(current) * 2 + 7) if current.isdigit() else "12345"  # stale-usd
 
 
 def apply_defects(
@@ -772,7 +749,15 @@ def apply_defects(
         table, schema, index = package.tables[defect.table], schemas[defect.table], defect.row - 1
         where = f"defect {defect.kind}@{defect.table}:{defect.row}"
         if defect.kind in HEADER_DEFECTS:
-            _break_header(table, defect)
+            header = list(table.header)
+            position = header.index(defect.column) if defect.column else len(header) - 1
+            if defect.kind == "missing-label":
+                header.pop()
+            elif defect.kind == "extra-label":
+                header.append("extra")
+            else:  # blank-label, duplicate-label
+                header[position] = "" if defect.kind == "blank-label" else header[position - 1]
+            table.header_line = ",".join(header) + "\n"
             continue
         if defect.row > table.rows:
             raise SynthError(f"{where}: {defect.table} has only {table.rows} rows")
@@ -800,20 +785,6 @@ def apply_defects(
             [f] = [f for f in schema["fields"] if f["name"] == column]
             cells = table.columns[column]
             cells[index] = _broken_value(defect.kind, f, cells[index])
-
-
-def _break_header(table: Table, defect: Defect) -> None:
-    header = list(table.header)
-    position = header.index(defect.column) if defect.column else len(header) - 1
-    if defect.kind == "missing-label":
-        header.pop()
-    elif defect.kind == "extra-label":
-        header.append("extra")
-    elif defect.kind == "blank-label":
-        header[position] = ""
-    elif defect.kind == "duplicate-label":
-        header[position] = header[position - 1]
-    table.header_line = ",".join(header) + "\n"
 
 
 # --------------------------------------------------------------------------------------------

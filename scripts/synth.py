@@ -154,17 +154,15 @@ class Defect(NamedTuple):
 
 @dataclass
 class Table:
-    """One table being written: its header, its columns of text cells and its broken lines."""
+    """One table being written: its columns of text cells (in header order), its broken lines."""
 
-    name: str
-    header: list[str]
     columns: dict[str, list[str]]
     broken_rows: dict[int, str] = field(default_factory=dict)  # row index -> row defect kind
     header_line: str | None = None  # the header as written, when a defect changed it
 
     @property
     def rows(self) -> int:
-        return len(self.columns[self.header[0]])
+        return len(next(iter(self.columns.values())))
 
 
 class Package(NamedTuple):
@@ -457,10 +455,8 @@ class _Synth:
         when it has them, its plans' sentences, its headings, paragraphs of five sentences."""
         for i, source_id in enumerate(self.source_ids):
             published = self.published[i]
-            dateline = (
+            dateline = published and (
                 f"{MONTHS[int(published[5:7]) - 1]} {int(published[8:10])}, {published[:4]}"
-                if published
-                else ""
             )
             publisher = "Synthetic Bureau of Statistics" if self.r.random() < 0.5 else ""
             title = f"Synthetic plan report {i + 1}"
@@ -663,21 +659,18 @@ def _table(name: str, schema: dict[str, Any], rows: Iterable[Row]) -> Table:
     A column this script does not fill (a schema newer than it) is empty when optional and an
     error when required.
     """
-    header = [f["name"] for f in schema["fields"]]
-    rows = iter(rows)
-    first = next(rows)
-    for f in schema["fields"]:
-        if f["name"] not in first and f.get("constraints", {}).get("required"):
+    columns: dict[str, list[str]] = {f["name"]: [] for f in schema["fields"]}
+    for row in rows:
+        for column, cells in columns.items():
+            cells.append(row.get(column, ""))
+    for f in schema["fields"]:  # every row fills the same required columns: check the last
+        if f["name"] not in row and f.get("constraints", {}).get("required"):
             raise SynthError(
                 f"the schema of {name} has a required column {f['name']!r} that scripts/synth.py "
                 "does not generate; expected every required column to be filled by its table's "
                 "function"
             )
-    columns: dict[str, list[str]] = {column: [] for column in header}
-    for row in itertools.chain([first], rows):
-        for column, cells in columns.items():
-            cells.append(row.get(column, ""))
-    return Table(name, header, columns)
+    return Table(columns)
 
 
 # --------------------------------------------------------------------------------------------
@@ -730,10 +723,8 @@ def _broken_value(kind: str, f: dict[str, Any], current: str) -> str:
     }
     if kind in values:
         return values[kind]
-    if kind == "minimum":
-        return str(constraints["minimum"] - 1)
-    if kind == "maximum":
-        return str(constraints["maximum"] + 1)
+    if kind in ("minimum", "maximum"):
+        return str(constraints[kind] + (1 if kind == "maximum" else -1))
     if kind == "min-length":
         return "ab"[: max(0, int(constraints["minLength"]) - 1)]
     if kind == "foreign-key":
@@ -749,7 +740,7 @@ def apply_defects(
         table, schema, index = package.tables[defect.table], schemas[defect.table], defect.row - 1
         where = f"defect {defect.kind}@{defect.table}:{defect.row}"
         if defect.kind in HEADER_DEFECTS:
-            header = list(table.header)
+            header = list(table.columns)
             position = header.index(defect.column) if defect.column else len(header) - 1
             if defect.kind == "missing-label":
                 header.pop()
@@ -798,7 +789,7 @@ def _write_table(path: Path, table: Table, schema: dict[str, Any]) -> None:
     texts = [i for i, f in enumerate(schema["fields"]) if f.get("type", "string") == TEXT_TYPE]
 
     def rows() -> Iterator[Sequence[str]]:
-        for index, row in enumerate(zip(*(table.columns[h] for h in table.header), strict=True)):
+        for index, row in enumerate(zip(*table.columns.values(), strict=True)):
             change = table.broken_rows.get(index)
             if change is None:
                 yield row
@@ -806,7 +797,7 @@ def _write_table(path: Path, table: Table, schema: dict[str, Any]) -> None:
                 yield {"blank-row": (), "missing-cell": row[:-1]}.get(change, (*row, "extra"))
 
     with path.open("w", encoding="utf-8", newline="") as file:
-        file.write(table.header_line or render_rows([table.header], ()))
+        file.write(table.header_line or render_rows([list(table.columns)], ()))
         lines = rows()
         while block := list(itertools.islice(lines, 1 << 16)):
             file.write(render_rows(block, texts))
@@ -837,12 +828,11 @@ def write_package(package: Package, out: Path, schemas: dict[str, dict[str, Any]
             (build / relative).write_bytes(text.encode("utf-8"))
         (build / MARKER).write_text("written by scripts/synth.py\n", encoding="utf-8")
         build.chmod(0o755)
-        old = None
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
             out.rename(old)
         build.rename(out)
-        if old is not None:
+        if old.exists():
             shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)

@@ -488,13 +488,12 @@ class _Synth:
         for i, region_id in enumerate(self.region_ids):
             province = i < self.provinces
             source = r.randrange(len(self.source_ids))
+            level = "province" if province else r.choice(("prefecture_city", "district", "county"))
             yield {
                 "region_id": region_id,
                 "name_en": self.region_names[i],
                 "name_zh": HANZI[i % len(HANZI)] + HANZI[(i // 7) % len(HANZI)] + "市",
-                "level": "province"
-                if province
-                else r.choice(("prefecture_city", "district", "county")),
+                "level": level,
                 "parent_id": "" if province else r.choice(self.region_ids[: self.provinces]),
                 "iso_3166_2": f"CN-{letters[i % 26]}{letters[i // 26 % 26]}" if province else "",
                 "code_standard": "GB/T 2260 (code, Chinese name)",
@@ -712,24 +711,22 @@ def _default_column(kind: str, schema: dict[str, Any]) -> str | None:
 def _broken_value(kind: str, f: dict[str, Any], current: str) -> str:
     """The text that breaks ``f`` in the way ``kind`` (a cell defect but the key ones) says."""
     constraints = f.get("constraints", {})
-    values = {
-        "type": "12x",
-        "pattern": "Not valid!",
-        "enum": "not-in-the-enum",
-        "required": "",
-        "quote": "This sentence is in no source text.",
-        "formula": "=1+1",
-        "source-hash": "0" * 64,
-    }
-    if kind in values:
-        return values[kind]
     if kind in ("minimum", "maximum"):
         return str(constraints[kind] + (1 if kind == "maximum" else -1))
     if kind == "min-length":
         return "ab"[: max(0, int(constraints["minLength"]) - 1)]
-    if kind == "foreign-key":
-        return "000000" if constraints.get("pattern") == "^[0-9]{6}$" else "zz-missing"
-    return str(int(current) * 2 + 7) if current.isdigit() else "12345"  # stale-usd
+    if kind == "stale-usd":
+        return str(int(current) * 2 + 7) if current.isdigit() else "12345"
+    return {
+        "type": "12x",
+        "pattern": "Not valid!",
+        "enum": "not-in-the-enum",
+        "required": "",
+        "foreign-key": "000000" if constraints.get("pattern") == "^[0-9]{6}$" else "zz-missing",
+        "quote": "This sentence is in no source text.",
+        "formula": "=1+1",
+        "source-hash": "0" * 64,
+    }[kind]
 
 
 def apply_defects(

@@ -507,14 +507,9 @@ class _Synth:
         count, part = self.size[table], table[:-1]
         for i in range(count):
             plan = self._plan_of(i, count)
-            yield (
-                plan,
-                {
-                    f"{part}_id": _slug(f"{self.plan_ids[plan]}-{part}", i + 1, count),
-                    "plan_id": self.plan_ids[plan],
-                    "source_id": self.source_ids[self._source_of(plan)],
-                },
-            )
+            plan_id, source_id = self.plan_ids[plan], self.source_ids[self._source_of(plan)]
+            key = _slug(f"{plan_id}-{part}", i + 1, count)
+            yield plan, {f"{part}_id": key, "plan_id": plan_id, "source_id": source_id}
 
     def projects(self) -> Iterator[Row]:
         """Project portfolios, each a project sentence: its name, count and total investment."""

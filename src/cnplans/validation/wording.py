@@ -344,31 +344,30 @@ def ids_reused(context: PackageContext) -> Iterator[Problem]:
             tables.append((table, primary_key[0]))
     if len(tables) < 2:
         return
-    ids = pd.concat(
-        [
-            pd.DataFrame(
-                {"id": table.raw[column].fillna("").to_numpy(dtype=object), "owner": position}
-            )
-            for position, (table, column) in enumerate(tables)
-        ],
-        ignore_index=True,
-    )
-    ids["line"] = np.concatenate([table.raw.index.to_numpy() for table, _ in tables])
-    ids = ids[ids["id"] != ""]  # an empty id is reported as required, and is nobody's
-    first = ids.drop_duplicates("id").set_index("id").loc[ids["id"]]  # rows in descriptor order
-    later = ids["owner"].to_numpy() > first["owner"].to_numpy()
-    for (cell, owner, line), (first_owner, first_line) in zip(
-        ids[later].itertuples(index=False, name=None),
-        first[later].itertuples(index=False, name=None),
-        strict=True,
-    ):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = [arrow_text(table.raw[column].fillna("")) for table, column in tables]
+    starts = np.cumsum([0, *(len(t.raw) for t, _ in tables)])
+    for owner in range(1, len(tables)):
         table, column = tables[owner]
-        other, other_column = tables[first_owner]
-        yield Problem(
-            table.path,
-            int(line),
-            column,
-            "id-reused",
-            f"id {cell!r} is already the {other_column} of {other.path} "
-            f"(line {int(first_line)}); expected an id that names one row of one table",
+        earlier = pa.chunked_array(
+            [c for own in ids[:owner] for c in own.chunks], pa.large_string()
         )
+        # the first row of any earlier table holding each id (an empty id is nobody's)
+        found = pc.index_in(ids[owner], value_set=earlier.combine_chunks())
+        found = pc.if_else(pc.equal(ids[owner], ""), None, found)
+        at = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        for row in np.flatnonzero(at >= 0).tolist():
+            first_owner = int(np.searchsorted(starts, at[row], side="right")) - 1
+            other, other_column = tables[first_owner]
+            line = int(table.raw.index[row])
+            yield Problem(
+                table.path,
+                line,
+                column,
+                "id-reused",
+                f"id {table.text(line, column)!r} is already the {other_column} of {other.path} "
+                f"(line {int(other.raw.index[at[row] - starts[first_owner]])}); expected an id "
+                "that names one row of one table",
+            )

@@ -82,15 +82,14 @@ def write_site(folder: Path, package: Package, downloads: list[Download], has_re
     if svg is not None:
         _write(folder / pages.CHART_FILE, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n")
     csv_downloads = {d.source.resolve(): d for d in downloads if d.kind == "csv"}
+    top = pages.View(package, "")  # the pages' paths are their links from the top
     for table in package.tables:
         csv_download = csv_downloads.get((package.root / table.relative_path).resolve())
-        name = pages.page_name(table.name, "table name")
-        written[f"tables/{name}.html"] = pages.table_page(package, table, csv_download)
+        written[top.table_href(table.name)] = pages.table_page(package, table, csv_download)
     plans = package.table(pages.PLANS_TABLE)
     if plans is not None:
         for row in plans.rows:
-            name = pages.page_name(row["plan_id"], "plan_id")
-            written[f"plans/{name}.html"] = pages.plan_page(package, plans, row)
+            written[top.plan_href(row["plan_id"])] = pages.plan_page(package, plans, row)
     for page, html in written.items():
         _write(folder / page, html)
     return len(written)

@@ -23,7 +23,6 @@ Row = dict[str, str]
 CURRENCY_WORDS = {"CNY": "yuan", "USD": "US dollars"}
 WIDTH = 1000
 LABEL_WIDTH = 285  # row labels; plan names stand on their own full-width rows
-ROW_LABEL_CHARS = 36
 PANEL_GAP = 28
 VALUE_LABEL_WIDTH = 110
 TOP = 62
@@ -204,17 +203,6 @@ class Panel:
     scale: Scale
     room: float
 
-    @property
-    def heading(self) -> str:
-        unit = f"{self.scale.word} {CURRENCY_WORDS.get(self.currency, self.currency)}".strip()
-        return ("Stated amount" if self.currency == "CNY" else "Converted to dollars") + ", " + unit
-
-    @property
-    def ticks(self) -> list[tuple[float, str]]:
-        """``(x, label)`` of each axis tick."""
-        ticks = self.scale.ticks
-        return [(self.x + self.room * t / self.scale.maximum, figure(t, 1)) for t in ticks]
-
     def span(self, amount: float) -> float:
         """How wide ``amount`` is drawn."""
         return self.room * amount / self.scale.divisor / self.scale.maximum
@@ -279,13 +267,8 @@ def render_svg(targets: list[MoneyTarget], standalone: bool = False) -> str | No
         panels=panels,
         groups=groups,
         legend=[(x, *item) for x, item in zip(xs, LEGEND, strict=False)],
-        row_label=row_label,
+        currency_words=CURRENCY_WORDS,
+        figure=figure,
         standalone=standalone,
     )
     return svg.strip()
-
-
-def row_label(t: MoneyTarget) -> str:
-    """The words before a target's bars; the ``<desc>`` and the table carry the whole text."""
-    label = f"{t.year_text} · {t.indicator.replace('_', ' ')}"
-    return label if len(label) <= ROW_LABEL_CHARS else label[: ROW_LABEL_CHARS - 1] + "…"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path, PurePosixPath
 
 from cnplans import datapackage
@@ -63,10 +64,6 @@ class Download:
     site_path: PurePosixPath
     size_bytes: int
     sha256: str
-
-    @property
-    def file_name(self) -> str:
-        return self.site_path.name
 
 
 def classify(name: str, table_names: list[str]) -> tuple[str, str]:
@@ -177,16 +174,15 @@ def stale_release_warnings(downloads: list[Download], package: Package) -> list[
     for download in (d for d in downloads if d.kind == "zip"):
         try:
             with zipfile.ZipFile(download.source) as archive:
-                for member in archive.namelist():
-                    for relative, digest in current.items():
-                        if member != relative and not member.endswith("/" + relative):
-                            continue
-                        if hashlib.sha256(archive.read(member)).hexdigest() != digest:
-                            warnings.append(
-                                f"{download.source} holds {member}, which differs from "
-                                f"{package.root / relative}: the release was built from "
-                                "other data; rebuild it so the page offers one release"
-                            )
+                for member, relative in product(archive.namelist(), current):
+                    if member != relative and not member.endswith("/" + relative):
+                        continue
+                    if hashlib.sha256(archive.read(member)).hexdigest() != current[relative]:
+                        warnings.append(
+                            f"{download.source} holds {member}, which differs from "
+                            f"{package.root / relative}: the release was built from "
+                            "other data; rebuild it so the page offers one release"
+                        )
         except zipfile.BadZipFile:
             raise SiteError(f"{download.source}: not a readable zip archive") from None
     return warnings

@@ -233,27 +233,22 @@ def _page(template: str, package: Package, root: str, current: str = "", **conte
 # ---------------------------------------------------------------- home page
 
 
+GIVEN_FAMILY = ("given-names", "family-names")
+
+
 def citation_text(data: dict[str, Any]) -> str:
     """A one-line citation from CITATION.cff fields, using only the fields the file has."""
-    authors = []
-    for person in data.get("authors") or []:
-        if isinstance(person, dict):
-            names = [person.get("given-names"), person.get("family-names")]
-            name = person.get("name") or " ".join(str(n) for n in names if n)
-            if name:
-                authors.append(str(name))
+    people = (p for p in data.get("authors") or [] if isinstance(p, dict))
+    names = (p.get("name") or " ".join(str(p[k]) for k in GIVEN_FAMILY if p.get(k)) for p in people)
+    authors = ", ".join(str(name) for name in names if name)
     released = str(data.get("date-released", ""))
-    parts = []
-    if authors:
-        parts.append(", ".join(authors) + (f" ({released[:4]})." if released else "."))
+    parts = [authors + (f" ({released[:4]})." if released else ".")] if authors else []
     if data.get("title"):
         version = f", version {data['version']}" if data.get("version") else ""
         parts.append(f"{data['title']}{version}.")
-    if data.get("doi"):
-        parts.append(f"https://doi.org/{data['doi']}")
-    elif data.get("url") or data.get("repository-code"):
-        parts.append(str(data.get("url") or data.get("repository-code")))
-    return " ".join(parts)
+    doi = data.get("doi")
+    link = f"https://doi.org/{doi}" if doi else data.get("url") or data.get("repository-code")
+    return " ".join(parts + ([str(link)] if link else []))
 
 
 def _region(package: Package, plan: Row) -> tuple[Table, Row] | None:
@@ -280,22 +275,15 @@ def money_targets(package: Package) -> list[chart.MoneyTarget]:
     return [] if targets is None else chart.money_targets(targets.rows, plan_labels(package))
 
 
-def regions_count(package: Package) -> list[tuple[str, str | None, int]] | None:
-    """``(region label, link, plans)`` per region, most plans first; None without plans."""
+def regions_count(package: Package) -> list[tuple[str, tuple[Table, Row] | None, int]] | None:
+    """``(region_id, its regions row, plans)`` per region, most plans first; None without plans."""
     plans = package.table(PLANS_TABLE)
     if plans is None:
         return None
     counts = Counter(row.get("region_id", "") for row in plans.rows)
-    lines: list[tuple[str, str | None, int]] = []
-    for region_id, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        sample = next(row for row in plans.rows if row.get("region_id", "") == region_id)
-        found = _region(package, sample)
-        if found is None:
-            lines.append((region_id or "no region", None, count))
-        else:
-            href = View(package, "").table_href(found[0].name, found[0].anchor(found[1]))
-            lines.append((f"{row_label(*found)} ({region_id})", href, count))
-    return lines
+    first = {row.get("region_id", ""): row for row in reversed(plans.rows)}  # its first plan
+    lines = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(region_id, _region(package, first[region_id]), count) for region_id, count in lines]
 
 
 def indicators_count(package: Package) -> list[tuple[str, int]] | None:
@@ -345,22 +333,17 @@ def table_page(package: Package, table: Table, csv_download: Download | None) ->
     return _page("table.html.j2", package, "../", table.name, table=table, csv=csv_download)
 
 
-def plan_children(package: Package) -> list[tuple[Table, str]]:
-    """(table, field) for every table that points at a plan through a one-field foreign key."""
-    found = []
-    for table in package.tables:
-        fks = table.schema.foreign_keys
-        fields = [fk.fields for fk in fks if fk.resource == PLANS_TABLE and len(fk.fields) == 1]
-        if fields and table.name != PLANS_TABLE:
-            found.append((table, fields[0][0]))
-    return found
-
-
 def plan_page(package: Package, plans: Table, plan_row: Row) -> str:
-    """One plan with everything that points at it: targets, clusters, projects, measures."""
+    """One plan with everything that points at it (every other table with a one-field foreign
+    key to plans): targets, clusters, projects, measures."""
     plan_id = plan_row["plan_id"]
     sections = []
-    for child, field_name in plan_children(package):
+    for child in package.tables:
+        fks = child.schema.foreign_keys
+        fields = [fk.fields[0] for fk in fks if fk.resource == PLANS_TABLE and len(fk.fields) == 1]
+        if not fields or child.name == PLANS_TABLE:
+            continue
+        field_name = fields[0]
         rows = [row for row in child.rows if row.get(field_name) == plan_id]
         shown = [
             f

@@ -3,30 +3,23 @@ SVG), and ``StrictUndefined``, so a misspelt name fails the build instead of pri
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-@functools.cache
-def environment() -> jinja2.Environment:
-    """The one environment of the site (templates are compiled once per build)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["px"] = lambda value: f"{value:.1f}"  # a chart coordinate: 285.0
-    return env
+ENVIRONMENT = jinja2.Environment(  # the one environment: templates are compiled once per build
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+ENVIRONMENT.filters["px"] = lambda value: f"{value:.1f}"  # a chart coordinate: 285.0
 
 
 def render(template: str, **context: Any) -> str:
     """Render ``templates/<template>`` with ``context``."""
-    return environment().get_template(template).render(**context)
+    return ENVIRONMENT.get_template(template).render(**context)

@@ -16,9 +16,8 @@ from itertools import accumulate, groupby
 
 from cnplans.conversion.fx import CURRENCY_CODE
 
+from .package import Row
 from .render import render
-
-Row = dict[str, str]
 
 CURRENCY_WORDS = {"CNY": "yuan", "USD": "US dollars"}
 WIDTH = 1000

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from cnplans import loader
@@ -25,13 +24,7 @@ from .package import Package, Row, SiteError, Table
 OVERVIEW = "targets"
 
 
-@dataclass(frozen=True)
-class Facet:
-    """One filter: each row's ``data-<key>`` holds its values, space-separated."""
-
-    key: str
-    label: str
-    options: list[tuple[str, str]]  # (value, text), in the order of their texts
+Facet = tuple[str, str, list[tuple[str, str]]]  # key, label, (value, text) options by text
 
 
 def overview_table(package: Package) -> Table | None:
@@ -59,7 +52,8 @@ def overview_table(package: Package) -> Table | None:
 
 
 def facets(rows: list[Row]) -> list[Facet]:
-    """The filters of the overview, each value once; a region's text follows its province's."""
+    """The filters of the overview (each row's ``data-<key>`` holds its values, space-separated),
+    each value once; a region's text follows its province's."""
     places: dict[str, str] = {}
     for row in rows:
         province = f"{row['province_name_en']} {row['province_name_zh']}".strip()
@@ -74,6 +68,6 @@ def facets(rows: list[Row]) -> list[Facet]:
         ("unit", "Unit", {row["unit"]: row["unit"] for row in rows}),
     ]
     return [
-        Facet(key, label, sorted(((v, t) for v, t in options.items() if v), key=lambda o: o[1]))
+        (key, label, sorted(((v, t) for v, t in options.items() if v), key=lambda o: o[1]))
         for key, label, options in found
     ]

@@ -21,7 +21,6 @@ from .package import (
     CITATION_NAME,
     DATA_FOLDER,
     QUOTE_FIELD,
-    SOURCE_FIELD,
     SOURCE_PATH_FIELD,
     SOURCES_TABLE,
     Package,
@@ -100,16 +99,6 @@ def field_unit(item: Field) -> str:
 
 
 @dataclass(frozen=True)
-class Quote:
-    """A verbatim quote in its source's language, with a link to the archived source text."""
-
-    text: str
-    lang: str | None
-    archive_href: str | None
-    archive_title: str
-
-
-@dataclass(frozen=True)
 class Cell:
     """What one value shows as: text, or a link with text after it, or a quote."""
 
@@ -119,7 +108,7 @@ class Cell:
     title: str | None = None  # the link's tooltip
     rel: str | None = None
     after: str = ""
-    quote: Quote | None = None
+    quote: Row | None = None  # the row whose quote it is
     lang: str | None = None
 
 
@@ -139,14 +128,6 @@ class View:
 
     def data_href(self, relative: object) -> str:
         return f"{self.root}{DATA_FOLDER}/{relative}"
-
-    def quote(self, row: Row) -> Quote:
-        """The row's quote, in the language of its source, linked to the archived text."""
-        source = self.package.source(row.get(SOURCE_FIELD, "")) or {}
-        path = source.get(SOURCE_PATH_FIELD)
-        title = f"The archived source: {source.get('title', row.get(SOURCE_FIELD, ''))}"
-        href = self.data_href(path) if path else None
-        return Quote(row[QUOTE_FIELD], source.get("language") or None, href, title)
 
     def cell(
         self, table: Table, item: Field, row: Row, own_page: bool, labelled: bool = False
@@ -181,7 +162,7 @@ class View:
                 after=f" ({label})" if named else "",
             )
         if item.name == QUOTE_FIELD:
-            return Cell("quote", quote=self.quote(row))
+            return Cell("quote", quote=row)
         if table.name == SOURCES_TABLE and item.name == SOURCE_PATH_FIELD:
             return Cell(text=value, href=self.data_href(value))
         if item.format == "uri" and value.startswith(("https://", "http://")):

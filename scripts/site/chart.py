@@ -152,33 +152,13 @@ def qualified(target: MoneyTarget, low: float, high: float | None, divisor: floa
 
 
 def amount_text(target: MoneyTarget, currency: str) -> str:
-    """A sentence fragment for the table and the description: ``more than 230 billion yuan``."""
+    """A sentence fragment for the table and the ``<desc>``: ``more than 230 billion yuan``."""
     low, high = target.amounts(currency)
     if low is None:
         return ""
     scale = scale_for(low)
     unit = CURRENCY_WORDS.get(currency, currency)
     return f"{qualified(target, low, high, scale.divisor)} {scale.word} {unit}".replace("  ", " ")
-
-
-def describe(targets: list[MoneyTarget]) -> str:
-    """The chart's ``<desc>``: what it shows, then every bar in words."""
-    plans = dict.fromkeys(t.plan_id for t in targets)
-    parts = [
-        f"Money targets of {len(plans)} plans, one bar per target, grouped by plan and ordered "
-        "by target year. Left panel: the amount the plan states, in yuan. Right panel: the same "
-        "amount in US dollars from the derived usd column (annual average exchange rate); a "
-        "diamond marks the US dollar figure the source itself prints."
-    ]
-    for t in targets:
-        yuan = amount_text(t, "CNY") or f"stated in {t.currency}"
-        dollars = amount_text(t, "USD") or "not converted"
-        indicator = t.indicator.replace("_", " ")
-        sentence = f"{t.plan_label}, {indicator}, {t.year_text}: {yuan}; {dollars}"
-        if t.reported_usd is not None:
-            sentence += f" (the source prints {figure(t.reported_usd, 1e9)} billion US dollars)"
-        parts.append(sentence + ".")
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -262,7 +242,8 @@ def render_svg(targets: list[MoneyTarget], standalone: bool = False) -> str | No
         top=TOP,
         rows_bottom=y,
         legend_y=y + 26,
-        description=describe(targets),
+        targets=targets,
+        amount_text=amount_text,
         panels=panels,
         groups=groups,
         legend=[(x, *item) for x, item in zip(xs, LEGEND, strict=False)],

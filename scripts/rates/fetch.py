@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import requests
+from requests import exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util import Retry
@@ -52,23 +53,20 @@ def fetch(
         session.headers["User-Agent"] = USER_AGENT
         try:
             response = session.get(url, timeout=(connect_timeout, read_timeout))
-        except requests.exceptions.ConnectTimeout:
+        except exceptions.ConnectTimeout:
             message = f"could not connect to {host} within {connect_timeout:g} s ({tries})"
             raise FetchError(message) from None
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        except (exceptions.ChunkedEncodingError, exceptions.ContentDecodingError):
             message = f"the response from {host} was cut off before its end (truncated body)"
             raise FetchError(message) from None
-        except requests.exceptions.RequestException as error:
+        except exceptions.RequestException as error:
             # the urllib3 error inside: a MaxRetryError's last reason
-            inner = (
-                error.args[0] if error.args and isinstance(error.args[0], BaseException) else error
-            )
+            first = error.args[0] if error.args else None
+            inner = first if isinstance(first, BaseException) else error
             cause = getattr(inner, "reason", None) or inner
-            if isinstance(error, requests.exceptions.ReadTimeout) or isinstance(
-                cause, ReadTimeoutError
-            ):
+            if isinstance(error, exceptions.ReadTimeout) or isinstance(cause, ReadTimeoutError):
                 message = f"{host} did not answer within {read_timeout:g} s ({tries})"
-            elif isinstance(error, requests.exceptions.ConnectionError):
+            elif isinstance(error, exceptions.ConnectionError):
                 message = f"could not reach {host} ({cause.__cause__ or cause}; {tries})"
             else:
                 message = f"fetching {url} failed: {error}"

@@ -332,15 +332,4 @@ def plan_page(package: Package, plans: Table, plan_row: Row) -> str:
             if f.name != field_name and any(r.get(f.name) for r in rows)
         ]
         sections.append((child, rows, shown))
-    facts = [f for f in plans.schema.fields if plan_row.get(f.name) and f.name != QUOTE_FIELD]
-    return _page(
-        "plan.html.j2",
-        package,
-        "../",
-        plans=plans,
-        plan=plan_row,
-        plan_id=plan_id,
-        label=row_label(plans, plan_row),
-        facts=facts,
-        sections=sections,
-    )
+    return _page("plan.html.j2", package, "../", plans=plans, plan=plan_row, sections=sections)

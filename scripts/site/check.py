@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 SRC_TAGS = ("script", "img", "source", "iframe", "audio", "video", "embed")
-LOADING_ATTRIBUTES = {"link": "href", "object": "data", **dict.fromkeys(SRC_TAGS, "src")}
+# The attribute holding each tag's URL; all but <a> load what they name.
+LINK_ATTRIBUTES = {"a": "href", "link": "href", "object": "data", **dict.fromkeys(SRC_TAGS, "src")}
 CSS_REMOTE_URL = re.compile(r"url\(\s*['\"]?\s*(?:https?:)?//", re.IGNORECASE)
 CSS_REMOTE_IMPORT = re.compile(r"@import\s+['\"]?\s*(?:url\()?\s*['\"]?(?:https?:)?//", re.I)
 
@@ -81,10 +82,8 @@ class PageFacts(HTMLParser):
                 self.svg_needs_title = True
         elif tag == "title" and self.svg_depth:
             self.svg_needs_title = False
-        if tag == "a" and "href" in a:
-            self.links.append((tag, a["href"], line))
-        if tag in LOADING_ATTRIBUTES and LOADING_ATTRIBUTES[tag] in a:
-            self.links.append((tag, a[LOADING_ATTRIBUTES[tag]], line))
+        if tag in LINK_ATTRIBUTES and LINK_ATTRIBUTES[tag] in a:
+            self.links.append((tag, a[LINK_ATTRIBUTES[tag]], line))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -35,9 +35,10 @@ class _Table:
 
 
 class PageFacts(HTMLParser):
-    """What the checks need to know about one page: ids, links, and the problems seen so far."""
+    """What the checks need to know about one page (parsed from ``path``): ids, links, and the
+    problems seen in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.links: list[tuple[str, str, int]] = []  # (tag, url, line)
@@ -48,6 +49,8 @@ class PageFacts(HTMLParser):
         self.tables: list[_Table] = []
         self.svg_depth = 0
         self.svg_needs_title = False
+        self.feed(path.read_text(encoding="utf-8"))
+        self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: value or "" for name, value in attrs}
@@ -107,17 +110,9 @@ class PageFacts(HTMLParser):
                 self.svg_needs_title = False
 
 
-def page_facts(path: Path) -> PageFacts:
-    """Parse one HTML file."""
-    parser = PageFacts()
-    parser.feed(path.read_text(encoding="utf-8"))
-    parser.close()
-    return parser
-
-
 def check_site(folder: Path) -> list[str]:
     """Every problem found in the site under ``folder``, as ``page: line N: what`` sentences."""
-    pages = {path.resolve(): page_facts(path) for path in sorted(folder.rglob("*.html"))}
+    pages = {path.resolve(): PageFacts(path) for path in sorted(folder.rglob("*.html"))}
     problems: list[str] = []
     for path, facts in pages.items():
         name = path.relative_to(folder.resolve()).as_posix()

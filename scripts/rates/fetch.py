@@ -28,11 +28,7 @@ class FetchError(RuntimeError):
 
 
 def fetch(
-    url: str,
-    connect_timeout: float = 10.0,
-    read_timeout: float = 30.0,
-    retries: int = 3,
-    backoff: float = 0.5,
+    url: str, connect_timeout: float, read_timeout: float, retries: int, backoff: float
 ) -> Fetched:
     """GET ``url`` and return its body; :class:`FetchError` with one sentence on any failure.
 

@@ -80,8 +80,11 @@ def find_stale_columns(
     found = Comparison([], [], [], [], {})
     counts = dict.fromkeys(_BASES[1:], 0)
     for start in range(0, len(raw), _ROWS_AT_A_TIME):
-        part = raw.iloc[start : start + _ROWS_AT_A_TIME][list(_TARGET_COLUMNS)]
-        for line, plan, source, unit, value, *cells in part.itertuples(name=None):
+        part = raw.iloc[start : start + _ROWS_AT_A_TIME]
+        columns = [part[name].tolist() for name in _TARGET_COLUMNS]  # pyarrow lists them fast
+        for line, plan, source, unit, value, *cells in zip(
+            part.index.tolist(), *columns, strict=True
+        ):
             if plan not in issued or source not in published:
                 column, table, key = (
                     ("plan_id", "plans", plan)

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from cnplans.datapackage.table_schema import Field
-from cnplans.validation import reading
+from cnplans.validation import provenance, reading
 from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
 from cnplans.validation.package import resolve_inside
 from cnplans.validation.provenance import (
@@ -35,7 +35,11 @@ from cnplans.validation.vectorized import full_match, is_in, length_within, matc
 # --- quotes in their sources ------------------------------------------------------------------
 
 
-def test_quote_search_matches_in_for_awkward_quotes() -> None:
+@pytest.mark.parametrize("rows_at_a_time", [7, 1 << 14])
+def test_quote_search_matches_in_for_awkward_quotes(
+    rows_at_a_time: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(provenance, "ROWS_AT_A_TIME", rows_at_a_time)  # slices of 7: many edges
     rng = random.Random(5)
     words = ["alpha", "beta", "gamma", "delta", "épsilon", "数据", "ζ", "x", "aaaa", "aaaa"]
     texts: dict[str, str | None] = {}

@@ -275,7 +275,11 @@ def test_ids_that_differ_only_in_their_last_byte_are_told_apart(package: Path) -
     assert located(package, "id-reused") == [(CLUSTERS, line_of(clusters, 0), "cluster_id")]
 
 
-def test_joined_prefix_needs_each_part_and_its_hyphen() -> None:
+@pytest.mark.parametrize("rows_at_a_time", [4, 1 << 14])
+def test_joined_prefix_needs_each_part_and_its_hyphen(
+    rows_at_a_time: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wording, "ROWS_AT_A_TIME", rows_at_a_time)  # 4: rows cut in two slices
     ids = pd.Series(["p-1-kind-a", "p-1-kind", "p-1kind-a", "p-12-kind-a", "", "p-1-kind-a-b"])
     plans = pd.Series(["p-1", "p-1", "p-1", "p-1", "p-1", "p-1"])
     kinds = pd.Series(["kind", "kind", "kind", "kind", "kind", "kind-a"])

@@ -44,6 +44,7 @@ SINGLE_QUOTES = "[\u2018\u2019\u201a\u201b]"
 DOUBLE_QUOTES = "[\u201c\u201d\u201e\u201f]"
 DASHES = "[\u2010-\u2015\u2212]"
 QUOTE_CHARS = 80  # how much of a quote a message shows
+ROWS_AT_A_TIME = 1 << 14
 
 
 def comparable(text: pd.Series) -> list[str]:
@@ -289,16 +290,19 @@ def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
 def joined_prefix(text: pd.Series, parts: list[pd.Series]) -> np.ndarray:
     """Whether each cell of ``text`` starts with its row's ``parts``, each followed by a hyphen
     (``<plan_id>-<kind>-``)."""
-    prefixes = [
-        "".join(f"{part}-" for part in row)
-        for row in zip(*(p.fillna("").tolist() for p in parts), strict=True)
-    ]
-    cells = text.fillna("").tolist()
-    return np.fromiter(
-        (cell.startswith(prefix) for cell, prefix in zip(cells, prefixes, strict=True)),
-        dtype=bool,
-        count=len(cells),
-    )
+    found = np.zeros(len(text), dtype=bool)
+    for start in range(0, len(text), ROWS_AT_A_TIME):  # cells are Python strings a slice at once
+        rows = slice(start, start + ROWS_AT_A_TIME)
+        cells = zip(
+            text.iloc[rows].fillna("").tolist(),
+            *(p.iloc[rows].fillna("").tolist() for p in parts),
+            strict=True,
+        )
+        found[rows] = np.fromiter(
+            (cell.startswith("".join(f"{part}-" for part in row)) for cell, *row in cells),
+            dtype=bool,
+        )
+    return found
 
 
 def id_prefixes(context: PackageContext) -> Iterator[Problem]:

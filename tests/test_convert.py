@@ -251,9 +251,9 @@ def test_stale_columns_match_derive_row_by_row(
     part_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """find_stale_columns, which convert and the gate share, on awkward rows (in parts too)."""
-    from cnplans.validation import stale_derived
+    from cnplans.validation import context
 
-    monkeypatch.setattr(stale_derived, "_ROWS_AT_A_TIME", part_rows)
+    monkeypatch.setattr(context, "ROWS_AT_A_TIME", part_rows)
     rng = random.Random(11)
     issued = {"p1": "2021-03-04", "p2": "", "p3": "2022", "p4": "1999-01", "p5": " 2020 ", "": ""}
     issued |= {"p6": "0000-01-01"}

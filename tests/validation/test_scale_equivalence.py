@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from cnplans.datapackage.table_schema import Field
-from cnplans.validation import provenance, reading
+from cnplans.validation import context, reading
 from cnplans.validation.conversion import INTEGER, NUMBER, YEAR, convert_column
 from cnplans.validation.package import resolve_inside
 from cnplans.validation.provenance import (
@@ -39,7 +39,7 @@ from cnplans.validation.vectorized import full_match, is_in, length_within, matc
 def test_quote_search_matches_in_for_awkward_quotes(
     rows_at_a_time: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(provenance, "ROWS_AT_A_TIME", rows_at_a_time)  # slices of 7: many edges
+    monkeypatch.setattr(context, "ROWS_AT_A_TIME", rows_at_a_time)  # slices of 7: many edges
     rng = random.Random(5)
     words = ["alpha", "beta", "gamma", "delta", "épsilon", "数据", "ζ", "x", "aaaa", "aaaa"]
     texts: dict[str, str | None] = {}
@@ -282,7 +282,7 @@ def test_stale_check_by_blocks_of_rows_reports_the_same(
     package = synthesize(300, tmp_path / "pkg", "stale-usd@5:usd,stale-usd@250:usd", seed=6)
     checks = [Check(("stale-derived-value",), stale_derived.stale_derived_values)]
     whole = validate_package(package, checks=checks).problems
-    monkeypatch.setattr(stale_derived, "_ROWS_AT_A_TIME", 7)
+    monkeypatch.setattr(context, "ROWS_AT_A_TIME", 7)
     assert validate_package(package, checks=checks).problems == whole
     assert [(p.line, p.rule) for p in whole] == [
         (6, "stale-derived-value"),

@@ -298,7 +298,7 @@ def test_rows_read_a_slice_at_a_time_find_the_same_problems(
 ) -> None:
     """The number rules read a table's cells a few rows at a time; across the slices' edges
     they find what one slice of all rows finds, at the same lines."""
-    from cnplans.validation import numbers
+    from cnplans.validation import context
 
     targets = Csv.read(package / TARGETS)
     broken = [i for i, r in enumerate(targets.rows) if r[targets.col("unit")] == "CNY"][:5]
@@ -306,7 +306,7 @@ def test_rows_read_a_slice_at_a_time_find_the_same_problems(
         targets.set(row, "value", f"{float(targets.get(row, 'value')) / 1000:.0f}")
     targets.write()
     whole = validate(package)
-    monkeypatch.setattr(numbers, "ROWS_AT_A_TIME", 2)
+    monkeypatch.setattr(context, "ROWS_AT_A_TIME", 2)
     sliced = validate(package)
     expected = [(TARGETS, _line(targets, row), "value") for row in broken]
     assert sorted(whole.of("number-not-stated")) == sorted(expected)

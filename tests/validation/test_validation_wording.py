@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import Csv, start_lines
 
-from cnplans.validation import wording
+from cnplans.validation import context, wording
 from cnplans.validation.checks import CHECKS as ALL_CHECKS
 from cnplans.validation.problems import Problem
 from cnplans.validation.runner import validate_package
@@ -279,7 +279,7 @@ def test_ids_that_differ_only_in_their_last_byte_are_told_apart(package: Path) -
 def test_joined_prefix_needs_each_part_and_its_hyphen(
     rows_at_a_time: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(wording, "ROWS_AT_A_TIME", rows_at_a_time)  # 4: rows cut in two slices
+    monkeypatch.setattr(context, "ROWS_AT_A_TIME", rows_at_a_time)  # 4: rows cut in two slices
     ids = pd.Series(["p-1-kind-a", "p-1-kind", "p-1kind-a", "p-12-kind-a", "", "p-1-kind-a-b"])
     plans = pd.Series(["p-1", "p-1", "p-1", "p-1", "p-1", "p-1"])
     kinds = pd.Series(["kind", "kind", "kind", "kind", "kind", "kind-a"])

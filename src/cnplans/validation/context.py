@@ -19,7 +19,25 @@ from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.problems import Problem
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from cnplans.validation.package import MetadataCheck
+
+# Rows whose cells a check holds as Python objects at once (see row_slices).
+ROWS_AT_A_TIME = 1 << 14
+
+
+def row_slices(count: int) -> Iterator[slice]:
+    """The positions of ``count`` rows as slices of :data:`ROWS_AT_A_TIME` rows.
+
+    A check that reads cells as Python objects reads them a slice at a time, so the memory it
+    takes does not grow with the table.
+
+    >>> list(row_slices(3)), len(list(row_slices(ROWS_AT_A_TIME + 1)))
+    ([slice(0, 16384, None)], 2)
+    """
+    for start in range(0, count, ROWS_AT_A_TIME):
+        yield slice(start, start + ROWS_AT_A_TIME)
 
 
 @dataclass

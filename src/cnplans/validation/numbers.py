@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
-from cnplans.validation.context import PackageContext, Table, has
+from cnplans.validation.context import PackageContext, Table, has, row_slices
 from cnplans.validation.problems import Problem
 from cnplans.validation.rows import shown
 from cnplans.validation.rules import issue_years
@@ -42,7 +42,6 @@ INDICATOR_UNITS: dict[str, tuple[str, ...]] = {
     "count": ("count",),
 }
 MAX_LISTED = 6  # quantities named in one message
-ROWS_AT_A_TIME = 1 << 14  # rows whose cells are read as Python objects at once
 Quantities = tuple[Quantity, ...]
 
 
@@ -95,11 +94,9 @@ def _rows(
 ) -> Iterator[tuple[Any, ...]]:
     """``(line, cell, ...)`` of each row, each cell read by its ``(_texts or _values, column)``.
 
-    The rows are read :data:`ROWS_AT_A_TIME` at a time: cells are Python objects only while
-    their rows are checked, so the memory this takes does not grow with the table.
+    The rows are read a slice at a time (:func:`~cnplans.validation.context.row_slices`).
     """
-    for start in range(0, len(table.raw), ROWS_AT_A_TIME):
-        rows = slice(start, start + ROWS_AT_A_TIME)
+    for rows in row_slices(len(table.raw)):
         cells = [read(table, column, rows) for read, column in columns]
         yield from zip(table.raw.index[rows].tolist(), *cells, strict=True)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cnplans.datapackage import file_kind, resolve_inside
-from cnplans.validation.context import PackageContext, TextTable
+from cnplans.validation.context import PackageContext, TextTable, row_slices
 from cnplans.validation.problems import Problem
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
@@ -31,7 +31,6 @@ SUGGESTED_QUOTE_CHARS = 1_000
 SUGGESTED_WORK = 50_000_000  # quote characters times text characters
 SUGGESTION_SECONDS = 10.0
 EXCERPT_CHARS = 240
-ROWS_AT_A_TIME = 1 << 14  # rows whose quotes are Python strings at once
 WORD_CHARS = 20  # how far a closest passage may be widened to reach whole words
 MARK_CONTEXT_WORDS = 4  # shared words shown either side of a marked difference
 MARK_CONTEXT_CHARS = 8  # the same, in characters, for text written without spaces
@@ -412,16 +411,15 @@ def absent_quotes(
     """Which rows' quotes are not in their source's whitespace-normalized text.
 
     A row whose source id is empty or has no text (None: unreadable), or whose quote is empty,
-    is not checked (False). The rows are read :data:`ROWS_AT_A_TIME` at a time (so the memory
-    this takes does not grow with the table), and each distinct (source, quote) pair of a slice
-    is searched once, with ``in``.
+    is not checked (False). The rows are read a slice at a time
+    (:func:`~cnplans.validation.context.row_slices`), and each distinct (source, quote) pair
+    of a slice is searched once, with ``in``.
     """
     absent = np.zeros(len(quotes), dtype=bool)
-    for start in range(0, len(quotes), ROWS_AT_A_TIME):
-        rows = slice(start, start + ROWS_AT_A_TIME)
+    for rows in row_slices(len(quotes)):
         found: dict[tuple[str, str], bool] = {}
         pairs = zip(source_ids.iloc[rows].tolist(), quotes.iloc[rows].tolist(), strict=True)
-        for row, (source_id, quote) in enumerate(pairs, start):
+        for row, (source_id, quote) in enumerate(pairs, rows.start):
             text = texts.get(source_id) if source_id and isinstance(source_id, str) else None
             if text is None or not isinstance(quote, str) or not quote:
                 continue

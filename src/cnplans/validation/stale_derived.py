@@ -20,7 +20,7 @@ import pandas as pd
 
 from cnplans.conversion.convert import DERIVED_COLUMNS, derive, same_cell
 from cnplans.conversion.fx import DEFAULT_PROVIDER, RESOURCE_NAME, MissingRateError, RateTable
-from cnplans.validation.context import PackageContext
+from cnplans.validation.context import PackageContext, row_slices
 from cnplans.validation.problems import Problem
 
 _TARGET_COLUMNS = ("plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS)
@@ -60,9 +60,6 @@ class Comparison:
     bases: dict[str, int]
 
 
-_ROWS_AT_A_TIME = 1 << 16  # rows turned into Python tuples at once, so the temporaries stay small
-
-
 def find_stale_columns(
     raw: pd.DataFrame,
     issued: Mapping[str, str],
@@ -79,8 +76,8 @@ def find_stale_columns(
     """
     found = Comparison([], [], [], [], {})
     counts = dict.fromkeys(_BASES[1:], 0)
-    for start in range(0, len(raw), _ROWS_AT_A_TIME):
-        part = raw.iloc[start : start + _ROWS_AT_A_TIME]
+    for rows in row_slices(len(raw)):
+        part = raw.iloc[rows]
         columns = [part[name].tolist() for name in _TARGET_COLUMNS]  # pyarrow lists them fast
         for line, plan, source, unit, value, *cells in zip(
             part.index.tolist(), *columns, strict=True

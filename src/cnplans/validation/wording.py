@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from cnplans.validation.context import PackageContext, Table, has
+from cnplans.validation.context import PackageContext, Table, has, row_slices
 from cnplans.validation.problems import Problem
 from cnplans.validation.provenance import WHITESPACE, source_files
 from cnplans.validation.rows import shown
@@ -44,7 +44,6 @@ SINGLE_QUOTES = "[\u2018\u2019\u201a\u201b]"
 DOUBLE_QUOTES = "[\u201c\u201d\u201e\u201f]"
 DASHES = "[\u2010-\u2015\u2212]"
 QUOTE_CHARS = 80  # how much of a quote a message shows
-ROWS_AT_A_TIME = 1 << 14
 
 
 def comparable(text: pd.Series) -> list[str]:
@@ -291,8 +290,7 @@ def joined_prefix(text: pd.Series, parts: list[pd.Series]) -> np.ndarray:
     """Whether each cell of ``text`` starts with its row's ``parts``, each followed by a hyphen
     (``<plan_id>-<kind>-``)."""
     found = np.zeros(len(text), dtype=bool)
-    for start in range(0, len(text), ROWS_AT_A_TIME):  # cells are Python strings a slice at once
-        rows = slice(start, start + ROWS_AT_A_TIME)
+    for rows in row_slices(len(text)):  # cells are Python strings a slice at a time
         cells = zip(
             text.iloc[rows].fillna("").tolist(),
             *(p.iloc[rows].fillna("").tolist() for p in parts),

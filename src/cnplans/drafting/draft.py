@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnplans.datapackage.csv_form import number_text
 from cnplans.datapackage.errors import CnplansError
 from cnplans.datapackage.paths import MAX_FILE_BYTES
 from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
@@ -326,8 +327,6 @@ class TargetCandidate:
     kind: str  # "goal", "baseline" or "threshold"
     start: int  # the figure's words are text[start:end]
     end: int
-    quote_start: int
-    quote_end: int
 
 
 @dataclass
@@ -336,19 +335,6 @@ class Draft:
 
     language: str
     targets: list[TargetCandidate] = field(default_factory=list)
-
-
-def _number(value: float | None) -> str:
-    """A number as a table cell: no ".0", no exponent.
-
-    >>> _number(150000000000.0), _number(1.5), _number(None)
-    ('150000000000', '1.5', '')
-    """
-    if value is None:
-        return ""
-    if float(value).is_integer():
-        return str(int(value))
-    return format(value, "f").rstrip("0").rstrip(".")
 
 
 def _states(quote: str, quantity: Quantity, year: _Year | None, usd: Quantity | None) -> bool:
@@ -544,25 +530,20 @@ def draft_targets(
                 "target_type": target_type,
                 "indicator": indicator,
                 "subject": subject,
-                "value": _number(quantity.value),
-                "value_max": _number(quantity.value_max),
+                "value": number_text(quantity.value),
+                "value_max": "" if quantity.value_max is None else number_text(quantity.value_max),
                 "qualifier": quantity.qualifier,
                 "strive": "true" if quantity.strive else "false",
                 "unit": quantity.unit,
                 "target_year": str(year.year) if year else "",
                 "target_year_basis": year.basis if year else "",
-                "reported_usd": _number(usd.value) if usd else "",
+                "reported_usd": number_text(usd.value) if usd else "",
                 "source_id": source_id,
                 "quote": " ".join(quote.split()),
             }
             draft.targets.append(
                 TargetCandidate(
-                    row,
-                    kind,
-                    sentence_start + quantity.start,
-                    sentence_start + quantity.end,
-                    sentence_start + start,
-                    sentence_start + end,
+                    row, kind, sentence_start + quantity.start, sentence_start + quantity.end
                 )
             )
     return draft
@@ -791,17 +772,6 @@ class DraftError(CnplansError):
     """The text or the package cannot be read; the message says what to do."""
 
 
-def _read_text(path: Path, max_bytes: int) -> str:
-    """The file's text, or a :class:`DraftError` saying why it cannot be read."""
-    from cnplans.datapackage import PackageError
-    from cnplans.drafting.scaffold import source_text
-
-    try:
-        return source_text(path, max_bytes).removeprefix("\ufeff")
-    except PackageError as error:
-        raise DraftError(str(error)) from None
-
-
 @dataclass
 class _Context:
     source_id: str
@@ -883,7 +853,13 @@ def draft_files(
     The header of each block is the table's own (from its Table Schema); with ``include_all``,
     the targets block has the extra last column ``kind``. Raises :class:`DraftError`.
     """
-    text = _read_text(text_path, max_bytes)
+    from cnplans.datapackage import PackageError
+    from cnplans.drafting.scaffold import source_text
+
+    try:
+        text = source_text(text_path, max_bytes).removeprefix("\ufeff")
+    except PackageError as error:
+        raise DraftError(str(error)) from None
     context = _package_context(text_path, descriptor)
     notes = list(context.notes)
     if plan_id is None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from cnplans.datapackage import PackageError, parse_rows
 from cnplans.datapackage.atomic import under_package_lock
 from cnplans.datapackage.csv_form import table_text
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN
@@ -158,32 +159,16 @@ def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], l
     Raises :class:`ScaffoldError` for a file that is not UTF-8 CSV, an unknown or repeated
     column, or a row whose cells do not match the header.
     """
-    text = _utf8_text(data, label)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    header_line = 0
-    records: list[tuple[int, list[str]]] = []
+    expected = f"expected a header line naming columns of {table.label}, then one line per row"
     try:
-        previous_end = 0
-        for cells in reader:
-            line, previous_end = previous_end + 1, reader.line_num
-            cleaned = [clean(cell) for cell in cells]
-            if not any(cleaned):
-                continue
-            if header is None:
-                header, header_line = cleaned, line
-            else:
-                records.append((line, cleaned))
-    except csv.Error as error:
-        raise ScaffoldError(
-            f"{label} line {reader.line_num} is not valid CSV ({error}); expected a header "
-            f"line naming columns of {table.label}, then one line per row"
-        ) from None
-    if header is None:
-        raise ScaffoldError(
-            f"{label} is empty; expected a header line naming columns of {table.label}, "
-            "then one line per row"
-        )
+        first, rest = parse_rows(_utf8_text(data, label), label)
+    except PackageError as error:
+        raise ScaffoldError(f"{error}; {expected}") from None
+    cleaned = [(line, [clean(cell) for cell in cells]) for line, cells in [(1, first), *rest]]
+    records = [(line, cells) for line, cells in cleaned if any(cells)]
+    if not records:
+        raise ScaffoldError(f"{label} is empty; {expected}")
+    (header_line, header), *records = records
     fields = table.schema.field_names
     problems: list[str] = []
     remarks: list[str] = []
@@ -461,15 +446,13 @@ def _with_derived_cells(
         conversion = compute_conversion(descriptor)
     except ConvertError as error:
         return complete, str(error)
-    reader = csv.reader(io.StringIO(conversion.new_text, newline=""))
-    header = next(reader, [])
+    header, records = parse_rows(conversion.new_text, targets.label)
     derived: dict[tuple[str, ...], dict[str, str]] = {}
-    for record in reader:
-        if record:
-            converted = dict(zip(header, record, strict=False))
-            derived[targets.key_of(record)] = {
-                name: converted.get(name, "") for name in DERIVED_COLUMNS
-            }
+    for _, record in records:
+        converted = dict(zip(header, record, strict=False))
+        derived[targets.key_of(record)] = {
+            name: converted.get(name, "") for name in DERIVED_COLUMNS
+        }
     filled = []
     for row in complete[TARGETS]:
         key = targets.key_of([row.cells.get(name, "") for name in targets.header])

@@ -168,7 +168,7 @@ class CsvTable:
             if not text:
                 ordered.append((2, ""))
             elif schema_field.type in ("integer", "year", "number"):
-                if _number_problem(schema_field, text) is None:
+                if _is_number(schema_field, text):
                     ordered.append((0, float(text)))
                 else:
                     ordered.append((1, text))
@@ -216,27 +216,23 @@ def clean(value: str | None) -> str:
     return " ".join(value.split()) if value else ""
 
 
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 80 else value[:77] + "...")
-
-
-def _number_problem(field: Field, value: str) -> str | None:
-    """What a valid value of a number or year field looks like, when ``value`` is not one."""
-    from cnplans.validation.conversion import EXPECTED, INTEGER, NUMBER, YEAR
+def _is_number(field: Field, value: str) -> bool:
+    """Whether ``value`` is a valid value of the number, integer or year ``field``."""
+    from cnplans.validation.conversion import INTEGER, NUMBER, YEAR
 
     pattern = {"integer": INTEGER, "year": YEAR}.get(field.type, NUMBER)
-    if re.fullmatch(pattern, value) and math.isfinite(float(value)):
-        return None
-    return EXPECTED.get(field.type, "a number")
+    return bool(re.fullmatch(pattern, value)) and math.isfinite(float(value))
 
 
 def cell_problem(table: str, field: Field, value: str, option: str) -> str | None:
     """Why ``value`` cannot go into ``field`` of ``table``, as a sentence; None when it can."""
-    from cnplans.validation.conversion import STRING_FORMATS
+    from cnplans.validation.conversion import STRING_FORMATS, expected_text
+    from cnplans.validation.rows import shown
     from cnplans.validation.rules import FORMULA_START
 
     where = f"{option} (the {field.name} column of {table})"
     choices = f"one of: {', '.join(field.enum)}" if field.enum is not None else ""
+    limits = field.constraints
     if not value:
         if field.required:
             return f"{where} is required ({field.description}); pass {option} " + (
@@ -244,25 +240,25 @@ def cell_problem(table: str, field: Field, value: str, option: str) -> str | Non
             )
         return None
     if field.type in ("integer", "year", "number"):
-        expected = _number_problem(field, value)
-        if expected is not None:
-            return f"{where}: expected {expected}; found {_shown(value)}"
-        number = float(value)
-        low, high = field.constraints.get("minimum"), field.constraints.get("maximum")
-        if low is not None and number < float(low):
-            return f"{where}: expected at least {low}; found {_shown(value)}"
-        if high is not None and number > float(high):
-            return f"{where}: expected at most {high}; found {_shown(value)}"
-        return None
+        if not _is_number(field, value):
+            expected = expected_text(field)
+        elif limits.get("minimum") is not None and float(value) < float(limits["minimum"]):
+            expected = f"at least {limits['minimum']}"
+        elif limits.get("maximum") is not None and float(value) > float(limits["maximum"]):
+            expected = f"at most {limits['maximum']}"
+        else:
+            return None
+        return f"{where}: expected {expected}; found {shown(value)}"
     if re.match(FORMULA_START, value):
         return (
             f"{where}: the text starts with {value[0]!r}, which spreadsheet programs run as a "
             "formula; expected text that starts with another character"
         )
+    pattern = limits.get("pattern")
+    string_format = STRING_FORMATS.get(field.format) if field.type == "string" else None
     if choices and value not in (field.enum or []):
-        return f"{where}: expected {choices}; found {_shown(value)}"
-    pattern = field.constraints.get("pattern")
-    if pattern is not None and not re.fullmatch(str(pattern), value):
+        expected = choices
+    elif pattern is not None and not re.fullmatch(str(pattern), value):
         if "slug" in field.description.lower():
             expected = (
                 "a slug: lower-case letters a-z and digits, words joined by single hyphens "
@@ -270,31 +266,24 @@ def cell_problem(table: str, field: Field, value: str, option: str) -> str | Non
             )
         else:
             expected = f"{field.description.rstrip('.')} (the pattern {pattern})"
-        return f"{where}: expected {expected}; found {_shown(value)}"
-    if field.type == "string" and field.format in STRING_FORMATS:
-        pattern, described = STRING_FORMATS[field.format]
-        if not re.fullmatch(pattern, value):
-            return f"{where}: expected {described}; found {_shown(value)}"
-    length = len(value)
-    if length < int(field.constraints.get("minLength", 0)):
-        return (
-            f"{where}: expected at least {field.constraints['minLength']} characters; "
-            f"found {_shown(value)}"
-        )
-    if "maxLength" in field.constraints and length > int(field.constraints["maxLength"]):
-        return f"{where}: expected at most {field.constraints['maxLength']} characters"
-    return None
+    elif string_format is not None and not re.fullmatch(string_format[0], value):
+        expected = string_format[1]
+    elif len(value) < int(limits.get("minLength", 0)):
+        expected = f"at least {limits['minLength']} characters"
+    elif "maxLength" in limits and len(value) > int(limits["maxLength"]):
+        return f"{where}: expected at most {limits['maxLength']} characters"
+    else:
+        return None
+    return f"{where}: expected {expected}; found {shown(value)}"
 
 
 def row_problems(table: CsvTable, row: Mapping[str, str], options: Mapping[str, str]) -> list[str]:
     """Every schema problem of a new row; ``options`` names the option that gave each field."""
-    problems = []
-    for schema_field in table.schema.fields:
-        option = options.get(schema_field.name, schema_field.name)
-        problem = cell_problem(table.label, schema_field, row.get(schema_field.name, ""), option)
-        if problem is not None:
-            problems.append(problem)
-    return problems
+    found = [
+        cell_problem(table.label, f, row.get(f.name, ""), options.get(f.name, f.name))
+        for f in table.schema.fields
+    ]
+    return [problem for problem in found if problem is not None]
 
 
 def _refuse(problems: Sequence[str]) -> None:
@@ -312,7 +301,6 @@ def _descriptor_change(
 ) -> Change | None:
     """datapackage.json with the stamps of the edited ``tables`` updated and, with ``sources``
     and a new sources table among them, its ``sources`` list."""
-    original = json.loads(package.text)
     data = json.loads(package.text)
     if sources and SOURCES in tables:
         documents = datapackage.source_documents(tables[SOURCES].decode("utf-8"))
@@ -326,58 +314,51 @@ def _descriptor_change(
             resource["bytes"] = len(content)
         if "hash" in resource:
             resource["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
-    if data == original:
+    if data == package.descriptor:
         return None
     text = datapackage.dump_descriptor(data)
     return Change(package.path, package.path.name, text.encode("utf-8"))
 
 
 def write_all(changes: Sequence[Change]) -> None:
-    """Write every change or none: all are staged beside their files first, then moved into
-    place (each atomically); on an error the moved ones are undone."""
+    """Write every change or none: each file is replaced atomically, a new one only while it
+    does not exist; on an error the files already written are put back."""
     for change in changes:
         if change.new and (change.path.exists() or change.path.is_symlink()):
             raise ScaffoldError(f"{change.label} already exists; nothing was written")
-    staged: list[tuple[Path, Change]] = []
-    done: list[tuple[Change, bytes | None]] = []
+    done: list[tuple[Path, bytes | None]] = []
     try:
         for change in changes:
-            change.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = change.path.with_name(f".{change.path.name}.{secrets.token_hex(6)}.tmp")
-            with temporary.open("xb") as file:
-                file.write(change.data)
-                file.flush()
-                os.fsync(file.fileno())
-            staged.append((temporary, change))
-        for temporary, change in staged:
             previous = None if change.new else change.path.read_bytes()
             if change.new:
-                _create(temporary, change)
+                _create(change)
             else:
-                os.replace(temporary, change.path)
-            done.append((change, previous))
+                atomic.write_bytes(change.path, change.data)
+            done.append((change.path, previous))
     except BaseException:
-        for change, previous in reversed(done):
+        for path, previous in reversed(done):
             with contextlib.suppress(OSError):
                 if previous is None:
-                    change.path.unlink()
+                    path.unlink()
                 else:
-                    atomic.write_bytes(change.path, previous)
+                    atomic.write_bytes(path, previous)
         raise
-    finally:
-        for temporary, _ in staged:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
 
 
-def _create(temporary: Path, change: Change) -> None:
-    """Move ``temporary`` to the new file's place, refusing to replace a file that appeared."""
+def _create(change: Change) -> None:
+    """Write the new file, refusing to replace a file that appeared meanwhile."""
+    change.path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = change.path.with_name(f".{change.path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        os.link(temporary, change.path)  # atomic, and fails if the file exists
-    except OSError as error:
-        if isinstance(error, FileExistsError) or change.path.exists():
-            raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
-        os.replace(temporary, change.path)  # a file system without hard links
+        atomic.write_bytes(temporary, change.data)
+        try:
+            os.link(temporary, change.path)  # atomic, and fails if the file exists
+        except OSError as error:
+            if isinstance(error, FileExistsError) or change.path.exists():
+                raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
+            os.replace(temporary, change.path)  # a file system without hard links
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 SOURCE_OPTIONS = {
@@ -435,9 +416,11 @@ def new_source(
     remarks = []
     if title is None or not title.strip():
         title = next(line for line in text.splitlines() if line.strip())
+        from cnplans.validation.rows import shown
+
         remarks.append(
             f"title: taken from the first non-empty line of {text_file.name}: "
-            f"{_shown(clean(title))}; pass --title to give the document's own headline instead"
+            f"{shown(clean(title))}; pass --title to give the document's own headline instead"
         )
     if language is None:
         language = DEFAULT_LANGUAGE

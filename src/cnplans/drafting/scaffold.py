@@ -128,7 +128,6 @@ class CsvTable:
     text: str
     header: list[str]
     records: list[tuple[int, list[str]]]  # (start line, cells), data rows only
-    line_starts: list[int]  # character offset where each physical line starts
 
     @classmethod
     def read(cls, name: str, path: Path, label: str, schema: TableSchema) -> CsvTable:
@@ -147,8 +146,7 @@ class CsvTable:
                 f"{','.join(schema.field_names)!r}; {fix}",
                 EXIT_CANNOT_RUN,
             )
-        starts = [0] + [match.end() for match in re.finditer("\n", text)]
-        return cls(name, path, label, schema, text, header, records, starts)
+        return cls(name, path, label, schema, text, header, records)
 
     def column(self, name: str) -> list[str]:
         index = self.header.index(name)
@@ -165,15 +163,13 @@ class CsvTable:
         ordered: list[tuple[int, float | str]] = []
         for name, text in zip(self.schema.primary_key, self.key_of(cells), strict=True):
             schema_field = self.schema.field(name)
+            numeric = schema_field.type in ("integer", "year", "number")
             if not text:
                 ordered.append((2, ""))
-            elif schema_field.type in ("integer", "year", "number"):
-                if _is_number(schema_field, text):
-                    ordered.append((0, float(text)))
-                else:
-                    ordered.append((1, text))
+            elif numeric and not _is_number(schema_field, text):
+                ordered.append((1, text))
             else:
-                ordered.append((0, text))
+                ordered.append((0, float(text) if numeric else text))
         return tuple(ordered)
 
     def in_key_order(self) -> bool:
@@ -192,7 +188,8 @@ class CsvTable:
         text = self.text
         if any(before == len(self.records) for before, _, _ in placed) and not text.endswith("\n"):
             text += "\n"
-        end_line = text.count("\n") + 1  # the line a row appended at the end starts on
+        # Where each line starts; a row appended at the end starts on the line after the last.
+        starts = [0] + [match.end() for match in re.finditer("\n", text)]
         pieces: list[str] = []
         cursor = 0
         lines = [0] * len(rows)
@@ -200,9 +197,9 @@ class CsvTable:
         for count, (before, _, index) in enumerate(sorted(placed)):
             if before < len(self.records):
                 line = self.records[before][0]
-                offset = self.line_starts[line - 1]
+                offset = starts[line - 1]
             else:
-                line, offset = end_line, len(text)
+                line, offset = len(starts), len(text)
             pieces.append(text[cursor:offset])
             cursor = offset
             pieces.append(render_rows([[rows[index].get(name, "") for name in self.header]], texts))
@@ -594,11 +591,10 @@ def new_plan(
         ],
     )
     line = filing.added[0].placed[0][1]
-    changes = filing.changes
     targets = _label_or(package, "targets", "resources/targets.csv")
     measures = _label_or(package, "measures", "resources/measures.csv")
     return Result(
-        changes,
+        filing.changes,
         plans.label,
         line,
         [],  # the remark that the plan has no facts yet is the next step

@@ -84,8 +84,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    size = _size(args.text)
-    if size is not None and size > PROGRESS_BYTES:
+    try:
+        size = args.text.stat().st_size
+    except OSError:
+        size = 0  # draft_files says why it cannot be read
+    if size > PROGRESS_BYTES:
         print(f"cnplans draft: reading {size // 1024:,} KB of {args.text}...", file=sys.stderr)
     try:
         blocks, notes = draft_files(
@@ -105,13 +108,6 @@ def run(args: argparse.Namespace) -> int:
         return _write(args.out, blocks)
     sys.stdout.write("\n".join(_csv(header, rows) for header, rows in blocks.values()))
     return 0
-
-
-def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None
 
 
 def _csv(header: list[str], rows: list[dict[str, str]]) -> str:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from cnplans.datapackage.csv_form import number_text
 from cnplans.datapackage.errors import CnplansError
-from cnplans.datapackage.paths import MAX_FILE_BYTES
 from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -846,7 +845,6 @@ def draft_files(
     language: str | None = None,
     include_all: bool = False,
     tables: Sequence[str] = ("targets",),
-    max_bytes: int = MAX_FILE_BYTES,
 ) -> tuple[dict[str, tuple[list[str], list[dict[str, str]]]], list[str]]:
     """The drafted blocks of a text (table -> (header, rows)) and notes for the person.
 
@@ -857,7 +855,7 @@ def draft_files(
     from cnplans.drafting.scaffold import source_text
 
     try:
-        text = source_text(text_path, max_bytes).removeprefix("\ufeff")
+        text = source_text(text_path).removeprefix("\ufeff")
     except PackageError as error:
         raise DraftError(str(error)) from None
     context = _package_context(text_path, descriptor)

@@ -370,13 +370,13 @@ SOURCE_OPTIONS = {
 }
 
 
-def source_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+def source_text(path: Path) -> str:
     """The UTF-8 text of a source file (a byte order mark kept); :class:`PackageError` if not."""
     try:
-        return datapackage.read_text(path, max_bytes, "the source text")
+        return datapackage.read_text(path, MAX_FILE_BYTES, "the source text")
     except FileTooLarge as error:
         raise PackageError(
-            f"{path} has {error.size:,} bytes, more than the {max_bytes:,} bytes "
+            f"{path} has {error.size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes "
             "`cnplans validate` reads; archive the document's text only"
         ) from None
 

@@ -77,9 +77,7 @@ def report(
     except OSError as error:
         print(f"cnplans {command}: {error}; nothing was changed", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    if show is not None:
-        return show(result)
-    return _show(result)
+    return (show or _show)(result)
 
 
 def _show(result: Result) -> int:

@@ -21,9 +21,9 @@ MAX_OUTPUT_LINES = 40
 
 def require_clean_tree(repo: GitRepo) -> None:
     """Refuse when ``git status --porcelain`` lists anything (changes or untracked files)."""
-    if not repo.is_repository():
+    if not repo.succeeds("rev-parse", "--is-inside-work-tree"):
         raise Refused(f"{repo.root} is not a git repository; releases are cut from git tags")
-    if not repo.has_commits():
+    if not repo.succeeds("rev-parse", "--verify", "--quiet", "HEAD"):
         raise Refused(f"{repo.root} has no commit yet; commit the data before releasing it")
     dirty = repo.uncommitted()
     if dirty:
@@ -37,7 +37,7 @@ def require_clean_tree(repo: GitRepo) -> None:
 
 def require_unreleased(repo: GitRepo, dist: Path, version: Version) -> None:
     """Refuse a version whose tag or built artifacts already exist."""
-    if repo.has_tag(version.tag):
+    if repo.succeeds("rev-parse", "--verify", "--quiet", f"refs/tags/{version.tag}"):
         raise Refused(
             f"version {version} already exists: the tag {version.tag} is in the repository. "
             "Choose the next version number."

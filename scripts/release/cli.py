@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from cnplans.datapackage import atomic, read_descriptor
+from cnplans.datapackage import atomic, dump_descriptor, read_descriptor
 from cnplans.datapackage.errors import CnplansError
 
 from .changelog import DEFAULT_LIMIT
@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         print(_diff(root, args.ref, args.limit), end="")
     elif args.command == "stamp":
         descriptor = stamp.stamped(root, read_descriptor(root / stamp.DESCRIPTOR))
-        atomic.write_text(root / stamp.DESCRIPTOR, stamp.dump(descriptor))
+        atomic.write_text(root / stamp.DESCRIPTOR, dump_descriptor(descriptor))
         count = len(descriptor["resources"])
         print(f"stamped {root / stamp.DESCRIPTOR}: bytes and hash of {count} resources")
     else:

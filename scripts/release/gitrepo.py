@@ -48,15 +48,6 @@ class GitRepo:
     def succeeds(self, *args: str) -> bool:
         return self.run(*args).returncode == 0
 
-    def is_repository(self) -> bool:
-        return self.succeeds("rev-parse", "--is-inside-work-tree")
-
-    def has_commits(self) -> bool:
-        return self.succeeds("rev-parse", "--verify", "--quiet", "HEAD")
-
-    def has_tag(self, name: str) -> bool:
-        return self.succeeds("rev-parse", "--verify", "--quiet", f"refs/tags/{name}")
-
     def uncommitted(self) -> list[str]:
         """``git status --porcelain`` lines: changed, staged and untracked (not ignored) files."""
         return [line for line in self.check("status", "--porcelain").splitlines() if line.strip()]

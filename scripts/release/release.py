@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cnplans.datapackage import parse_json, read_descriptor
+from cnplans.datapackage import dump_descriptor, parse_json, read_descriptor
 from cnplans.datapackage.hashes import file_sha256
 
 from . import changelog, checks, snapshot, stamp, versions, workspace
@@ -131,7 +131,7 @@ def _stamp_edits(work: Path, version: str, created: str) -> dict[str, str]:
     citation = set_scalar(texts[CITATION], "version", version)
     return {
         PYPROJECT: pyproject_with_version(texts[PYPROJECT], version),
-        stamp.DESCRIPTOR: stamp.dump(descriptor),
+        stamp.DESCRIPTOR: dump_descriptor(descriptor),
         CITATION: set_scalar(citation, "date-released", created[:10]),
         ZENODO: zenodo_with_version(texts[ZENODO], version),
     }

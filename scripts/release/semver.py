@@ -6,13 +6,11 @@ scripts/release/README.md ("Version rules"). A rename is a removal plus an addit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .diff import Level, PackageDiff, plural
 from .errors import Refused
-
-_VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+from .gitrepo import RELEASE_TAG
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +22,7 @@ class Version:
     @classmethod
     def parse(cls, text: str) -> Version:
         """Parse ``X.Y.Z`` (no leading zeros, no prefix or suffix); anything else is Refused."""
-        match = _VERSION.match(text.strip())
+        match = RELEASE_TAG.match("v" + text.strip())  # a version is its tag without the "v"
         if match is None:
             raise Refused(
                 f"{text!r} is not a release version: expected MAJOR.MINOR.PATCH such as 1.2.0 "

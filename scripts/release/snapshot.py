@@ -17,8 +17,7 @@ from cnplans.datapackage import parse_descriptor, parse_json, resolve_inside, un
 
 from .errors import ReleaseStepError
 from .gitrepo import GitRepo
-
-DESCRIPTOR = "datapackage.json"
+from .stamp import DESCRIPTOR
 
 Reader = Callable[[str], bytes | None]
 

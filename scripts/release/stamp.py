@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cnplans.datapackage import dump_descriptor, inside, read_text, with_key
+from cnplans.datapackage import inside, read_text, with_key
 from cnplans.datapackage import source_documents as documents_of
 from cnplans.datapackage.hashes import file_sha256
 
@@ -52,9 +52,6 @@ def stamped(
         resources.append(resource)
     result["resources"] = resources
     return result
-
-
-dump = dump_descriptor
 
 
 def _file(root: Path, resource: dict[str, Any]) -> Path:

@@ -16,9 +16,9 @@ from cnplans.datapackage import read_descriptor, read_text
 
 from .citation import CITATION, ZENODO, read_citation, read_zenodo
 from .errors import Refused, ReleaseStepError
+from .stamp import DESCRIPTOR
 
 PYPROJECT = "pyproject.toml"
-DESCRIPTOR = "datapackage.json"
 
 
 def pyproject_version(root: Path) -> str:

@@ -12,10 +12,10 @@ from typing import Any
 from cnplans.datapackage import inside, read_text, with_key
 from cnplans.datapackage import source_documents as documents_of
 from cnplans.datapackage.hashes import file_sha256
+from cnplans.datapackage.paths import DESCRIPTOR_NAME as DESCRIPTOR
 
 from .errors import ReleaseStepError
 
-DESCRIPTOR = "datapackage.json"
 SOURCES_TABLE = "sources"
 
 

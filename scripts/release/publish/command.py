@@ -72,8 +72,7 @@ def publish(
         )
     state = State.load(dist / f"cnplans-{version}.publish.json")
     state.persist = not options.dry_run
-    headers = github.HEADERS if options.to == "github" else {}
-    client = Client(token, options.dry_run, say, headers)
+    client = Client(token, options.dry_run, say, github.HEADERS if options.to == "github" else {})
     if options.to == "github":
         target = _github_target(options)
         notes = _notes(root, version)
@@ -81,7 +80,7 @@ def publish(
         try:
             url = github.publish(client, target, str(version), artifacts, notes, state, progress)
         except ReleaseStepError as exc:
-            return _failed(client, "GitHub", exc, progress, version, "github")
+            return _failed(client, "GitHub", exc, progress, version)
         client.say(f"GitHub release of cnplans {version}: {url}")
         return 0
     metadata = _zenodo_metadata(root, version, state)
@@ -93,7 +92,7 @@ def publish(
     try:
         identifiers = zenodo.publish(client, zenodo_target, artifacts, metadata, state, progress)
     except ReleaseStepError as exc:
-        return _failed(client, "Zenodo", exc, progress, version, "zenodo")
+        return _failed(client, "Zenodo", exc, progress, version)
     doi = identifiers["doi"]
     if options.dry_run:
         client.say(f"[dry run] would write the DOI into {CITATION} and {README}")
@@ -150,12 +149,12 @@ def _notes(root: Path, version: Version) -> str:
 
 
 def _failed(
-    client: Client, service: str, exc: Exception, progress: Progress, version: Version, to: str
+    client: Client, service: str, exc: Exception, progress: Progress, version: Version
 ) -> int:
     client.say(f"publishing to {service} stopped: {exc}")  # say() redacts the token
     client.say(progress.report())
     client.say(
-        f"Rerun `nox -s publish -- {version} --to {to}` to resume: what is already published "
-        "is found and skipped, not duplicated."
+        f"Rerun `nox -s publish -- {version} --to {service.lower()}` to resume: what is already "
+        "published is found and skipped, not duplicated."
     )
     return 1

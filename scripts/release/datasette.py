@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Sequence
+from unittest import mock
 
 
 def regexp(expr: str, item: str | None) -> bool:
@@ -24,19 +23,6 @@ def regexp(expr: str, item: str | None) -> bool:
     (True, True, False)
     """
     return item is None or re.search(expr, item) is not None
-
-
-@contextmanager
-def null_tolerant_regexp() -> Iterator[None]:
-    """While active, frictionless' SQLite adapter registers :func:`regexp` as REGEXP."""
-    from frictionless.formats.sql import adapter
-
-    original: Any = adapter.regexp
-    adapter.regexp = regexp  # the adapter looks the name up each time it opens a database
-    try:
-        yield
-    finally:
-        adapter.regexp = original
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,8 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         from datapackage_to_datasette import datapackage_to_datasette
+        from frictionless.formats.sql import adapter
 
-        with null_tolerant_regexp():
+        # the adapter looks regexp up each time it opens a database: replacing the name suffices
+        with mock.patch.object(adapter, "regexp", regexp):
             datapackage_to_datasette(
                 args.dbname, args.data_package, args.metadata_filename, args.write_mode
             )

@@ -39,8 +39,6 @@ def build(root: Path, folder: Path, epoch: int, *, isolation: bool = True) -> li
             )
         built = sorted(Path(scratch).iterdir())
         names = [p.name for p in built]
-        if not any(n.endswith(".whl") for n in names) or not any(
-            n.endswith(".tar.gz") for n in names
-        ):
+        if not all(any(n.endswith(end) for n in names) for end in (".whl", ".tar.gz")):
             raise ReleaseStepError(f"`python -m build` produced {names}, not a wheel and an sdist")
         return [Path(shutil.move(path, folder / path.name)) for path in built]

@@ -28,10 +28,6 @@ def database_name(version: str) -> str:
     return "cnplans_" + re.sub(r"[^A-Za-z0-9_-]", "_", version) + ".sqlite"
 
 
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def create_table(table: TypedTable) -> str:
     """The CREATE TABLE statement of one table."""
     schema = table.schema
@@ -43,7 +39,7 @@ def create_table(table: TypedTable) -> str:
         if field.constraints.get("unique") and schema.primary_key != [field.name]:
             parts.append("UNIQUE")
         if field.enum:
-            allowed = ", ".join(literal(v) for v in field.enum)
+            allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in field.enum)  # SQL strings
             parts.append(f"CHECK ({quote(field.name)} IN ({allowed}))")
         lines.append(" ".join(parts))
     if schema.primary_key:

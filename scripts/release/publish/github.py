@@ -85,8 +85,7 @@ def publish(
         )  # fmt: skip
 
     existing = _assets(client, target, release["id"])
-    record = saved.setdefault("assets", {})
-    upload_all(artifacts, existing, _same, upload, record, state, progress)
+    upload_all(artifacts, existing, _same, upload, saved.setdefault("assets", {}), state, progress)
 
     if release.get("draft", False):
         url = target.api(f"/releases/{release['id']}")

@@ -120,8 +120,7 @@ def publish(
     def upload(path: Path, _: object) -> None:
         client.send("PUT", f"{bucket}/{path.name}", upload=path, ok=(200, 201), dry={})
 
-    record = saved.setdefault("files", {})
-    upload_all(artifacts, present, _same, upload, record, state, progress)
+    upload_all(artifacts, present, _same, upload, saved.setdefault("files", {}), state, progress)
     client.send(
         "PUT", target.api(f"/{deposition['id']}"), json={"metadata": metadata}, dry=deposition
     )

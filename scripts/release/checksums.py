@@ -9,13 +9,11 @@ from cnplans.datapackage.hashes import SUMS_NAME, file_sha256, format_sha256sums
 from .errors import ReleaseStepError
 
 
-def write(folder: Path) -> Path:
+def write(folder: Path) -> None:
     """Write ``folder/SHA256SUMS`` covering every other file in ``folder``."""
     files = [p for p in folder.iterdir() if p.is_file() and p.name != SUMS_NAME]
-    target = folder / SUMS_NAME
     text = format_sha256sums({p.name: file_sha256(p) for p in files})
-    target.write_text(text, encoding="utf-8", newline="\n")
-    return target
+    (folder / SUMS_NAME).write_text(text, encoding="utf-8", newline="\n")
 
 
 def verify(folder: Path) -> dict[str, str]:

@@ -28,8 +28,7 @@ class Version:
                 f"{text!r} is not a release version: expected MAJOR.MINOR.PATCH such as 1.2.0 "
                 "(numbers without leading zeros, no 'v' prefix, no suffix)"
             )
-        major, minor, patch = (int(part) for part in match.groups())
-        return cls(major, minor, patch)
+        return cls(*(int(part) for part in match.groups()))
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}.{self.patch}"

@@ -43,8 +43,8 @@ def build(
     epoch: int,
     folder: str,
     added: Mapping[str, str],
-) -> Path:
-    """Write the zip to ``target``, every member under ``folder/``, and return it.
+) -> None:
+    """Write the zip to ``target``, every member under ``folder/``.
 
     ``added`` maps the files written for the release (README.md, the overview CSVs) to their
     texts; the others are taken from ``root``.
@@ -59,4 +59,3 @@ def build(
     ]
     members += [(f"{folder}/{name}", text.encode("utf-8")) for name, text in added.items()]
     reproducible_zip.write(target, members, epoch)
-    return target

@@ -14,9 +14,8 @@ import pyarrow.parquet as pq
 from .tables import TypedTable
 
 
-def build(tables: list[TypedTable], folder: Path, prefix: str) -> list[Path]:
-    """Write ``<prefix><table>.parquet`` for every table into ``folder``; return the paths."""
-    written = []
+def build(tables: list[TypedTable], folder: Path, prefix: str) -> None:
+    """Write ``<prefix><table>.parquet`` for every table into ``folder``."""
     for table in tables:
         arrow = pa.Table.from_pandas(table.frame, preserve_index=False)
         fields = []
@@ -28,7 +27,4 @@ def build(tables: list[TypedTable], folder: Path, prefix: str) -> list[Path]:
             fields.append(arrow_field.with_metadata({k: v for k, v in metadata.items() if v}))
         schema = pa.schema(fields, metadata=arrow.schema.metadata)
         arrow = arrow.select([f.name for f in table.schema.fields]).cast(schema)
-        path = folder / f"{prefix}{table.name}.parquet"
-        pq.write_table(arrow, path, compression="snappy")
-        written.append(path)
-    return written
+        pq.write_table(arrow, folder / f"{prefix}{table.name}.parquet", compression="snappy")

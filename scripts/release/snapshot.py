@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cnplans.datapackage import parse_descriptor, parse_json, resolve_inside, unsafe_reason
+from cnplans.datapackage.paths import DESCRIPTOR_NAME as DESCRIPTOR
 
 from .errors import ReleaseStepError
 from .gitrepo import GitRepo
-from .stamp import DESCRIPTOR
 
 Reader = Callable[[str], bytes | None]
 

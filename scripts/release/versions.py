@@ -13,10 +13,10 @@ from importlib import metadata
 from pathlib import Path
 
 from cnplans.datapackage import read_descriptor, read_text
+from cnplans.datapackage.paths import DESCRIPTOR_NAME as DESCRIPTOR
 
 from .citation import CITATION, ZENODO, read_citation, read_zenodo
 from .errors import Refused, ReleaseStepError
-from .stamp import DESCRIPTOR
 
 PYPROJECT = "pyproject.toml"
 

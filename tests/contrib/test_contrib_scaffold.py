@@ -432,3 +432,32 @@ def test_a_special_file_as_the_source_text_is_named_and_never_opened(
         new_source(package, loop, "example-ceramics", title="T")
     with pytest.raises(ScaffoldError, match="is a character device"):
         new_source(package, Path(os.devnull), "example-ceramics", title="T")
+
+
+def test_write_all_touches_no_file_when_one_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every new content is written beside its file before any file is replaced: a write that
+    fails (a full disk, which stays full) leaves every file as it was, and no temporary file."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(b"old first\n")
+    second.write_bytes(b"old second\n")
+    synced = 0
+
+    def fsync(descriptor: int) -> None:
+        nonlocal synced
+        synced += 1
+        if synced > 1:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    changes = [
+        scaffold.Change(first, "first.csv", b"new first\n"),
+        scaffold.Change(second, "second.csv", b"new second\n"),
+        scaffold.Change(tmp_path / "third.csv", "third.csv", b"new\n", new=True),
+    ]
+    with pytest.raises(OSError, match="No space left"):
+        scaffold.write_all(changes)
+    assert first.read_bytes() == b"old first\n"
+    assert second.read_bytes() == b"old second\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.csv", "second.csv"]

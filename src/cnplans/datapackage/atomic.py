@@ -70,7 +70,7 @@ def under_package_lock(
     return locked
 
 
-def _temporary_copy(path: Path, data: bytes) -> Path:
+def temporary_copy(path: Path, data: bytes) -> Path:
     """Write ``data`` to a new temporary file beside ``path`` and return its path."""
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
@@ -89,7 +89,7 @@ def _temporary_copy(path: Path, data: bytes) -> Path:
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step (keeping the file's permissions)."""
-    temporary = _temporary_copy(path, data)
+    temporary = temporary_copy(path, data)
     try:
         temporary.replace(path)
     except BaseException:
@@ -103,7 +103,7 @@ def write_with(path: Path, write: Callable[[Path], object]) -> None:
     For writers that want a file name rather than bytes (Excel, Parquet). If ``write`` raises,
     ``path`` is left as it was and the temporary file is removed.
     """
-    temporary = _temporary_copy(path, b"")
+    temporary = temporary_copy(path, b"")
     try:
         write(temporary)
         temporary.replace(path)
@@ -126,7 +126,7 @@ def write_texts(files: Sequence[tuple[Path, str]]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in files:
-            staged.append((_temporary_copy(path, text.encode("utf-8")), path))
+            staged.append((temporary_copy(path, text.encode("utf-8")), path))
         for temporary, path in staged:
             temporary.replace(path)
     finally:

@@ -18,7 +18,6 @@ import json
 import math
 import os
 import re
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,44 +317,46 @@ def _descriptor_change(
 
 
 def write_all(changes: Sequence[Change]) -> None:
-    """Write every change or none: each file is replaced atomically, a new one only while it
-    does not exist; on an error the files already written are put back."""
+    """Write every change or none: all are staged beside their files first, then moved into
+    place (each atomically); on an error the moved ones are undone."""
     for change in changes:
         if change.new and (change.path.exists() or change.path.is_symlink()):
             raise ScaffoldError(f"{change.label} already exists; nothing was written")
-    done: list[tuple[Path, bytes | None]] = []
+    staged: list[tuple[Path, Change]] = []
+    done: list[tuple[Change, bytes | None]] = []
     try:
         for change in changes:
+            change.path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((atomic.temporary_copy(change.path, change.data), change))
+        for temporary, change in staged:
             previous = None if change.new else change.path.read_bytes()
             if change.new:
-                _create(change)
+                _create(temporary, change)
             else:
-                atomic.write_bytes(change.path, change.data)
-            done.append((change.path, previous))
+                os.replace(temporary, change.path)
+            done.append((change, previous))
     except BaseException:
-        for path, previous in reversed(done):
+        for change, previous in reversed(done):
             with contextlib.suppress(OSError):
                 if previous is None:
-                    path.unlink()
+                    change.path.unlink()
                 else:
-                    atomic.write_bytes(path, previous)
+                    atomic.write_bytes(change.path, previous)
         raise
-
-
-def _create(change: Change) -> None:
-    """Write the new file, refusing to replace a file that appeared meanwhile."""
-    change.path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = change.path.with_name(f".{change.path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        atomic.write_bytes(temporary, change.data)
-        try:
-            os.link(temporary, change.path)  # atomic, and fails if the file exists
-        except OSError as error:
-            if isinstance(error, FileExistsError) or change.path.exists():
-                raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
-            os.replace(temporary, change.path)  # a file system without hard links
     finally:
-        temporary.unlink(missing_ok=True)
+        for temporary, _ in staged:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _create(temporary: Path, change: Change) -> None:
+    """Move ``temporary`` to the new file's place, refusing to replace a file that appeared."""
+    try:
+        os.link(temporary, change.path)  # atomic, and fails if the file exists
+    except OSError as error:
+        if isinstance(error, FileExistsError) or change.path.exists():
+            raise ScaffoldError(f"{change.label} already exists; nothing was written") from None
+        os.replace(temporary, change.path)  # a file system without hard links
 
 
 SOURCE_OPTIONS = {

@@ -141,7 +141,7 @@ def describe(name: str, *, version: str | None = None) -> pd.DataFrame:
             "field": f.name,
             "title": f.title,
             "type": f.type,
-            "dtype": str(_dtype_name(f)),
+            "dtype": str(loaded_dtype(f)),  # an enum's CategoricalDtype prints as "category"
             "key": "; ".join(keys.get(f.name, [])),
             "constraints": f.constraints_text(),
             "description": f.description,
@@ -308,21 +308,16 @@ def _check_header(path: Path, frame: pd.DataFrame, table_schema: TableSchema) ->
     found = [str(c) for c in frame.columns]
     missing = [n for n in table_schema.field_names if n not in found]
     extra = [n for n in found if n not in table_schema.field_names]
-    if missing or extra:
-        problems = []
-        if missing:
-            problems.append(f"missing column(s) {', '.join(missing)}")
-        if extra:
-            problems.append(f"unexpected column(s) {', '.join(extra)}")
+    problems = [
+        f"{kind} column(s) {', '.join(names)}"
+        for kind, names in (("missing", missing), ("unexpected", extra))
+        if names
+    ]
+    if problems:
         raise DataError(
             f"{path}, line 1: the header does not match the schema ({'; '.join(problems)}); "
             f"expected {', '.join(table_schema.field_names)}"
         )
-
-
-def _dtype_name(f: Field) -> str:
-    dtype = loaded_dtype(f)
-    return "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
 
 
 def _convert(path: Path, text: pd.Series, f: Field, table: str) -> pd.Series:

@@ -96,7 +96,7 @@ def region_link(
     if schema_of is None or table_names is None:
         from cnplans import loader
 
-        schema_of = schema_of or (lambda table: loader.schema(table))
+        schema_of = schema_of or loader.schema
         table_names = loader.tables() if table_names is None else table_names
     return _link(name, schema_of, tuple(table_names), frozenset())
 
@@ -184,17 +184,12 @@ def resolve_region(regions: pd.DataFrame, code: str) -> set[str]:
             f"{code!r} is not a region: expected an ISO 3166-2 code such as CN-SX or a six-digit "
             "GB/T 2260 code such as 140000"
         )
-    found = {str(v) for v in matches}
-    children: dict[str, list[str]] = {}
-    for region_id, parent_id in zip(regions[REGION_KEY], regions[PARENT_FIELD], strict=True):
-        if not pd.isna(parent_id):
-            children.setdefault(str(parent_id), []).append(str(region_id))
-    frontier = list(found)
-    while frontier:
-        for child in children.get(frontier.pop(), []):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
+    found: set[str] = set()
+    added = {str(v) for v in matches}
+    while added:  # the children of the regions added last, until there are no new ones
+        found |= added
+        children = regions.loc[regions[PARENT_FIELD].astype("string").isin(added), REGION_KEY]
+        added = {str(v) for v in children} - found
     return found
 
 

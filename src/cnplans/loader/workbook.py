@@ -130,7 +130,10 @@ def workbook_bytes(
         Sheet(name, frame, schemas.get(name), _resource_description(descriptor, name))
         for name, frame in frames.items()
     ]
-    summaries = overview_sheets(frames)
+    summaries = [  # none when the frames lack a table the overviews read
+        Sheet(OVERVIEW_SHEETS[name], frame, overviews.schema(name))
+        for name, frame in overviews.every(frames).items()
+    ]
     _check_sheet_names([s.name for s in (*summaries, *tables)])
     workbook = Workbook()
     first = workbook.active
@@ -153,14 +156,6 @@ def workbook_bytes(
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(workbook, archive).write_data()
     return reproducible_zip.normalized(raw.getvalue(), stamp_epoch)
-
-
-def overview_sheets(frames: Mapping[str, pd.DataFrame]) -> list[Sheet]:
-    """The overview sheets of ``frames``; none when they lack a table the overviews read."""
-    return [
-        Sheet(OVERVIEW_SHEETS.get(name, f"overview_{name}"), frame, overviews.schema(name))
-        for name, frame in overviews.every(frames).items()
-    ]
 
 
 def column_order(schema: TableSchema) -> list[str]:

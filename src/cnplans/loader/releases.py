@@ -389,7 +389,12 @@ def extract_safely(archive: Path, destination: Path) -> None:
             members = zf.infolist()
             _check_count(len(members), archive)
             for info in members:
-                _check_member(info, archive)
+                if (problem := _member_problem(info)) is not None:
+                    name = _short(info.filename)
+                    raise ReleaseError(
+                        f"{archive.name} was refused: its member {name} {problem}; nothing was "
+                        "unpacked"
+                    )
             _check_layout(members, archive)
             _check_sizes(members, archive)
             destination.mkdir(parents=True, exist_ok=False)
@@ -510,15 +515,6 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
             "deflate or none"
         )
     return None
-
-
-def _check_member(info: zipfile.ZipInfo, archive: Path) -> None:
-    problem = _member_problem(info)
-    if problem is not None:
-        raise ReleaseError(
-            f"{archive.name} was refused: its member {_short(info.filename)} {problem}; "
-            "nothing was unpacked"
-        )
 
 
 def _check_layout(members: list[zipfile.ZipInfo], archive: Path) -> None:

@@ -309,10 +309,7 @@ def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
         if table.schema is None:
             continue
         schema = table.schema
-        references = {
-            tuple(fk.fields): f"{fk.resource or table.name}.{', '.join(fk.reference_fields)}"
-            for fk in schema.foreign_keys
-        }
+        references = {own: target for _, own, target in _joins([table])}
         for field in schema.fields:
             sheet.append(
                 [
@@ -323,7 +320,7 @@ def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
                     field.format,
                     field.required,
                     field.name in schema.primary_key,
-                    references.get((field.name,), ""),
+                    references.get(field.name, ""),
                     ", ".join(field.enum) if field.enum else "",
                     field.constraints_text(leave_out=("required", "enum")),
                     field.description,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from importlib import resources
 from typing import Any
 
@@ -104,15 +105,12 @@ def overview(
         raise OverviewError(
             f"the overview needs the tables {', '.join(TABLES)}; frames lacks {', '.join(missing)}"
         )
-    conn = sqlite3.connect(":memory:")
-    try:
+    with closing(sqlite3.connect(":memory:")) as conn:
         write_tables(conn, {table: frames[table] for table in TABLES})
         create_views(conn)
         cursor = conn.execute(f"SELECT * FROM {view}")
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
-    finally:
-        conn.close()
     return typed_frame(rows, columns, schema(name))
 
 

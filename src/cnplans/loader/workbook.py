@@ -226,12 +226,9 @@ def citation_text(cff: str) -> str:
     'A team (2026). Plans (version 1.0.0) [Data set]. https://doi.org/10.5281/zenodo.1'
     """
     top: dict[str, str] = {}
-    authors: list[str] = []
-    person: dict[str, str] = {}
+    people: list[dict[str, str]] = []
     section = ""
-    for line in cff.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for line in cff.splitlines():  # blank lines and comments do not match: skipped
         match = re.match(r"^(\s*)(-\s+)?([A-Za-z][\w-]*):\s*(.*)$", line)
         if match is None:
             continue
@@ -240,14 +237,11 @@ def citation_text(cff: str) -> str:
         if not indent and not item:
             section = key
             top[key] = value
-            continue
-        if section == "authors":
-            if item and person:
-                authors.append(_person(person))
-                person = {}
-            person[key] = value
-    if person and section in ("authors", *top):
-        authors.append(_person(person))
+        elif section == "authors":
+            if item or not people:  # "- name: ..." starts the next person
+                people.append({})
+            people[-1][key] = value
+    authors = [_person(person) for person in people]
     year = top.get("date-released", "")[:4]
     parts = [", ".join(a for a in authors if a) or "cnplans contributors"]
     if year:
@@ -545,6 +539,7 @@ def _currencies(schema: TableSchema) -> set[str]:
 
 
 def _shown_width(value: Any, kind: str | None) -> int:
+    """Columns a cell's value takes as shown; Chinese and other wide characters count twice."""
     if isinstance(value, bool):
         return 5
     if isinstance(value, int | float) and kind == WHOLE_NUMBER:
@@ -553,9 +548,4 @@ def _shown_width(value: Any, kind: str | None) -> int:
         return 19
     if isinstance(value, dt.date):
         return 10
-    return _text_width(str(value))
-
-
-def _text_width(text: str) -> int:
-    """Columns a text takes: Chinese and other wide characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in str(value))

@@ -19,7 +19,6 @@ from cnplans.conversion import convert
 from cnplans.conversion.convert import (
     compute_conversion,
     derive,
-    plan_conversion,
     same_cell,
     year_of,
 )
@@ -516,15 +515,11 @@ def test_a_row_of_the_wrong_width_stops_it(
     assert f"resources/targets.csv: line {line}: expected {len(header)} cells, found " in err
 
 
-def test_plan_conversion_is_the_former_name_of_compute_conversion() -> None:
-    assert plan_conversion is compute_conversion
-
-
 def test_range_converts_the_lower_bound(package: Path, targets: Path) -> None:
     money_row = money_target(targets, lambda r: r["fx_basis"] == "plan_issued")
     edit_cell(targets, money_row["target_id"], "value_max", str(int(money_row["value"]) * 2))
     edit_cell(targets, money_row["target_id"], "qualifier", "range")
-    conversion = plan_conversion(package / "datapackage.json")
+    conversion = compute_conversion(package / "datapackage.json")
     assert conversion.stale == []  # usd is value / rate, whatever value_max is
 
 

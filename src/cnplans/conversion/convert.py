@@ -284,9 +284,6 @@ def _schema(descriptor: Path, name: str) -> TableSchema:
         raise ConvertError(str(error), exit_code=2) from None
 
 
-plan_conversion = compute_conversion  # the former name (cnplans.drafting.filing imports it)
-
-
 def _records(text: str, label: str) -> list[tuple[int, list[str]]]:
     """``(start line, cells)`` of every record of CSV text, blank lines left out."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

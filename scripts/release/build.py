@@ -19,6 +19,7 @@ from cnplans.loader import workbook
 from . import checksums
 from .artifacts import data_readme, data_zip, overview_csv, parquet, python_dist, sqlite
 from .artifacts import tables as typed_tables
+from .citation import parsed_citation
 from .errors import ReleaseStepError
 
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
@@ -96,7 +97,10 @@ def build_staged(
         overviews = overview_csv.build(tables)
         database = sqlite.database_name(version)
         beside = companions(version, database)
-        readme = data_readme.render(descriptor, tables, prefix, [c for c, _ in overviews], beside)
+        cff = parsed_citation(root)
+        readme = data_readme.render(
+            descriptor, tables, prefix, [c for c, _ in overviews], beside, citation=cff
+        )
         generated = {companion.name: text for companion, text in overviews}
         archive = staging / f"{prefix}.zip"
         data_zip.build(root, descriptor, archive, epoch, prefix, {"README.md": readme, **generated})
@@ -105,7 +109,9 @@ def build_staged(
         for name, text in generated.items():
             (staging / name).write_text(text, encoding="utf-8", newline="")
         frames, schemas = {t.name: t.frame for t in tables}, {t.name: t.schema for t in tables}
-        workbook.write(staging / f"{prefix}.xlsx", descriptor, frames, schemas, epoch=epoch)
+        workbook.write(
+            staging / f"{prefix}.xlsx", descriptor, frames, schemas, citation=cff, epoch=epoch
+        )
         parquet.build(tables, staging, f"{prefix}-")
         sqlite.build(tables, staging / database, overview_views=bool(overviews))
         if options.python_dist:

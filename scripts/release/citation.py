@@ -11,27 +11,34 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cnplans.datapackage import parse_json, read_text
+from cnplans.datapackage import PackageError, citation, parse_json, read_text
 
 from .errors import ReleaseStepError
 
-CITATION = "CITATION.cff"
+CITATION = citation.CITATION_NAME
 ZENODO = ".zenodo.json"
 README = "README.md"
 DOI_START = "<!-- cnplans:doi -->"
 DOI_END = "<!-- /cnplans:doi -->"
 
 
+def parsed_citation(root: Path) -> dict[str, Any] | None:
+    """CITATION.cff as a dict, None when the package has none; a malformed file is an error."""
+    try:
+        found = citation.read_citation(root)
+    except PackageError as exc:
+        raise ReleaseStepError(str(exc)) from None
+    return found[1] if found else None
+
+
 def read_citation(root: Path) -> dict[str, Any]:
     """CITATION.cff as a dict; a missing or malformed file is an error naming it."""
-    import yaml
-
-    path = root / CITATION
-    try:
-        data = yaml.safe_load(read_text(path, expected="the citation metadata a release needs"))
-    except yaml.YAMLError as exc:
-        raise ReleaseStepError(f"{path} is not valid YAML: {exc}") from None
-    return _mapping(data, path, "a YAML mapping of CFF keys")
+    data = parsed_citation(root)
+    if data is None:
+        raise ReleaseStepError(
+            f"{root / CITATION} does not exist (expected the citation metadata a release needs)"
+        )
+    return data
 
 
 def read_zenodo(root: Path) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from cnplans import datapackage
+from cnplans.datapackage import citation
 from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 from cnplans.datapackage.paths import DESCRIPTOR_NAME
 from cnplans.datapackage.table_schema import ForeignKey, TableSchema
 
-CITATION_NAME = "CITATION.cff"
+CITATION_NAME = citation.CITATION_NAME
 DATA_FOLDER = "data"  # where the site keeps the package itself: descriptor, schemas, CSVs, texts
 # Every fact row cites a sources row by ``source_id`` and carries a verbatim ``quote``; the
 # sources table's ``path`` is the archived text.
@@ -158,19 +157,11 @@ def read_rows(path: Path, name: str, schema: TableSchema) -> list[Row]:
 
 def read_citation(root: Path) -> tuple[str | None, dict[str, Any]]:
     """``CITATION.cff`` at the package root as written and parsed; ``(None, {})`` without one."""
-    path = root / CITATION_NAME
-    if not path.is_file():
-        return None, {}
-    text = datapackage.read_text(path, expected="a Citation File Format file")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SiteError(f"{path}{place}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise SiteError(f"{path}: expected a mapping of CFF keys (cff-version, title, authors...)")
-    return text, data
+        found = citation.read_citation(root)
+    except datapackage.PackageError as exc:
+        raise SiteError(str(exc)) from None
+    return found or (None, {})
 
 
 def read_package(root: Path) -> Package:

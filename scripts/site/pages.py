@@ -13,6 +13,7 @@ from typing import Any
 
 from humanize import naturalsize
 
+from cnplans.datapackage.citation import citation_text
 from cnplans.datapackage.table_schema import Field
 
 from . import chart, glance
@@ -214,24 +215,6 @@ def _page(template: str, package: Package, root: str, current: str = "", **conte
 # ---------------------------------------------------------------- home page
 
 
-GIVEN_FAMILY = ("given-names", "family-names")
-
-
-def citation_text(data: dict[str, Any]) -> str:
-    """A one-line citation from CITATION.cff fields, using only the fields the file has."""
-    people = (p for p in data.get("authors") or [] if isinstance(p, dict))
-    names = (p.get("name") or " ".join(str(p[k]) for k in GIVEN_FAMILY if p.get(k)) for p in people)
-    authors = ", ".join(str(name) for name in names if name)
-    released = str(data.get("date-released", ""))
-    parts = [authors + (f" ({released[:4]})." if released else ".")] if authors else []
-    if data.get("title"):
-        version = f", version {data['version']}" if data.get("version") else ""
-        parts.append(f"{data['title']}{version}.")
-    doi = data.get("doi")
-    link = f"https://doi.org/{doi}" if doi else data.get("url") or data.get("repository-code")
-    return " ".join(parts + ([str(link)] if link else []))
-
-
 def _region(package: Package, plan: Row) -> tuple[Table, Row] | None:
     """The regions row a plan points to, or None."""
     plans = package.table(PLANS_TABLE)
@@ -291,7 +274,7 @@ def home_page(package: Package, downloads: list[Download], has_release: bool) ->
         grouped=grouped_number,
         downloads=downloads,
         has_release=has_release,
-        citation=citation_text(package.citation),
+        citation=citation_text(package.citation, package.descriptor),
         citation_name=CITATION_NAME,
         chart=chart.render_svg(targets),
         chart_file=CHART_FILE,

@@ -7,12 +7,14 @@ prose, which explains the CSV form and how to open the files in a spreadsheet, i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from cnplans.datapackage.citation import citation_text
 
 from .tables import TypedTable
 
@@ -34,8 +36,10 @@ def render(
     folder: str,
     overviews: Sequence[Companion] = (),
     beside: Sequence[Companion] = (),
+    citation: Mapping[str, Any] | None = None,
 ) -> str:
-    """The README text of the release zip whose single folder is ``folder``."""
+    """The README text of the release zip whose single folder is ``folder``; ``citation`` is
+    CITATION.cff as parsed, when the package has one."""
     environment = jinja2.Environment(  # markdown, not HTML: nothing to escape
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=False,
@@ -48,12 +52,6 @@ def render(
     environment.filters["code"] = lambda value: f"`{value}`"
     title = str(descriptor.get("title") or descriptor.get("name", ""))
     version = str(descriptor.get("version", ""))
-    authors = [
-        str(c.get("title"))
-        for c in descriptor.get("contributors", [])
-        if isinstance(c, dict) and c.get("title") and c.get("role", "author") == "author"
-    ]
-    year = str(descriptor.get("created", ""))[:4]
     return environment.get_template("README.md.j2").render(
         descriptor={"description": descriptor.get("description")},
         title=title,
@@ -74,7 +72,7 @@ def render(
             for s in descriptor.get("sources", [])
             if isinstance(s, dict) and s.get("title")
         ],
-        reference=f"{', '.join(authors) or 'The authors'} ({year or 'n.d.'}). {title}",
+        reference=citation_text(citation or {}, descriptor),
         licences=[
             _licence_name(lic) for lic in descriptor.get("licenses", []) if isinstance(lic, dict)
         ],

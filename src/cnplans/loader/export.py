@@ -45,12 +45,12 @@ def export(
     *,
     schemas: Mapping[str, TableSchema] | None = None,
     descriptor: Mapping[str, Any] | None = None,
-    citation: str | None = None,
+    citation: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write ``frames`` (table name -> DataFrame) into ``folder`` in format ``fmt``.
 
     ``schemas`` (table name -> Table Schema) types the CSV quoting and the workbook's cells;
-    ``descriptor`` and ``citation`` (the text of CITATION.cff) fill the workbook's README
+    ``descriptor`` and ``citation`` (CITATION.cff as parsed) fill the workbook's README
     sheet. Creates ``folder`` if needed and returns the paths written.
     """
     if fmt not in FORMATS:
@@ -79,14 +79,20 @@ def export(
 
 def export_package(folder: Path, fmt: str = "csv", *, version: str | None = None) -> list[Path]:
     """Export every table and overview of the bundled data (or of release ``version``)."""
+    from cnplans.datapackage.citation import read_citation
     from cnplans.loader import data_root, read_descriptor, read_table, schema
-    from cnplans.loader.workbook import read_citation
 
     root = data_root(version)
     descriptor = read_descriptor(root)
     names = [str(r["name"]) for r in descriptor["resources"]]
     frames = {name: read_table(root, name) for name in names}
     schemas = {name: schema(name, version=version) for name in names}
+    citation = read_citation(root)
     return export(
-        frames, folder, fmt, schemas=schemas, descriptor=descriptor, citation=read_citation(root)
+        frames,
+        folder,
+        fmt,
+        schemas=schemas,
+        descriptor=descriptor,
+        citation=citation[1] if citation else None,
     )

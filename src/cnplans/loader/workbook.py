@@ -45,6 +45,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from cnplans.datapackage.atomic import write_bytes
+from cnplans.datapackage.citation import citation_text
 from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 from cnplans.datapackage.table_schema import Field, TableSchema
 from cnplans.loader import is_partial_date_field, overviews, reproducible_zip
@@ -103,13 +104,14 @@ def write(
     frames: Mapping[str, pd.DataFrame],
     schemas: Mapping[str, TableSchema],
     *,
-    citation: str | None = None,
+    citation: Mapping[str, Any] | None = None,
     epoch: int | None = None,
 ) -> Path:
     """Write the workbook of ``frames`` (table name -> typed DataFrame) to ``path``, atomically.
 
     ``schemas`` gives each table's Table Schema (a table without one is written from its
-    dtypes, unformatted); ``citation`` is the text of CITATION.cff, if the package has one;
+    dtypes, unformatted); ``citation`` is CITATION.cff as parsed, if the package has one
+    (:func:`cnplans.datapackage.citation.read_citation`);
     ``epoch`` (seconds, UTC) dates the document and its zip members (default: now).
     """
     write_bytes(path, workbook_bytes(descriptor, frames, schemas, citation=citation, epoch=epoch))
@@ -121,7 +123,7 @@ def workbook_bytes(
     frames: Mapping[str, pd.DataFrame],
     schemas: Mapping[str, TableSchema],
     *,
-    citation: str | None = None,
+    citation: Mapping[str, Any] | None = None,
     epoch: int | None = None,
 ) -> bytes:
     """The workbook (see :func:`write`) as the bytes of an xlsx file."""
@@ -218,50 +220,6 @@ def unit_format(unit: object) -> str | None:
     return WHOLE_NUMBER if CURRENCY_CODE.fullmatch(text) or text == COUNT_WORD else None
 
 
-def citation_text(cff: str) -> str:
-    """A one-line citation from the text of a CITATION.cff file (its title, authors, version).
-
-    >>> citation_text('title: "Plans"\\nauthors:\\n  - name: "A team"\\nversion: "1.0.0"\\n'
-    ...               'date-released: 2026-01-02\\ndoi: 10.5281/zenodo.1\\n')
-    'A team (2026). Plans (version 1.0.0) [Data set]. https://doi.org/10.5281/zenodo.1'
-    """
-    top: dict[str, str] = {}
-    people: list[dict[str, str]] = []
-    section = ""
-    for line in cff.splitlines():  # blank lines and comments do not match: skipped
-        match = re.match(r"^(\s*)(-\s+)?([A-Za-z][\w-]*):\s*(.*)$", line)
-        if match is None:
-            continue
-        indent, item, key, value = match.groups()
-        value = value.strip().strip("\"'")
-        if not indent and not item:
-            section = key
-            top[key] = value
-        elif section == "authors":
-            if item or not people:  # "- name: ..." starts the next person
-                people.append({})
-            people[-1][key] = value
-    authors = [_person(person) for person in people]
-    year = top.get("date-released", "")[:4]
-    parts = [", ".join(a for a in authors if a) or "cnplans contributors"]
-    if year:
-        parts[0] += f" ({year})"
-    title = top.get("title", "")
-    version = top.get("version", "")
-    parts.append(f"{title} (version {version}) [Data set]" if version else f"{title} [Data set]")
-    doi = top.get("doi", "")
-    link = f"https://doi.org/{doi}" if doi else top.get("url", "") or top.get("repository-code", "")
-    if link:
-        parts.append(link)
-    return ". ".join(p for p in parts if p)
-
-
-def read_citation(root: Path) -> str | None:
-    """The text of ``root/CITATION.cff``, or None when the package has none."""
-    path = root / "CITATION.cff"
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
 def _check_sheet_names(names: Sequence[str]) -> None:
     taken = {README_SHEET, DICTIONARY_SHEET}
     for name in names:
@@ -343,7 +301,7 @@ def _readme(
     descriptor: Mapping[str, Any],
     overviews: Sequence[Sheet],
     tables: Sequence[Sheet],
-    citation: str | None,
+    citation: Mapping[str, Any] | None,
 ) -> None:
     """The first words an analyst reads: what the data is, where to start, units, citing."""
 
@@ -360,7 +318,7 @@ def _readme(
         ("Version", str(descriptor.get("version", ""))),
         ("Created", str(descriptor.get("created") or "")),
         ("License", _license_text(descriptor)),
-        ("How to cite", _cite(descriptor, citation)),
+        ("How to cite", citation_text(citation or {}, descriptor)),
     )
     for label, text in facts:
         if text:
@@ -478,20 +436,6 @@ def _license_text(descriptor: Mapping[str, Any]) -> str:
     )
 
 
-def _cite(descriptor: Mapping[str, Any], citation: str | None) -> str:
-    if citation:
-        return citation_text(citation)
-    people = [
-        str(c.get("title", ""))
-        for c in descriptor.get("contributors") or []
-        if isinstance(c, dict) and c.get("title")
-    ]
-    title = str(descriptor.get("title") or descriptor.get("name") or "")
-    version = descriptor.get("version")
-    named = f"{title} (version {version}) [Data set]" if version else f"{title} [Data set]"
-    return ". ".join(p for p in (", ".join(people), named) if p)
-
-
 def _resource_description(descriptor: Mapping[str, Any], name: str) -> str:
     """The resource's description for analysts: its clauses that name no cnplans command."""
     for resource in descriptor.get("resources") or []:
@@ -501,12 +445,6 @@ def _resource_description(descriptor: Mapping[str, Any], name: str) -> str:
             kept = "; ".join(clauses)
             return kept if kept.endswith(".") or not kept else kept.rstrip(",;") + "."
     return ""
-
-
-def _person(person: Mapping[str, str]) -> str:
-    if person.get("name"):
-        return person["name"]
-    return " ".join(p for p in (person.get("given-names"), person.get("family-names")) if p)
 
 
 def _cell(value: Any, field: Field | None) -> Any:

@@ -61,11 +61,8 @@ def bench(session: nox.Session) -> None:
     """Run benchmarks/size.py, real_package.py, load.py, quantities.py, draft.py, then
     validate.py (posargs: the last)."""
     _install(session, "bench")
-    session.run("python", "benchmarks/size.py")
-    session.run("python", "benchmarks/real_package.py")
-    session.run("python", "benchmarks/load.py")
-    session.run("python", "benchmarks/quantities.py")
-    session.run("python", "benchmarks/draft.py")
+    for script in ("size", "real_package", "load", "quantities", "draft"):
+        session.run("python", f"benchmarks/{script}.py")
     session.run("python", "benchmarks/validate.py", *session.posargs)
 
 

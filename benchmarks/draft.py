@@ -21,9 +21,7 @@ Usage: ``python benchmarks/draft.py [--runs 5]`` from the repository (``src`` fi
 
 from __future__ import annotations
 
-import argparse
 import csv
-import statistics
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -123,11 +121,9 @@ def live_package() -> tuple[list[dict[str, str]], dict[str, str], dict[str, int 
 
 def main() -> int:
     """Print the accuracy on the live package and the drafting speed."""
-    from timing import alternate_calls  # here: tests/contrib/test_draft.py imports this file
+    from timing import alternate, arguments  # here: tests/contrib/test_draft.py imports this file
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    runs = arguments(__doc__, 5).parse_args().runs
 
     targets, texts, years = live_package()
     result = score(targets, texts, years)
@@ -150,11 +146,11 @@ def main() -> int:
     def draft() -> None:
         draft_targets(big, plan_id="p", source_id="s", include_all=True)
 
-    times = alternate_calls({"reader": reader_only, "draft": draft}, args.runs)
-    reader, drafted = (statistics.median(times[name]) for name in ("reader", "draft"))
+    times = alternate({"reader": reader_only, "draft": draft}, runs)
+    reader, drafted = times["reader"].median, times["draft"].median
     print(
         f"drafting a {len(big.encode('utf-8')) // 1000} KB text: median {drafted:.2f} s over "
-        f"{args.runs} runs, {drafted / reader:.1f}x the quantity reader alone "
+        f"{runs} runs, {drafted / reader:.1f}x the quantity reader alone "
         f"(median {reader:.2f} s) in the same session"
     )
     return 0

@@ -14,13 +14,11 @@ put first on ``PYTHONPATH``). The target is a ratio of at most 1.5 for import + 
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import sys
 
-from timing import IMPORT_AND_READ, REPO, alternate, print_import_and_read
+from timing import REPO, arguments, csv_paths, import_and_read, print_import_and_read
 
 CNPLANS = "import cnplans\nrows = sum(len(f) for f in cnplans.load_all().values())"
 PANDAS = "rows = sum(len(pandas.read_csv(path)) for path in sys.argv[1:])"
@@ -28,23 +26,12 @@ PANDAS = "rows = sum(len(pandas.read_csv(path)) for path in sys.argv[1:])"
 
 def main() -> None:
     """Run the benchmark and print medians and ratios."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9, help="fresh-process runs per side")
-    runs = parser.parse_args().runs
+    runs = arguments(__doc__, 9, "fresh-process runs per side").parse_args().runs
     sys.path.insert(0, str(REPO / "src"))
     from cnplans.datapackage.paths import bundled_root
 
-    root = bundled_root()
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    paths = [str(root / r["path"]) for r in descriptor["resources"]]
-    python = [sys.executable, "-c"]
-    results = alternate(
-        {
-            "cnplans": [*python, IMPORT_AND_READ.format(read=CNPLANS)],
-            "pandas": [*python, IMPORT_AND_READ.format(read=PANDAS), *paths],
-        },
-        runs,
-    )
+    paths = csv_paths(bundled_root())
+    results = import_and_read(runs, cnplans=(CNPLANS, []), pandas=(PANDAS, paths))
     rows = {name: r.stdout[0].split()[2] for name, r in results.items()}
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
     print(

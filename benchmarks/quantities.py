@@ -20,7 +20,6 @@ repository (``src`` is put first on the path).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import re
@@ -29,7 +28,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from timing import REPO, alternate_calls
+from timing import REPO, alternate, arguments
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -102,62 +101,45 @@ def results_of(corpus: Sequence[str]) -> list[Result]:
     ]
 
 
-def as_result(rows: list[list[object]]) -> Result:
-    return tuple(tuple(row) for row in rows)
-
-
-def load_reference(path: Path) -> tuple[list[str], list[Result]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data["quotes"], [as_result(rows) for rows in data["results"]]
-
-
-def save_reference(path: Path, corpus: list[str], results: list[Result]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"quotes": corpus, "results": results}
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-
-
-def baseline(quote: str) -> list[str]:
-    return BASELINE.findall(quote)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser = arguments(__doc__, 7)
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument("--rebuild", action="store_true", help="write a new reference")
     args = parser.parse_args(argv)
 
     if args.rebuild or not args.reference.exists():
         corpus = build_corpus()
-        save_reference(args.reference, corpus, results_of(corpus))
+        results = results_of(corpus)
+        args.reference.parent.mkdir(parents=True, exist_ok=True)
+        saved = json.dumps({"quotes": corpus, "results": results}, ensure_ascii=False)
+        args.reference.write_text(saved, encoding="utf-8")
         print(f"saved the corpus and its results to {args.reference}")
         identical = True
     else:
-        corpus, expected = load_reference(args.reference)
-        identical = results_of(corpus) == expected
-        current = build_corpus()
-        if current != corpus:
+        data = json.loads(args.reference.read_text(encoding="utf-8"))
+        corpus = data["quotes"]
+        results = results_of(corpus)
+        identical = results == [tuple(map(tuple, rows)) for rows in data["results"]]
+        if build_corpus() != corpus:
             print(f"note: resources changed since {args.reference}; timing the saved corpus")
-    found = sum(len(find_quantities(quote)) for quote in corpus)
     mean_length = sum(map(len, corpus)) / len(corpus)
     print(f"corpus: {len(corpus)} quotes of {mean_length:.0f} characters on average")
-    print(f"find_quantities finds {found} quantities in it")
+    print(f"find_quantities finds {sum(map(len, results))} quantities in it")
 
-    times = alternate_calls(
+    times = alternate(
         {
-            "scan": lambda: [baseline(quote) for quote in corpus],
+            "scan": lambda: [BASELINE.findall(quote) for quote in corpus],
             "find": lambda: [find_quantities(quote) for quote in corpus],
         },
         args.runs,
     )
-    ratios = [a / b for a, b in zip(times["find"], times["scan"], strict=True)]
+    ratios = [a / b for a, b in zip(times["find"].seconds, times["scan"].seconds, strict=True)]
     ratio = statistics.median(ratios)
     print(
         f"find_quantities takes {ratio:.1f} x the time of a bare digit scan "
         f"(median of {args.runs} runs; range {min(ratios):.1f}-{max(ratios):.1f})"
     )
-    per_quote = {name: statistics.median(t) / len(corpus) * 1e6 for name, t in times.items()}
+    per_quote = {name: t.median / len(corpus) * 1e6 for name, t in times.items()}
     print(
         f"find_quantities: {per_quote['find']:.1f} µs per quote (median); "
         f"digit scan: {per_quote['scan']:.2f} µs per quote"

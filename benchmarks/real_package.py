@@ -14,26 +14,16 @@ It prints figures and never fails on them. Usage: ``python benchmarks/real_packa
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import shutil
-import statistics
 import sys
 
-from timing import REPO, Runs, alternate, machine, run
-
-
-def nox_command() -> list[str] | None:
-    """How to start nox here, or None."""
-    if found := shutil.which("nox"):
-        return [found]
-    return [sys.executable, "-m", "nox"] if importlib.util.find_spec("nox") else None
+from timing import REPO, Runs, alternate, arguments, machine, run
 
 
 def main() -> None:
     """Run both measurements and print their medians and ratios."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs of each validator")
+    parser = arguments(__doc__, 7, "runs of each validator")
     parser.add_argument("--nox-runs", type=int, default=3, help="timed runs of nox -s validate")
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -54,8 +44,11 @@ def main() -> None:
     print(f"  frictionless validate {fl:.3f} s")
     print(f"  ratio cnplans / frictionless {cn / fl:.2f} (goal: at most 1.2)")
 
-    nox = nox_command()
-    if nox is None:
+    if found := shutil.which("nox"):
+        nox = [found]
+    elif importlib.util.find_spec("nox"):
+        nox = [sys.executable, "-m", "nox"]
+    else:
         print("nox -s validate: nox is neither on PATH nor importable; not measured")
         return
     command = [*nox, "-s", "validate"]
@@ -64,9 +57,9 @@ def main() -> None:
     for _ in range(args.nox_runs):
         run(command, timed, cwd=REPO, plain=True)
     each = ", ".join(f"{s:.2f}" for s in timed.seconds)
-    median = statistics.median(timed.seconds)
     print(
-        f"{' '.join(command)} after a first run: {each} s; median {median:.2f} s (goal: under 2 s)"
+        f"{' '.join(command)} after a first run: {each} s; median {timed.median:.2f} s "
+        "(goal: under 2 s)"
     )
 
 

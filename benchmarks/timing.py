@@ -1,4 +1,5 @@
-"""What the benchmarks share: fresh-process runs (wall time, peak memory), medians, the machine.
+"""What the benchmarks share: the command line, alternated runs (fresh processes with wall
+time and peak memory, or calls in this process), medians, the machine.
 
 The benchmarks import it as ``timing`` (Python puts the script's folder first on the path).
 This module imports only the standard library, so the processes it starts begin small (a
@@ -7,8 +8,10 @@ child's ``ru_maxrss`` counts what it inherited when forked).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gc
+import json
 import os
 import platform
 import statistics
@@ -16,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,11 +27,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def arguments(doc: str, runs: int, about: str | None = None) -> argparse.ArgumentParser:
+    """A command line described by the first line of ``doc``, with ``--runs`` (default ``runs``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs, help=about)
+    return parser
+
+
 def env() -> dict[str, str]:
     """This process's environment with the checkout's ``src`` first on ``PYTHONPATH``."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
     return env
+
+
+def csv_paths(package: Path) -> list[str]:
+    """The table files of the data package in the folder ``package``."""
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    return [str(package / r["path"]) for r in descriptor["resources"]]
 
 
 @dataclass
@@ -58,10 +74,8 @@ def run(
     """Run ``command`` once in a fresh process and add its wall time, peak and output to ``runs``.
 
     The child gets :func:`env` (``plain``: this process's own environment). The peak is the
-    child's own ``ru_maxrss`` (``os.wait4``); where that is missing it is ``RUSAGE_CHILDREN``'s,
-    the largest of all children so far (an upper bound).
+    child's own ``ru_maxrss`` (``os.wait4``: bytes on macOS, KiB on Linux).
     """
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -71,18 +85,10 @@ def run(
             env=None if plain else env(),
             cwd=cwd,
         )
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(process.pid, 0)
-            runs.seconds.append(time.perf_counter() - start)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            peak = usage.ru_maxrss
-        else:  # pragma: no cover - not POSIX
-            process.wait()
-            runs.seconds.append(time.perf_counter() - start)
-            import resource
-
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        runs.peak_bytes.append(peak * scale)
+        _, status, usage = os.wait4(process.pid, 0)
+        runs.seconds.append(time.perf_counter() - start)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        runs.peak_bytes.append(usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024))
         out.seek(0)
         runs.stdout.append(out.read())
     if process.returncode not in expect:
@@ -93,36 +99,26 @@ def run(
 
 
 def alternate(
-    commands: dict[str, Sequence[str]],
+    works: Mapping[str, Sequence[str] | Callable[[], object]],
     runs: int,
     expect: Collection[int] = (0,),
     cwd: Path | None = None,
 ) -> dict[str, Runs]:
-    """Each command ``runs`` times in fresh processes, reversing the order every other round
-    (so drift in the machine's speed hits all alike)."""
-    results = {name: Runs() for name in commands}
-    for i in range(runs):
-        for name in list(commands)[:: 1 if i % 2 == 0 else -1]:
-            run(commands[name], results[name], expect, cwd)
-    return results
-
-
-def seconds(work: Callable[[], object]) -> float:
-    """Wall seconds of one call of ``work`` in this process (after a garbage collection)."""
-    gc.collect()
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
-def alternate_calls(works: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
-    """Seconds of each of ``works`` called ``runs`` times in this process, reversing the order
-    every other round."""
-    times: dict[str, list[float]] = {name: [] for name in works}
+    """Each of ``works`` ``runs`` times, reversing the order every other round (so drift in the
+    machine's speed hits all alike): a command in a fresh process (:func:`run`), a function
+    called in this process (its wall seconds only, after a garbage collection)."""
+    results = {name: Runs() for name in works}
     for i in range(runs):
         for name in list(works)[:: 1 if i % 2 == 0 else -1]:
-            times[name].append(seconds(works[name]))
-    return times
+            work = works[name]
+            if callable(work):
+                gc.collect()
+                start = time.perf_counter()
+                work()
+                results[name].seconds.append(time.perf_counter() - start)
+            else:
+                run(work, results[name], expect, cwd)
+    return results
 
 
 # Runs a table reader in a fresh process; prints its wall time from before ``import pandas``,
@@ -138,20 +134,29 @@ print(done - start, done - imported, rows)
 """
 
 
+def import_and_read(runs: int, **readers: tuple[str, Sequence[str]]) -> dict[str, Runs]:
+    """Alternated fresh-process runs of each reader: its reading code (see
+    :data:`IMPORT_AND_READ`) and the arguments it reads from ``sys.argv``."""
+    python = [sys.executable, "-c"]
+    return alternate(
+        {
+            name: [*python, IMPORT_AND_READ.format(read=code), *argv]
+            for name, (code, argv) in readers.items()
+        },
+        runs,
+    )
+
+
 def print_import_and_read(results: dict[str, Runs]) -> None:
     """The medians of wall, import + read and read-only seconds of two sides, and their ratio."""
     ours, theirs = results
     print(f"{'median seconds':<16}{ours:>10}{theirs:>10}{'ratio':>8}")
-    for column, label in enumerate(("wall", "import + read", "read only")):
-        a, b = (_median_of(results[side], column) for side in (ours, theirs))
+    medians = [
+        [r.median, *(statistics.median(float(out.split()[i]) for out in r.stdout) for i in (0, 1))]
+        for r in results.values()
+    ]
+    for label, a, b in zip(("wall", "import + read", "read only"), *medians, strict=True):
         print(f"{label:<16}{a:>10.4f}{b:>10.4f}{a / b:>8.2f}")
-
-
-def _median_of(runs: Runs, column: int) -> float:
-    """Column 0: the median wall time; 1 and 2: of the first and second printed figure."""
-    if column == 0:
-        return runs.median
-    return statistics.median(float(out.split()[column - 1]) for out in runs.stdout)
 
 
 def machine() -> str:

@@ -25,15 +25,22 @@ floor, under 1 GiB of memory; the loader within 1.5x of ``pandas.read_csv`` (imp
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from timing import IMPORT_AND_READ, REPO, Runs, alternate, env, machine, print_import_and_read
+from timing import (
+    REPO,
+    alternate,
+    arguments,
+    csv_paths,
+    env,
+    import_and_read,
+    machine,
+    print_import_and_read,
+)
 
 LARGE = 1_000_000  # sizes from this many rows up run --runs-large times
 MAX_FILE_MB = 4096  # the synthetic targets.csv outgrows the default 200 MB limit at 1M rows
@@ -58,11 +65,6 @@ def synthesize(rows: int, work: Path) -> Path:
     return out
 
 
-def csv_paths(package: Path) -> list[str]:
-    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    return [str(package / r["path"]) for r in descriptor["resources"]]
-
-
 def total_rows(package: Path) -> int:
     """Data rows of all tables (no cell of the synthetic data spans lines)."""
     count = 0
@@ -73,35 +75,12 @@ def total_rows(package: Path) -> int:
     return count
 
 
-def bench_size(package: Path, runs: int) -> dict[str, Runs]:
-    """Fresh-process runs of the three tools on one package."""
-    python = sys.executable
-    return alternate(
-        {
-            "cnplans": [
-                *(python, "-m", "cnplans", "validate", "--format", "json"),
-                *("--max-file-size-mb", str(MAX_FILE_MB), str(package)),
-            ],
-            "frictionless": [
-                python,
-                "-m",
-                "frictionless",
-                "validate",
-                str(package / "datapackage.json"),
-            ],
-            "floor": [python, "-c", f"import sys, pandas\n{FLOOR}", *csv_paths(package)],
-        },
-        runs,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its tables; exit 0 (the figures are for reading)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__, 5, "fresh-process runs per tool")
     parser.add_argument(
         "--sizes", default="10000,100000,1000000", help="target rows, comma-separated"
     )
-    parser.add_argument("--runs", type=int, default=5, help="fresh-process runs per tool")
     parser.add_argument(
         "--runs-large", type=int, default=3, help=f"runs per tool from {LARGE:,} rows up"
     )
@@ -123,11 +102,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'frictionless MiB':>17} {'floor MiB':>10} {'cnplans rows/s':>15} "
         f"{'frictionless rows/s':>20}"
     ]
+    python = sys.executable
     for size in sizes:
         package = synthesize(size, args.work)
         rows = total_rows(package)
         runs = args.runs_large if size >= LARGE else args.runs
-        results = bench_size(package, runs)
+        results = alternate(
+            {
+                "cnplans": [
+                    *(python, "-m", "cnplans", "validate", "--format", "json"),
+                    *("--max-file-size-mb", str(MAX_FILE_MB), str(package)),
+                ],
+                "frictionless": [
+                    *(python, "-m", "frictionless", "validate"),
+                    str(package / "datapackage.json"),
+                ],
+                "floor": [python, "-c", f"import sys, pandas\n{FLOOR}", *csv_paths(package)],
+            },
+            runs,
+        )
         cn, fl, floor = results["cnplans"], results["frictionless"], results["floor"]
         lines.append(
             f"{size:>9,} {rows:>10,} {cn.median:>10.2f} {fl.median:>15.2f} "
@@ -148,13 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  cnplans peak memory {cn.peak_mib:.0f} MiB (target: under 1024 MiB)")
 
     targets = str(package / "resources" / "targets.csv")
-    python = [sys.executable, "-c"]
-    loader = alternate(
-        {
-            "cnplans": [*python, IMPORT_AND_READ.format(read=LOAD_CNPLANS), str(package)],
-            "pandas": [*python, IMPORT_AND_READ.format(read=LOAD_PANDAS), targets],
-        },
-        runs,
+    loader = import_and_read(
+        runs, cnplans=(LOAD_CNPLANS, [str(package)]), pandas=(LOAD_PANDAS, [targets])
     )
     print()
     print(f"loader: targets.csv of {size:,} rows, fresh processes, medians")

@@ -92,16 +92,15 @@ def score(
             used.add(found)
             result.numbers += 1
             got = drafted[found].row
-            wanted = ("qualifier", "strive", "target_year")
-            if all(got[name] == row[name] for name in wanted):
-                result.qualifier_and_year += 1
-            else:
-                differ = ", ".join(
-                    f"{name} {got[name]!r} (curated {row[name]!r})"
-                    for name in wanted
-                    if got[name] != row[name]
-                )
+            differ = ", ".join(
+                f"{name} {got[name]!r} (curated {row[name]!r})"
+                for name in ("qualifier", "strive", "target_year")
+                if got[name] != row[name]
+            )
+            if differ:
                 result.misses.append(f"differs: {label}: {differ}")
+            else:
+                result.qualifier_and_year += 1
     return result
 
 

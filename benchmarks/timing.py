@@ -9,11 +9,13 @@ child's ``ru_maxrss`` counts what it inherited when forked).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -162,13 +164,10 @@ def print_import_and_read(results: dict[str, Runs]) -> None:
 def machine() -> str:
     """The date, CPUs, Python and the versions of the packages the benchmarks compare."""
     model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        cpus = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+        if found := re.search("^model name[^:]*:(.*)", cpus, re.M):
+            model = found[1].strip()
     versions = []
     for name in ("pandas", "pyarrow", "frictionless"):
         try:

@@ -31,16 +31,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from timing import (
-    REPO,
-    alternate,
-    arguments,
-    csv_paths,
-    env,
-    import_and_read,
-    machine,
-    print_import_and_read,
-)
+import timing
 
 LARGE = 1_000_000  # sizes from this many rows up run --runs-large times
 MAX_FILE_MB = 4096  # the synthetic targets.csv outgrows the default 200 MB limit at 1M rows
@@ -59,8 +50,8 @@ def synthesize(rows: int, work: Path) -> Path:
         return out
     print(f"writing a synthetic package of {rows:,} target rows to {out} ...", flush=True)
     # In a process of its own, so this one stays small and the children it forks start small.
-    command = [sys.executable, str(REPO / "scripts" / "synth.py"), str(rows), str(out)]
-    subprocess.run(command, check=True, env=env(), stdout=subprocess.DEVNULL)
+    command = [sys.executable, str(timing.REPO / "scripts" / "synth.py"), str(rows), str(out)]
+    subprocess.run(command, check=True, env=timing.env(), stdout=subprocess.DEVNULL)
     marker.write_text(f"{rows}\n", encoding="utf-8")
     return out
 
@@ -68,7 +59,7 @@ def synthesize(rows: int, work: Path) -> Path:
 def total_rows(package: Path) -> int:
     """Data rows of all tables (no cell of the synthetic data spans lines)."""
     count = 0
-    for path in csv_paths(package):
+    for path in timing.csv_paths(package):
         with open(path, "rb") as file:
             count += sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 24), b""))
         count -= 1  # the header
@@ -77,7 +68,7 @@ def total_rows(package: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its tables; exit 0 (the figures are for reading)."""
-    parser = arguments(__doc__, 5, "fresh-process runs per tool")
+    parser = timing.arguments(__doc__, 5, "fresh-process runs per tool")
     parser.add_argument(
         "--sizes", default="10000,100000,1000000", help="target rows, comma-separated"
     )
@@ -94,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
 
-    print(f"machine: {machine()}")
+    print(f"machine: {timing.machine()}")
     print(f"runs: {args.runs} per tool ({args.runs_large} from {LARGE:,} target rows); medians")
     lines = [
         f"{'targets':>9} {'all rows':>10} {'cnplans s':>10} {'frictionless s':>15} "
@@ -107,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         package = synthesize(size, args.work)
         rows = total_rows(package)
         runs = args.runs_large if size >= LARGE else args.runs
-        results = alternate(
+        results = timing.alternate(
             {
                 "cnplans": [
                     *(python, "-m", "cnplans", "validate", "--format", "json"),
@@ -117,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     *(python, "-m", "frictionless", "validate"),
                     str(package / "datapackage.json"),
                 ],
-                "floor": [python, "-c", f"import sys, pandas\n{FLOOR}", *csv_paths(package)],
+                "floor": [python, "-c", f"import sys, pandas\n{FLOOR}", *timing.csv_paths(package)],
             },
             runs,
         )
@@ -141,12 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  cnplans peak memory {cn.peak_mib:.0f} MiB (target: under 1024 MiB)")
 
     targets = str(package / "resources" / "targets.csv")
-    loader = import_and_read(
+    loader = timing.import_and_read(
         runs, cnplans=(LOAD_CNPLANS, [str(package)]), pandas=(LOAD_PANDAS, [targets])
     )
     print()
     print(f"loader: targets.csv of {size:,} rows, fresh processes, medians")
-    print_import_and_read(loader)
+    timing.print_import_and_read(loader)
     print("(target: a ratio of 1.5 or less for import + read)")
     return 0
 

@@ -51,7 +51,7 @@ def csv_paths(package: Path) -> list[str]:
 
 @dataclass
 class Runs:
-    """Wall times (seconds), peak memory (bytes) and standard output of fresh-process runs."""
+    """Wall times (seconds) of runs; of fresh processes also peak memory (bytes) and output."""
 
     seconds: list[float] = field(default_factory=list)
     peak_bytes: list[int] = field(default_factory=list)
@@ -139,10 +139,9 @@ print(done - start, done - imported, rows)
 def import_and_read(runs: int, **readers: tuple[str, Sequence[str]]) -> dict[str, Runs]:
     """Alternated fresh-process runs of each reader: its reading code (see
     :data:`IMPORT_AND_READ`) and the arguments it reads from ``sys.argv``."""
-    python = [sys.executable, "-c"]
     return alternate(
         {
-            name: [*python, IMPORT_AND_READ.format(read=code), *argv]
+            name: [sys.executable, "-c", IMPORT_AND_READ.format(read=code), *argv]
             for name, (code, argv) in readers.items()
         },
         runs,

@@ -39,8 +39,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert (or check) the targets of the package at ``args.descriptor``."""
-    from pathlib import Path
-
     from cnplans.datapackage.atomic import package_lock
 
     with package_lock(Path(args.descriptor)):  # no other command rewrites targets meanwhile

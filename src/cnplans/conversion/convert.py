@@ -95,12 +95,7 @@ class Derived:
     fx_basis: str = ""
 
     def cells(self) -> dict[str, str]:
-        return {
-            "usd": self.usd,
-            "fx_year": self.fx_year,
-            "fx_units_per_usd": self.fx_units_per_usd,
-            "fx_basis": self.fx_basis,
-        }
+        return {name: getattr(self, name) for name in DERIVED_COLUMNS}
 
 
 def year_of(partial_date: str | None) -> int | None:
@@ -233,9 +228,9 @@ def _read_text(path: Path) -> str:
         raise ConvertError(str(error), exit_code=2) from None
 
 
-def _column_map(path: Path, label: str, key: str, value: str) -> dict[str, str]:
+def _column_map(path: Path, root: Path, key: str, value: str) -> dict[str, str]:
     """``{key: value}`` for every row of a small CSV file (plans' issue dates, sources' dates)."""
-    text = _read_text(path)
+    text, label = _read_text(path), _label(path, root)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in (key, value) if c not in (reader.fieldnames or [])]
     if missing:
@@ -246,9 +241,7 @@ def _column_map(path: Path, label: str, key: str, value: str) -> dict[str, str]:
 def _resource_file(descriptor: Path, name: str) -> Path:
     try:
         return resource_path(descriptor, name)
-    except FileNotFoundError as error:
-        raise ConvertError(str(error), exit_code=2) from None
-    except ValueError as error:
+    except (FileNotFoundError, ValueError) as error:  # ValueError: a PackageError
         raise ConvertError(str(error), exit_code=2) from None
 
 
@@ -262,10 +255,8 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
     targets_path = _resource_file(descriptor, "targets")
     files = {name: _resource_file(descriptor, name) for name in ("plans", "sources", RESOURCE_NAME)}
     label = _label(targets_path, root)
-    issued = _column_map(files["plans"], _label(files["plans"], root), "plan_id", "issued")
-    published = _column_map(
-        files["sources"], _label(files["sources"], root), "source_id", "published"
-    )
+    issued = _column_map(files["plans"], root, "plan_id", "issued")
+    published = _column_map(files["sources"], root, "source_id", "published")
     try:
         rates = read_rates(files[RESOURCE_NAME])
     except RatesFileError as error:

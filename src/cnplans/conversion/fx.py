@@ -77,13 +77,9 @@ class RateTable:
     path: Path
     rates: dict[tuple[str, str], dict[int, Rate]]
 
-    def get(self, currency: str, year: int, provider: str = DEFAULT_PROVIDER) -> Rate | None:
-        """The rate of ``currency`` in ``year`` from ``provider``; None when the table lacks it."""
-        return self.rates.get((currency, provider), {}).get(year)
-
     def require(self, currency: str, year: int, provider: str = DEFAULT_PROVIDER) -> Rate:
         """The rate of ``currency`` in ``year``; :class:`MissingRateError` when there is none."""
-        rate = self.get(currency, year, provider)
+        rate = self.rates.get((currency, provider), {}).get(year)
         if rate is None:
             raise MissingRateError(missing_rate_message(self.path, currency, [year], provider))
         return rate
@@ -105,10 +101,6 @@ class RateTable:
             )
             rates.setdefault((rate.currency, rate.provider), {})[rate.year] = rate
         return cls(path, rates)
-
-    def years(self, currency: str, provider: str = DEFAULT_PROVIDER) -> list[int]:
-        """Years for which the table has a rate of ``currency`` from ``provider``."""
-        return sorted(self.rates.get((currency, provider), {}))
 
 
 def missing_rate_message(path: Path, currency: str, years: list[int], provider: str) -> str:

@@ -63,23 +63,17 @@ def render_rows(rows: Iterable[Sequence[str]], text_columns: Collection[int]) ->
     >>> render_rows([["name", "value"]], ())
     'name,value\\n'
     """
-    width = max(text_columns, default=-1) + 1
-    plain = [index not in text_columns for index in range(width)]
+    texts = frozenset(text_columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerows(
         [
-            (_Minimal(cell) if minimal else cell) if cell else _EMPTY
-            for cell, minimal in zip(row, _padded(plain, len(row)), strict=False)
+            (cell if index in texts else _Minimal(cell)) if cell else _EMPTY
+            for index, cell in enumerate(row)
         ]
         for row in rows
     )
     return buffer.getvalue()
-
-
-def _padded(plain: list[bool], length: int) -> list[bool]:
-    """``plain`` for a row of ``length`` cells: the cells past the text columns are plain."""
-    return plain if len(plain) >= length else plain + [True] * (length - len(plain))
 
 
 def text_columns(header: Sequence[str], schema: TableSchema) -> list[int]:
@@ -161,9 +155,8 @@ def frame_text(frame: pd.DataFrame, schema: TableSchema | None) -> str:
     columns: list[list[str]] = []
     texts: list[int] = []
     for index, name in enumerate(frame.columns):
-        column = frame.iloc[:, index]
-        columns.append(_cells(column, types.get(str(name))))
-        declared = types.get(str(name))
+        column, declared = frame.iloc[:, index], types.get(str(name))
+        columns.append(_cells(column, declared))
         if declared == TEXT_TYPE or (declared is None and _is_text_dtype(column.dtype)):
             texts.append(index)
     rows = zip(*columns, strict=True) if columns else iter([[] for _ in range(len(frame))])

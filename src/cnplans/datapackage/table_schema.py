@@ -83,6 +83,11 @@ class Field:
             ) from None
 
 
+def _names(names: str | list[str]) -> list[str]:
+    """The field names of a key, which a Table Schema may give as one name."""
+    return [names] if isinstance(names, str) else list(names)
+
+
 @dataclass(frozen=True)
 class ForeignKey:
     fields: list[str]
@@ -122,19 +127,11 @@ class TableSchema:
             )
             for f in descriptor.get("fields", [])
         ]
-        pk = descriptor.get("primaryKey", [])
-        pk = [pk] if isinstance(pk, str) else list(pk)
+        pk = _names(descriptor.get("primaryKey", []))
         fks = []
         for fk in descriptor.get("foreignKeys", []):
-            own = fk["fields"]
-            ref = fk["reference"]["fields"]
-            fks.append(
-                ForeignKey(
-                    fields=[own] if isinstance(own, str) else list(own),
-                    resource=fk["reference"].get("resource", ""),
-                    reference_fields=[ref] if isinstance(ref, str) else list(ref),
-                )
-            )
+            own, ref = fk["fields"], fk["reference"]["fields"]
+            fks.append(ForeignKey(_names(own), fk["reference"].get("resource", ""), _names(ref)))
         return cls(fields, pk, fks, list(descriptor.get("missingValues", [""])))
 
     @classmethod

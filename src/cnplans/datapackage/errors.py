@@ -2,25 +2,16 @@
 
 Every error a command turns into a message (rather than a traceback) is a :class:`CnplansError`;
 its ``exit_code`` is what the command exits with.
-
->>> issubclass(EXIT_CODES.__class__, dict), EXIT_CODES[EXIT_INVALID]
-(True, 'the data or the values given are refused')
 """
 
 from __future__ import annotations
 
 import re
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_CANNOT_RUN = 2
-EXIT_BUG = 3
-EXIT_CODES = {
-    EXIT_OK: "done; the data is valid",
-    EXIT_INVALID: "the data or the values given are refused",
-    EXIT_CANNOT_RUN: "the command cannot run: a file, the package or the network cannot be used",
-    EXIT_BUG: "an internal error: a bug in cnplans, to be reported",
-}
+EXIT_OK = 0  # done; the data is valid
+EXIT_INVALID = 1  # the data or the values given are refused
+EXIT_CANNOT_RUN = 2  # the command cannot run: a file, the package or the network cannot be used
+EXIT_BUG = 3  # an internal error: a bug in cnplans, to be reported
 
 # What a terminal would act on or a reader would take for layout: C0 and C1 controls (line breaks
 # and ESC among them), DEL, Unicode line and paragraph separators, and bidirectional overrides.

@@ -208,10 +208,6 @@ class Conversion:
     # in the order plan_issued, source_published, unknown
     rewritten: int = 0  # how many cells' text the conversion changes
 
-    @property
-    def changed(self) -> bool:
-        return self.old_text != self.new_text
-
 
 def _label(path: Path, root: Path) -> str:
     try:
@@ -384,7 +380,7 @@ def _refuse_carriage_returns(
 
 def write_conversion(conversion: Conversion) -> bool:
     """Write the converted targets atomically if anything changed; return whether it wrote."""
-    if not conversion.changed:
+    if conversion.new_text == conversion.old_text:
         return False
     atomic.write_text(conversion.path, conversion.new_text)
     return True

@@ -127,13 +127,6 @@ def resource_path(descriptor_path: Path, name: str) -> Path:
     return inside(file.parent, listed.get("path"), f"{file}: resource {name!r} path")
 
 
-def bundled_rates_path() -> Path:
-    """The exchange-rate table bundled with this installation of cnplans."""
-    from cnplans.datapackage.paths import bundled_descriptor
-
-    return resource_path(bundled_descriptor(), RESOURCE_NAME)
-
-
 @dataclass(frozen=True)
 class RatesFile:
     """The exchange-rate CSV file as written: its header and every row's cells as text.
@@ -267,9 +260,13 @@ def to_currency(
     """
     import pandas as pd
 
+    from cnplans.datapackage.paths import bundled_descriptor
+
     if not isinstance(amounts, pd.Series):
         raise TypeError(f"amounts must be a pandas Series, got {type(amounts).__name__}")
-    table = read_rates(rates_path if rates_path is not None else bundled_rates_path())
+    if rates_path is None:  # the table bundled with this installation of cnplans
+        rates_path = resource_path(bundled_descriptor(), RESOURCE_NAME)
+    table = read_rates(rates_path)
     if isinstance(year, pd.Series):
         if not year.index.equals(amounts.index):
             raise ValueError("year must be an int or a Series with the same index as amounts")

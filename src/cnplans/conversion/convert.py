@@ -216,29 +216,13 @@ def _label(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _read_text(path: Path) -> str:
-    """The text of a table (a regular UTF-8 file within the size limit: a FIFO is never opened)."""
-    try:
-        return read_text(path, expected="a CSV file")
-    except PackageError as error:
-        raise ConvertError(str(error), exit_code=2) from None
-
-
 def _column_map(path: Path, root: Path, key: str, value: str) -> dict[str, str]:
     """``{key: value}`` for every row of a small CSV file (plans' issue dates, sources' dates)."""
-    text, label = _read_text(path), _label(path, root)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(read_text(path, expected="a CSV file"), newline=""))
     missing = [c for c in (key, value) if c not in (reader.fieldnames or [])]
     if missing:
-        raise ConvertError(f"{label}: line 1: the header lacks {', '.join(missing)}")
+        raise ConvertError(f"{_label(path, root)}: line 1: the header lacks {', '.join(missing)}")
     return {row[key]: row[value] or "" for row in reader}
-
-
-def _resource_file(descriptor: Path, name: str) -> Path:
-    try:
-        return resource_path(descriptor, name)
-    except (FileNotFoundError, ValueError) as error:  # ValueError: a PackageError
-        raise ConvertError(str(error), exit_code=2) from None
 
 
 def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Conversion:
@@ -248,27 +232,24 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
     located by file and line) when the conversion cannot be done.
     """
     root = descriptor.parent
-    targets_path = _resource_file(descriptor, "targets")
-    files = {name: _resource_file(descriptor, name) for name in ("plans", "sources", RESOURCE_NAME)}
-    label = _label(targets_path, root)
-    issued = _column_map(files["plans"], root, "plan_id", "issued")
-    published = _column_map(files["sources"], root, "source_id", "published")
-    try:
-        rates = read_rates(files[RESOURCE_NAME])
-    except RatesFileError as error:
-        raise ConvertError(str(error)) from None
-    text = _read_text(targets_path)
-    schema = _schema(descriptor, "targets")
-    return _convert_text(text, targets_path, label, schema, issued, published, rates, provider)
-
-
-def _schema(descriptor: Path, name: str) -> TableSchema:
-    """The Table Schema of resource ``name`` (it says which cells the file writes as text)."""
-    try:
-        file, _, data = read_descriptor_text(descriptor)
-        return read_schema(file.parent, resource(data, name, str(file)))
-    except PackageError as error:
+    try:  # a file that cannot be used (read_text: a FIFO is never opened) is exit code 2
+        targets_path, plans, sources, rates_path = (
+            resource_path(descriptor, name)
+            for name in ("targets", "plans", "sources", RESOURCE_NAME)
+        )
+        issued = _column_map(plans, root, "plan_id", "issued")
+        published = _column_map(sources, root, "source_id", "published")
+        try:
+            rates = read_rates(rates_path)
+        except RatesFileError as error:
+            raise ConvertError(str(error)) from None
+        text = read_text(targets_path, expected="a CSV file")
+        file, _, data = read_descriptor_text(descriptor)  # the schema says which cells are text
+        schema = read_schema(file.parent, resource(data, "targets", str(file)))
+    except (FileNotFoundError, PackageError) as error:
         raise ConvertError(str(error), exit_code=2) from None
+    label = _label(targets_path, root)
+    return _convert_text(text, targets_path, label, schema, issued, published, rates, provider)
 
 
 def _records(text: str, label: str) -> list[tuple[int, list[str]]]:

@@ -113,24 +113,16 @@ _CN_MAX_RUN = 24  # longer runs of numerals are not numbers (and would recurse d
 _MAX_DIGITS = 24  # a longer string of digits is an identifier, not a figure
 
 _WORDS = re.compile(r"[a-z]+")
-_WORD_VALUES = {
-    word: value
-    for value, word in enumerate(
+_WORD_VALUES = dict(  # one .. nineteen, twenty .. ninety
+    zip(
         _WORDS.findall(
             "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
-            " fifteen sixteen seventeen eighteen nineteen"
+            " fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy"
+            " eighty ninety"
         ),
-        start=1,
+        [*range(1, 20), *range(20, 100, 10)],
+        strict=True,
     )
-}
-_TENS = {
-    word: 10 * tens
-    for tens, word in enumerate(
-        _WORDS.findall("twenty thirty forty fifty sixty seventy eighty ninety"), 2
-    )
-}
-_WORD_ALTERNATION = "|".join(
-    sorted([*_WORD_VALUES, *_TENS, "hundred", "thousand"], key=len, reverse=True)
 )
 _SCALE_WORDS = "hundred|thousand|dozen|million|billion|trillion"
 
@@ -139,6 +131,10 @@ def _by_first_letter(words: list[str]) -> str:
     """One alternation grouped by first letter ("t(?:wo|en)"): a failed word costs one test."""
     groups = groupby(sorted(words, key=lambda word: (word[0], -len(word))), key=lambda w: w[0])
     return "|".join(f"{first}(?:{'|'.join(w[1:] for w in group)})" for first, group in groups)
+
+
+# (each use is followed by \b, so the order of the words does not matter)
+_WORD_ALTERNATION = _by_first_letter([*_WORD_VALUES, "hundred", "thousand"])
 
 
 _ENGLISH_SCALES = {"hundred million": 10**8, "hundred": 100, "thousand": 1000, "million": 10**6}
@@ -167,7 +163,7 @@ _START = re.compile(
 _NUMERAL = re.compile(f"[{_D}{_CN_CHARS}]")
 _NUMBER_WORD = (
     rf"a{_SP}+(?:{_SCALE_WORDS})\b"
-    rf"|(?:{_by_first_letter([*_WORD_VALUES, *_TENS, 'hundred', 'thousand'])})\b"
+    rf"|(?:{_WORD_ALTERNATION})\b"
 )
 _NUMBER_WORD_AT = re.compile(_NUMBER_WORD)
 _NUMBER_WORD_AFTER = re.compile(rf"\W(?={_NUMBER_WORD})")
@@ -426,17 +422,12 @@ def _words_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             break
         if word in _WORD_VALUES:
             number = _WORD_VALUES[word]
-            kind = "unit" if number < 10 else "teen"
+            kind = "unit" if number < 10 else "teen" if number < 20 else "tens"
             allowed = last in (None, "hundred", "thousand") or (kind == "unit" and last == "tens")
             if not allowed:
                 break
             group += number
             last = kind
-        elif word in _TENS:
-            if last not in (None, "hundred", "thousand"):
-                break
-            group += _TENS[word]
-            last = "tens"
         elif word == "hundred":
             if last not in (None, "unit", "teen", "tens") or group >= 100:
                 break

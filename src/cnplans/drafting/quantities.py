@@ -30,6 +30,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import groupby
+from math import prod
 
 __all__ = ["Quantity", "find_quantities", "relative_years"]
 
@@ -137,11 +138,10 @@ def _by_first_letter(words: list[str]) -> str:
 _WORD_ALTERNATION = _by_first_letter([*_WORD_VALUES, "hundred", "thousand"])
 
 
-_ENGLISH_SCALES = {"hundred million": 10**8, "hundred": 100, "thousand": 1000, "million": 10**6}
-_ENGLISH_SCALES |= {"mn": 10**6, "mln": 10**6, "billion": 10**9, "bn": 10**9}
-_ENGLISH_SCALES |= {"trillion": 10**12, "tn": 10**12}
-_CHINESE_SCALES = {"万亿": 10**12, "千亿": 10**11, "百亿": 10**10, "十亿": 10**9, "亿": 10**8}
-_CHINESE_SCALES |= {"千万": 10**7, "百万": 10**6, "十万": 10**5, "万": 10**4, "千": 10**3}
+# Scale words and the characters of Chinese scales, which multiply ("hundred million", "千亿")
+_SCALES = _CN_SMALL_UNITS | {"万": 10**4, "亿": 10**8, "hundred": 100, "thousand": 1000}
+_SCALES |= {"million": 10**6, "mn": 10**6, "mln": 10**6, "billion": 10**9, "bn": 10**9}
+_SCALES |= {"trillion": 10**12, "tn": 10**12}
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -152,19 +152,12 @@ _SP = r"[ \t\u00a0]"  # spaces within a line
 # ---------------------------------------------------------------------------------------------
 # Regular expressions, all matched at a given position (or searched in a short window)
 
-# Where a number may start: a digit, a Chinese numeral, "百分之", or an English number word.
-_START = re.compile(
-    rf"[{_D}]|百分之(?=[{_D}{_CN_CHARS}])|[{_CN_CHARS}]"
-    rf"|\b(?:a{_SP}+(?=(?:{_SCALE_WORDS})\b)|(?:{_WORD_ALTERNATION})\b)",
-    re.IGNORECASE,
-)
+# Where a number may start: a digit, a Chinese numeral ("百分之" too), or an English number word.
+_NUMBER_WORD = rf"a{_SP}+(?:{_SCALE_WORDS})\b|(?:{_WORD_ALTERNATION})\b"
+_START = re.compile(rf"[{_D}{_CN_CHARS}]|\b(?:{_NUMBER_WORD})", re.IGNORECASE)
 # The same places without trying each position: numerals are one class; number words are looked
 # for after a non-word character, in the lowercase copy unless _LETTERS_IGNORING_CASE occur.
 _NUMERAL = re.compile(f"[{_D}{_CN_CHARS}]")
-_NUMBER_WORD = (
-    rf"a{_SP}+(?:{_SCALE_WORDS})\b"
-    rf"|(?:{_WORD_ALTERNATION})\b"
-)
 _NUMBER_WORD_AT = re.compile(_NUMBER_WORD)
 _NUMBER_WORD_AFTER = re.compile(rf"\W(?={_NUMBER_WORD})")
 _ASCII_NUMBER_WORD_AFTER = re.compile(rf"[^a-z0-9_](?={_NUMBER_WORD})")
@@ -728,11 +721,7 @@ class _Scanner:
         if by_digit and not 1900 <= value <= 2100:
             return end
         tail = run[len(run.rstrip("十百千万亿拾佰仟")) :]
-        scale = None
-        if "万" in tail or "亿" in tail:
-            scale = 1
-            for ch in tail:
-                scale *= _CN_SMALL_UNITS.get(ch) or (10**4 if ch == "万" else 10**8)
+        scale = prod(_SCALES[ch] for ch in tail) if "万" in tail or "亿" in tail else None
         num = _Num(lead, p, end, end, Decimal(value), "cn", scale=scale, plain4=by_digit)
         num.value_max = None if high is None else Decimal(high)
         num.validated = scale is not None and (any(ch in _CN_DIGITS for ch in run) or len(run) > 1)
@@ -783,8 +772,8 @@ class _Scanner:
         if scale_match is None and kind != "cn" and near in _ENGLISH_SCALE_FIRST:
             scale_match = _ENGLISH_SCALE.match(text, end)
         if scale_match is not None:
-            word = _SPACES.sub(" ", scale_match.group("s").lower())
-            num.scale = _CHINESE_SCALES.get(word) or _ENGLISH_SCALES[word]
+            word = scale_match.group("s").lower()
+            num.scale = prod(_SCALES[w] for w in (word.split() if word[0].isascii() else word))
             num.value *= num.scale
             end, matched_after_atom = scale_match.end(), True
         if not num.more and kind != "words" and text[end : end + 1] in ("多", "余"):

@@ -299,6 +299,7 @@ _CN_IDIOM = re.compile(r"千家万户|一条龙|千方百计|万无一失")
 _CLAUSE_END = re.compile(r"[,，;；。!！?？\n.](?:(?<=,)(?![0-9])|(?<=\.)(?=\s|$)|(?<=[^,.]))")
 _SENTENCE_END = re.compile(r"[;；。!！?？\n.](?:(?<=\.)(?=\s|$)|(?<=[^.]))")
 _STRIVE = re.compile(r"(?<![A-Za-z])striv(?:e|es|ed|en|ing)(?![A-Za-z])|力争|争取", re.IGNORECASE)
+_CN_STRIVE = re.compile("力(?=争)|争(?=取)")  # where each 力争 and 争取 starts ("力争取": both)
 # "力争到2025年，…": the striving governs the rest of the sentence, across the comma.
 _STRIVE_LEAD_IN = re.compile(
     rf"(?:力争|争取)[^，,。；;\n]{{0,8}}?(?:[{_D}]{{4}}|[{_CN_YEAR_DIGITS}]{{4}})年"
@@ -313,18 +314,6 @@ def _no_match_between(pattern: re.Pattern[str], text: str, start: int, end: int)
     """No match of pattern in text starts in [start, end)."""
     match = pattern.search(text, start)
     return match is None or match.start() >= end
-
-
-def _chinese_strive_words(text: str) -> list[int]:
-    """Where each 力争 and 争取 starts, in order, overlapping ones ("力争取") included."""
-    starts = []
-    for word in ("力争", "争取"):
-        at = text.find(word)
-        while at >= 0:
-            starts.append(at)
-            at = text.find(word, at + 1)
-    starts.sort()
-    return starts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -567,7 +556,7 @@ class _Scanner:
             self.lead_ins = [(m.start(), m.end()) for m in _STRIVE_LEAD_IN.finditer(text)]
         elif not text.isascii():
             # only Chinese strive words: finditer's matches, without trying every position
-            for at in _chinese_strive_words(text):
+            for at in (match.start() for match in _CN_STRIVE.finditer(text)):
                 if not self.strive_at or at >= self.strive_at[-1] + 2:
                     self.strive_at.append(at)
                 if not self.lead_ins or at >= self.lead_ins[-1][1]:

@@ -51,30 +51,20 @@ class Quantity:
     def describe(self) -> str:
         """Short human words for messages: "more than 230 billion yuan", "$21.43 billion"."""
         if self.unit == "year":
-            if self.value_max is None:
-                return f"{self.value:.0f}"
-            return f"{self.value:.0f} to {self.value_max:.0f}"
+            high = "" if self.value_max is None else f" to {self.value_max:.0f}"
+            return f"{self.value:.0f}{high}"
         tiers = self.unit != "percent"
         sign = "$" if self.unit == "USD" else ""
         suffix = {"CNY": " yuan", "percent": " percent"}.get(self.unit, "")
-        if self.value_max is None:
-            core = sign + _number_words(self.value, tiers)
-        else:
-            low = _number_words(self.value, tiers)
+        core = sign + _number_words(self.value, tiers)
+        if self.value_max is not None:
             high = _number_words(self.value_max, tiers)
-            low_tier, high_tier = low.rpartition(" ")[2], high.rpartition(" ")[2]
-            if low_tier == high_tier and low_tier in _TIER_WORDS:
-                low = low.rpartition(" ")[0]
-            core = f"{sign}{low} to {sign}{high}"
-        return _QUALIFIER_WORDS[self.qualifier] + core + suffix
-
-
-_QUALIFIER_WORDS = {
-    q: q.replace("_", " ") + " " for q in ("about", "more_than", "at_least", "up_to")
-}
-_QUALIFIER_WORDS |= {"exactly": "", "range": ""}
-_TIERS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
-_TIER_WORDS = {word for _, word in _TIERS}
+            head, _, tier = core.rpartition(" ")
+            if tier in ("trillion", "billion", "million") and high.endswith(" " + tier):
+                core = head  # "$2 to $3 billion"
+            core += f" to {sign}{high}"
+        words = "" if self.qualifier in ("exactly", "range") else self.qualifier + " "
+        return words.replace("_", " ") + core + suffix
 
 
 def _plain(x: float) -> str:
@@ -86,7 +76,7 @@ def _plain(x: float) -> str:
 def _number_words(value: float, tiers: bool) -> str:
     """230000000000.0 -> "230 billion"; 1500.0 -> "1,500"; 84.8 -> "84.8"."""
     if tiers:
-        for size, word in _TIERS:
+        for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
             mantissa = value / size
             if mantissa >= 1 and abs(mantissa * 1000 - round(mantissa * 1000)) < 1e-6:
                 return f"{_plain(mantissa)} {word}"

@@ -89,13 +89,9 @@ def _number_words(value: float, tiers: bool) -> str:
 _D = "0-9０-９"
 _DIGIT_CHARS = frozenset("0123456789０１２３４５６７８９")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_CN_DIGITS = {  # 〇/零 0, 一/壹 1, 二/贰/两 2, ... (the financial forms 壹..玖 included)
-    ch: value
-    for value, chars in enumerate(
-        ("〇零", "一壹", "二贰两", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖")
-    )
-    for ch in chars
-}
+# 〇 to 九, then their financial forms 零 (also 0) to 玖, and 两 (2)
+_CN_DIGITS = {ch: i % 10 for i, ch in enumerate("〇一二三四五六七八九零壹贰叁肆伍陆柒捌玖")}
+_CN_DIGITS["两"] = 2
 _CN_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL_UNITS) + "万亿"
 _CN_YEAR_DIGITS = "〇零一二三四五六七八九"

@@ -340,7 +340,7 @@ def _cn_below_yi(s: str) -> int | None:
     if not head:
         return None
     high = _cn_section(head)
-    low = _CN_DIGITS[tail] * 1000 if len(tail) == 1 and tail in _CN_DIGITS else _cn_section(tail)
+    low = _CN_DIGITS[tail] * 1000 if tail in _CN_DIGITS else _cn_section(tail)  # 一万五
     return None if high is None or low is None else high * 10**4 + low
 
 
@@ -351,10 +351,7 @@ def _cn_int(s: str) -> int | None:
     if not head:
         return None
     high = 10**4 if head == "万" else _cn_int(head)
-    if len(tail) == 1 and tail in _CN_DIGITS:
-        low: int | None = _CN_DIGITS[tail] * 10**7
-    else:
-        low = _cn_below_yi(tail)
+    low = _CN_DIGITS[tail] * 10**7 if tail in _CN_DIGITS else _cn_below_yi(tail)  # 一亿五
     return None if high is None or low is None else high * 10**8 + low
 
 

@@ -440,13 +440,6 @@ class _Num:
 _SKIP = int  # a position to resume scanning from: no quantity here
 
 
-def _quantity(**fields: object) -> Quantity:
-    """Quantity(**fields), skipping the frozen __init__'s slow object.__setattr__ calls."""
-    quantity = object.__new__(Quantity)
-    quantity.__dict__.update(fields)
-    return quantity
-
-
 def _char_before(text: str, p: int) -> str:
     """The last character before p that is not a space (looking back up to four characters)."""
     i = p - 1
@@ -513,10 +506,6 @@ def _qualifier_before(text: str, lo: int, hi: int) -> re.Match[str] | None:
         first = word_end - words.end()
         starts = [first, *(space.end() for space in _SPACES.finditer(text, first, word_end))]
     return next(filter(None, (_BEFORE.match(text, p, hi) for p in starts)), None)
-
-
-def _unit_kind(unit: str | None) -> str | None:
-    return "count" if unit == "measure" else unit
 
 
 class _Scanner:
@@ -887,8 +876,7 @@ class _Scanner:
             text, max(0, low.lead - 8), low.lead
         ):
             return None  # "from 3 to 5": a change, not a range
-        low_unit, high_unit = _unit_kind(low.unit), _unit_kind(high.unit)
-        if low_unit is not None and high_unit is not None and low_unit != high_unit:
+        if low.unit is not None and high.unit is not None and low.unit != high.unit:
             return None
         value = low.value
         if low.scale is None and high.scale is not None:
@@ -896,7 +884,7 @@ class _Scanner:
         if value >= high.value:
             return None
         low.value, low.plain4 = value, False
-        low.unit = low_unit or high_unit
+        low.unit = low.unit or high.unit
         return high
 
     def build(self, low: _Num, high: _Num | None, previous_end: int) -> Quantity:
@@ -932,10 +920,11 @@ class _Scanner:
                 qualifier = low.after
             elif low.level:
                 qualifier = "at_least"
-        value_max = None if high is None else float(high.value)
-        return _quantity(
+        # (not Quantity(...): the frozen __init__'s object.__setattr__ calls are slow)
+        quantity = object.__new__(Quantity)
+        quantity.__dict__.update(
             value=float(low.value),
-            value_max=value_max,
+            value_max=None if high is None else float(high.value),
             unit=unit,
             qualifier=qualifier,
             strive=bool(self.strive_at or self.lead_ins or not self.strive_known)
@@ -944,6 +933,7 @@ class _Scanner:
             end=end,
             text=text[start:end],
         )
+        return quantity
 
 
 def find_quantities(passage: str) -> list[Quantity]:

@@ -179,11 +179,10 @@ _WORD_RUN = re.compile(
 )
 _WORD_TOKEN = re.compile(r"[A-Za-z]+")
 _A_SCALE = re.compile(rf"a(?={_SP}+(?:million|billion|trillion)\b)", re.IGNORECASE)
-_ISO_DATE = re.compile(
-    rf"(?P<year>[{_D}]{{4}})(?P<sep>[-/.])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])"
-    rf"(?![{_D}])"
+_DATE = re.compile(  # 2022-04-25, 2022.4.25 or 2024/11
+    rf"(?P<year>[{_D}]{{4}})(?:(?P<sep>[-/.])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])"
+    rf"|[-/.](?:0[1-9]|1[0-2]))(?![{_D}])"
 )
-_YEAR_MONTH = re.compile(rf"(?P<year>[{_D}]{{4}})[-/.](?:0[1-9]|1[0-2])(?![{_D}])")
 
 _ENGLISH_SCALE = re.compile(
     rf"{_SP}*-?{_SP}*(?P<s>hundred{_SP}+million|hundred|thousand|million|billion|trillion"
@@ -621,7 +620,7 @@ class _Scanner:
             and text[p + 4 : p + 5] in _DATE_SEPARATORS
             and text[p + 5 : p + 6] in _ASCII_DIGITS
         ):
-            date = _ISO_DATE.match(text, p) or _YEAR_MONTH.match(text, p)
+            date = _DATE.match(text, p)
             if date is not None and not self.glued_left(p):
                 year = int(date.group("year").translate(_FULLWIDTH))
                 if 1900 <= year <= 2100:

@@ -454,7 +454,6 @@ _NOTHING_ATTACHES = frozenset(["", *'，。,;；、：:)）\n!?！？"”’'])
 _SP_CHARS = frozenset(" \t\u00a0")
 # What can start a scale, 多, 级, a unit or a qualifier after a number, besides letters and CJK.
 _MAY_ATTACH = frozenset(" \t\u00a0-‐‑%")
-_DATE_SEPARATORS = frozenset("-/.")
 _NUMBER_JOINS = frozenset(".．:：/")
 _ASCII_DIGITS = frozenset("0123456789")
 _MONTH_AFTER_FIRST = frozenset("snrt \t\u00a0")
@@ -617,7 +616,7 @@ class _Scanner:
         text = self.text
         if (  # 2022-04-25, 2024/11: four digits, a separator, a month
             not after_sep
-            and text[p + 4 : p + 5] in _DATE_SEPARATORS
+            and text[p + 4 : p + 5] in ("-", "/", ".")
             and text[p + 5 : p + 6] in _ASCII_DIGITS
         ):
             date = _DATE.match(text, p)

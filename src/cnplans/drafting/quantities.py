@@ -767,16 +767,10 @@ class _Scanner:
             if group in ("CNY", "USD") and prefix not in (None, group):
                 group = None
             if group is not None or num.year:
-                if group is not None:
-                    num.unit = group
+                num.unit = group or num.unit
                 end, matched_after_atom = unit_match.end(), True
-        after_atom = text[num.atom_end : num.atom_end + 1]
-        if (
-            kind == "digits"
-            and not matched_after_atom
-            and after_atom.isascii()
-            and after_atom.isalpha()
-        ):
+        glued = text[num.atom_end : num.atom_end + 1]
+        if kind == "digits" and not matched_after_atom and glued.isascii() and glued.isalpha():
             return num.atom_end  # 3D, 5G, 14th
         hyphen = text[end : end + 2]
         if len(hyphen) == 2 and hyphen[0] in "-‐‑" and hyphen[1].isascii() and hyphen[1].isalpha():

@@ -749,3 +749,22 @@ def test_describe(passage: str, words: str) -> None:
 def test_describe_of_a_constructed_quantity() -> None:
     quantity = Quantity(5e8, 1e9, "CNY", "range", False, 0, 1, "x")
     assert quantity.describe() == "500 million to 1 billion yuan"
+
+
+@pytest.mark.parametrize(
+    ("passage", "words"),
+    [
+        ("一万万", []),  # a 万 where none can stand: no numeral
+        ("百万千万元", []),
+        ("三千万元", ["30 million yuan"]),
+        ("3 mıllion yuan", ["3"]),  # a dotless ı: no English scale word
+        ("3 bİllion", ["3"]),
+        ("Build 3 thouſand parks", ["3"]),
+        ("a mıllion yuan", []),
+        ("3 million yuan", ["3 million yuan"]),
+    ],
+)
+def test_malformed_numerals_and_scale_words_are_no_quantity(passage: str, words: list[str]) -> None:
+    """Text that looks like a numeral or a scale word but is none is read as what it is (these
+    raised KeyError, so a quote holding them stopped the number rules)."""
+    assert [q.describe() for q in find_quantities(passage)] == words

@@ -178,7 +178,7 @@ _WORD_RUN = re.compile(
     re.IGNORECASE,
 )
 _WORD_TOKEN = re.compile(r"[A-Za-z]+")
-_A_SCALE = re.compile(rf"a(?={_SP}+(?:million|billion|trillion)\b)", re.IGNORECASE)
+_A_SCALE = re.compile(rf"a(?={_SP}+(?:million|billion|trillion)\b)", re.IGNORECASE | re.ASCII)
 _DATE = re.compile(  # 2022-04-25, 2022.4.25 or 2024/11
     rf"(?P<year>[{_D}]{{4}})(?:(?P<sep>[-/.])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])"
     rf"|[-/.](?:0[1-9]|1[0-2]))(?![{_D}])"
@@ -187,7 +187,7 @@ _DATE = re.compile(  # 2022-04-25, 2022.4.25 or 2024/11
 _ENGLISH_SCALE = re.compile(
     rf"{_SP}*-?{_SP}*(?P<s>hundred{_SP}+million|hundred|thousand|million|billion|trillion"
     r"|bn|mn|mln|tn)(?![A-Za-z])",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # ASCII letters only: "mıllion" (a dotless ı) is no scale word
 )
 _CHINESE_SCALE = re.compile(r"[ \t]?(?P<s>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千(?![瓦克米]))")
 _MORE = re.compile(r"多(?![样元彩种方措层])|余(?![额量下])")
@@ -321,8 +321,8 @@ def _cn_section(s: str) -> int | None:
                 continue
             digit = value
         else:
-            unit = _CN_SMALL_UNITS[ch]
-            if unit >= last_unit:
+            unit = _CN_SMALL_UNITS.get(ch)  # None: a 万 or 亿 where none can stand (一万万)
+            if unit is None or unit >= last_unit:
                 return None
             total += (1 if digit is None else digit) * unit
             digit, last_unit, after_zero = None, unit, False

@@ -41,7 +41,7 @@ from cnplans.validation.context import (
 from cnplans.validation.conversion import convert_table
 from cnplans.validation.frictionless_metadata import Child, metadata_messages
 from cnplans.validation.problems import CannotRun, Problem
-from cnplans.validation.reading import CsvText, header_problems, read_csv_text
+from cnplans.validation.reading import CsvText, file_too_large, header_problems, read_csv_text
 
 # Profiles frictionless knows by name; it loads any other one as a JSON Schema, from the network.
 STANDARD_PROFILES = {
@@ -92,11 +92,7 @@ def _load_schema_json(
         return schema, None, [Problem(schema, None, None, "missing-file", message)]
     size = file.stat().st_size
     if size > context.max_file_bytes:
-        message = (
-            f"the file has {size:,} bytes, more than the limit of {context.max_file_bytes:,} "
-            "bytes; raise the limit with --max-file-size-mb if this is intended"
-        )
-        return schema, None, [Problem(schema, None, None, "file-too-large", message)]
+        return schema, None, [file_too_large(schema, size, context.max_file_bytes)]
     try:
         data = parse_json(file.read_bytes().decode("utf-8"), schema)
     except (OSError, UnicodeDecodeError) as error:

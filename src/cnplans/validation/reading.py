@@ -65,32 +65,25 @@ class CsvText:
     rows: pd.DataFrame  # str cells; columns named by the header (first of duplicate names)
 
 
-def _decode_problem(data: bytes, label: str, error: UnicodeDecodeError) -> Problem:
-    line = data.count(b"\n", 0, error.start) + 1
-    found = " ".join(f"0x{b:02X}" for b in data[error.start : error.start + 4])
+def _encoding_problem(data: bytes, label: str) -> Problem | None:
+    """The first non-UTF-8 bytes of ``data`` as a problem, or None when it is all UTF-8."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        found = " ".join(f"0x{b:02X}" for b in data[error.start : error.start + 4])
     hint = ""
     try:
         data.decode("gb18030")
         hint = " It looks like Chinese text saved as GBK/GB18030;"
     except UnicodeDecodeError:
         pass
-    return Problem(
-        label,
-        line,
-        None,
-        "encoding",
+    message = (
         f"the file is not valid UTF-8: line {line} has the bytes {found}, which are not UTF-8."
-        f"{hint} expected UTF-8 text: open the file and save it again as 'UTF-8'.",
+        f"{hint} expected UTF-8 text: open the file and save it again as 'UTF-8'."
     )
-
-
-def _encoding_problem(data: bytes, label: str) -> Problem | None:
-    """The first non-UTF-8 bytes of ``data`` as a problem, or None when it is all UTF-8."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return _decode_problem(data, label, error)
-    return None
+    return Problem(label, line, None, "encoding", message)
 
 
 def _line_ending_problems(data: bytes, label: str) -> list[Problem]:
@@ -297,6 +290,15 @@ def _gather(
     batch.clear()
 
 
+def file_too_large(label: str, size: int, limit: int) -> Problem:
+    """The problem of a file of ``size`` bytes, above the ``limit`` of the bytes read."""
+    message = (
+        f"the file has {size:,} bytes, more than the limit of {limit:,} bytes; "
+        "raise the limit with --max-file-size-mb if this is intended"
+    )
+    return Problem(label, None, None, "file-too-large", message)
+
+
 def _unreadable(label: str, error: OSError) -> Problem:
     reason = error.strerror or str(error)
     return Problem(label, None, None, "unreadable-file", f"the file cannot be read: {reason}")
@@ -321,18 +323,8 @@ def read_csv_text(file: Path, label: str, max_bytes: int) -> tuple[CsvText | Non
         return None, [
             Problem(label, None, None, "unreadable-file", f"expected a CSV file, found {kind}")
         ]
-    size = status.st_size
-    if size > max_bytes:
-        return None, [
-            Problem(
-                label,
-                None,
-                None,
-                "file-too-large",
-                f"the file has {size:,} bytes, more than the limit of {max_bytes:,} bytes; "
-                "raise the limit with --max-file-size-mb if this is intended",
-            )
-        ]
+    if status.st_size > max_bytes:
+        return None, [file_too_large(label, status.st_size, max_bytes)]
     try:
         with file.open("rb") as stream:
             return _read(stream, label, file.read_bytes)
@@ -353,54 +345,32 @@ def header_problems(header: list[str], expected: list[str], label: str) -> list[
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if name in seen:
-            problems.append(
-                Problem(
-                    label,
-                    1,
-                    name,
-                    "header",
-                    f"column {position} repeats the name {name!r}; expected each column name once",
-                )
-            )
+            message = f"column {position} repeats the name {name!r}; expected each column name once"
+            problems.append(Problem(label, 1, name, "header", message))
         seen.add(name)
     known = set(expected)
     for position, name in enumerate(header, start=1):
         if name not in known:
             shown = repr(name) if name.strip() else "an empty name"
-            problems.append(
-                Problem(
-                    label,
-                    1,
-                    name or None,
-                    "unknown-column",
-                    f"column {position} has {shown}, which the schema does not define; "
-                    f"expected only these columns: {', '.join(expected)}",
-                )
+            message = (
+                f"column {position} has {shown}, which the schema does not define; "
+                f"expected only these columns: {', '.join(expected)}"
             )
+            problems.append(Problem(label, 1, name or None, "unknown-column", message))
     present = set(header)
     for name in expected:
         if name not in present:
-            problems.append(
-                Problem(
-                    label,
-                    1,
-                    name,
-                    "missing-column",
-                    f"the header has no column {name!r}, which the schema requires; "
-                    f"expected these columns in this order: {', '.join(expected)}",
-                )
+            message = (
+                f"the header has no column {name!r}, which the schema requires; "
+                f"expected these columns in this order: {', '.join(expected)}"
             )
+            problems.append(Problem(label, 1, name, "missing-column", message))
     common_in_file = [name for name in dict.fromkeys(header) if name in known]
     common_expected = [name for name in expected if name in present]
     if common_in_file != common_expected:
-        problems.append(
-            Problem(
-                label,
-                1,
-                None,
-                "header",
-                "the columns are in the wrong order; expected "
-                f"{', '.join(common_expected)}; found {', '.join(common_in_file)}",
-            )
+        message = (
+            "the columns are in the wrong order; expected "
+            f"{', '.join(common_expected)}; found {', '.join(common_in_file)}"
         )
+        problems.append(Problem(label, 1, None, "header", message))
     return problems

@@ -12,7 +12,7 @@ A check is a plain function that takes the loaded package and returns (or yields
         if targets is None:
             return
         ...  # vectorized pandas over targets.frame (typed) or targets.raw (text)
-        yield Problem(targets.path, line, "usd", "stale-dollars", "expected ..., found ...")
+        yield targets.problem(line, "usd", "stale-dollars", "expected ..., found ...")
 
 To plug it in, add ``Check(("stale-dollars",), module.stale_dollars)`` to :data:`CHECKS`, with
 every rule id it reports (each must be in CONTRIBUTING.md's table of rules). Tables are indexed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pandas as pd
 
@@ -95,6 +95,10 @@ class Table:
         picked = self.raw.loc[mask.to_numpy(dtype=bool), column]
         return list(zip(picked.index.tolist(), [str(v) for v in picked.tolist()], strict=True))
 
+    def problem(self, line: int | None, column: str | None, rule: str, message: str) -> Problem:
+        """A problem at ``line`` and ``column`` of this table's file."""
+        return Problem(self.path, line, column, rule, message)
+
     def column_number(self, column: str | None) -> int | None:
         """1-based position of ``column`` in the file's header, or None."""
         if column is None or column not in self.header:
@@ -102,20 +106,20 @@ class Table:
         return self.header.index(column) + 1
 
 
-def has(table: Table | None, *columns: str) -> bool:
+def has(table: Table | None, *columns: str) -> TypeGuard[Table]:
     """Whether ``table`` was loaded and has every one of ``columns`` (checks skip it otherwise)."""
     return table is not None and all(c in table.frame.columns for c in columns)
 
 
-def has_numbers(table: Table | None, *columns: str) -> bool:
+def has_numbers(table: Table | None, *columns: str) -> TypeGuard[Table]:
     """Whether ``table`` has every one of ``columns``, typed as numbers or years by its schema.
 
     A check comparing numbers skips a column its package's schema types otherwise (a retyped
     field is a schema change, not a value to compare).
     """
-    if table is None or not has(table, *columns):
-        return False
-    return all(pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns)
+    return has(table, *columns) and all(
+        pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns
+    )
 
 
 @dataclass

@@ -104,9 +104,7 @@ def _rows(
 def _dateline_years(context: PackageContext) -> dict[str, int | None]:
     """Each source's dateline year (from ``published``, when its dateline is printed)."""
     sources = context.table("sources")
-    if sources is None or not all(
-        c in sources.raw.columns for c in ("source_id", "published", "dateline")
-    ):
+    if not has(sources, "source_id", "published", "dateline"):
         return {}
     years: dict[str, int | None] = {}
     for source_id, published, dateline in sources.raw[
@@ -124,7 +122,7 @@ class _Row:
         self.table, self.line, self.quantities = table, line, quantities
 
     def problem(self, column: str, rule: str, message: str) -> Problem:
-        return Problem(self.table.path, self.line, column, rule, message)
+        return self.table.problem(self.line, column, rule, message)
 
     def year(
         self,
@@ -265,8 +263,7 @@ def _basis_presence(table: Table, column: str, basis_column: str) -> Iterator[Pr
     value_set = table.raw[column] != ""
     basis_set = table.raw[basis_column] != ""
     for line, _ in table.cells(value_set & ~basis_set, column):
-        yield Problem(
-            table.path,
+        yield table.problem(
             line,
             basis_column,
             "year-basis",
@@ -274,8 +271,7 @@ def _basis_presence(table: Table, column: str, basis_column: str) -> Iterator[Pr
             "('quote' or 'dateline'); found it empty",
         )
     for line, basis in table.cells(~value_set & basis_set, basis_column):
-        yield Problem(
-            table.path,
+        yield table.problem(
             line,
             basis_column,
             "year-basis",
@@ -289,7 +285,6 @@ def target_numbers(context: PackageContext) -> Iterator[Problem]:
     targets = context.table("targets")
     if not has(targets, "quote"):
         return
-    assert targets is not None
     yield from _basis_presence(targets, "target_year", "target_year_basis")
     datelines = _dateline_years(context)
     columns = _rows(
@@ -339,15 +334,13 @@ def target_unit_fits_indicator(context: PackageContext) -> Iterator[Problem]:
     targets = context.table("targets")
     if not has(targets, "indicator", "unit"):
         return
-    assert targets is not None
     indicator = targets.frame["indicator"].astype("string")
     unit = targets.frame["unit"].astype("string")
     allowed = [f"{i}|{u}" for i, units in INDICATOR_UNITS.items() for u in units]
     known = indicator.isin(list(INDICATOR_UNITS)).fillna(False) & unit.notna()
     wrong = known & ~(indicator + "|" + unit).isin(allowed).fillna(False)
     for line, name in targets.cells(wrong, "indicator"):
-        yield Problem(
-            targets.path,
+        yield targets.problem(
             line,
             "unit",
             "unit-indicator",
@@ -361,7 +354,6 @@ def project_numbers(context: PackageContext) -> Iterator[Problem]:
     projects = context.table("projects")
     if not has(projects, "quote"):
         return
-    assert projects is not None
     for line, quote, count, investment in _rows(
         projects, (_texts, "quote"), (_values, "project_count"), (_values, "investment_cny")
     ):
@@ -381,7 +373,6 @@ def plan_years(context: PackageContext) -> Iterator[Problem]:
     plans = context.table("plans")
     if not has(plans, "quote", "plan_id", "issued"):
         return  # a missing column is reported with the header
-    assert plans is not None
     yield from _basis_presence(plans, "issued", "issued_basis")
     issued_years = issue_years(plans).reindex(plans.raw["plan_id"]).tolist()
     datelines = _dateline_years(context)
@@ -405,7 +396,7 @@ def plan_years(context: PackageContext) -> Iterator[Problem]:
 def source_dateline_years(context: PackageContext) -> Iterator[Problem]:
     """The year of a source's ``published`` date is the year its dateline prints."""
     sources = context.table("sources")
-    if sources is None or not all(c in sources.raw.columns for c in ("published", "dateline")):
+    if not has(sources, "published", "dateline"):
         return
     for line, published, dateline in sources.raw[["published", "dateline"]].itertuples(name=None):
         year = str(published)[:4]
@@ -418,8 +409,7 @@ def source_dateline_years(context: PackageContext) -> Iterator[Problem]:
                 if dateline
                 else "(sources.dateline is empty)"
             )
-            yield Problem(
-                sources.path,
+            yield sources.problem(
                 int(line),
                 "published",
                 "number-not-stated",
@@ -433,15 +423,13 @@ def measure_ordinals(context: PackageContext) -> Iterator[Problem]:
     measures = context.table("measures")
     if not has(measures, "ordinal", "quote"):
         return
-    assert measures is not None
     ordinal = measures.frame["ordinal"]
     present = ordinal.notna()
     number = ordinal.astype("string").where(present, "")
     heading = measures.raw["quote"].str.extract(r"^\s*\(?([0-9]+)[.)、]", expand=False)
     wrong = present & (heading.fillna("") != number)
     for line, text in measures.cells(wrong, "ordinal"):
-        yield Problem(
-            measures.path,
+        yield measures.problem(
             line,
             "ordinal",
             "number-not-stated",

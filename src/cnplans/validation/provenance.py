@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cnplans.datapackage import file_kind, resolve_inside
-from cnplans.validation.context import PackageContext, TextTable, row_slices
+from cnplans.validation.context import PackageContext, TextTable, has, row_slices
 from cnplans.validation.problems import Problem
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
@@ -179,13 +179,12 @@ def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[P
 def source_paths(context: PackageContext) -> Iterator[Problem]:
     """``sources.path`` is ``sources/<source_id>.txt``."""
     sources = context.table("sources")
-    if sources is None or not all(c in sources.raw.columns for c in ("source_id", "path")):
+    if not has(sources, "source_id", "path"):
         return
     expected = "sources/" + sources.raw["source_id"] + ".txt"
     wrong = sources.raw["path"] != expected
     for line, path in sources.cells(wrong, "path"):
-        yield Problem(
-            sources.path,
+        yield sources.problem(
             line,
             "path",
             "source-path",
@@ -206,8 +205,7 @@ def source_hashes(context: PackageContext) -> Iterator[Problem]:
     listed = sources.raw["sha256"]
     differs = actual.notna() & (listed != actual)
     for line, path in sources.cells(differs, "path"):
-        yield Problem(
-            sources.path,
+        yield sources.problem(
             line,
             "sha256",
             "source-hash",
@@ -462,4 +460,4 @@ def quotes_in_sources(context: PackageContext) -> Iterator[Problem]:
             else:
                 suggestions += 1
                 message += quote_suggestion(source.text, normalize_quote(str(quote)))
-            yield Problem(table.path, line, "quote", "quote-not-in-source", message)
+            yield table.problem(line, "quote", "quote-not-in-source", message)

@@ -36,27 +36,13 @@ def cell_types(context: PackageContext) -> Iterator[Problem]:
             if not failed.any():
                 continue
             field = table.schema.field(column)
-            texts = table.cells(failed, column)
             if field.enum is not None:
-                choices = ", ".join(field.enum)
-                for line, text in texts:
-                    yield Problem(
-                        table.path,
-                        line,
-                        column,
-                        "enum",
-                        f"expected one of: {choices}; found {shown(text)}",
-                    )
+                rule, expected = "enum", "one of: " + ", ".join(field.enum)
             else:
-                expected = expected_text(field)
-                for line, text in texts:
-                    yield Problem(
-                        table.path,
-                        line,
-                        column,
-                        "type",
-                        f"expected {expected}; found {shown(text)}",
-                    )
+                rule, expected = "type", expected_text(field)
+            for line, text in table.cells(failed, column):
+                message = f"expected {expected}; found {shown(text)}"
+                yield table.problem(line, column, rule, message)
 
 
 def _first_lines(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -184,8 +170,7 @@ def _checks_that_could_not_run(table: Table, failures: pd.DataFrame) -> Iterator
     ):
         if str(check) == "column_in_dataframe" or str(check).startswith("dtype("):
             continue  # a missing column is a header problem; types come from conversion
-        yield Problem(
-            table.path,
+        yield table.problem(
             None,
             str(column) if pd.notna(column) else None,
             "constraint-error",
@@ -204,7 +189,7 @@ def _column_failures(
         message = _required_message(field)
         for line in lines:
             if not unparsed.loc[line]:  # a cell that failed conversion already has a problem
-                yield Problem(table.path, line, column, "required", message)
+                yield table.problem(line, column, "required", message)
         return
     if check == "field_uniqueness":
         rule = "primary-key" if table.schema.primary_key == [column] else "unique"
@@ -219,7 +204,7 @@ def _column_failures(
     for line, number in zip(lines, numbers, strict=True):
         rule = rules[int(number)] if pd.notna(number) and int(number) < len(rules) else check
         text = table.text(line, column)
-        yield Problem(table.path, line, column, rule, _constraint_message(field, rule, text))
+        yield table.problem(line, column, rule, _constraint_message(field, rule, text))
 
 
 def _required_message(field: Field) -> str:
@@ -244,8 +229,7 @@ def _duplicates(table: Table, columns: list[str], lines: list[int], rule: str) -
         value = shown(values[0]) if len(values) == 1 else "(" + ", ".join(map(shown, values)) + ")"
         first_line = first.get(line)
         where = f" (first on line {int(first_line)})" if pd.notna(first_line) else ""
-        yield Problem(
-            table.path,
+        yield table.problem(
             line,
             columns[0],
             rule,
@@ -282,8 +266,7 @@ def sort_order(context: PackageContext) -> Iterator[Problem]:
         position = int(out_of_order.to_numpy().argmax())
         line = int(current.index[position])
         place = _first_greater(current, position)
-        yield Problem(
-            table.path,
+        yield table.problem(
             line,
             key[0],
             "sort-order",

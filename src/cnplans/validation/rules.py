@@ -49,11 +49,8 @@ def foreign_keys(context: PackageContext) -> Iterator[Problem]:
     """Every foreign key resolves; a key with an empty cell is not checked (it is optional)."""
     for table in context.tables.values():
         for fk in table.schema.foreign_keys:
-            target_name = fk.resource or table.name
-            target = context.table(target_name)
-            if target is None or not has(table, *fk.fields):
-                continue
-            if not has(target, *fk.reference_fields):
+            target = context.table(fk.resource or table.name)
+            if not has(table, *fk.fields) or not has(target, *fk.reference_fields):
                 continue
             if len(fk.fields) == 1:  # a column at a time: a frame's astype costs far more
                 key = _as_text(table.frame[fk.fields[0]])
@@ -91,7 +88,7 @@ def _unresolved(table: Table, target: Table, fk: ForeignKey, lines: list[int]) -
             closest = ids.closest(table.text(line, fk.fields[0]))
             if closest is not None:
                 message += f"; did you mean {shown(closest)}?"
-        yield Problem(table.path, line, fk.fields[0], "foreign-key", message)
+        yield table.problem(line, fk.fields[0], "foreign-key", message)
 
 
 class ExistingIds:
@@ -148,12 +145,10 @@ def target_values(context: PackageContext) -> Iterator[Problem]:
     targets = context.table("targets")
     if not has_numbers(targets, "value", "value_max") or not has(targets, "qualifier"):
         return
-    assert targets is not None
     frame, raw = targets.frame, targets.raw
     below = (frame["value_max"] < frame["value"]).fillna(False).astype(bool)
     for line in frame.index[below.to_numpy()].tolist():
-        yield Problem(
-            targets.path,
+        yield targets.problem(
             line,
             "value_max",
             "value-range",
@@ -164,16 +159,14 @@ def target_values(context: PackageContext) -> Iterator[Problem]:
     has_max = frame["value_max"].notna() | (raw["value_max"] != "")
     qualifier_known = frame["qualifier"].notna()
     for line in frame.index[(is_range & ~has_max).to_numpy()].tolist():
-        yield Problem(
-            targets.path,
+        yield targets.problem(
             line,
             "value_max",
             "range-qualifier",
             "the qualifier is 'range', so expected an upper value in value_max; found it empty",
         )
     for line in frame.index[(~is_range & has_max & qualifier_known).to_numpy()].tolist():
-        yield Problem(
-            targets.path,
+        yield targets.problem(
             line,
             "qualifier",
             "range-qualifier",
@@ -194,9 +187,9 @@ def issue_years(plans: Table) -> pd.Series:
 def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     """A target year is not before the year its plan was issued."""
     targets, plans = context.table("targets"), context.table("plans")
-    if targets is None or plans is None or not has(targets, "plan_id"):
+    if not has(targets, "plan_id") or not has(plans, "plan_id", "issued"):
         return
-    if not has_numbers(targets, "target_year") or not has(plans, "plan_id", "issued"):
+    if not has_numbers(targets, "target_year"):
         return
     issued = issue_years(plans)
     position = positions_in(targets.raw["plan_id"], issued.index)
@@ -205,8 +198,7 @@ def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     early = (targets.frame["target_year"] < plan_year).fillna(False).astype(bool)
     for line in targets.frame.index[early.to_numpy()].tolist():
         plan = targets.text(line, "plan_id")
-        yield Problem(
-            targets.path,
+        yield targets.problem(
             line,
             "target_year",
             "target-year",
@@ -219,16 +211,14 @@ def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
     """Every plan has at least one target or measure."""
     plans = context.table("plans")
     targets, measures = context.table("targets"), context.table("measures")
-    if plans is None or not has(plans, "plan_id"):
+    if not has(plans, "plan_id"):
         return
     if not (has(targets, "plan_id") and has(measures, "plan_id")):
         return
-    assert targets is not None and measures is not None
     with_facts = pd.concat([targets.raw["plan_id"], measures.raw["plan_id"]])
     lonely = ~is_in(plans.raw["plan_id"], with_facts)
     for line, plan in plans.cells(lonely, "plan_id"):
-        yield Problem(
-            plans.path,
+        yield plans.problem(
             line,
             "plan_id",
             "plan-without-facts",
@@ -248,8 +238,7 @@ def formula_injection(context: PackageContext) -> Iterator[Problem]:
             if not risky.any():
                 continue
             for line, cell in table.cells(pd.Series(risky, index=text.index), field.name):
-                yield Problem(
-                    table.path,
+                yield table.problem(
                     line,
                     field.name,
                     "formula-injection",

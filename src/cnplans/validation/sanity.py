@@ -82,8 +82,7 @@ def calendar_dates(context: PackageContext) -> Iterator[Problem]:
             for line, text in zip(picked.index.tolist(), picked.tolist(), strict=True):
                 why = calendar_problem(str(text))
                 if why is not None:
-                    yield Problem(
-                        table.path,
+                    yield table.problem(
                         int(line),
                         f.name,
                         "calendar-date",
@@ -95,13 +94,12 @@ def calendar_dates(context: PackageContext) -> Iterator[Problem]:
 def period_order(context: PackageContext) -> Iterator[Problem]:
     """A plan's period_end is not before its period_start."""
     plans = context.table("plans")
-    if plans is None or not has_numbers(plans, "period_start", "period_end"):
+    if not has_numbers(plans, "period_start", "period_end"):
         return
     start, end = plans.frame["period_start"], plans.frame["period_end"]
     inverted = (end < start).fillna(False).astype(bool)
     for line in plans.frame.index[inverted.to_numpy()].tolist():
-        yield Problem(
-            plans.path,
+        yield plans.problem(
             int(line),
             "period_end",
             "period-order",
@@ -113,7 +111,7 @@ def period_order(context: PackageContext) -> Iterator[Problem]:
 def region_cycles(context: PackageContext) -> Iterator[Problem]:
     """Every chain of parent_id ends at a region with no parent: each cycle is told once."""
     regions = context.table("regions")
-    if regions is None or not has(regions, "region_id", "parent_id"):
+    if not has(regions, "region_id", "parent_id"):
         return
     ids = regions.raw["region_id"].astype(str).tolist()
     parents = dict(zip(ids, regions.raw["parent_id"].astype(str).tolist(), strict=True))
@@ -129,8 +127,7 @@ def region_cycles(context: PackageContext) -> Iterator[Problem]:
             cycle = path[path.index(node) :]
             first = min(cycle, key=lambda region: line_of[region])
             chain = " -> ".join([*cycle[cycle.index(first) :], *cycle[: cycle.index(first)], first])
-            yield Problem(
-                regions.path,
+            yield regions.problem(
                 int(line_of[first]),
                 "parent_id",
                 "region-cycle",
@@ -155,8 +152,7 @@ def number_ranges(context: PackageContext) -> Iterator[Problem]:
                     else np.zeros(len(values), bool)
                 )
             for line in table.frame.index[huge].tolist():
-                yield Problem(
-                    table.path,
+                yield table.problem(
                     int(line),
                     f.name,
                     "number-range",
@@ -165,8 +161,7 @@ def number_ranges(context: PackageContext) -> Iterator[Problem]:
                     "not billions) that a plan can state",
                 )
             for line in table.frame.index[low].tolist():
-                yield Problem(
-                    table.path,
+                yield table.problem(
                     int(line),
                     f.name,
                     "number-range",
@@ -191,8 +186,7 @@ def text_cells(context: PackageContext) -> Iterator[Problem]:
                 found = CONTROL.search(cell)
                 assert found is not None
                 character = found.group()
-                yield Problem(
-                    table.path,
+                yield table.problem(
                     int(line),
                     f.name,
                     "control-character",
@@ -203,8 +197,7 @@ def text_cells(context: PackageContext) -> Iterator[Problem]:
                 continue
             blank = to_numpy_bool(pc.match_substring_regex(text, _BLANK))
             for line in table.raw.index[blank].tolist():
-                yield Problem(
-                    table.path,
+                yield table.problem(
                     int(line),
                     f.name,
                     "blank-quote",

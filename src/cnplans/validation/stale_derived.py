@@ -112,10 +112,6 @@ def find_stale_columns(
 
 def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
     """Derived cells of targets that ``cnplans convert`` would change, and rates it lacks."""
-    yield from _stale_problems(context)
-
-
-def _stale_problems(context: PackageContext) -> Iterator[Problem]:
     targets = context.table("targets")
     plans = context.table("plans")
     sources = context.table("sources")
@@ -134,8 +130,7 @@ def _stale_problems(context: PackageContext) -> Iterator[Problem]:
     published = dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True))
     found = find_stale_columns(targets.raw, issued, published, rates)
     for line, column, expected, text in found.cells:
-        yield Problem(
-            targets.path,
+        yield targets.problem(
             line,
             column,
             "stale-derived-value",
@@ -143,4 +138,4 @@ def _stale_problems(context: PackageContext) -> Iterator[Problem]:
             "run `cnplans convert` to recompute the derived columns",
         )
     for line, sentence in found.missing:
-        yield Problem(targets.path, line, "fx_year", "missing-exchange-rate", sentence)
+        yield targets.problem(line, "fx_year", "missing-exchange-rate", sentence)

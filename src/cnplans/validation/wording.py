@@ -98,7 +98,6 @@ def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
         table = context.table(name)
         if not has(table, "quote"):
             continue
-        assert table is not None
         for column in columns:
             if column not in table.raw.columns:
                 continue
@@ -108,8 +107,7 @@ def names_in_quotes(context: PackageContext) -> Iterator[Problem]:
                 continue
             missing = filled & ~contained(cells, table.raw["quote"])
             for line, cell in table.cells(pd.Series(missing, index=table.raw.index), column):
-                yield Problem(
-                    table.path,
+                yield table.problem(
                     line,
                     column,
                     "name-not-in-quote",
@@ -124,7 +122,6 @@ def source_words(context: PackageContext) -> Iterator[Problem]:
     sources = context.table("sources")
     if not has(sources, "source_id"):
         return
-    assert sources is not None
     columns = [c for c in SOURCE_WORD_COLUMNS if c in sources.raw.columns]
     filled = {c: (sources.raw[c].fillna("") != "").to_numpy(dtype=bool) for c in columns}
     if not any(mask.any() for mask in filled.values()):
@@ -138,8 +135,7 @@ def source_words(context: PackageContext) -> Iterator[Problem]:
         missing = filled[column] & readable & ~contained(sources.raw[column], texts)
         for line, cell in sources.cells(pd.Series(missing, index=sources.raw.index), column):
             path = files[sources.text(line, "source_id")].path
-            yield Problem(
-                sources.path,
+            yield sources.problem(
                 line,
                 column,
                 "source-words",
@@ -170,13 +166,11 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
     clusters, plans = context.table("clusters"), context.table("plans")
     if not has(links, "cluster_id", "region_id", "quote", "basis"):
         return
-    assert links is not None
     raw = links.raw[["cluster_id", "region_id", "quote"]]
     basis = links.raw["basis"]
     rows = {b: np.flatnonzero((basis == b).to_numpy(dtype=bool)) for b in REGION_BASES}
     stated = np.union1d(rows["quote"], rows["name"])
     if stated.size and has(regions, "region_id", "name_en"):
-        assert regions is not None
         at = raw.iloc[stated]
         positions = _positions(at["region_id"], regions, "region_id")
         region_names = _take(regions, "name_en", positions, at.index)
@@ -184,8 +178,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
         wrong[wrong] = ~contained(region_names[wrong], at["quote"][wrong])
         for line in at.index[wrong].tolist():
             region = links.text(line, "region_id")
-            yield Problem(
-                links.path,
+            yield links.problem(
                 line,
                 "quote",
                 "region-link",
@@ -196,7 +189,6 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
             )
     if not has(clusters, "cluster_id") or not (rows["name"].size or rows["plan_region"].size):
         return
-    assert clusters is not None
     cluster_positions = _positions(raw["cluster_id"], clusters, "cluster_id")
     if rows["name"].size and "name" in clusters.raw.columns:
         at = raw.iloc[rows["name"]]
@@ -206,8 +198,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
         wrong[wrong] = ~contained(quotes[wrong], names[wrong])
         wrong[wrong] = ~contained(names[wrong], quotes[wrong])
         for line in at.index[wrong].tolist():
-            yield Problem(
-                links.path,
+            yield links.problem(
                 line,
                 "quote",
                 "region-link",
@@ -218,7 +209,6 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
     if rows["plan_region"].size and "plan_id" in clusters.raw.columns:
         if not has(plans, "plan_id", "region_id"):
             return
-        assert plans is not None
         at = raw.iloc[rows["plan_region"]]
         positions = cluster_positions[rows["plan_region"]]
         plan_ids = _take(clusters, "plan_id", positions, at.index)
@@ -226,8 +216,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
         plan_regions = _take(plans, "region_id", plan_positions, at.index)
         wrong = (plan_regions.notna() & (at["region_id"] != plan_regions)).to_numpy(bool)
         for line in at.index[wrong].tolist():
-            yield Problem(
-                links.path,
+            yield links.problem(
                 line,
                 "region_id",
                 "region-link",
@@ -261,7 +250,6 @@ def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
     links, regions = context.table("cluster_regions"), context.table("regions")
     if not has(links, "cluster_id", "region_id") or not has(regions, "region_id", "parent_id"):
         return
-    assert links is not None and regions is not None
     pairs = _ancestors(regions)
     if pairs.empty:
         return
@@ -275,8 +263,7 @@ def region_link_ancestors(context: PackageContext) -> Iterator[Problem]:
     for line, cluster, region, finer_id, finer_line in coarser[
         ["line", "cluster_id", "region_id", "finer_id", "finer_line"]
     ].itertuples(index=False):
-        yield Problem(
-            links.path,
+        yield links.problem(
             int(line),
             "region_id",
             "region-link-ancestor",
@@ -321,8 +308,7 @@ def id_prefixes(context: PackageContext) -> Iterator[Problem]:
         for line, cell in table.cells(pd.Series(wrong, index=table.raw.index), column):
             what = f"plan_id and {kind_column}" if kind_column else "plan_id"
             prefix = "".join(f"{part.loc[line]}-" for part in parts)
-            yield Problem(
-                table.path,
+            yield table.problem(
                 line,
                 column,
                 "id-prefix",
@@ -364,8 +350,7 @@ def ids_reused(context: PackageContext) -> Iterator[Problem]:
             first_owner = int(np.searchsorted(starts, at[row], side="right")) - 1
             other, other_column = tables[first_owner]
             line = int(table.raw.index[row])
-            yield Problem(
-                table.path,
+            yield table.problem(
                 line,
                 column,
                 "id-reused",

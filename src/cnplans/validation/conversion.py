@@ -11,6 +11,7 @@ strict ``to_datetime``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -130,14 +131,9 @@ def _string(text: pd.Series, present: pd.Series, field: Field) -> Converted:
     return Converted(values.astype(field.pandas_dtype()), failed)
 
 
-def _integer(text: pd.Series, present: pd.Series, field: Field) -> Converted:
-    array, failed = _typed_numbers(text, present, "year" if field.type == "year" else "integer")
-    values = pd.Series(array, index=text.index, copy=False).astype(field.pandas_dtype())
-    return Converted(values, pd.Series(failed, index=text.index))
-
-
-def _number(text: pd.Series, present: pd.Series, field: Field) -> Converted:
-    array, failed = _typed_numbers(text, present, "number")
+def _numbers(text: pd.Series, present: pd.Series, field: Field) -> Converted:
+    """Integers, years and numbers (``field.type`` says which)."""
+    array, failed = _typed_numbers(text, present, field.type)
     values = pd.Series(array, index=text.index, copy=False).astype(field.pandas_dtype())
     return Converted(values, pd.Series(failed, index=text.index))
 
@@ -161,23 +157,15 @@ def _dates(text: pd.Series, present: pd.Series, field: Field, shape: str, iso: s
     return Converted(values.astype(field.pandas_dtype()), present & values.isna())
 
 
-def _date(text: pd.Series, present: pd.Series, field: Field) -> Converted:
-    return _dates(text, present, field, DATE, "%Y-%m-%d")
-
-
-def _datetime(text: pd.Series, present: pd.Series, field: Field) -> Converted:
-    return _dates(text, present, field, DATETIME, "ISO8601")
-
-
 # Table Schema type -> parser. Covers every key of the type map (a test checks it).
 PARSERS: dict[str, Callable[[pd.Series, pd.Series, Field], Converted]] = {
     "string": _string,
-    "integer": _integer,
-    "year": _integer,
-    "number": _number,
+    "integer": _numbers,
+    "year": _numbers,
+    "number": _numbers,
     "boolean": _boolean,
-    "date": _date,
-    "datetime": _datetime,
+    "date": functools.partial(_dates, shape=DATE, iso="%Y-%m-%d"),
+    "datetime": functools.partial(_dates, shape=DATETIME, iso="ISO8601"),
 }
 
 

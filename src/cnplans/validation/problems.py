@@ -141,12 +141,7 @@ def format_json(
         "valid": not problems and not crashed,
         "crashed_checks": list(crashed),
         "problems": [p.record() for p in problems],
-        "summary": {
-            "total": summary.total,
-            "by_file": summary.by_file,
-            "by_rule": summary.by_rule,
-            "by_file_and_rule": summary.by_file_and_rule,
-        },
+        "summary": asdict(summary),
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 

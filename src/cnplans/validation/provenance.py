@@ -185,10 +185,7 @@ def source_paths(context: PackageContext) -> Iterator[Problem]:
     wrong = sources.raw["path"] != expected
     for line, path in sources.cells(wrong, "path"):
         yield sources.problem(
-            line,
-            "path",
-            "source-path",
-            f"expected {expected.loc[line]!r}; found {path!r}",
+            line, "path", "source-path", f"expected {expected.loc[line]!r}; found {path!r}"
         )
 
 

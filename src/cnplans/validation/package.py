@@ -188,17 +188,12 @@ def _without_loadable_profiles(context: PackageContext, package: dict[str, Any])
             else:
                 line = descriptor_line(context, "profile", profile, seen.get(profile, 0))
                 seen[profile] = seen.get(profile, 0) + 1
-        problems.append(
-            Problem(
-                context.descriptor_label,
-                line,
-                None,
-                "unsafe-path",
-                f"{owner} has the profile {profile!r}, which would be loaded from elsewhere; "
-                "cnplans never fetches or opens profiles. Expected one of: "
-                f"{', '.join(STANDARD_PROFILES[kind])}, or no profile",
-            )
+        message = (
+            f"{owner} has the profile {profile!r}, which would be loaded from elsewhere; "
+            "cnplans never fetches or opens profiles. Expected one of: "
+            f"{', '.join(STANDARD_PROFILES[kind])}, or no profile"
         )
+        problems.append(Problem(context.descriptor_label, line, None, "unsafe-path", message))
     return problems
 
 
@@ -224,28 +219,24 @@ def _foreign_key_problems(context: PackageContext) -> list[Problem]:
         for fk in entry.schema.foreign_keys:
             target_name = fk.resource or entry.name
             if target_name not in names:
-                problems.append(
-                    _descriptor_problem(
-                        entry.schema_label,
-                        f"a foreign key on {', '.join(fk.fields)} refers to resource "
-                        f"{target_name!r}, which the package does not list; expected one of: "
-                        f"{', '.join(sorted(names))}",
-                    )
+                message = (
+                    f"a foreign key on {', '.join(fk.fields)} refers to resource "
+                    f"{target_name!r}, which the package does not list; expected one of: "
+                    f"{', '.join(sorted(names))}"
                 )
+                problems.append(_descriptor_problem(entry.schema_label, message))
                 continue
             target = context.schema(target_name)
             if target is None:
                 continue
             missing = [f for f in fk.reference_fields if f not in target.field_names]
             if missing or len(fk.reference_fields) != len(fk.fields):
-                problems.append(
-                    _descriptor_problem(
-                        entry.schema_label,
-                        f"a foreign key on {', '.join(fk.fields)} refers to "
-                        f"{target_name}.{', '.join(fk.reference_fields)}; expected as many fields, "
-                        f"all in {target_name}'s schema ({', '.join(target.field_names)})",
-                    )
+                message = (
+                    f"a foreign key on {', '.join(fk.fields)} refers to "
+                    f"{target_name}.{', '.join(fk.reference_fields)}; expected as many fields, "
+                    f"all in {target_name}'s schema ({', '.join(target.field_names)})"
                 )
+                problems.append(_descriptor_problem(entry.schema_label, message))
     return problems
 
 
@@ -380,11 +371,8 @@ def _list_resources(context: PackageContext) -> dict[int, tuple[str, dict[str, A
             continue
         name = str(resource.get("name", f"#{index + 1}"))
         if name in seen_names:
-            context.problems.append(
-                _descriptor_problem(
-                    label, f"two resources are named {name!r}; expected every name once"
-                )
-            )
+            message = f"two resources are named {name!r}; expected every name once"
+            context.problems.append(_descriptor_problem(label, message))
         seen_names.add(name)
         schema = resource.get("schema")
         schema_label, schema_json, problems = _load_schema_json(
@@ -406,21 +394,12 @@ def _list_resources(context: PackageContext) -> dict[int, tuple[str, dict[str, A
             elif file is not None:
                 files_named[os.path.normpath(file)] = name
             if reason is not None:
-                context.problems.append(
-                    Problem(
-                        label,
-                        descriptor_line(context, "path", path, occurrence),
-                        None,
-                        "unsafe-path",
-                        f"resource {name!r} path {path!r}: {reason}",
-                    )
-                )
+                line = descriptor_line(context, "path", path, occurrence)
+                message = f"resource {name!r} path {path!r}: {reason}"
+                context.problems.append(Problem(label, line, None, "unsafe-path", message))
         elif path is not None:
-            context.problems.append(
-                _descriptor_problem(
-                    label, f"resource {name!r} has path {path!r}; expected one relative file path"
-                )
-            )
+            message = f"resource {name!r} has path {path!r}; expected one relative file path"
+            context.problems.append(_descriptor_problem(label, message))
         context.resources.append(
             ResourceEntry(
                 index, name, path if isinstance(path, str) else "", file, schema_label, None
@@ -445,16 +424,11 @@ def _read_text(
     if entry.file is None:
         return None, []
     if not entry.file.exists():
-        return None, [
-            Problem(
-                entry.path,
-                None,
-                None,
-                "missing-file",
-                f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
-                "but it does not exist; expected the file there (add it, or fix the path)",
-            )
-        ]
+        message = (
+            f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
+            "but it does not exist; expected the file there (add it, or fix the path)"
+        )
+        return None, [Problem(entry.path, None, None, "missing-file", message)]
     return read_csv_text(entry.file, entry.path, context.max_file_bytes)
 
 

@@ -99,16 +99,11 @@ def _read_sources(
             continue
         size = status.st_size
         if size > context.max_file_bytes:
-            problems.append(
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "file-too-large",
-                    f"the file has {size:,} bytes, more than the limit of "
-                    f"{context.max_file_bytes:,} bytes; raise it with --max-file-size-mb",
-                )
+            message = (
+                f"the file has {size:,} bytes, more than the limit of "
+                f"{context.max_file_bytes:,} bytes; raise it with --max-file-size-mb"
             )
+            problems.append(Problem(str(path), None, None, "file-too-large", message))
             continue
         try:
             data = file.read_bytes()
@@ -122,15 +117,8 @@ def _read_sources(
             text = data.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as error:
             bad_line = data.count(b"\n", 0, error.start) + 1
-            problems.append(
-                Problem(
-                    str(path),
-                    bad_line,
-                    None,
-                    "encoding",
-                    f"the source text is not valid UTF-8 (line {bad_line}); expected UTF-8 text",
-                )
-            )
+            message = f"the source text is not valid UTF-8 (line {bad_line}); expected UTF-8 text"
+            problems.append(Problem(str(path), bad_line, None, "encoding", message))
             continue
         problems.extend(_control_characters(str(path), data))
         entry.text = normalize_whitespace(text)
@@ -148,17 +136,12 @@ def _control_characters(path: str, data: bytes) -> list[Problem]:
     line = text.count("\n", 0, found.start()) + 1
     column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
     character = found.group()
-    return [
-        Problem(
-            path,
-            line,
-            None,
-            "control-character",
-            f"the source text holds the control character {character!r} "
-            f"(U+{ord(character):04X}) at character {column} of the line; expected plain text "
-            "(archive the article's words only)",
-        )
-    ]
+    message = (
+        f"the source text holds the control character {character!r} "
+        f"(U+{ord(character):04X}) at character {column} of the line; expected plain text "
+        "(archive the article's words only)"
+    )
+    return [Problem(path, line, None, "control-character", message)]
 
 
 def source_files(context: PackageContext) -> tuple[dict[str, SourceFile], list[Problem]]:

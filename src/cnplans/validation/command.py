@@ -15,7 +15,6 @@ from pathlib import Path
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 from cnplans.datapackage.paths import MAX_FILE_BYTES
 
-EXIT_VALID = EXIT_OK
 DEFAULT_MAX_FILE_MB = MAX_FILE_BYTES / 1024 / 1024
 MAX_FILE_MB_ALLOWED = 1024 * 1024  # a terabyte: beyond it a file is not read whole
 
@@ -104,4 +103,4 @@ def _run(args: argparse.Namespace) -> int:
         )
     if report.crashed:
         return EXIT_CANNOT_RUN
-    return EXIT_VALID if report.valid else EXIT_INVALID
+    return EXIT_OK if report.valid else EXIT_INVALID

@@ -150,13 +150,6 @@ class PackageContext:
         """The loaded table called ``name``, or None when it is absent or could not be read."""
         return self.tables.get(name)
 
-    def schema(self, name: str) -> TableSchema | None:
-        """The schema of the resource called ``name``, whether or not its file could be read."""
-        for entry in self.resources:
-            if entry.name == name:
-                return entry.schema
-        return None
-
     def relative(self, path: Path) -> str:
         """``path`` relative to the descriptor's folder, with forward slashes when possible."""
         try:

@@ -212,21 +212,23 @@ def _table_schema(label: str, data: dict[str, Any]) -> tuple[TableSchema | None,
 def _foreign_key_problems(context: PackageContext) -> list[Problem]:
     """Foreign keys must name a listed resource and fields that resource has."""
     problems = []
-    names = {entry.name for entry in context.resources}
+    schemas: dict[str, TableSchema | None] = {}  # by name, the first resource's
+    for entry in context.resources:
+        schemas.setdefault(entry.name, entry.schema)
     for entry in context.resources:
         if entry.schema is None:
             continue
         for fk in entry.schema.foreign_keys:
             target_name = fk.resource or entry.name
-            if target_name not in names:
+            if target_name not in schemas:
                 message = (
                     f"a foreign key on {', '.join(fk.fields)} refers to resource "
                     f"{target_name!r}, which the package does not list; expected one of: "
-                    f"{', '.join(sorted(names))}"
+                    f"{', '.join(sorted(schemas))}"
                 )
                 problems.append(_descriptor_problem(entry.schema_label, message))
                 continue
-            target = context.schema(target_name)
+            target = schemas[target_name]
             if target is None:
                 continue
             missing = [f for f in fk.reference_fields if f not in target.field_names]

@@ -117,8 +117,7 @@ def format_text(
         lines.append(f"{descriptor_label} is valid{detail}: no problems found.")
         return "\n".join(lines) + "\n"
     summary = Summary.of(problems)
-    if lines:
-        lines.append("")
+    lines.append("")  # after the problems' lines
     lines.append(
         f"{descriptor_label} is not valid{detail}: {_plural(summary.total, 'problem')} "
         f"in {_plural(len(summary.by_file), 'file')}."

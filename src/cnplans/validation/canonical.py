@@ -28,7 +28,7 @@ from pathlib import Path
 from cnplans.datapackage.csv_form import render_rows, text_columns
 from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.context import PackageContext
-from cnplans.validation.problems import Problem
+from cnplans.validation.problems import Problem, cut
 from cnplans.validation.reading import READING_RULES  # a table with one is not checked here
 
 RULE = "non-canonical-csv"
@@ -140,8 +140,7 @@ def _describe(
 
 
 def _shorten(text: str) -> str:
-    text = text.split("\n", 1)[0]
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+    return cut(text.split("\n", 1)[0], _SHOWN)
 
 
 def file_problem(file: Path, label: str, schema: TableSchema) -> Problem | None:

@@ -81,6 +81,11 @@ class Summary:
         )
 
 
+def cut(text: str, limit: int) -> str:
+    """``text``, its end replaced by "..." when it has more than ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 

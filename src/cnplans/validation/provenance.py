@@ -19,7 +19,7 @@ import pandas as pd
 
 from cnplans.datapackage import file_kind, resolve_inside
 from cnplans.validation.context import PackageContext, TextTable, has, row_slices
-from cnplans.validation.problems import Problem
+from cnplans.validation.problems import Problem, cut
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
 WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
@@ -206,9 +206,7 @@ def closest_passage(text: str, quote: str, limit: int | None = EXCERPT_CHARS) ->
 
 def _shortened(passage: str, limit: int | None) -> str:
     """``passage`` cut to ``limit`` characters ("..." at the end), ends trimmed."""
-    if limit is not None and len(passage) > limit:
-        passage = passage[: limit - 3] + "..."
-    return passage.strip()
+    return (passage if limit is None else cut(passage, limit)).strip()
 
 
 def _closest_bounds(text: str, quote: str) -> tuple[int, int]:
@@ -253,10 +251,7 @@ def _elided(tokens: list[str], first: bool, last: bool, joiner: str) -> str:
 
 def _mark(opening: str, tokens: list[str], closing: str, joiner: str, limit: int) -> str:
     """Tokens in marks, the text inside cut to ``limit`` characters."""
-    inside = joiner.join(tokens)
-    if len(inside) > limit:
-        inside = inside[: limit - 3] + "..."
-    return opening + inside + closing
+    return opening + cut(joiner.join(tokens), limit) + closing
 
 
 def marked_difference(passage: str, quote: str, limit: int = EXCERPT_CHARS) -> str:

@@ -16,16 +16,13 @@ from cnplans.datapackage.table_schema import Field
 from cnplans.validation.context import PackageContext, Table
 from cnplans.validation.conversion import expected_text
 from cnplans.validation.pandera_schema import build_schema, field_checks
-from cnplans.validation.problems import Problem
+from cnplans.validation.problems import Problem, cut
 from cnplans.validation.vectorized import arrow_text, is_text
 
 
 def shown(value: object) -> str:
     """A cell value quoted for a message, shortened when long."""
-    text = str(value)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return repr(text)
+    return repr(cut(str(value), 80))
 
 
 def cell_types(context: PackageContext) -> Iterator[Problem]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cnplans.validation.context import PackageContext, Table, has, row_slices
-from cnplans.validation.problems import Problem
+from cnplans.validation.problems import Problem, cut
 from cnplans.validation.provenance import WHITESPACE, source_files
 from cnplans.validation.rows import shown
 from cnplans.validation.vectorized import arrow_text, positions_in
@@ -87,9 +87,7 @@ def _each_in(parts: list[str], wholes: list[str]) -> np.ndarray:
 
 def _quoted(text: str) -> str:
     """A quote shown in a message, in curly quotes, shortened when long."""
-    if len(text) > QUOTE_CHARS:
-        text = text[: QUOTE_CHARS - 3] + "..."
-    return f"\u201c{text}\u201d"
+    return f"\u201c{cut(text, QUOTE_CHARS)}\u201d"
 
 
 def names_in_quotes(context: PackageContext) -> Iterator[Problem]:

@@ -172,3 +172,38 @@ def test_a_misplaced_quote_names_the_line_its_cell_starts_on() -> None:
     (problem,) = problems
     assert (problem.rule, problem.line) == ("csv-syntax", 5)
     assert "the quoted cell starts on line 3" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        (table, column)
+        for table, columns in {
+            "sources": ("source_id", "path", "sha256", "published", "dateline"),
+            "plans": ("plan_id", "issued", "quote", "source_id", "region_id"),
+            "targets": ("target_id", "plan_id", "source_id", "quote", "value", "unit", "usd"),
+            "regions": ("region_id", "parent_id"),
+            "cluster_regions": ("cluster_id", "region_id", "basis"),
+            "clusters": ("cluster_id", "plan_id", "name"),
+            "exchange_rates": ("currency", "year"),
+        }.items()
+        for column in columns
+    ],
+)
+def test_a_key_column_missing_from_its_file_stops_no_check(
+    package: Path, validate: Callable[..., Outcome], table: str, column: str
+) -> None:
+    """The header problem is reported; the checks that need the column skip it."""
+    import csv
+
+    path = package / "resources" / f"{table}.csv"
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
+    position = rows[0].index(column)
+    with path.open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file, lineterminator="\n").writerows(
+            [cell for i, cell in enumerate(row) if i != position] for row in rows
+        )
+    outcome = validate(package)
+    assert (f"resources/{table}.csv", 1, column) in outcome.of("missing-column")
+    assert not outcome.document.get("crashed_checks")

@@ -179,7 +179,7 @@ def source_hashes(context: PackageContext) -> Iterator[Problem]:
         return  # the table's own problems are reported; its files are not checked
     files, problems = source_files(context)
     yield from problems
-    if "sha256" not in sources.raw.columns:
+    if not has(sources, "source_id", "sha256", "path"):
         return
     actual = sources.raw["source_id"].map({k: v.sha256 for k, v in files.items()})
     listed = sources.raw["sha256"]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from cnplans.conversion.convert import DERIVED_COLUMNS, derive, same_cell
 from cnplans.conversion.fx import DEFAULT_PROVIDER, RESOURCE_NAME, MissingRateError, RateTable
-from cnplans.validation.context import PackageContext, row_slices
+from cnplans.validation.context import PackageContext, has, row_slices
 from cnplans.validation.problems import Problem
 
 _TARGET_COLUMNS = ("plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS)
@@ -116,11 +116,9 @@ def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
     plans = context.table("plans")
     sources = context.table("sources")
     rates_table = context.table(RESOURCE_NAME)
-    if targets is None or plans is None or sources is None or rates_table is None:
-        return
-    if not set(_TARGET_COLUMNS) <= set(targets.raw.columns):
-        return  # the header problem is reported elsewhere
-    if "issued" not in plans.raw.columns or "published" not in sources.raw.columns:
+    if not (has(targets, *_TARGET_COLUMNS) and has(plans, "plan_id", "issued")):
+        return  # a table or column that is missing is reported elsewhere
+    if not has(sources, "source_id", "published") or rates_table is None:
         return
     rate_columns = {"currency", "year", "provider", "units_per_usd"}
     if not rate_columns <= set(rates_table.raw.columns):

@@ -129,6 +129,8 @@ def source_words(context: PackageContext) -> Iterator[Problem]:
         {k: f.text for k, f in files.items() if f.text is not None}
     )
     readable = texts.notna().to_numpy(dtype=bool)
+    if not readable.any():
+        return  # no text to look in (a missing file is its own problem)
     for column in columns:
         missing = filled[column] & readable & ~contained(sources.raw[column], texts)
         for line, cell in sources.cells(pd.Series(missing, index=sources.raw.index), column):

@@ -20,6 +20,7 @@ import pandas as pd
 from cnplans.datapackage import file_kind, resolve_inside
 from cnplans.validation.context import PackageContext, TextTable, has, row_slices
 from cnplans.validation.problems import Problem, cut
+from cnplans.validation.reading import file_too_large
 
 # Literal characters (not escapes) so Python's re and pyarrow's RE2 agree on what whitespace is.
 WHITESPACE = "[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
@@ -97,13 +98,8 @@ def _read_sources(
                 )
             )
             continue
-        size = status.st_size
-        if size > context.max_file_bytes:
-            message = (
-                f"the file has {size:,} bytes, more than the limit of "
-                f"{context.max_file_bytes:,} bytes; raise it with --max-file-size-mb"
-            )
-            problems.append(Problem(str(path), None, None, "file-too-large", message))
+        if status.st_size > context.max_file_bytes:
+            problems.append(file_too_large(str(path), status.st_size, context.max_file_bytes))
             continue
         try:
             data = file.read_bytes()

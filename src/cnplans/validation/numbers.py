@@ -9,8 +9,8 @@ not by "150 million yuan"), with the row's qualifier ("about 15 percent" is not 
 "on Nov 12") is allowed with the basis ``dateline``: the year must then be that of the source's
 dateline, which ``sources.dateline`` prints and :mod:`cnplans.validation.wording` finds in the text.
 
-Each table is read in one pass, and each row's quote once in it (quotes repeated on adjacent
-rows are read once), so no quantities are kept beyond the row that needs them. Rules skip cells
+Each table is read in one pass, rows of the same quote one after the other, so each quote is
+read once and no quantities are kept beyond the rows that need them. Rules skip cells
 that could not be typed (their ``type`` problem is already reported) and missing tables or
 columns.
 """
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cnplans.drafting.quantities import Quantity, find_quantities, relative_years
@@ -75,28 +76,36 @@ def states_year(quantities: Quantities, year: int) -> bool:
     )
 
 
-def _values(table: Table, column: str, rows: slice = slice(None)) -> list[Any]:
+Rows = slice | np.ndarray  # positions of rows: a slice, or an array of them
+
+
+def _values(table: Table, column: str, rows: Rows = slice(None)) -> list[Any]:
     """The ``rows`` of a typed column as Python values, None where empty or untyped (or absent)."""
     if column not in table.frame.columns:
-        return [None] * len(range(len(table.frame))[rows])
+        return [None] * len(table.frame.index[rows])
     return [None if pd.isna(v) else v for v in table.frame[column].iloc[rows].tolist()]
 
 
-def _texts(table: Table, column: str, rows: slice = slice(None)) -> list[str]:
+def _texts(table: Table, column: str, rows: Rows = slice(None)) -> list[str]:
     """The ``rows`` of a column's cells as written ("" where absent)."""
     if column not in table.raw.columns:
-        return [""] * len(range(len(table.raw))[rows])
+        return [""] * len(table.raw.index[rows])
     return [str(v) for v in table.raw[column].iloc[rows].tolist()]
 
 
 def _rows(
-    table: Table, *columns: tuple[Callable[[Table, str, slice], list[Any]], str]
+    table: Table, *columns: tuple[Callable[[Table, str, Rows], list[Any]], str]
 ) -> Iterator[tuple[Any, ...]]:
     """``(line, cell, ...)`` of each row, each cell read by its ``(_texts or _values, column)``.
 
-    The rows are read a slice at a time (:func:`~cnplans.validation.context.row_slices`).
+    Rows with the same quote come one after the other (so each quote is read once, however far
+    apart its rows are), a slice of them at a time
+    (:func:`~cnplans.validation.context.row_slices`).
     """
-    for rows in row_slices(len(table.raw)):
+    codes, _ = pd.factorize(table.raw["quote"])
+    order = np.argsort(codes, kind="stable")
+    for part in row_slices(len(order)):
+        rows = order[part]
         cells = [read(table, column, rows) for read, column in columns]
         yield from zip(table.raw.index[rows].tolist(), *cells, strict=True)
 

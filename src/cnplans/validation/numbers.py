@@ -83,7 +83,8 @@ def _values(table: Table, column: str, rows: Rows = slice(None)) -> list[Any]:
     """The ``rows`` of a typed column as Python values, None where empty or untyped (or absent)."""
     if column not in table.frame.columns:
         return [None] * len(table.frame.index[rows])
-    return [None if pd.isna(v) else v for v in table.frame[column].iloc[rows].tolist()]
+    cells = table.frame[column].iloc[rows]
+    return cells.astype(object).where(cells.notna(), None).tolist()
 
 
 def _texts(table: Table, column: str, rows: Rows = slice(None)) -> list[str]:

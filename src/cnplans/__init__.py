@@ -1,12 +1,11 @@
 """cnplans: Chinese regional industrial development plans as typed pandas DataFrames.
 
 Importing this package is cheap: pandera, frictionless and requests are imported only by the
-commands that need them.
+commands that need them, and ``__version__`` is read from the installed metadata on first use.
 """
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,6 +15,8 @@ if TYPE_CHECKING:
 
 
 def _read_version() -> str:
+    from importlib import metadata  # (imported on first use: it takes tens of milliseconds)
+
     try:
         return metadata.version("cnplans")
     except metadata.PackageNotFoundError:  # running from a checkout that was never installed
@@ -25,8 +26,6 @@ def _read_version() -> str:
 
         return str(json.loads(bundled_descriptor().read_text(encoding="utf-8"))["version"])
 
-
-__version__ = _read_version()
 
 __all__ = [
     "__version__",
@@ -48,6 +47,9 @@ _LAZY["overview"] = "cnplans.loader.overviews"
 def __getattr__(name: str) -> Any:
     import importlib
 
+    if name == "__version__":  # read on first use, then an ordinary attribute
+        globals()[name] = version = _read_version()
+        return version
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'cnplans' has no attribute {name!r}")

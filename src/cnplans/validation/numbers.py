@@ -48,7 +48,7 @@ Quantities = tuple[Quantity, ...]
 
 @lru_cache(maxsize=1024)
 def stated(quote: str) -> Quantities:
-    """The quantities ``quote`` states (rows that share a quote usually stand together)."""
+    """The quantities ``quote`` states (the number rules take the rows of one quote together)."""
     return tuple(find_quantities(quote))
 
 

@@ -17,18 +17,14 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN, CnplansError
-
-if TYPE_CHECKING:
-    import filelock
 
 _DEFAULT_MODE = 0o644
 LOCK_SECONDS = 60.0  # how long a command waits for another one writing the same package
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-_LOCKS: dict[str, filelock.FileLock] = {}  # one per package, so a nested call re-enters it
 
 
 @contextlib.contextmanager
@@ -43,9 +39,10 @@ def package_lock(descriptor: Path) -> Iterator[None]:
 
     folder = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
     name = hashlib.sha256(os.fsencode(folder)).hexdigest()[:16]
-    if name not in _LOCKS:
-        _LOCKS[name] = filelock.FileLock(Path(tempfile.gettempdir()) / f"cnplans-{name}.lock")
-    lock = _LOCKS[name]
+    # one lock object per package (is_singleton), so a nested call re-enters it
+    lock = filelock.FileLock(
+        Path(tempfile.gettempdir()) / f"cnplans-{name}.lock", is_singleton=True
+    )
     try:
         with lock.acquire(timeout=LOCK_SECONDS):
             yield

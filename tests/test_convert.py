@@ -15,7 +15,6 @@ import pytest
 from conftest import text_columns_of
 
 from cnplans.__main__ import main
-from cnplans.conversion import convert
 from cnplans.conversion.convert import (
     compute_conversion,
     derive,
@@ -179,16 +178,18 @@ def test_year_of_partial_dates_and_six_figure_comparison() -> None:
     assert not same_cell("fx_basis", "plan_issued", "source_published")
 
 
-def test_records_start_lines_count_quoted_newlines() -> None:
-    """Records are read with the csv module; a quoted line break moves the next record down."""
-    text = 'a,b\n"x\ny","q""z"\r\n\n,3\n'
-    assert convert._records(text, "t.csv") == [
-        (1, ["a", "b"]),
-        (2, ["x\ny", 'q"z']),
-        (5, ["", "3"]),
-    ]
-    with pytest.raises(convert.ConvertError, match=r"t.csv: line 2: not valid CSV"):
-        convert._records('a,b\n"never closed\n', "t.csv")
+def test_text_that_is_not_valid_csv_stops_it_at_its_line(
+    package: Path, targets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read by the package layer (datapackage.parse_rows): the error names the file and line."""
+    before = targets.read_bytes()
+    line = before.count(b"\n") + 1
+    targets.write_bytes(before + b'"never closed\n')
+    code, _, err = cli(["convert", str(package / "datapackage.json")], capsys)
+    assert code == 1
+    assert f"resources/targets.csv line {line} is not valid CSV (" in err
+    assert "`cnplans validate` says what is wrong" in err
+    assert targets.read_bytes() == before + b'"never closed\n'
 
 
 # --- the one computation of stale cells, against derive() row by row ---------------------------

@@ -57,6 +57,7 @@ from cnplans.conversion.fx import (
 from cnplans.datapackage import (
     PackageError,
     atomic,
+    parse_rows,
     read_descriptor_text,
     read_schema,
     read_text,
@@ -252,23 +253,6 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
     return _convert_text(text, targets_path, label, schema, issued, published, rates, provider)
 
 
-def _records(text: str, label: str) -> list[tuple[int, list[str]]]:
-    """``(start line, cells)`` of every record of CSV text, blank lines left out."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records = []
-    start = 1
-    try:
-        for cells in reader:
-            if cells:
-                records.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise ConvertError(
-            f"{label}: line {start}: not valid CSV ({error}); `cnplans validate` says what is wrong"
-        ) from None
-    return records
-
-
 def _text_table(
     header: list[str], records: list[tuple[int, list[str]]], columns: Iterable[str]
 ) -> pd.DataFrame:
@@ -299,15 +283,16 @@ def _convert_text(
     # Imported here: stale_derived imports this module, and both load pandas.
     from cnplans.validation.stale_derived import find_stale_columns
 
-    records = _records(text, label)
-    if not records:
+    try:
+        header, rows = parse_rows(text, label)
+    except PackageError as error:
+        raise ConvertError(f"{error}; `cnplans validate` says what is wrong") from None
+    if not header and not rows:
         raise ConvertError(f"{label}: the file is empty; expected a header line")
-    header = records[0][1]
     needed = ["plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS]
     missing = [c for c in needed if c not in header]
     if missing:
         raise ConvertError(f"{label}: line 1: the header lacks {', '.join(missing)}")
-    rows = records[1:]
     # The first row that cannot be converted stops the conversion: a row of the wrong width,
     # an unknown plan or source, a value that is not a number. When none does, every missing
     # rate is listed.

@@ -14,9 +14,7 @@ use the readers.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -24,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cnplans.datapackage import PackageError, inside, read_descriptor_text, read_text, resource
+from cnplans.datapackage import (
+    PackageError,
+    inside,
+    parse_rows,
+    read_descriptor_text,
+    read_text,
+    resource,
+)
 from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 
 if TYPE_CHECKING:
@@ -158,9 +163,11 @@ def read_rates_file(path: Path, required: Iterable[str] = RATE_COLUMNS) -> Rates
         text = read_text(path, expected="the exchange-rate CSV file")  # bounded, regular files
     except PackageError as error:
         raise RatesFileError(f"{path}: cannot read the file ({error})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
+    try:
+        header, records = parse_rows(text, str(path))
+    except PackageError as error:
+        raise RatesFileError(str(error)) from None
+    if not header and not records:
         raise RatesFileError(f"{path}: the file is empty; expected a header line")
     missing = [column for column in (*RATE_COLUMNS, *required) if column not in header]
     if missing:
@@ -168,11 +175,7 @@ def read_rates_file(path: Path, required: Iterable[str] = RATE_COLUMNS) -> Rates
         raise RatesFileError(f"{path}: line 1: the header lacks the column(s) {listed}")
     rows: dict[RateKey, dict[str, str]] = {}
     lines: dict[RateKey, int] = {}
-    start = reader.line_num + 1  # the physical line the next row starts on
-    for cells in reader:
-        line, start = start, reader.line_num + 1
-        if not cells:
-            continue
+    for line, cells in records:
         key, row = _checked_row(path, line, header, cells)
         if key in rows:
             raise RatesFileError(

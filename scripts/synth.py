@@ -10,20 +10,15 @@ cluster (about 1/6 cluster region), 1/20 project, 1/50 plan, 1/100 region and 1/
 each source with a generated archived text in ``sources/``.
 
 A source's text has a title, a dateline and a credit line (when its row has them), one
-sentence per plan citing it (title, issuer, period, issue date), ``HEADINGS`` numbered measure
-headings and ``SENTENCES`` sentences whose kinds repeat :data:`KINDS`: a count, an amount in
-yuan (at times with its dollars in brackets) or in dollars, a growth rate against a baseline
-year, a cluster in two regions, a project portfolio, a filler; figures in words a reader parses
-("about 4,200", "3.5 to 5 billion yuan", "seven", "by 2031", "by the end of this year", "on
-May 14"). A row copies the facts of one sentence of the kind it needs from its plan's source
-(value, qualifier, strive, unit, years, names, regions) and quotes it: whole, its tail, with
-the next sentence, or with a doubled space. Each sentence holds its own number ("item 4711",
-or in a cluster's name), so quotes of different sentences differ. What repeats: a goal
-sentence is quoted by about three targets (half of all targets are counts), a numbered heading
-by about two measures. Ids start with their plan's id (clusters' with their kind too) and sort;
-foreign keys resolve; ``sources.sha256`` is the digest of the written text and the derived
-dollar columns are what ``cnplans convert`` computes. The words are generated; no row states a
-real fact. The script needs only the standard library and ``src/``.
+sentence per plan citing it, ``HEADINGS`` numbered measure headings and ``SENTENCES`` sentences
+whose kinds repeat :data:`KINDS` (a count, money in yuan or dollars, a growth rate, a cluster in
+two regions, a project portfolio, a filler), figures in words a reader parses ("about 4,200",
+"3.5 to 5 billion yuan", "seven", "by 2031", "on May 14"). A row copies the facts of a sentence
+of the kind it needs from its plan's source and quotes it (whole, its tail, with the next
+sentence, or with a doubled space); each sentence holds its own number, so quotes differ. Ids
+start with their plan's id and sort; foreign keys resolve; ``sources.sha256`` is the digest of
+the text and the dollar columns are what ``cnplans convert`` computes. No row states a real
+fact. The script needs only the standard library and ``src/``.
 
 ``--defects`` breaks the package at known rows, one comma-separated ``KIND@[TABLE:]ROW[:COLUMN]``
 each. ``ROW`` is the 1-based data row (physical line ``ROW + 1``: no cell spans lines);
@@ -130,6 +125,11 @@ QUALIFIER_WEIGHTS = (18, 18, 18, 18, 18, 10)
 MONEY = ("revenue", "output value", "added output value", "investment", "funding in place")
 CLUSTER_KINDS = ("cluster", "innovation hub", "base", "park", "zone", "industrial chain")
 SECTIONS = ("Overall requirements", "Key tasks", "Safeguards, funding and talent")
+# Rows per table: one per this many targets, and at least so many.
+SIZES = {
+    "targets": (1, 1), "measures": (4, 5), "clusters": (8, 5), "projects": (20, 3),
+    "plans": (50, 2), "regions": (100, 10), "sources": (200, 2),
+}  # fmt: skip
 NOTES = (
     "Read from the list, not the count.",
     "The source gives the figure twice, once rounded.",
@@ -221,15 +221,7 @@ class _Synth:
     def __init__(self, n: int, seed: int, schemas: dict[str, dict[str, Any]]) -> None:
         self.r = r = random.Random(seed)
         self.schemas = schemas
-        self.size = {
-            "targets": n,
-            "measures": max(5, n // 4),
-            "clusters": max(5, n // 8),
-            "projects": max(3, n // 20),
-            "plans": max(2, n // 50),
-            "regions": max(10, n // 100),
-            "sources": max(2, n // 200),
-        }
+        self.size = {table: max(least, n // per) for table, (per, least) in SIZES.items()}
         sources, regions, plans = self.size["sources"], self.size["regions"], self.size["plans"]
         self.provinces = max(1, regions // 20)  # the first regions; the others lie in them
         self.region_ids = [f"{110000 + i:06d}" for i in range(regions)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -27,6 +27,15 @@ from .sources import SOURCES, ResponseRejected
 from .update import UPDATED_COLUMNS, merge, render
 
 URL_ENVIRONMENT_VARIABLE = "CNPLANS_FX_URL"
+# The transport's options: flag, type, default, metavar, help.
+TRANSPORT_OPTIONS: list[tuple[str, Callable[[str], float], float, str, str]] = [
+    ("--connect-timeout", float, 10.0, "SECONDS", "default 10"),
+    ("--read-timeout", float, 30.0, "SECONDS", "default 30"),
+    ("--retries", int, 3, "N", "retries after a connection error, timeout or HTTP 429/5xx "
+     "(default 3)"),
+    ("--backoff", float, 0.5, "SECONDS", "backoff factor: the n-th retry waits about SECONDS * "
+     "2**(n-1) (default 0.5)"),
+]  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,26 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="first year to take (default: the table's first year for the currency)",
     )
     update.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
-    update.add_argument(
-        "--connect-timeout", type=float, default=10.0, metavar="SECONDS", help="default 10"
-    )
-    update.add_argument(
-        "--read-timeout", type=float, default=30.0, metavar="SECONDS", help="default 30"
-    )
-    update.add_argument(
-        "--retries",
-        type=int,
-        default=3,
-        metavar="N",
-        help="retries after a connection error, timeout or HTTP 429/5xx (default 3)",
-    )
-    update.add_argument(
-        "--backoff",
-        type=float,
-        default=0.5,
-        metavar="SECONDS",
-        help="backoff factor: the n-th retry waits about SECONDS * 2**(n-1) (default 0.5)",
-    )
+    for flag, kind, default, metavar, words in TRANSPORT_OPTIONS:
+        update.add_argument(flag, type=kind, default=default, metavar=metavar, help=words)
     return parser
 
 

@@ -155,20 +155,16 @@ def read_rows(path: Path, name: str, schema: TableSchema) -> list[Row]:
     return rows
 
 
-def read_citation(root: Path) -> tuple[str | None, dict[str, Any]]:
-    """``CITATION.cff`` at the package root as written and parsed; ``(None, {})`` without one."""
-    try:
-        found = citation.read_citation(root)
-    except datapackage.PackageError as exc:
-        raise SiteError(str(exc)) from None
-    return found or (None, {})
-
-
 def read_package(root: Path) -> Package:
-    """Read ``datapackage.json`` in ``root`` with every table's schema and rows."""
+    """Read ``datapackage.json`` in ``root`` with every table's schema and rows, and the
+    ``CITATION.cff`` beside it (as written and parsed) when there is one."""
     try:
         descriptor = datapackage.read_descriptor(root / DESCRIPTOR_NAME)
     except datapackage.PackageError as exc:
         raise SiteError(f"{exc}; pass the folder that holds {DESCRIPTOR_NAME}") from None
     tables = [read_table(root, entry, i) for i, entry in enumerate(descriptor["resources"])]
-    return Package(root, descriptor, tables, *read_citation(root))
+    try:
+        found = citation.read_citation(root)
+    except datapackage.PackageError as exc:
+        raise SiteError(str(exc)) from None
+    return Package(root, descriptor, tables, *(found or (None, {})))

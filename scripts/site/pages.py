@@ -6,17 +6,24 @@ relative, so the site works from ``file://`` and from any folder) and escape eve
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from humanize import naturalsize
 
+from cnplans import loader
+from cnplans.datapackage import csv_form
 from cnplans.datapackage.citation import citation_text
+from cnplans.datapackage.errors import CnplansError
 from cnplans.datapackage.table_schema import Field
+from cnplans.loader import overviews
 
-from . import chart, glance
+from . import chart
 from .downloads import Download
 from .package import (
     CITATION_NAME,
@@ -261,16 +268,70 @@ def indicators_count(package: Package) -> list[tuple[str, int]] | None:
     return [(name, counts[name]) for name in names]
 
 
+OVERVIEW = "targets"
+Facet = tuple[str, str, list[tuple[str, str]]]  # key, label, (value, text) options by text
+
+
+def overview_table(package: Package) -> Table | None:
+    """The home page's overview of targets (:func:`cnplans.loader.overviews.overview`) with its
+    Table Schema, one row per target in the package's CSV form (a number shows as the files
+    write it); None when the package lacks a table the overview is made from."""
+    if any(package.table(name) is None for name in overviews.TABLES):
+        return None
+    try:
+        frames = {name: loader.read_table(package.root, name) for name in overviews.TABLES}
+        frame = overviews.overview(OVERVIEW, frames=frames)
+    except CnplansError as exc:
+        raise SiteError(f"the overview of {OVERVIEW} cannot be made: {exc}") from None
+    overview_schema = overviews.schema(OVERVIEW)
+    text = csv_form.frame_text(frame, overview_schema)
+    return Table(
+        name=overviews.view_name(OVERVIEW),
+        title="Targets at a glance",
+        description="One row per target with its region, plan, value in words, year and "
+        'US dollars, made from the tables by `cnplans.overview("targets")`.',
+        relative_path=PurePosixPath(f"overview-{OVERVIEW}.csv"),
+        schema_relative_path=None,
+        schema=overview_schema,
+        rows=list(csv.DictReader(io.StringIO(text))),
+    )
+
+
+def facets(rows: list[Row]) -> list[Facet]:
+    """The filters of the overview, each value once; a region's text follows its province's.
+
+    Each row holds its values in ``data-<key>`` (space-separated); ``site.js`` matches the page's
+    ``<select>`` choices against them (a region matches itself and the regions of its province).
+    """
+    places: dict[str, str] = {}
+    for row in rows:
+        province = f"{row['province_name_en']} {row['province_name_zh']}".strip()
+        places[row["province_id"]] = province
+        if row["region_id"] != row["province_id"]:
+            region = f"{row['region_name_en']} {row['region_name_zh']}".strip()
+            places[row["region_id"]] = f"{province} › {region}"
+    found = [
+        ("region", "Region", places),
+        ("plan", "Plan", {row["plan_id"]: row["plan_title"] for row in rows}),
+        ("indicator", "Indicator", {row["indicator"]: row["indicator"] for row in rows}),
+        ("unit", "Unit", {row["unit"]: row["unit"] for row in rows}),
+    ]
+    return [
+        (key, label, sorted(((v, t) for v, t in options.items() if v), key=lambda o: o[1]))
+        for key, label, options in found
+    ]
+
+
 def home_page(package: Package, downloads: list[Download], has_release: bool) -> str:
     """The release's home page: the overview of targets, the chart, the files, how to cite it."""
     targets = money_targets(package)
-    overview = glance.overview_table(package)
+    overview = overview_table(package)
     return _page(
         "index.html.j2",
         package,
         "",
         overview=overview,
-        facets=glance.facets(overview.rows if overview else []),
+        facets=facets(overview.rows if overview else []),
         grouped=grouped_number,
         downloads=downloads,
         has_release=has_release,

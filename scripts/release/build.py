@@ -38,21 +38,6 @@ def folder_name(version: str) -> str:
     return f"cnplans-{version}"
 
 
-def companions(version: str, database: str) -> list[data_readme.Companion]:
-    """The files published beside the zip, as its README names them."""
-    prefix = folder_name(version)
-    described = [
-        (f"{prefix}.xlsx", "the tables as an Excel workbook, typed, with a README sheet"),
-        (f"{prefix}-<table>.parquet", "one Parquet file per table, with the schema's types"),
-        (
-            database,
-            "every table in one SQLite database, with its keys and the overview views; "
-            f"`datasette {database}` serves it as it is",
-        ),
-    ]
-    return [data_readme.Companion(name, text) for name, text in described]
-
-
 def source_date_epoch(default: Callable[[], int]) -> int:
     """``$SOURCE_DATE_EPOCH`` as an int, or ``default()`` when it is not set."""
     configured = os.environ.get(EPOCH_ENV)
@@ -90,13 +75,22 @@ def build_staged(
             f"datapackage.json says version {descriptor.get('version')!r}, not {version!r}"
         )
     dist.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder_name(version)}.partial-", dir=dist))
+    prefix = folder_name(version)
+    staging = Path(tempfile.mkdtemp(prefix=f".{prefix}.partial-", dir=dist))
     try:
-        prefix = folder_name(version)
         tables = typed_tables.read_all(root, descriptor)
         overviews = overview_csv.build(tables)
         database = sqlite.database_name(version)
-        beside = companions(version, database)
+        described = [  # the files published beside the zip, as its README names them
+            (f"{prefix}.xlsx", "the tables as an Excel workbook, typed, with a README sheet"),
+            (f"{prefix}-<table>.parquet", "one Parquet file per table, with the schema's types"),
+            (
+                database,
+                "every table in one SQLite database, with its keys and the overview views; "
+                f"`datasette {database}` serves it as it is",
+            ),
+        ]
+        beside = [data_readme.Companion(name, text) for name, text in described]
         cff = parsed_citation(root)
         readme = data_readme.render(
             descriptor, tables, prefix, [c for c, _ in overviews], beside, citation=cff

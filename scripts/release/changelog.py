@@ -43,7 +43,11 @@ def release_section(
     """The CHANGELOG.md section (and release notes) of ``version``, released on ``date``."""
     lines = [f"## {version} ({date})", ""]
     if diff is None or previous is None:
-        lines += ["First release.", "", *_first_release(new)]
+        lines += ["First release.", "", "| Table | Rows | Fields |", "| --- | ---: | ---: |"]
+        lines += [
+            f"| `{t.name}` | {len(t.rows)} | {len(t.schema.get('fields', []))} |"
+            for t in new.tables.values()
+        ]
     else:
         lines += [f"Changes since {previous} (tag `{previous.tag}`). {_why(reasons)}", ""]
         lines += body(diff, limit=limit)
@@ -88,15 +92,6 @@ def body(diff: PackageDiff, *, limit: int = DEFAULT_LIMIT) -> list[str]:
         lines.append("")
         for rows in changed:
             lines += _table_details(rows, limit)
-    return lines
-
-
-def _first_release(new: Snapshot) -> list[str]:
-    lines = ["| Table | Rows | Fields |", "| --- | ---: | ---: |"]
-    lines += [
-        f"| `{t.name}` | {len(t.rows)} | {len(t.schema.get('fields', []))} |"
-        for t in new.tables.values()
-    ]
     return lines
 
 
@@ -176,10 +171,5 @@ def insert(changelog: str | None, section: str) -> str:
 
 def section(changelog: str, version: str) -> str | None:
     """The text of ``## <version>`` in CHANGELOG.md (without its heading), or None."""
-    pattern = re.compile(rf"^## {re.escape(version)}(?: |$).*$", re.MULTILINE)
-    match = pattern.search(changelog)
-    if match is None:
-        return None
-    rest = changelog[match.end() :]
-    following = re.search(r"^## ", rest, re.MULTILINE)
-    return (rest[: following.start()] if following else rest).strip() + "\n"
+    match = re.search(rf"(?ms)^## {re.escape(version)}(?: [^\n]*)?$(.*?)(?=^## |\Z)", changelog)
+    return None if match is None else match[1].strip() + "\n"

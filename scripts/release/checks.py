@@ -78,11 +78,8 @@ def metadata_disagreements(root: Path, descriptor: dict[str, Any]) -> list[str]:
 
 
 def run_validator(root: Path, command: list[str] | None = None) -> str:
-    """Run ``cnplans validate`` on the tree in a subprocess; refuse unless it succeeds.
-
-    Returns its output. A validator that cannot be started counts as a failure: data that was
-    not validated is not released.
-    """
+    """Run ``cnplans validate`` on the tree in a subprocess and return its output; refuse unless
+    it succeeds (one that cannot start fails too: data not validated is not released)."""
     command = command or [sys.executable, "-m", "cnplans", "validate", "datapackage.json"]
     shown = shlex.join(command)
     try:

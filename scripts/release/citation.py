@@ -44,13 +44,9 @@ def read_citation(root: Path) -> dict[str, Any]:
 def read_zenodo(root: Path) -> dict[str, Any]:
     """.zenodo.json as a dict; a missing or malformed file is an error naming it."""
     path = root / ZENODO
-    text = read_text(path, expected="the Zenodo metadata a release needs")
-    return _mapping(parse_json(text, str(path)), path, "a JSON object")
-
-
-def _mapping(data: Any, path: Path, expected: str) -> dict[str, Any]:
+    data = parse_json(read_text(path, expected="the Zenodo metadata a release needs"), str(path))
     if not isinstance(data, dict):
-        raise ReleaseStepError(f"{path}: expected {expected}")
+        raise ReleaseStepError(f"{path}: expected a JSON object")
     return data
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cnplans.datapackage import atomic, dump_descriptor, read_descriptor
 from cnplans.datapackage.errors import CnplansError
+from cnplans.datapackage.paths import DESCRIPTOR_NAME as DESCRIPTOR
 
 from .changelog import DEFAULT_LIMIT
 from .errors import Refused, ReleaseStepError
@@ -114,26 +115,26 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         )
         print(summary(release(root, args.version, wanted)))
     elif args.command == "build":
-        from . import checks, workspace
+        from . import checks
 
         repo = GitRepo(root)
         if not args.allow_dirty:
             checks.require_clean_tree(repo)
-        version = str(read_descriptor(root / stamp.DESCRIPTOR)["version"])
+        version = str(read_descriptor(root / DESCRIPTOR)["version"])
         dist = root / args.dist  # an absolute --dist stays as it is
         epoch = build.source_date_epoch(repo.last_commit_epoch)
         with tempfile.TemporaryDirectory(prefix="cnplans-build-") as scratch:
-            work = workspace.tracked_copy(repo, Path(scratch) / "tree")
+            work = repo.tracked_copy(Path(scratch) / "tree")
             staging = build.build_staged(work, dist, version, epoch, options)
         folder = build.finalize(staging, dist, version)
         print(f"built cnplans {version} into {folder} (SOURCE_DATE_EPOCH={epoch})")
     elif args.command == "diff":
         print(_diff(root, args.ref, args.limit), end="")
     elif args.command == "stamp":
-        descriptor = stamp.stamped(root, read_descriptor(root / stamp.DESCRIPTOR))
-        atomic.write_text(root / stamp.DESCRIPTOR, dump_descriptor(descriptor))
-        count = len(descriptor["resources"])
-        print(f"stamped {root / stamp.DESCRIPTOR}: bytes and hash of {count} resources")
+        path = root / DESCRIPTOR
+        descriptor = stamp.stamped(root, read_descriptor(path))
+        atomic.write_text(path, dump_descriptor(descriptor))
+        print(f"stamped {path}: bytes and hash of {len(descriptor['resources'])} resources")
     else:
         from .publish.command import PublishOptions, publish
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import ReleaseStepError
 
@@ -72,6 +73,21 @@ class GitRepo:
         """The bytes of ``path`` (relative to ``root``) at ``ref``, or None if it did not exist."""
         done = self.run("show", f"{ref}:./{path}")
         return done.stdout if done.returncode == 0 else None
+
+    def tracked_copy(self, target: Path) -> Path:
+        """Copy every tracked file (as it is in the working tree) into ``target``.
+
+        A release is stamped, validated and built there: the maintainer's tree stays untouched
+        until every check passed, and the artifacts depend only on tracked files.
+        """
+        for name in sorted(filter(None, self.check("ls-files", "-z", "--cached").split("\0"))):
+            source = self.root.joinpath(*PurePosixPath(name).parts)
+            if not source.exists() and not source.is_symlink():
+                continue  # deleted in the working tree (only possible with --allow-dirty)
+            destination = target.joinpath(*PurePosixPath(name).parts)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination, follow_symlinks=False)
+        return target
 
     def last_commit_epoch(self) -> int:
         """Committer time of HEAD in seconds since 1970 (the default SOURCE_DATE_EPOCH)."""

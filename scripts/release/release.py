@@ -20,8 +20,9 @@ from pathlib import Path, PurePosixPath
 
 from cnplans.datapackage import dump_descriptor, parse_json, read_descriptor
 from cnplans.datapackage.hashes import file_sha256
+from cnplans.datapackage.paths import DESCRIPTOR_NAME
 
-from . import changelog, checks, snapshot, stamp, versions, workspace
+from . import changelog, checks, snapshot, stamp, versions
 from .build import BuildOptions, build_staged, finalize, source_date_epoch
 from .citation import CITATION, ZENODO, set_scalar, zenodo_with_version
 from .diff import PackageDiff, compare
@@ -71,9 +72,9 @@ def release(
     created = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     with tempfile.TemporaryDirectory(prefix="cnplans-release-") as scratch:
-        work = workspace.tracked_copy(repo, Path(scratch) / "tree")
+        work = repo.tracked_copy(Path(scratch) / "tree")
         edits = _stamp_edits(work, str(version), created)
-        workspace.apply(work, edits)
+        stamp.apply(work, edits)
 
         diff: PackageDiff | None = None
         reasons: list[Reason] = []
@@ -87,7 +88,7 @@ def release(
         )  # fmt: skip
         existing = (work / CHANGELOG).is_file() and (work / CHANGELOG).read_text(encoding="utf-8")
         edits[CHANGELOG] = changelog.insert(existing or None, section)
-        workspace.apply(work, {CHANGELOG: edits[CHANGELOG]})
+        stamp.apply(work, {CHANGELOG: edits[CHANGELOG]})
 
         say("validating the stamped data with `cnplans validate` …")
         checks.run_validator(work, options.validate_command)
@@ -96,13 +97,17 @@ def release(
             text = _registry_with(work, str(version), file_sha256(archive))
             if text is not None:
                 edits[REGISTRY] = text
-                workspace.apply(work, {REGISTRY: text})
+                stamp.apply(work, {REGISTRY: text})
 
         say(f"building the artifacts of {version} …")
         staging = build_staged(work, dist, str(version), epoch, options.build, after_zip=record_zip)
-        edits = {path: text for path, text in edits.items() if _differs(root / path, text)}
+        edits = {
+            path: text
+            for path, text in edits.items()
+            if not (root / path).is_file() or (root / path).read_text(encoding="utf-8") != text
+        }
         try:
-            workspace.apply(root, edits)
+            stamp.apply(root, edits)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -131,14 +136,10 @@ def _stamp_edits(work: Path, version: str, created: str) -> dict[str, str]:
     citation = set_scalar(texts[CITATION], "version", version)
     return {
         PYPROJECT: pyproject_with_version(texts[PYPROJECT], version),
-        stamp.DESCRIPTOR: dump_descriptor(descriptor),
+        DESCRIPTOR_NAME: dump_descriptor(descriptor),
         CITATION: set_scalar(citation, "date-released", created[:10]),
         ZENODO: zenodo_with_version(texts[ZENODO], version),
     }
-
-
-def _differs(path: Path, text: str) -> bool:
-    return not path.is_file() or path.read_text(encoding="utf-8") != text
 
 
 def _registry_with(work: Path, version: str, digest: str) -> str | None:

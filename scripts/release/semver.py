@@ -49,11 +49,8 @@ class Version:
 
     def smallest(self, level: Level) -> Version:
         """The smallest version after this one that is a step of ``level``."""
-        if level == Level.MAJOR:
-            return Version(self.major + 1, 0, 0)
-        if level == Level.MINOR:
-            return Version(self.major, self.minor + 1, 0)
-        return Version(self.major, self.minor, self.patch + 1)
+        bumped = {Level.MAJOR: (self.major + 1, 0, 0), Level.MINOR: (self.major, self.minor + 1, 0)}
+        return Version(*bumped.get(level, (self.major, self.minor, self.patch + 1)))
 
 
 @dataclass(frozen=True)

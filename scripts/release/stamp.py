@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cnplans.datapackage import inside, read_text, with_key
+from cnplans.datapackage import atomic, inside, read_text, with_key
 from cnplans.datapackage import source_documents as documents_of
 from cnplans.datapackage.hashes import file_sha256
 from cnplans.datapackage.paths import DESCRIPTOR_NAME as DESCRIPTOR
@@ -61,3 +61,10 @@ def _file(root: Path, resource: dict[str, Any]) -> Path:
     if not path.is_file():
         raise ReleaseStepError(f"{path} does not exist, but {DESCRIPTOR} lists it")
     return path
+
+
+def apply(root: Path, edits: dict[str, str]) -> None:
+    """Write ``edits`` (relative POSIX path -> new text) into ``root``, all files together."""
+    atomic.write_texts(
+        [(root.joinpath(*PurePosixPath(path).parts), text) for path, text in sorted(edits.items())]
+    )

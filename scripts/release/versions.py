@@ -52,14 +52,8 @@ def installed_version(root: Path) -> str | None:
     """Version of the ``cnplans`` installed from ``root`` (None if it came from elsewhere)."""
     try:
         distribution = metadata.distribution("cnplans")
-    except metadata.PackageNotFoundError:
-        return None
-    direct = distribution.read_text("direct_url.json")
-    if not direct:
-        return None
-    try:
-        url = json.loads(direct).get("url", "")
-    except json.JSONDecodeError:
+        url = json.loads(distribution.read_text("direct_url.json") or "{}").get("url")
+    except (metadata.PackageNotFoundError, json.JSONDecodeError):
         return None
     return distribution.version if url == root.resolve().as_uri() else None
 

@@ -104,9 +104,6 @@ def _contents(
 
 def _licence_name(licence: dict[str, Any]) -> str:
     """ "Title (`id`) <url>", leaving out what the licence does not give."""
-    parts = [str(licence.get("title") or licence.get("name", ""))]
-    if licence.get("title") and licence.get("name"):
-        parts.append(f"(`{licence['name']}`)")
-    if licence.get("path"):
-        parts.append(f"<{licence['path']}>")
-    return " ".join(p for p in parts if p)
+    title, name, path = licence.get("title"), licence.get("name"), licence.get("path")
+    parts = [str(title or licence.get("name", "")), f"(`{name}`)" if title and name else ""]
+    return " ".join(p for p in [*parts, f"<{path}>" if path else ""] if p)

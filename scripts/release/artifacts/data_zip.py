@@ -44,11 +44,8 @@ def build(
     folder: str,
     added: Mapping[str, str],
 ) -> None:
-    """Write the zip to ``target``, every member under ``folder/``.
-
-    ``added`` maps the files written for the release (README.md, the overview CSVs) to their
-    texts; the others are taken from ``root``.
-    """
+    """Write the zip to ``target``, every member under ``folder/``: the package's files from
+    ``root`` and ``added``, the files written for the release (README.md, ...) -> their texts."""
     taken = member_paths(root, descriptor)
     clash = sorted(set(added) & set(taken))
     if clash:

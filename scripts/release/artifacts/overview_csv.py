@@ -41,13 +41,8 @@ def build(tables: Sequence[TypedTable]) -> list[tuple[Companion, str]]:
             raise ReleaseStepError(
                 f"cannot build the {name} overview for the release: {exc}"
             ) from None
-        built.append(
-            (Companion(file_name(name), _description(name), schema), frame_text(frame, schema))
-        )
+        # the description of the overview's Table Schema (TableSchema keeps only the fields)
+        path = resources.files("cnplans.loader").joinpath("overview_schemas", f"{name}.json")
+        description = str(json.loads(path.read_text(encoding="utf-8")).get("description", ""))
+        built.append((Companion(file_name(name), description, schema), frame_text(frame, schema)))
     return built
-
-
-def _description(name: str) -> str:
-    """The ``description`` of the overview's Table Schema (TableSchema keeps only the fields)."""
-    path = resources.files("cnplans.loader").joinpath("overview_schemas", f"{name}.json")
-    return str(json.loads(path.read_text(encoding="utf-8")).get("description", ""))

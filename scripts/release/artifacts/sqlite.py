@@ -12,6 +12,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from cnplans.loader import overviews
 from cnplans.loader.overviews import quote_identifier as quote
 from cnplans.loader.overviews import sql_value, storage_class
 
@@ -55,10 +56,8 @@ def create_table(table: TypedTable) -> str:
 
 
 def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True) -> Path:
-    """Write the database to ``target`` (which must not exist) and return it.
-
-    With ``overview_views`` the overview views are created once the tables are filled.
-    """
+    """Write the database to ``target`` (which must not exist) and return it; with
+    ``overview_views`` the overview views are created once the tables are filled."""
     connection = sqlite3.connect(target)
     try:
         connection.execute("PRAGMA page_size = 4096")
@@ -87,26 +86,18 @@ def build(tables: list[TypedTable], target: Path, *, overview_views: bool = True
             raise ReleaseStepError(
                 f"the SQLite database breaks {len(broken)} foreign key(s): {shown}"
             )
-        if overview_views:
-            _create_overview_views(connection)
+        if overview_views:  # each view is read once: a view is compiled only when read
+            try:
+                overviews.create_views(connection)
+                for name in overviews.NAMES:
+                    view = quote(overviews.view_name(name))
+                    connection.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
+            except sqlite3.Error as exc:
+                raise ReleaseStepError(
+                    f"the overview views do not work in the SQLite database: {exc}"
+                ) from None
+            connection.commit()
         connection.execute("VACUUM")
     finally:
         connection.close()
     return target
-
-
-def _create_overview_views(connection: sqlite3.Connection) -> None:
-    """The overview views, checked by reading each once (a view is compiled only when read)."""
-    from cnplans.loader import overviews
-
-    try:
-        overviews.create_views(connection)
-        for name in overviews.NAMES:
-            connection.execute(
-                f"SELECT * FROM {quote(overviews.view_name(name))} LIMIT 1"
-            ).fetchall()
-    except sqlite3.Error as exc:
-        raise ReleaseStepError(
-            f"the overview views do not work in the SQLite database: {exc}"
-        ) from None
-    connection.commit()

@@ -20,7 +20,7 @@ from .. import changelog, checksums
 from ..citation import CITATION, README, read_citation, read_zenodo, readme_with_doi, set_scalar
 from ..errors import ReleaseStepError
 from ..semver import Version
-from ..workspace import apply
+from ..stamp import apply
 from . import github, zenodo
 from .http import Client
 from .state import Progress, State
@@ -75,7 +75,9 @@ def publish(
     client = Client(token, options.dry_run, say, github.HEADERS if options.to == "github" else {})
     if options.to == "github":
         target = _github_target(options)
-        notes = _notes(root, version)
+        path = root / "CHANGELOG.md"
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        notes = changelog.section(text, str(version)) or f"cnplans {version}"
         progress = Progress(github.plan(artifacts))
         try:
             url = github.publish(client, target, str(version), artifacts, notes, state, progress)
@@ -140,12 +142,6 @@ def write_doi(root: Path, doi: str) -> None:
     if (root / README).is_file():
         edits[README] = readme_with_doi((root / README).read_text(encoding="utf-8"), doi)
     apply(root, edits)
-
-
-def _notes(root: Path, version: Version) -> str:
-    path = root / "CHANGELOG.md"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    return changelog.section(text, str(version)) or f"cnplans {version}"
 
 
 def _failed(

@@ -84,7 +84,9 @@ def publish(
             dry={"id": "{asset_id}", "name": path.name},
         )  # fmt: skip
 
-    existing = _assets(client, target, release["id"])
+    assets = target.api(f"/releases/{release['id']}/assets")
+    reply = client.send("GET", assets, params={"per_page": PAGE_SIZE}, dry=[])
+    existing = {str(a.get("name")): a for a in (reply.data or [])}
     upload_all(artifacts, existing, _same, upload, saved.setdefault("assets", {}), state, progress)
 
     if release.get("draft", False):
@@ -114,13 +116,6 @@ def _find_release(client: Client, target: GitHubTarget, tag: str) -> dict[str, A
         if len(releases) < PAGE_SIZE:
             return None
     return None
-
-
-def _assets(client: Client, target: GitHubTarget, release_id: Any) -> dict[str, dict[str, Any]]:
-    reply = client.send(
-        "GET", target.api(f"/releases/{release_id}/assets"), params={"per_page": PAGE_SIZE}, dry=[]
-    )
-    return {str(a.get("name")): a for a in (reply.data or [])}
 
 
 def _same(asset: dict[str, Any], path: Path) -> bool:

@@ -35,18 +35,15 @@ def summarize(payload: Any) -> str:
     """A one-line summary of a JSON payload: keys with short values, long values as sizes."""
     if not isinstance(payload, dict):
         return f"json {type(payload).__name__}"
-    parts = []
-    for key, value in payload.items():
+
+    def short(value: Any) -> str:
         if isinstance(value, str) and len(value) > 40:
-            parts.append(f"{key}=<{len(value)} chars>")
-        elif isinstance(value, dict):
-            keys = ", ".join(value) if len(value) <= 8 else f"{len(value)} keys"
-            parts.append(f"{key}={{{keys}}}")
-        elif isinstance(value, list):
-            parts.append(f"{key}=[{len(value)} items]")
-        else:
-            parts.append(f"{key}={value!r}")
-    return "json " + (", ".join(parts) or "{}")
+            return f"<{len(value)} chars>"
+        if isinstance(value, dict):
+            return "{" + (", ".join(value) if len(value) <= 8 else f"{len(value)} keys") + "}"
+        return f"[{len(value)} items]" if isinstance(value, list) else repr(value)
+
+    return "json " + (", ".join(f"{k}={short(v)}" for k, v in payload.items()) or "{}")
 
 
 @dataclass

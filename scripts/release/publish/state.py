@@ -22,12 +22,10 @@ class State:
 
     @classmethod
     def load(cls, path: Path) -> State:
-        if path.is_file():
-            try:
-                return cls(path, json.loads(path.read_text(encoding="utf-8")))
-            except json.JSONDecodeError:
-                pass  # a damaged state file is rebuilt from what the services report
-        return cls(path, {})
+        try:
+            return cls(path, json.loads(path.read_text(encoding="utf-8")))
+        except (FileNotFoundError, IsADirectoryError, json.JSONDecodeError):
+            return cls(path, {})  # none yet, or damaged: rebuilt from what the services report
 
     def section(self, name: str) -> dict[str, Any]:
         found = self.data.setdefault(name, {})

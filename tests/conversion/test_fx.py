@@ -23,7 +23,7 @@ from cnplans.conversion.fx import (
     to_currency,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BUNDLED_RATES = REPO / "resources" / "exchange_rates.csv"
 
 

@@ -134,7 +134,7 @@ def test_reported_usd_is_kept_beside_the_derived_dollars(targets: Path) -> None:
 
 def test_basis_falls_back_from_plan_to_source_to_unknown() -> None:
     table = RateTable(Path("rates.csv"), {})
-    rates = read_rates(Path(__file__).resolve().parents[1] / "resources" / "exchange_rates.csv")
+    rates = read_rates(Path(__file__).resolve().parents[2] / "resources" / "exchange_rates.csv")
     assert derive("CNY", "7.1957", "2024-11-12", "2022", rates).cells() == {
         "usd": "1",
         "fx_year": "2024",

@@ -1,18 +1,14 @@
 """Load the data package's tables as typed pandas DataFrames.
 
-The dtypes come from the Table Schemas through :mod:`cnplans.datapackage.table_schema` (the one type
-map); this module only parses text into them. Bundled data is trusted: it was validated before it
-was released, so loading checks what is cheap (recorded hashes, the header, the primary key, values
-that do not parse as their type) and leaves the full validation to ``cnplans validate``.
+The dtypes come from the Table Schemas (:mod:`cnplans.datapackage.table_schema`, the one type
+map). Loading checks what is cheap (recorded hashes, the header, the primary key, values that do
+not parse as their type) and leaves the full validation to ``cnplans validate``.
 
-Dates: ``date`` fields load as ``datetime64[ns]``, and so do the text fields whose Table Schema
-pattern is that of a possibly partial ISO 8601 date (:data:`PARTIAL_DATE_PATTERN`:
-``plans.issued``, ``sources.published``) where the value is a full date (``2024-11-12``). A
-partial date (``2024``, ``2024-11``) is no day, so it loads as ``NaT`` and a
-:class:`PartialDateWarning` names the values, which the CSV file keeps as text.
+Dates load as ``datetime64[ns]``, and so do the text fields of possibly partial ISO dates
+(:data:`PARTIAL_DATE_PATTERN`: ``plans.issued``, ``sources.published``); a partial date
+(``2024-11``) is no day, so it loads as ``NaT`` with a :class:`PartialDateWarning`.
 
-Nothing here imports pandera, frictionless or requests; ``version=`` imports
-:mod:`cnplans.loader.releases`, which imports pooch (and so requests) only when it must download.
+Nothing here imports pandera, frictionless or requests (``version=`` may import pooch).
 
 >>> import cnplans
 >>> "plans" in cnplans.tables()
@@ -84,9 +80,7 @@ def is_partial_date_field(f: Field) -> bool:
 def loaded_dtype(f: Field) -> Any:
     """The dtype :func:`load` gives field ``f``: its Table Schema type's, or a date's for a
     text field of possibly partial dates (:func:`is_partial_date_field`)."""
-    if is_partial_date_field(f):
-        return PANDAS_DTYPES["date"]
-    return f.pandas_dtype()
+    return PANDAS_DTYPES["date"] if is_partial_date_field(f) else f.pandas_dtype()
 
 
 def package(*, version: str | None = None) -> dict[str, Any]:
@@ -381,8 +375,7 @@ def _convert_partial_dates(path: Path, text: pd.Series, f: Field, table: str) ->
             stacklevel=2,
         )
     date_dtype: Any = PANDAS_DTYPES["date"]
-    dates: pd.Series = parsed.astype(date_dtype)
-    return dates
+    return parsed.astype(date_dtype)
 
 
 def _examples(items: Sequence[str], separator: str) -> str:

@@ -1,13 +1,8 @@
 """Write loaded tables to a folder as CSV, Excel or Parquet, each file written atomically.
 
-CSV and Parquet give one file per table (``<table>.csv``, ``<table>.parquet``) and one per
-overview (``overview-targets.csv``, ``overview-clusters.csv``) when the tables it reads are
-there. CSV files are in the package's own form (:mod:`cnplans.datapackage.csv_form`: numbers as the
-package writes them, ``20`` and not ``20.0``; text quoted, so that no spreadsheet splits a cell).
-Excel gives one workbook, ``cnplans.xlsx``, written by :mod:`cnplans.loader.workbook` as the
-release's is. Every file is first written to a temporary file in the target folder and then renamed
-over the final name, so a reader never sees half a file and a failure leaves the previous export
-untouched.
+CSV and Parquet give one file per table and one per overview (``overview-targets.csv``) when the
+tables it reads are there; CSV is in the package's own form (:mod:`cnplans.datapackage.csv_form`).
+Excel gives one workbook, ``cnplans.xlsx``, the release's (:mod:`cnplans.loader.workbook`).
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -47,12 +42,9 @@ def export(
     descriptor: Mapping[str, Any] | None = None,
     citation: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write ``frames`` (table name -> DataFrame) into ``folder`` in format ``fmt``.
-
-    ``schemas`` (table name -> Table Schema) types the CSV quoting and the workbook's cells;
-    ``descriptor`` and ``citation`` (CITATION.cff as parsed) fill the workbook's README
-    sheet. Creates ``folder`` if needed and returns the paths written.
-    """
+    """Write ``frames`` (table name -> DataFrame) into ``folder`` (created) in format ``fmt``;
+    return the paths written. ``schemas`` types the CSV quoting and the workbook's cells,
+    ``descriptor`` and ``citation`` (CITATION.cff as parsed) fill the workbook's README."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,11 +80,5 @@ def export_package(folder: Path, fmt: str = "csv", *, version: str | None = None
     frames = {name: read_table(root, name) for name in names}
     schemas = {name: schema(name, version=version) for name in names}
     citation = read_citation(root)
-    return export(
-        frames,
-        folder,
-        fmt,
-        schemas=schemas,
-        descriptor=descriptor,
-        citation=citation[1] if citation else None,
-    )
+    cited = citation[1] if citation else None
+    return export(frames, folder, fmt, schemas=schemas, descriptor=descriptor, citation=cited)

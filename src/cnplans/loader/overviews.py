@@ -1,14 +1,9 @@
 """The overview: one readable row per target (and per cluster and region), generated, never curated.
 
-The overview is defined once, as two SQL views in ``overview.sql`` (``overview_targets`` and
-``overview_clusters``); :func:`create_views` adds them to a database holding the package's
-tables, such as the release's SQLite file, and :func:`overview` runs them on the loaded tables
-and types the result with the overview's own Table Schema (:func:`schema`). Each row carries its
-region and province, its plan, the value in words ("more than 50", "150 billion yuan"), the year
-(the plan's end year when the target has none, with ``year_basis`` saying so), the dollar
-amounts, and its source's title and quote.
-
-``cnplans.overview`` is :func:`overview`; this module holds the rest (the module is not called
+The overview is defined once, as two SQL views in ``overview.sql``; :func:`create_views` adds
+them to a database holding the package's tables (such as the release's SQLite file), and
+:func:`overview` runs them on the loaded tables, typed by the overview's own Table Schema
+(:func:`schema`). ``cnplans.overview`` is :func:`overview` (this module is not called
 ``overview``: importing it would replace the function on the package).
 
 >>> import cnplans
@@ -29,6 +24,7 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -58,8 +54,9 @@ def view_name(name: str) -> str:
     return f"overview_{name}"
 
 
+@cache
 def schema(name: str) -> TableSchema:
-    """The Table Schema of overview ``name``: its fields, in order, with types and descriptions.
+    """The Table Schema of overview ``name`` (read once): its fields, types and descriptions.
 
     >>> schema("clusters").field_names[:3]
     ['cluster_id', 'cluster_name', 'kind']
@@ -70,11 +67,8 @@ def schema(name: str) -> TableSchema:
 
 
 def create_views(conn: sqlite3.Connection) -> None:
-    """Create the views ``overview_targets`` and ``overview_clusters`` in ``conn``.
-
-    The database must hold the package's tables under their own names and column names, stored
-    as the release database stores them (see :func:`write_tables`).
-    """
+    """Create the overview views in ``conn``, which holds the package's tables as
+    :func:`write_tables` stores them."""
     conn.executescript(
         resources.files("cnplans.loader").joinpath("overview.sql").read_text("utf-8")
     )
@@ -116,9 +110,7 @@ def overview(
 
 def every(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Every overview of ``frames`` by name; none when ``frames`` lack a table they read."""
-    if not set(TABLES) <= set(frames):
-        return {}
-    return {name: overview(name, frames=frames) for name in NAMES}
+    return {name: overview(name, frames=frames) for name in NAMES if set(TABLES) <= set(frames)}
 
 
 def write_tables(conn: sqlite3.Connection, frames: Mapping[str, pd.DataFrame]) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -48,26 +49,16 @@ class RegionError(CnplansError, ValueError):
     """A region cannot be found, or a table has no link to regions."""
 
 
-@dataclass(frozen=True)
-class Step:
-    """One hop between tables: rows of ``table`` whose ``field`` equals ``ref_table.ref_field``.
-
-    ``referenced_by`` is False for a foreign key of ``table`` (``targets.plan_id`` refers to
-    ``plans.plan_id``) and True when ``ref_table`` is a link table whose ``ref_field`` refers
-    to ``table.field`` (``cluster_regions.cluster_id`` refers to ``clusters.cluster_id``).
-    """
+class Step(NamedTuple):
+    """One hop between tables: rows of ``table`` whose ``field`` equals ``ref_table.ref_field``;
+    ``referenced_by`` when ``ref_table`` is a link table whose ``ref_field`` refers to
+    ``table.field`` (``cluster_regions.cluster_id`` to ``clusters.cluster_id``)."""
 
     table: str
     field: str
     ref_table: str
     ref_field: str
     referenced_by: bool = False
-
-    def describe(self) -> str:
-        """The hop as the start of a path: ``targets.plan_id -> `` or ``a.k <- b.k -> ``."""
-        if self.referenced_by:
-            return f"{self.table}.{self.field} <- {self.ref_table}.{self.ref_field} -> "
-        return f"{self.table}.{self.field} -> "
 
 
 @dataclass(frozen=True)
@@ -80,7 +71,13 @@ class RegionLink:
 
     def describe(self) -> str:
         """The path as text, e.g. ``targets.plan_id -> plans.region_id``."""
-        return "".join(s.describe() for s in self.steps) + f"{self.table}.{self.field}"
+        hops = [
+            f"{s.table}.{s.field} <- {s.ref_table}.{s.ref_field} -> "
+            if s.referenced_by
+            else f"{s.table}.{s.field} -> "
+            for s in self.steps
+        ]
+        return "".join(hops) + f"{self.table}.{self.field}"
 
 
 def region_link(

@@ -13,18 +13,11 @@ Where the sha256 comes from, strongest first:
    This is weaker: it guards against a truncated or corrupted download, but whoever can replace
    the archive on the server can replace ``SHA256SUMS`` too.
 
-Where the archive comes from: the URL pattern in ``datapackage.json`` (``cnplans.release_url``,
-with ``{version}``), or the environment variable ``CNPLANS_RELEASES_URL`` (same pattern syntax).
-Where the cache is: ``CNPLANS_CACHE_DIR``, else the user cache folder (:func:`pooch.os_cache`).
-
-The cache only holds complete, checked releases: each is downloaded and unpacked in a temporary
-folder inside the cache and renamed into place; any failure removes that folder. Hostile servers
-and archives are refused with a one-line :class:`ReleaseError` naming the limit (a module constant
-a program may raise): see :class:`Download` for downloads, :func:`extract_safely` for archives and
-:func:`check_release` for the release's descriptor. A cached release is checked again, cheaply, on
-every use (:func:`cached_release`) and evicted, with a warning, when it fails.
-
-Nothing here imports pooch or requests at module level.
+The archive's URL is :func:`release_url`'s, the cache folder :func:`cache_dir`'s. The cache only
+holds complete, checked releases, unpacked in a temporary folder and renamed into place. Hostile
+servers and archives are refused with a one-line :class:`ReleaseError` naming the limit (a module
+constant a program may raise): see :class:`Download`, :func:`extract_safely` and
+:func:`check_release`. Nothing here imports pooch or requests at module level.
 
 >>> from cnplans.loader import releases
 >>> releases.release_url("1.2.3", pattern="https://example.org/v{version}/cnplans-{version}.zip")
@@ -46,6 +39,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -108,9 +102,7 @@ def deadline_seconds() -> float:
 
 
 def check_version(version: str) -> str:
-    """Return ``version`` if it looks like ``X.Y.Z`` (it becomes part of a URL and a folder).
-
-    The whole text must match: ``'9.9.1\\n'`` is refused.
+    """Return ``version`` if the whole of it looks like ``X.Y.Z`` (it goes into a URL and a folder).
 
     >>> check_version("1.2.3")
     '1.2.3'
@@ -192,12 +184,8 @@ def cached_release(version: str) -> Path | None:
 
 
 def fetch(version: str) -> Path:
-    """Folder holding release ``version``'s data package, downloading it on first use.
-
-    A cached release is returned without any network access. Otherwise the archive is
-    downloaded, verified and unpacked; any failure raises :class:`ReleaseError` and leaves the
-    cache as it was.
-    """
+    """Folder holding release ``version``'s data package, downloaded, verified and unpacked on
+    first use; any failure raises :class:`ReleaseError` and leaves the cache as it was."""
     cached = cached_release(version)
     if cached is not None:
         return cached
@@ -288,11 +276,9 @@ class Download:
             length = str(response.headers.get("Content-Length", "")).strip()
             if length.isdigit() and int(length) > self.max_bytes:
                 raise ReleaseError(self._too_large(url, f"the server announces {int(length):,}"))
-            if isinstance(output_file, str):
-                with open(output_file, "wb") as out:
-                    self._stream(url, response.raw, out, deadline)
-            else:
-                self._stream(url, response.raw, output_file, deadline)
+            file = output_file
+            with open(file, "wb") if isinstance(file, str) else nullcontext(file) as out:
+                self._stream(url, response.raw, out, deadline)
 
     def _open(self, url: str, deadline: float) -> Any:
         """The response to ``url``, following redirects by hand, each closed unread."""
@@ -314,11 +300,9 @@ class Download:
                     headers={"Accept-Encoding": "identity"},
                 )
                 if not response.is_redirect:
-                    try:
-                        response.raise_for_status()
-                    except BaseException:
+                    if not response.ok:
                         response.close()
-                        raise
+                        response.raise_for_status()
                     return response
                 location = response.headers["Location"]
                 response.close()

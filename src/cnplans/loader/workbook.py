@@ -1,16 +1,9 @@
 """The package as one Excel workbook, for the release and for ``cnplans export --format xlsx``.
 
-Sheets, in order: ``overview`` (one row per target, :func:`cnplans.loader.overviews.overview`),
-``overview_clusters``, ``README`` (for analysts: what each sheet is, how the tables join, units,
-how to cite), one sheet per table, then ``data_dictionary``. Cells are typed from the Table
-Schemas: integers, numbers, booleans, and real dates where a date is complete (also in the text
-fields of possibly partial dates, ``plans.issued`` and ``sources.published``). Amounts and counts
-show ``#,##0``, rates ``0.0000``, dates ``yyyy-mm-dd`` (:func:`number_format`). Every data sheet
-freezes its header row and its id column, has an autofilter, and shows the id, then the content
-columns, then the other ids, then the quote and notes (:func:`column_order`).
-
-The bytes depend only on the data and ``epoch``: the document properties carry it and the zip
-members (an xlsx is a zip) get fixed times through :mod:`cnplans.loader.reproducible_zip`.
+Sheets, in order: the overviews (:mod:`cnplans.loader.overviews`), ``README`` (for analysts),
+one sheet per table, then ``data_dictionary``. Cells are typed and formatted from the Table
+Schemas (:func:`number_format`, :func:`column_order`). The bytes depend only on the data and
+``epoch`` (:mod:`cnplans.loader.reproducible_zip`).
 
 >>> import cnplans
 >>> from cnplans.loader import schema
@@ -52,8 +45,7 @@ from cnplans.loader import is_partial_date_field, overviews, reproducible_zip
 
 README_SHEET = "README"
 DICTIONARY_SHEET = "data_dictionary"
-# cnplans.loader.overviews name -> its sheet; the targets' overview is the first sheet of the
-# workbook.
+# cnplans.loader.overviews name -> its sheet; the targets' overview is the workbook's first.
 OVERVIEW_SHEETS = {"targets": "overview", "clusters": "overview_clusters"}
 DICTIONARY_HEADER = [
     "table", "field", "title", "type", "format", "required", "primary_key", "foreign_key",
@@ -77,8 +69,7 @@ LAST_FIELDS = ("quote", "notes")  # the long verbatim text and the curator's rem
 FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 COMMAND = re.compile(r"`cnplans [a-z]")  # a developer's command, which the README leaves out
-# Currencies that field names carry (investment_cny, usd, reported_usd), beside those a table's
-# unit field lists (targets.unit: CNY, USD).
+# Currencies field names carry (investment_cny, usd), beside those a unit field lists.
 NAMED_CURRENCIES = ("cny", "usd")
 
 
@@ -109,10 +100,9 @@ def write(
 ) -> Path:
     """Write the workbook of ``frames`` (table name -> typed DataFrame) to ``path``, atomically.
 
-    ``schemas`` gives each table's Table Schema (a table without one is written from its
-    dtypes, unformatted); ``citation`` is CITATION.cff as parsed, if the package has one
-    (:func:`cnplans.datapackage.citation.read_citation`);
-    ``epoch`` (seconds, UTC) dates the document and its zip members (default: now).
+    ``schemas`` types each table's cells (a table without one is written unformatted);
+    ``citation`` is CITATION.cff as parsed; ``epoch`` (seconds, UTC) dates the document and its
+    zip members (default: now).
     """
     write_bytes(path, workbook_bytes(descriptor, frames, schemas, citation=citation, epoch=epoch))
     return path
@@ -149,10 +139,10 @@ def workbook_bytes(
     _dictionary(workbook.create_sheet(DICTIONARY_SHEET), [*summaries, *tables])
     _readme(readme, descriptor, summaries, tables, citation)
     stamp = dt.datetime.fromtimestamp(stamp_epoch, dt.UTC).replace(tzinfo=None)
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    workbook.properties.creator = "cnplans"
-    workbook.properties.title = str(descriptor.get("title", descriptor.get("name", "")))
+    props = workbook.properties
+    props.created = props.modified = stamp
+    props.creator = "cnplans"
+    props.title = str(descriptor.get("title", descriptor.get("name", "")))
     raw = io.BytesIO()
     # ExcelWriter rather than Workbook.save, which would stamp "modified" with the current time.
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
@@ -205,9 +195,7 @@ def number_format(schema: TableSchema | None, name: str) -> str | None:
         return RATE
     if COUNT_WORD in parts or (field.type == "number" and set(parts) & _currencies(schema)):
         return WHOLE_NUMBER
-    if field.type == "number" and UNIT_FIELD in schema.field_names:
-        return PER_ROW_UNIT
-    return None
+    return PER_ROW_UNIT if field.type == "number" and UNIT_FIELD in schema.field_names else None
 
 
 def unit_format(unit: object) -> str | None:
@@ -366,54 +354,46 @@ def _readme(
 def _notes(tables: Sequence[Sheet]) -> list[tuple[str, str]]:
     """What a reader must know to use the numbers, said for the fields the package has."""
     fields = {f.name for t in tables if t.schema is not None for f in t.schema.fields}
-    notes: list[tuple[str, str]] = []
-    if UNIT_FIELD in fields or fields & {"investment_cny", "usd"}:
-        notes.append(
-            (
-                "Base units",
-                "Amounts are in base units: yuan, not billions of yuan (150 billion yuan is "
-                "150000000000, shown as 150,000,000,000). The unit column says what a value "
-                "counts: CNY (yuan), USD (US dollars), percent (15 means 15 %), or count.",
-            )
-        )
-    if {"usd", "fx_basis"} <= fields:
-        notes.append(
-            (
-                "US dollars",
-                "usd is the value converted at the annual average exchange rate of fx_year "
-                "(in exchange_rates); for a range it is the lower end (the overview also "
-                "gives the upper end). It is empty when the value is not money (a percentage "
-                "or a count), or when fx_basis is unknown: neither the plan's issue date nor "
-                "the source's publication date is known, so no year's rate applies. "
-                "reported_usd is the dollar figure the source itself prints, if any.",
-            )
-        )
-    if "target_year" in fields:
-        notes.append(
-            (
-                "Years",
-                "target_year is empty when the source names no year for the goal; the "
-                "overview's year column then gives the plan's end year, and year_basis says "
-                "where each year comes from.",
-            )
-        )
-    notes.append(
+    notes = (
         (
+            UNIT_FIELD in fields or bool(fields & {"investment_cny", "usd"}),
+            "Base units",
+            "Amounts are in base units: yuan, not billions of yuan (150 billion yuan is "
+            "150000000000, shown as 150,000,000,000). The unit column says what a value "
+            "counts: CNY (yuan), USD (US dollars), percent (15 means 15 %), or count.",
+        ),
+        (
+            {"usd", "fx_basis"} <= fields,
+            "US dollars",
+            "usd is the value converted at the annual average exchange rate of fx_year "
+            "(in exchange_rates); for a range it is the lower end (the overview also "
+            "gives the upper end). It is empty when the value is not money (a percentage "
+            "or a count), or when fx_basis is unknown: neither the plan's issue date nor "
+            "the source's publication date is known, so no year's rate applies. "
+            "reported_usd is the dollar figure the source itself prints, if any.",
+        ),
+        (
+            "target_year" in fields,
+            "Years",
+            "target_year is empty when the source names no year for the goal; the "
+            "overview's year column then gives the plan's end year, and year_basis says "
+            "where each year comes from.",
+        ),
+        (
+            True,
             "Dates",
             "Complete dates are date cells (yyyy-mm-dd); a date known only to the month or "
             "year stays text, such as 2024-11.",
-        )
+        ),
+        (
+            "quote" in fields,
+            "Quotes",
+            "Every fact row carries a quote: a verbatim excerpt of the source text it was "
+            "read from (whitespace may differ). The sources sheet names each source: its "
+            "title, publisher, address and date.",
+        ),
     )
-    if "quote" in fields:
-        notes.append(
-            (
-                "Quotes",
-                "Every fact row carries a quote: a verbatim excerpt of the source text it was "
-                "read from (whitespace may differ). The sources sheet names each source: its "
-                "title, publisher, address and date.",
-            )
-        )
-    return notes
+    return [(topic, text) for wanted, topic, text in notes if wanted]
 
 
 def _joins(tables: Sequence[Sheet]) -> list[tuple[str, str, str]]:
@@ -460,9 +440,7 @@ def _cell(value: Any, field: Field | None) -> Any:
     if field is not None and field.type in ("integer", "year") and isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, str) and field is not None and is_partial_date_field(field):
-        if FULL_DATE.fullmatch(value):
-            return dt.date.fromisoformat(value)
-        return value
+        return dt.date.fromisoformat(value) if FULL_DATE.fullmatch(value) else value
     if isinstance(value, bool | int | float | str | dt.date):
         return value
     return str(value)  # categories of enums and anything else print as text

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cnplans.datapackage.errors import EXIT_CANNOT_RUN, EXIT_OK
-from cnplans.loader.commands import add_release_option, run_reporting_errors
+from cnplans.loader.commands import add_release_option, reporting_errors
 from cnplans.loader.export import FORMATS, WORKBOOK_NAME
 
 
@@ -27,17 +27,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_release_option(parser)
 
 
+@reporting_errors
 def run(args: argparse.Namespace) -> int:
     """Load every table and write it; print the paths written."""
-    return run_reporting_errors(lambda: _export(args.to, args.format, args.release))
-
-
-def _export(folder: Path, fmt: str, release: str | None) -> int:
     from cnplans.loader.export import export_package
 
+    folder: Path = args.to
     if folder.exists() and not folder.is_dir():
         print(f"cnplans: {folder} exists and is not a folder; choose another --to", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    for path in export_package(folder, fmt, version=release):
+    for path in export_package(folder, args.format, version=args.release):
         print(path)
     return EXIT_OK

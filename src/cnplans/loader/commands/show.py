@@ -1,10 +1,6 @@
 """``cnplans show TABLE`` and ``cnplans show overview [targets|clusters]``: print one table, or
-one overview, as CSV or JSON, optionally only the rows about one region.
-
-The CSV is in the package's own form (:func:`cnplans.datapackage.csv_form.frame_text`: a count is
-``20``, an amount ``230000000000``, a date ``2024-11-12``, text cells quoted); the JSON gives
-integral numbers as integers, other numbers as the shortest float that reads back the same, dates as
-YYYY-MM-DD and missing values as null.
+one overview, as CSV (the package's own form, :func:`cnplans.datapackage.csv_form.frame_text`) or
+JSON (:func:`_json`), optionally only the rows about one region.
 """
 
 from __future__ import annotations
@@ -14,10 +10,11 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cnplans.datapackage.errors import EXIT_OK
-from cnplans.loader.commands import add_release_option, run_reporting_errors
+from cnplans.loader.commands import add_release_option, reporting_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,24 +52,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_release_option(parser)
 
 
+@reporting_errors
 def run(args: argparse.Namespace) -> int:
     """Write the table to standard output."""
-    return run_reporting_errors(
-        lambda: _show(args.table, args.name, args.region, args.format, args.release)
-    )
-
-
-def _show(table: str, name: str | None, region: str | None, fmt: str, release: str | None) -> int:
-    if table == OVERVIEW:
-        frame, table_schema = _overview(name, region, release)
-    elif name is not None:
+    if args.table == OVERVIEW:
+        frame, table_schema = _overview(args.name, args.region, args.release)
+    elif args.name is not None:
         raise KeyError(
-            f"unexpected {name!r} after table {table}: only `cnplans show {OVERVIEW}` takes a "
-            "second name"
+            f"unexpected {args.name!r} after table {args.table}: only `cnplans show {OVERVIEW}` "
+            "takes a second name"
         )
     else:
-        frame, table_schema = _table(table, region, release)
-    if fmt == "json":
+        frame, table_schema = _table(args.table, args.region, args.release)
+    if args.format == "json":
         text = _json(frame)
     else:
         from cnplans.datapackage.csv_form import frame_text
@@ -88,38 +80,28 @@ def _show(table: str, name: str | None, region: str | None, fmt: str, release: s
 
 def _table(table: str, region: str | None, release: str | None) -> tuple[pd.DataFrame, TableSchema]:
     from cnplans.loader import load, schema, tables
-
-    if region is None:
-        return load(table, version=release), schema(table, version=release)
     from cnplans.loader.region_filter import rows_in_region
 
-    frame = rows_in_region(
-        table,
-        region,
-        lambda other: load(other, version=release),
-        lambda other: schema(other, version=release),
-        tables(version=release),
-    )
-    return frame, schema(table, version=release)
+    table_schema = schema(table, version=release)
+    if region is None:
+        return load(table, version=release), table_schema
+    of_release = partial(load, version=release), partial(schema, version=release)
+    return rows_in_region(table, region, *of_release, tables(version=release)), table_schema
 
 
 def _overview(
     name: str | None, region: str | None, release: str | None
 ) -> tuple[pd.DataFrame, TableSchema]:
     """The overview ``name`` (the first of ``cnplans.loader.overviews.NAMES`` when None), and its
-    schema.
-
-    An unknown name is an ``OverviewError`` (a KeyError: one line, exit code 2).
-    """
+    schema; an unknown name is an ``OverviewError`` (a KeyError: one line, exit code 2)."""
+    from cnplans.loader import load
     from cnplans.loader.overviews import NAMES, overview, schema
+    from cnplans.loader.region_filter import REGION_KEY, resolve_region
 
     name = NAMES[0] if name is None else name
     table_schema = schema(name)
     frame = overview(name, version=release)
     if region is not None:
-        from cnplans.loader import load
-        from cnplans.loader.region_filter import REGION_KEY, resolve_region
-
         keys = resolve_region(load("regions", version=release), region)
         frame = frame[frame[REGION_KEY].isin(keys)].reset_index(drop=True)
     return frame, table_schema
@@ -136,16 +118,18 @@ def _json(frame: pd.DataFrame) -> str:
 
 def _json_values(column: pd.Series) -> list[Any]:
     """One column's cells as JSON values (see :func:`_json`)."""
-    import pandas as pd
+    from pandas.api import types
+
+    from cnplans.loader.overviews import sql_value
 
     convert: Callable[[Any], Any] = str
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        convert = _date_text
-    elif pd.api.types.is_bool_dtype(column.dtype):
+    if types.is_datetime64_any_dtype(column.dtype):
+        convert = sql_value  # YYYY-MM-DD; a moment with a time of day in full ISO 8601
+    elif types.is_bool_dtype(column.dtype):
         convert = bool
-    elif pd.api.types.is_integer_dtype(column.dtype):
+    elif types.is_integer_dtype(column.dtype):
         convert = int
-    elif pd.api.types.is_numeric_dtype(column.dtype):
+    elif types.is_numeric_dtype(column.dtype):
         convert = _number
     missing = column.isna().tolist()
     return [None if gone else convert(v) for v, gone in zip(column.tolist(), missing, strict=True)]
@@ -155,10 +139,3 @@ def _number(value: Any) -> int | float:
     """An integral number as an int (``20``, ``230000000000``), any other as a float."""
     number = float(value)
     return int(number) if number.is_integer() else number
-
-
-def _date_text(stamp: pd.Timestamp) -> str:
-    """A date as YYYY-MM-DD; a moment with a time of day in full ISO 8601."""
-    if stamp == stamp.normalize():
-        return str(stamp.strftime("%Y-%m-%d"))
-    return str(stamp.isoformat())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cnplans.datapackage.errors import EXIT_OK
-from cnplans.loader.commands import add_release_option, run_reporting_errors
+from cnplans.loader.commands import add_release_option, reporting_errors
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -13,18 +13,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_release_option(parser)
 
 
+@reporting_errors
 def run(args: argparse.Namespace) -> int:
     """Print one line per table: name, number of rows, title."""
-    return run_reporting_errors(lambda: _list(args.release))
-
-
-def _list(release: str | None) -> int:
     from cnplans.loader import load, package
 
-    resources = package(version=release)["resources"]
     rows = [
-        (str(r["name"]), len(load(str(r["name"]), version=release)), str(r.get("title", "")))
-        for r in resources
+        (str(r["name"]), len(load(str(r["name"]), version=args.release)), str(r.get("title", "")))
+        for r in package(version=args.release)["resources"]
     ]
     width = max((len(name) for name, _, _ in rows), default=0)
     for name, count, title in rows:

@@ -6,9 +6,7 @@ the zip's folder and beside it; the zip's README describes them (they are not re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from importlib import resources
 
 from ..errors import ReleaseStepError
 from .data_readme import Companion
@@ -41,8 +39,6 @@ def build(tables: Sequence[TypedTable]) -> list[tuple[Companion, str]]:
             raise ReleaseStepError(
                 f"cannot build the {name} overview for the release: {exc}"
             ) from None
-        # the description of the overview's Table Schema (TableSchema keeps only the fields)
-        path = resources.files("cnplans.loader").joinpath("overview_schemas", f"{name}.json")
-        description = str(json.loads(path.read_text(encoding="utf-8")).get("description", ""))
-        built.append((Companion(file_name(name), description, schema), frame_text(frame, schema)))
+        companion = Companion(file_name(name), schema.description, schema)
+        built.append((companion, frame_text(frame, schema)))
     return built

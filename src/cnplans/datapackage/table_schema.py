@@ -103,6 +103,7 @@ class TableSchema:
     primary_key: list[str]
     foreign_keys: list[ForeignKey]
     missing_values: list[str]
+    description: str = ""
 
     @property
     def field_names(self) -> list[str]:
@@ -132,7 +133,8 @@ class TableSchema:
         for fk in descriptor.get("foreignKeys", []):
             own, ref = fk["fields"], fk["reference"]["fields"]
             fks.append(ForeignKey(_names(own), fk["reference"].get("resource", ""), _names(ref)))
-        return cls(fields, pk, fks, list(descriptor.get("missingValues", [""])))
+        missing = list(descriptor.get("missingValues", [""]))
+        return cls(fields, pk, fks, missing, str(descriptor.get("description", "")))
 
     @classmethod
     def from_path(cls, path: Path) -> TableSchema:

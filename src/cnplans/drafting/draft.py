@@ -1,17 +1,10 @@
 """Propose rows from a source text: its quantified goals as ``targets``, its named places and chains
 as ``clusters``, its numbered headings as ``measures``.
 
-A draft is a first reading for a person to review, never data. Every proposed row carries the
-shortest verbatim passage of the text that states it, so ``cnplans add`` and the gate accept it,
-and whatever the words do not settle is left empty. Quantities are read by
-:func:`cnplans.drafting.quantities.find_quantities`, the reader the gate checks quotes with.
-From the words a draft settles ``value``, ``value_max``, ``unit``, ``qualifier``, ``strive``, a
-bracketed dollar figure as ``reported_usd``, ``target_year`` (a stated year, or the dateline's
-for "this year", 今年), ``indicator``, ``subject``, ``target_id``, ``target_type`` (a guess) and
-the ``kind`` of a figure: ``goal``, ``baseline`` ("up from ...", "较...") or ``threshold`` ("firms
-with revenue of 20 million yuan or more"); baselines and thresholds only when asked for. Not
-proposed: figures in quotation marks, years alone, durations, physical quantities (square
-meters, tons, 亩) and a count after "the" (a restatement).
+A draft is a first reading for a person to review, never data: every row carries the shortest
+verbatim passage that states it (read by :func:`cnplans.drafting.quantities.find_quantities`, as
+the gate reads quotes), and whatever the words do not settle is left empty. What is settled and
+what is left out is listed in ``cnplans draft --help``.
 """
 
 from __future__ import annotations
@@ -51,6 +44,7 @@ _SENTENCE_END = re.compile(
 )
 # Clause boundaries inside a sentence: commas, semicolons, colons and dashes used as commas.
 _CLAUSE_END = re.compile(r"[,;:，；：]\s*|\s+(?:--|–|—)\s+|——")
+_QUOTED = re.compile(r"“[^”]{0,200}”|「[^」]{0,200}」|\"[^\"]{0,200}\"")  # between quotation marks
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -82,13 +76,6 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
     bounds = [0] + [m.end() for m in _CLAUSE_END.finditer(sentence) if 0 < m.end() < len(sentence)]
     bounds.append(len(sentence))
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-
-
-def _inside_quotation_marks(sentence: str) -> list[tuple[int, int]]:
-    """Spans between quotation marks (“…”, 「…」, "…"): names, not figures."""
-    return [
-        m.span() for m in re.finditer(r"“[^”]{0,200}”|「[^」]{0,200}」|\"[^\"]{0,200}\"", sentence)
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,7 +464,7 @@ def draft_targets(
         found = find_quantities(sentence)
         if not found:
             continue
-        names = _inside_quotation_marks(sentence)
+        names = [m.span() for m in _QUOTED.finditer(sentence)]  # names, not figures
         clauses = _clauses(sentence)
         years = _goal_years(sentence, found, clauses, _years(sentence, found, dateline_year))
         dollars_of = {
@@ -514,7 +501,6 @@ def draft_targets(
             else:
                 subject = _english_subject(sentence, quantity, indicator, sentence)
                 slug = _slug(subject) or _slug(indicator.replace("_", " ")) or "target"
-            target_id = ids.new(f"{plan_id}-{slug}")
             if kind == "threshold":
                 target_type = "threshold"
             elif quantity.unit == "count" and _STRUCTURE_WORDS.search(
@@ -524,7 +510,7 @@ def draft_targets(
             else:
                 target_type = "goal"
             row = {
-                "target_id": target_id,
+                "target_id": ids.new(f"{plan_id}-{slug}"),
                 "plan_id": plan_id,
                 "target_type": target_type,
                 "indicator": indicator,
@@ -568,28 +554,18 @@ class _Ids:
 # ---------------------------------------------------------------------------------------------
 # Clusters: named parks, bases, zones, clusters and chains
 
-_CLUSTER_KINDS_EN: tuple[tuple[str, str], ...] = (
-    ("industrial_chain", r"(?:industrial|industry)\s+chains?"),
-    ("innovation_hub", r"innovation\s+hubs?"),
-    (
-        "zone",
-        r"(?:development|economic|high-tech|technological\s+development|pilot\s+free\s+trade)\s+zones?|zones?",
-    ),
-    ("park", r"(?:industrial\s+)?parks?"),
-    ("base", r"bases?"),
-    ("cluster", r"(?:industrial\s+)?clusters?"),
+_ZONE = r"(?:development|economic|high-tech|technological\s+development|pilot\s+free\s+trade)"
+_CLUSTER_KINDS: tuple[tuple[str, str, str], ...] = (  # a kind, its English and Chinese words
+    ("industrial_chain", r"(?:industrial|industry)\s+chains?", "产业链"),
+    ("innovation_hub", r"innovation\s+hubs?", "创新(?:中心|高地|策源地)"),
+    ("zone", _ZONE + r"\s+zones?|zones?", "(?:开发区|高新区|经济区|示范区|自贸区)"),
+    ("park", r"(?:industrial\s+)?parks?", "(?:产业园|工业园)"),
+    ("base", r"bases?", "基地"),
+    ("cluster", r"(?:industrial\s+)?clusters?", "集群"),
 )
 _CN_NAME_START = re.compile(
     r"^(?:[（(][一二三四五六七八九十0-9]+[)）])?(?:[0-9一二三四五六七八九十]+[至到-]?)*"
     r"[个条家座批]?(?:依托|建设|打造|培育|推进|推动|支持|在|以|和|与|及|形成|发展)*"
-)
-_CLUSTER_KINDS_ZH: tuple[tuple[str, str], ...] = (
-    ("industrial_chain", r"产业链"),
-    ("innovation_hub", r"创新(?:中心|高地|策源地)"),
-    ("zone", r"(?:开发区|高新区|经济区|示范区|自贸区)"),
-    ("park", r"(?:产业园|工业园)"),
-    ("base", r"基地"),
-    ("cluster", r"集群"),
 )
 
 
@@ -643,19 +619,19 @@ def draft_clusters(
 def _names(sentence: str, language: str) -> Iterator[tuple[str, str, int, int]]:
     """(kind, name, start, end) of the named places and chains in a sentence."""
     if language == "zh":
-        for kind, words in _CLUSTER_KINDS_ZH:
+        for kind, _, words in _CLUSTER_KINDS:
             for match in re.finditer(rf"[\u3400-\u9fff（）()]{{2,16}}?{words}", sentence):
                 name = _CN_NAME_START.sub("", match.group(0))
                 head = re.sub(words + "$", "", name)
                 if len(head) >= 2 and head not in ("产业", "工业", "特色"):
                     yield kind, name, match.start(), match.end()
         return
-    kinds = "|".join(f"(?P<{kind}>{words})" for kind, words in _CLUSTER_KINDS_EN)
-    plain = "|".join(words for _, words in _CLUSTER_KINDS_EN)
+    kinds = "|".join(f"(?P<{kind}>{words})" for kind, words, _ in _CLUSTER_KINDS)
+    plain = "|".join(words for _, words, _ in _CLUSTER_KINDS)
     word = rf"(?!(?i:{plain})\b)[A-Z][\w’'-]*"
     pattern = rf"\b{word}(?:\s+(?:(?:of|the|de|and)\s+)?{word})*\s+(?i:{kinds})\b"
     for match in re.finditer(pattern, sentence):
-        kind = next(k for k, _ in _CLUSTER_KINDS_EN if match.group(k))
+        kind = next(k for k, _, _ in _CLUSTER_KINDS if match.group(k))
         name = re.sub(r"^(?:(?:The|A|An|In|On|At|For|Relying|By|With)\s+)+", "", match.group(0))
         head = name[: len(name) - len(match.group(kind))].strip()
         if head and not head.isupper():
@@ -692,12 +668,6 @@ def _ordinal(text: str) -> int:
     return digits[0] * 10 + (digits[2] if len(digits) == 3 else 0)
 
 
-def _first_sentence(title: str) -> str:
-    """A heading's words up to its first full stop (a heading may run into its paragraph)."""
-    match = re.search(r"[。！？]|\.(?=\s|$)", title)
-    return (title[: match.end()] if match else title).strip()
-
-
 def draft_measures(
     text: str,
     *,
@@ -727,7 +697,9 @@ def draft_measures(
     section, parent_id, parent_number = "", "", ""
     for match in _HEADING.finditer(text):
         level = next(name for name in ("roman", "cn", "digit", "bracket") if match.group(name))
-        title = _first_sentence(match.group("title"))
+        title = match.group("title")  # up to its first full stop: it may run into its paragraph
+        stop = re.search(r"[。！？]|\.(?=\s|$)", title)
+        title = (title[: stop.end()] if stop else title).strip()
         heading = text[match.start() : match.start("title") + len(title)].strip()
         if level not in (measure_level, sub_level):
             if level == section_level:
@@ -781,15 +753,6 @@ class _Context:
     notes: list[str] = field(default_factory=list)
 
 
-_ID_COLUMNS = {
-    "plans": "plan_id",
-    "targets": "target_id",
-    "clusters": "cluster_id",
-    "measures": "measure_id",
-    "projects": "project_id",
-}
-
-
 def _package_context(text_path: Path, descriptor: Path) -> _Context:
     """What the package knows about the text: its source row, its plans, the ids in use."""
     from cnplans.drafting.scaffold import Package, ScaffoldError
@@ -814,12 +777,12 @@ def _package_context(text_path: Path, descriptor: Path) -> _Context:
         published = cells.get("published", "")
         year = int(published[:4]) if cells.get("dateline") and published[:4].isdigit() else None
         context = _Context(source_id, year, cells.get("language") or None)
-        for name, key in _ID_COLUMNS.items():
+        for name in ("plans", "targets", "clusters", "measures", "projects"):
             try:
                 table = package.table(name)
             except ScaffoldError:
                 continue
-            context.taken.update(table.column(key))
+            context.taken.update(table.column(name.removesuffix("s") + "_id"))  # plan_id, ...
             if name == "plans":
                 plans = zip(table.column("plan_id"), table.column("source_id"), strict=True)
                 context.plan_ids = [plan for plan, source in plans if source == source_id]

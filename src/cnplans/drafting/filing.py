@@ -1,15 +1,9 @@
 """Filing rows: ``cnplans add`` checks new rows with the gate's own rules, ``cnplans fmt`` orders.
 
-``cnplans add TABLE ROWS.csv ...`` reads rows whose header names some or all of the table's
-fields, fills the cells left out (empty; the derived US dollar columns of targets as ``cnplans
-convert`` computes them; ``strive`` false), inserts them in primary-key order into a temporary
-copy of the package and runs the validator over the copy before and after: only new problems are
-refused, each at its place in ROWS.csv. Then the tables and the descriptor's stamps are written,
-all or none. ``cnplans new-plan`` files its row through the same :func:`file_rows`.
-
-``cnplans fmt`` puts every table's records in the order of the validator's ``sort-order`` rule
-and writes them in the package's CSV form (:func:`cnplans.datapackage.csv_form.table_text`):
-every cell keeps its text, only quoting, order, blank lines and line ends change.
+``add`` fills the cells a rows file leaves out (the derived US dollar columns as ``cnplans
+convert`` computes them), inserts the rows into a temporary copy of the package and validates it
+before and after: only new problems are refused, each at its place in the rows file. ``fmt``
+writes every table in the ``sort-order`` rule's order and the package's CSV form.
 """
 
 from __future__ import annotations
@@ -37,9 +31,9 @@ from cnplans.drafting.scaffold import (
     CsvTable,
     Package,
     ScaffoldError,
-    _descriptor_change,
     _refuse,
     clean,
+    table_changes,
     write_all,
 )
 
@@ -112,10 +106,6 @@ class Formatting:
     tidied: list[str]  # tables whose only change is their form (quotes, blank lines, line ends)
     check: bool = False
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.reordered or self.tidied)
-
 
 def read_rows_data(name: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
     """The bytes of the rows file ``name`` (``-``: standard input) and its label for messages."""
@@ -139,19 +129,6 @@ def read_rows_data(name: str, stdin: BinaryIO | None = None) -> tuple[bytes, str
     return data, label
 
 
-def _utf8_text(data: bytes, label: str) -> str:
-    """``data`` as text (a byte order mark dropped); refuses bytes that are not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ScaffoldError(
-            f"{label} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
-            "it and save it again as 'UTF-8', then run this command again"
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
 def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], list[str]]:
     """The rows of a rows file for ``table`` (cells whitespace-normalized, blank lines skipped,
     fields left out filled), and remarks on what was filled or left out.
@@ -161,7 +138,15 @@ def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], l
     """
     expected = f"expected a header line naming columns of {table.label}, then one line per row"
     try:
-        first, rest = parse_rows(_utf8_text(data, label), label)
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ScaffoldError(
+            f"{label} is not UTF-8 text (line {line} has bytes that are not UTF-8); open "
+            "it and save it again as 'UTF-8', then run this command again"
+        ) from None
+    try:
+        first, rest = parse_rows(text, label)
     except PackageError as error:
         raise ScaffoldError(f"{error}; {expected}") from None
     cleaned = [(line, [clean(cell) for cell in cells]) for line, cells in [(1, first), *rest]]
@@ -291,22 +276,21 @@ def file_rows(package: Package, rows: Sequence[NewRow], *, dry_run: bool = False
             text, _ = table.with_rows([row.cells for row in by_table[name]])
             (Path(folder) / table.label).write_bytes(text.encode("utf-8"))
         complete, conversion_error = _with_derived_cells(copy, tables, by_table, remarks)
-        texts: dict[str, bytes] = {}
+        texts: list[tuple[CsvTable, bytes]] = []
         placed: dict[tuple[str, int], NewRow] = {}
         added = []
         for name, table in tables.items():
             new_rows = complete[name]
             text, lines = table.with_rows([row.cells for row in new_rows])
-            texts[name] = text.encode("utf-8")
+            texts.append((table, text.encode("utf-8")))
             landed = list(zip(new_rows, lines, strict=True))
             added.append(
                 AddedRows(name, table.label, [(_shown_key(table, r.cells), n) for r, n in landed])
             )
             placed.update(((table.label, line), row) for row, line in landed)
-            (Path(folder) / table.label).write_bytes(texts[name])
-        descriptor_change = _descriptor_change(package, texts)
-        if descriptor_change is not None:
-            (Path(folder) / package.path.name).write_bytes(descriptor_change.data)
+        changes = table_changes(package, texts)
+        for change in changes:
+            (Path(folder) / change.label).write_bytes(change.data)
         after = _validate(copy)
 
     rank = {(row.table, row.origin): index for index, row in enumerate(rows)}
@@ -328,9 +312,6 @@ def file_rows(package: Package, rows: Sequence[NewRow], *, dry_run: bool = False
         "measures next)"
         for problem in expected
     )
-    changes = [Change(table.path, table.label, texts[name]) for name, table in tables.items()]
-    if descriptor_change is not None:
-        changes.append(descriptor_change)
     if not dry_run:
         write_all(changes)
     return Filing(changes, added, remarks, dry_run)
@@ -437,35 +418,30 @@ def _with_derived_cells(
     at ``descriptor``, and the conversion's error when it could not run (cells stay empty)."""
     from cnplans.conversion.convert import DERIVED_COLUMNS, ConvertError, compute_conversion
 
-    complete = {name: list(rows) for name, rows in by_table.items()}
+    rows = by_table.get(TARGETS, [])
     targets = tables.get(TARGETS)
-    wanted = [row for row in complete.get(TARGETS, []) if _to_derive(row)]
-    if targets is None or not wanted:
-        return complete, None
+    if targets is None or not any(_to_derive(row) for row in rows):
+        return dict(by_table), None
     try:
         conversion = compute_conversion(descriptor)
     except ConvertError as error:
-        return complete, str(error)
+        return dict(by_table), str(error)
     header, records = parse_rows(conversion.new_text, targets.label)
-    derived: dict[tuple[str, ...], dict[str, str]] = {}
-    for _, record in records:
-        converted = dict(zip(header, record, strict=False))
-        derived[targets.key_of(record)] = {
-            name: converted.get(name, "") for name in DERIVED_COLUMNS
-        }
+    derived = {
+        targets.key_of(cells): dict(zip(header, cells, strict=False)) for _, cells in records
+    }
     filled = []
-    for row in complete[TARGETS]:
+    for row in rows:
         key = targets.key_of([row.cells.get(name, "") for name in targets.header])
         missing = _to_derive(row)
         if missing and key in derived:
-            row = replace(row, cells={**row.cells, **{n: derived[key][n] for n in missing}})
+            row = replace(row, cells={**row.cells, **{n: derived[key].get(n, "") for n in missing}})
         filled.append(row)
-    complete[TARGETS] = filled
     remarks.append(
         f"{', '.join(DERIVED_COLUMNS)}: computed from the exchange rates, as `cnplans convert` "
         "does, where the rows left them out or empty"
     )
-    return complete, None
+    return {**by_table, TARGETS: filled}, None
 
 
 def _to_derive(row: NewRow) -> list[str]:
@@ -537,29 +513,17 @@ def format_tables(descriptor: Path, *, check: bool = False) -> Formatting:
     package = Package.open(descriptor)
     names = [r.get("name") for r in package.descriptor["resources"] if isinstance(r, dict)]
     tables = [package.table(name) for name in names if isinstance(name, str)]
-    changes: list[Change] = []
     reordered: list[str] = []
     tidied: list[str] = []
-    contents: dict[str, bytes] = {}
+    edited: list[tuple[CsvTable, bytes]] = []
     for table in tables:
-        text = _canonical_text(table)
-        if text == table.text:
-            continue
-        moved = not table.in_key_order()
-        (reordered if moved else tidied).append(table.label)
-        contents[table.name] = text.encode("utf-8")
-        changes.append(Change(table.path, table.label, contents[table.name]))
-    descriptor_change = _descriptor_change(package, contents, sources=False) if contents else None
-    if descriptor_change is not None:
-        changes.append(descriptor_change)
+        # In primary-key order (a stable sort: a table without a key keeps its order).
+        records = sorted((cells for _, cells in table.records), key=table.sort_key)
+        text = table_text(table.header, records, table.schema)
+        if text != table.text:
+            (tidied if table.in_key_order() else reordered).append(table.label)
+            edited.append((table, text.encode("utf-8")))
+    changes = table_changes(package, edited, sources=False)
     if changes and not check:
         write_all(changes)
     return Formatting(changes, reordered, tidied, check)
-
-
-def _canonical_text(table: CsvTable) -> str:
-    """The table in primary-key order (a stable sort) and the package's CSV form."""
-    records = [cells for _, cells in table.records]
-    if table.schema.primary_key:
-        records.sort(key=table.sort_key)
-    return table_text(table.header, records, table.schema)

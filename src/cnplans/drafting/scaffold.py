@@ -1,20 +1,17 @@
 """Starting a contribution: archive a source text (``cnplans new-source``), then add its plan
 (``cnplans new-plan``), as CONTRIBUTING.md asks.
 
-Each value given is checked against its table's Table Schema, new keys must be new, referenced
-sources and regions must exist and a plan's quote must be in its source text; the plan's row is
-then filed through :func:`cnplans.drafting.filing.file_rows`, the gate of ``cnplans add``. A new
-row goes where primary-key order puts it, every other byte stays as it was, and all files
-(with the descriptor's ``sources`` list and stamps) change together or not at all. Cells not
-given stay empty: nothing is guessed.
+Each value is checked against its table's Table Schema and references; a new row goes where
+primary-key order puts it, every other byte stays as it was, and all files (with the descriptor's
+``sources`` list and stamps) change together or not at all. Cells not given stay empty.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import itertools
-import json
 import math
 import os
 import re
@@ -82,7 +79,6 @@ class Package:
     path: Path
     root: Path
     descriptor: dict[str, Any]
-    text: str
 
     @classmethod
     def open(cls, descriptor: Path) -> Package:
@@ -91,8 +87,8 @@ class Package:
             "; fix it first (`cnplans validate` says more), or name another package with --package"
         )
         with _cannot_run(then):
-            path, text, data = datapackage.read_descriptor_text(descriptor)
-        return cls(path, path.parent, data, text)
+            path, _, data = datapackage.read_descriptor_text(descriptor)
+        return cls(path, path.parent, data)
 
     def resource(self, name: str) -> dict[str, Any]:
         with _cannot_run():
@@ -292,28 +288,30 @@ def _refuse(problems: Sequence[str]) -> None:
         )
 
 
-def _descriptor_change(
-    package: Package, tables: Mapping[str, bytes], *, sources: bool = True
-) -> Change | None:
-    """datapackage.json with the stamps of the edited ``tables`` updated and, with ``sources``
-    and a new sources table among them, its ``sources`` list."""
-    data = json.loads(package.text)
-    if sources and SOURCES in tables:
-        documents = datapackage.source_documents(tables[SOURCES].decode("utf-8"))
+def table_changes(
+    package: Package, tables: Sequence[tuple[CsvTable, bytes]], *, sources: bool = True
+) -> list[Change]:
+    """The tables' new bytes, then datapackage.json with their stamps updated (and, with
+    ``sources`` and the sources table among them, its ``sources`` list) if that changes it."""
+    contents = {table.name: content for table, content in tables}
+    changes = [Change(table.path, table.label, content) for table, content in tables]
+    data = copy.deepcopy(package.descriptor)
+    if sources and SOURCES in contents:
+        documents = datapackage.source_documents(contents[SOURCES].decode("utf-8"))
         if documents is not None:
             data = datapackage.with_key(data, "sources", documents, before="resources")
     for resource in data["resources"]:
-        if not isinstance(resource, dict) or resource.get("name") not in tables:
+        if not isinstance(resource, dict) or resource.get("name") not in contents:
             continue
-        content = tables[resource["name"]]
+        content = contents[resource["name"]]
         if "bytes" in resource:
             resource["bytes"] = len(content)
         if "hash" in resource:
             resource["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
-    if data == package.descriptor:
-        return None
-    text = datapackage.dump_descriptor(data)
-    return Change(package.path, package.path.name, text.encode("utf-8"))
+    if data != package.descriptor:
+        text = datapackage.dump_descriptor(data)
+        changes.append(Change(package.path, package.path.name, text.encode("utf-8")))
+    return changes
 
 
 def write_all(changes: Sequence[Change]) -> None:
@@ -359,16 +357,8 @@ def _create(temporary: Path, change: Change) -> None:
         os.replace(temporary, change.path)  # a file system without hard links
 
 
-SOURCE_OPTIONS = {
-    "source_id": "--id",
-    "title": "--title",
-    "publisher": "--publisher",
-    "url": "--url",
-    "published": "--published",
-    "dateline": "--dateline",
-    "language": "--language",
-    "notes": "--notes",
-}
+_SOURCE_FIELDS = ("title", "publisher", "url", "published", "dateline", "language", "notes")
+SOURCE_OPTIONS = {"source_id": "--id"} | {name: f"--{name}" for name in _SOURCE_FIELDS}
 
 
 def source_text(path: Path) -> str:
@@ -459,14 +449,10 @@ def new_source(
         _refuse([f"{relative} already exists; choose another --id (nothing was overwritten)"])
 
     new_text, (line,) = sources.with_rows([row])
-    table_bytes = new_text.encode("utf-8")
     changes = [
         Change(target, relative, data, new=True),
-        Change(sources.path, sources.label, table_bytes),
+        *table_changes(package, [(sources, new_text.encode("utf-8"))]),
     ]
-    descriptor_change = _descriptor_change(package, {SOURCES: table_bytes})
-    if descriptor_change is not None:
-        changes.append(descriptor_change)
     write_all(changes)
     plans_label = _label_or(package, PLANS, "resources/plans.csv")
     return Result(
@@ -495,20 +481,9 @@ def _label_or(package: Package, name: str, default: str) -> str:
     return path if isinstance(path, str) else default
 
 
-PLAN_OPTIONS = {
-    "plan_id": "--id",
-    "region_id": "--region",
-    "title": "--title",
-    "issuer": "--issuer",
-    "sector": "--sector",
-    "document_type": "--document-type",
-    "issued": "--issued",
-    "issued_basis": "--issued-basis",
-    "period_start": "--period-start",
-    "period_end": "--period-end",
-    "source_id": "--source",
-    "quote": "--quote",
-    "notes": "--notes",
+_PLAN_FIELDS = "title issuer sector document_type issued issued_basis period_start period_end"
+PLAN_OPTIONS = {"plan_id": "--id", "region_id": "--region", "source_id": "--source"} | {
+    name: "--" + name.replace("_", "-") for name in [*_PLAN_FIELDS.split(), "quote", "notes"]
 }
 
 
@@ -578,19 +553,8 @@ def new_plan(
     # The gate checks the rest (the quote among it); `plan-without-facts` is expected for now.
     from cnplans.drafting.filing import EXPECTED_FOR_NOW, NewRow, file_rows
 
-    filing = file_rows(
-        package,
-        [
-            NewRow(
-                PLANS,
-                row,
-                f"the new row of {plans.label}",
-                frozenset(row),
-                PLAN_OPTIONS,
-                EXPECTED_FOR_NOW.get(PLANS, frozenset()),
-            )
-        ],
-    )
+    origin, allow = f"the new row of {plans.label}", EXPECTED_FOR_NOW[PLANS]
+    filing = file_rows(package, [NewRow(PLANS, row, origin, frozenset(row), PLAN_OPTIONS, allow)])
     line = filing.added[0].placed[0][1]
     targets = _label_or(package, "targets", "resources/targets.csv")
     measures = _label_or(package, "measures", "resources/measures.csv")

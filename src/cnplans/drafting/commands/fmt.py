@@ -28,7 +28,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def show(formatting: Formatting) -> int:
     """Print which tables were reordered (or would be) and return the exit code."""
-    if not formatting.changed:
+    changed = formatting.reordered + formatting.tidied
+    if not changed:
         print("all tables are in order")
         return 0
     if formatting.check:
@@ -42,7 +43,7 @@ def show(formatting: Formatting) -> int:
     for label in formatting.tidied:
         print(f"rewrote {label} in canonical CSV form")
     for change in formatting.changes:
-        if change.label not in formatting.reordered + formatting.tidied:
+        if change.label not in changed:
             print(f"wrote {change.label} (the stamps of the tables)")
     return 0
 

@@ -14,7 +14,11 @@ from cnplans.drafting.commands.new_source import add_package_option, report
 def configure(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
     parser.add_argument(
-        "--source", required=True, metavar="SLUG", help="the source_id of the archived text"
+        "--source",
+        required=True,
+        metavar="SLUG",
+        dest="source_id",
+        help="the source_id of the archived text",
     )
     parser.add_argument(
         "--id", required=True, metavar="SLUG", dest="plan_id", help="the new plan_id"
@@ -23,6 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--region",
         required=True,
         metavar="CODE",
+        dest="region_id",
         help="the six-digit GB/T 2260 code of the plan's region (a row of regions)",
     )
     parser.add_argument(
@@ -57,24 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Add the plans row."""
-    from cnplans.drafting.scaffold import new_plan
+    from cnplans.drafting.scaffold import PLAN_OPTIONS, new_plan
 
-    return report(
-        "new-plan",
-        lambda: new_plan(
-            args.package,
-            source_id=args.source,
-            plan_id=args.plan_id,
-            region_id=args.region,
-            title=args.title,
-            quote=args.quote,
-            issuer=args.issuer,
-            sector=args.sector,
-            document_type=args.document_type,
-            issued=args.issued,
-            issued_basis=args.issued_basis,
-            period_start=args.period_start,
-            period_end=args.period_end,
-            notes=args.notes,
-        ),
-    )
+    values = {name: getattr(args, name) for name in PLAN_OPTIONS}
+    return report("new-plan", lambda: new_plan(args.package, **values))

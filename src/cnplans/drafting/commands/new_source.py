@@ -94,20 +94,7 @@ def _show(result: Result) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Archive the text and add its sources row."""
-    from cnplans.drafting.scaffold import new_source
+    from cnplans.drafting.scaffold import SOURCE_OPTIONS, new_source
 
-    return report(
-        "new-source",
-        lambda: new_source(
-            args.package,
-            args.text,
-            args.source_id,
-            title=args.title,
-            publisher=args.publisher,
-            url=args.url,
-            published=args.published,
-            dateline=args.dateline,
-            language=args.language,
-            notes=args.notes,
-        ),
-    )
+    values = {name: getattr(args, name) for name in SOURCE_OPTIONS}
+    return report("new-source", lambda: new_source(args.package, args.text, **values))

@@ -101,6 +101,4 @@ def _run(args: argparse.Namespace) -> int:
             "please report it. The problems above may be incomplete.",
             file=sys.stderr,
         )
-    if report.crashed:
-        return EXIT_CANNOT_RUN
-    return EXIT_OK if report.valid else EXIT_INVALID
+    return EXIT_CANNOT_RUN if report.crashed else EXIT_OK if report.valid else EXIT_INVALID

@@ -1,18 +1,14 @@
 """Frictionless' verdict on a package's descriptor and Table Schemas, as metadata only.
 
-This module imports nothing but the standard library and frictionless, so that it can run as
-a child process (:class:`Child`: ``python -I`` on this file, the request on standard input, the
-verdict as JSON on standard output) while the validator imports pandas and pandera and checks
-the tables: importing frictionless and validating the real package's metadata takes about
-0.45 s of one core (``benchmarks/real_package.py``), a quarter of the run, and nothing else
-waits for it. The child imports frictionless before it reads its request, so it is started
-first (:func:`cnplans.validation.runner.validate_package`) and told what to check later.
+Standard library and frictionless only, so that it runs as a child process (:class:`Child`:
+``python -I`` on this file) while the validator imports pandas and checks the tables: this
+metadata check is about a quarter of a run (``benchmarks/real_package.py``), and nothing waits
+for it. The child imports frictionless first, then reads its request on standard input.
 
-The request is ``{"schemas": [[index, schema or null], ...], "package": descriptor}``: each
-resource's schema (null when it could not be read) and the descriptor with its schemas left
-out. The verdict is ``{"schemas": {index: [message, ...]}, "package": [message, ...]}``: the
-messages for each schema, then for the package with every valid schema inlined and every
-other replaced by an empty one, so that a broken schema is reported once.
+The request is ``{"schemas": [[index, schema or null], ...], "package": descriptor}`` (the
+descriptor without its schemas); the verdict, ``{"schemas": {index: [message, ...]}, "package":
+[message, ...]}``, the package checked with each valid schema inlined and every other replaced
+by an empty one, so that a broken schema is reported once.
 
 >>> verdict = metadata_messages([[0, {"fields": [{"name": "a", "type": "nope"}]}]],
 ...     {"name": "p", "resources": [{"name": "r", "path": "r.csv"}]})

@@ -96,14 +96,9 @@ def format_text(
     stats: str = "",
     crashed: Sequence[str] = (),
 ) -> str:
-    """One line per problem, ``FILE:LINE:COLUMN: rule: message``, then a summary.
-
-    A missing line or column is printed as ``-``; control characters from the files (a newline
-    in a header name, an escape sequence in a path) are shown escaped (:func:`printable`), so
-    every problem is one line and nothing reaches the terminal as a command. ``stats`` (e.g.
-    "8 tables, 233 rows") is appended to the verdict line; ``crashed`` names checks that failed
-    to run.
-    """
+    """One line per problem, ``FILE:LINE:COLUMN: rule: message`` (``-`` for no line or column,
+    control characters escaped by :func:`printable`), then a summary; ``stats`` (e.g. "8 tables,
+    233 rows") is appended to the verdict, ``crashed`` names checks that failed to run."""
     lines = [
         printable(
             f"{p.file}:{p.line if p.line is not None else '-'}:{p.column or '-'}: "
@@ -112,21 +107,20 @@ def format_text(
         for p in problems
     ]
     detail = f" ({stats})" if stats else ""
-    if crashed and not problems:
+    if not problems:
         lines.append(
             f"{descriptor_label} could not be fully validated{detail}: no problems found, "
             f"but {_plural(len(crashed), 'check')} failed to run."
+            if crashed
+            else f"{descriptor_label} is valid{detail}: no problems found."
         )
         return "\n".join(lines) + "\n"
-    if not problems:
-        lines.append(f"{descriptor_label} is valid{detail}: no problems found.")
-        return "\n".join(lines) + "\n"
     summary = Summary.of(problems)
-    lines.append("")  # after the problems' lines
-    lines.append(
+    lines += [
+        "",  # after the problems' lines
         f"{descriptor_label} is not valid{detail}: {_plural(summary.total, 'problem')} "
-        f"in {_plural(len(summary.by_file), 'file')}."
-    )
+        f"in {_plural(len(summary.by_file), 'file')}.",
+    ]
     for file, rules in summary.by_file_and_rule.items():
         counts = ", ".join(f"{rule} {count}" for rule, count in rules.items())
         lines.append(f"  {file}: {summary.by_file[file]} ({counts})")
@@ -174,8 +168,7 @@ def format_github(problems: Sequence[Problem], path_prefix: str = "") -> str:
             props.append(f"col={p.column_number}")
         props.append(f"title={_escape_property('cnplans ' + p.rule)}")
         out.append(f"::error {','.join(props)}::{_escape_data(f'{p.rule}: {p.message}')}")
-    summary = Summary.of(problems)
-    verdict = "valid" if not problems else f"{_plural(summary.total, 'problem')}"
+    verdict = _plural(len(problems), "problem") if problems else "valid"
     out.append(f"cnplans validate: {verdict}")
     return "\n".join(out) + "\n"
 

@@ -75,28 +75,21 @@ def _read_sources(
         if not path:
             continue
         file, reason = resolve_inside(context.root, str(path), real_dirs)
-        if file is None:
-            problems.append(
-                Problem(sources.path, int(line), "path", "unsafe-path", f"{path!r}: {reason}")
-            )
-            continue
         try:
-            status = os.stat(file)
+            status = None if file is None else os.stat(file)
         except OSError:
             status = None
         kind = None if status is None else file_kind(status.st_mode)
-        if status is None or kind is not None:
-            problems.append(
-                Problem(
-                    sources.path,
-                    int(line),
-                    "path",
-                    "missing-file" if status is None else "unreadable-file",
-                    f"the source file {path} does not exist; expected the archived text there"
-                    if status is None
-                    else f"the source file {path} is {kind}; expected the archived text, a file",
-                )
-            )
+        if file is None:
+            rule, message = "unsafe-path", f"{path!r}: {reason}"
+        elif status is None:
+            rule = "missing-file"
+            message = f"the source file {path} does not exist; expected the archived text there"
+        elif kind is not None:
+            rule = "unreadable-file"
+            message = f"the source file {path} is {kind}; expected the archived text, a file"
+        if file is None or status is None or kind is not None:
+            problems.append(Problem(sources.path, int(line), "path", rule, message))
             continue
         if status.st_size > context.max_file_bytes:
             problems.append(file_too_large(str(path), status.st_size, context.max_file_bytes))
@@ -110,22 +103,21 @@ def _read_sources(
             continue
         entry.sha256 = hashlib.sha256(data).hexdigest()
         try:
-            text = data.decode("utf-8").removeprefix("\ufeff")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             bad_line = data.count(b"\n", 0, error.start) + 1
             message = f"the source text is not valid UTF-8 (line {bad_line}); expected UTF-8 text"
             problems.append(Problem(str(path), bad_line, None, "encoding", message))
             continue
-        problems.extend(_control_characters(str(path), data))
-        entry.text = normalize_whitespace(text)
+        problems.extend(_control_characters(str(path), text))
+        entry.text = normalize_whitespace(text.removeprefix("\ufeff"))
     return files, problems
 
 
-def _control_characters(path: str, data: bytes) -> list[Problem]:
+def _control_characters(path: str, text: str) -> list[Problem]:
     """The first control character of a source text (NUL, ESC, ...: not tab or line ends)."""
     from cnplans.validation.sanity import CONTROL
 
-    text = data.decode("utf-8")
     found = CONTROL.search(text)
     if found is None:
         return []
@@ -191,18 +183,11 @@ def source_hashes(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-def closest_passage(text: str, quote: str, limit: int | None = EXCERPT_CHARS) -> str:
-    """The passage of ``text`` most like ``quote`` (same length, aligned on the longest match).
-
-    Shortened to ``limit`` characters (with "..." at the end) unless ``limit`` is None.
-    """
+def closest_passage(text: str, quote: str) -> str:
+    """The passage of ``text`` most like ``quote`` (same length, aligned on the longest match),
+    cut to :data:`EXCERPT_CHARS` characters ("..." at the end)."""
     start, end = _closest_bounds(text, quote)
-    return _shortened(text[start:end], limit)
-
-
-def _shortened(passage: str, limit: int | None) -> str:
-    """``passage`` cut to ``limit`` characters ("..." at the end), ends trimmed."""
-    return (passage if limit is None else cut(passage, limit)).strip()
+    return cut(text[start:end], EXCERPT_CHARS).strip()
 
 
 def _closest_bounds(text: str, quote: str) -> tuple[int, int]:
@@ -226,13 +211,6 @@ def _closest_bounds(text: str, quote: str) -> tuple[int, int]:
     return start, end
 
 
-def _written_without_spaces(text: str) -> bool:
-    """Whether ``text`` is mostly wide characters (Chinese, Japanese), written without spaces."""
-    letters = [c for c in text if not c.isspace()]
-    wide = sum(unicodedata.east_asian_width(c) in ("W", "F") for c in letters)
-    return wide * 4 >= len(letters) > 0
-
-
 def _elided(tokens: list[str], first: bool, last: bool, joiner: str) -> str:
     """A run of tokens both texts share, cut to its ends next to a difference ("..." between)."""
     if first and last:
@@ -245,11 +223,6 @@ def _elided(tokens: list[str], first: bool, last: bool, joiner: str) -> str:
     return joiner.join([*head, "...", *tail])
 
 
-def _mark(opening: str, tokens: list[str], closing: str, joiner: str, limit: int) -> str:
-    """Tokens in marks, the text inside cut to ``limit`` characters."""
-    return opening + cut(joiner.join(tokens), limit) + closing
-
-
 def marked_difference(passage: str, quote: str, limit: int = EXCERPT_CHARS) -> str:
     """Where ``quote`` differs from ``passage``, word by word: ``[-passage's-] {+quote's+}``.
 
@@ -259,7 +232,9 @@ def marked_difference(passage: str, quote: str, limit: int = EXCERPT_CHARS) -> s
     stands for the rest), and the whole to about ``limit`` characters. The notation is that of
     ``git diff --word-diff=plain``.
     """
-    by_character = _written_without_spaces(passage + quote)
+    letters = [c for c in passage + quote if not c.isspace()]
+    wide = sum(unicodedata.east_asian_width(c) in ("W", "F") for c in letters)
+    by_character = wide * 4 >= len(letters) > 0  # mostly Chinese (Japanese): without spaces
     joiner = "" if by_character else " "
     passage = _quote_extent(passage, quote, by_character)
     old = list(passage) if by_character else passage.split()
@@ -270,11 +245,19 @@ def marked_difference(passage: str, quote: str, limit: int = EXCERPT_CHARS) -> s
         if tag == "equal":
             pieces.append(_elided(old[a:b], number == 0, number == len(opcodes) - 1, joiner))
             continue
-        if b > a:
-            pieces.append(_mark("[-", old[a:b], "-]", joiner, limit // 3))
+        if b > a:  # in marks, the text inside cut to a third of the limit
+            pieces.append("[-" + cut(joiner.join(old[a:b]), limit // 3) + "-]")
         if d > c:
-            pieces.append(_mark("{+", new[c:d], "+}", joiner, limit // 3))
-    return _bounded(pieces, joiner, limit)
+            pieces.append("{+" + cut(joiner.join(new[c:d]), limit // 3) + "+}")
+    kept: list[str] = []  # as many whole pieces as fit in about ``limit`` characters
+    size = 0
+    for piece in pieces:
+        if kept and size + len(piece) > limit:
+            kept.append("...")
+            break
+        kept.append(piece)
+        size += len(piece) + len(joiner)
+    return joiner.join(kept)
 
 
 def _quote_extent(passage: str, quote: str, by_character: bool) -> str:
@@ -327,19 +310,6 @@ def _inner(opcodes: Sequence[Opcode]) -> list[Opcode]:
     return inner
 
 
-def _bounded(pieces: list[str], joiner: str, limit: int) -> str:
-    """The pieces joined, as many whole ones as fit in about ``limit`` characters ("..." then)."""
-    kept: list[str] = []
-    size = 0
-    for piece in pieces:
-        if kept and size + len(piece) > limit:
-            kept.append("...")
-            break
-        kept.append(piece)
-        size += len(piece) + len(joiner)
-    return joiner.join(kept)
-
-
 def passage_and_marks(text: str, quote: str) -> tuple[str, str]:
     """The closest passage of ``text`` to ``quote`` (as :func:`closest_passage` shows it), and
     where the quote differs from it (:func:`marked_difference`).
@@ -350,7 +320,8 @@ def passage_and_marks(text: str, quote: str) -> tuple[str, str]:
     start, end = _closest_bounds(text, quote)
     margin = len(quote) // 8 + WORD_CHARS
     wider = text[max(0, start - margin) : end + margin]
-    return _shortened(text[start:end], EXCERPT_CHARS), marked_difference(wider.strip(), quote)
+    passage = cut(text[start:end], EXCERPT_CHARS).strip()
+    return passage, marked_difference(wider.strip(), quote)
 
 
 def quote_suggestion(text: str, quote: str) -> str:
@@ -377,13 +348,9 @@ def quote_suggestion(text: str, quote: str) -> str:
 def absent_quotes(
     texts: Mapping[str, str | None], source_ids: pd.Series, quotes: pd.Series
 ) -> np.ndarray:
-    """Which rows' quotes are not in their source's whitespace-normalized text.
-
-    A row whose source id is empty or has no text (None: unreadable), or whose quote is empty,
-    is not checked (False). The rows are read a slice at a time
-    (:func:`~cnplans.validation.context.row_slices`), and each distinct (source, quote) pair
-    of a slice is searched once, with ``in``.
-    """
+    """Which rows' quotes are not in their source's whitespace-normalized text (False for an
+    empty quote or source id, or a source without text), each distinct (source, quote) pair of
+    a slice of rows (:func:`~cnplans.validation.context.row_slices`) searched once."""
     absent = np.zeros(len(quotes), dtype=bool)
     for rows in row_slices(len(quotes)):
         found: dict[tuple[str, str], bool] = {}

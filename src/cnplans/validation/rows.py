@@ -42,13 +42,6 @@ def cell_types(context: PackageContext) -> Iterator[Problem]:
                 yield table.problem(line, column, rule, message)
 
 
-def _first_lines(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """For every row, the first line holding the same values in ``columns``."""
-    lines = pd.Series(frame.index, index=frame.index)
-    keys = [frame[c].astype("string") for c in columns]
-    return lines.groupby(keys, dropna=True, observed=True).transform("min")
-
-
 def _constraint_message(field: Field, rule: str, text: str) -> str:
     c = field.constraints
     if rule == "minimum":
@@ -72,12 +65,9 @@ def _constraint_message(field: Field, rule: str, text: str) -> str:
 def _pandera_failures(table: Table) -> pd.DataFrame:
     """pandera's failure cases for ``table`` (empty when every check passes).
 
-    The frame was typed by :mod:`cnplans.validation.conversion` from the same type map as the
-    schema's dtypes, so pandera does not check them again (about 1.4 ms a column, a fifth of
-    this check on the real package). Uniqueness that :func:`proven_unique` establishes cheaply
-    is not checked again either (hashing a million keys costs more than every other check of a
-    table). Columns left with nothing to check are left out. The schema is built here for this
-    table, so it is changed in place.
+    Neither dtypes (conversion typed the frame by the same type map) nor uniqueness that
+    :func:`proven_unique` establishes cheaply (hashing a million keys costs more than every other
+    check of a table) are checked again; columns left with nothing to check are left out.
     """
     import pandera.pandas as pa
 
@@ -183,7 +173,13 @@ def _column_failures(
     lines = [int(i) for i in cases["index"]]
     if check == "not_nullable":
         unparsed = table.unparsed[column]
-        message = _required_message(field)
+        if field.enum is not None:  # the allowed values, when there are few
+            expected = f"expected one of: {', '.join(field.enum)};"
+        elif field.type == "boolean":
+            expected = f"expected {expected_text(field)};"
+        else:
+            expected = "expected a value,"
+        message = f"{column} is required; {expected} found an empty cell"
         for line in lines:
             if not unparsed.loc[line]:  # a cell that failed conversion already has a problem
                 yield table.problem(line, column, "required", message)
@@ -204,21 +200,13 @@ def _column_failures(
         yield table.problem(line, column, rule, _constraint_message(field, rule, text))
 
 
-def _required_message(field: Field) -> str:
-    """What an empty cell of a required field is told: the allowed values when there are few."""
-    if field.enum is not None:
-        expected = f"expected one of: {', '.join(field.enum)};"
-    elif field.type == "boolean":
-        expected = f"expected {expected_text(field)};"
-    else:
-        expected = "expected a value,"
-    return f"{field.name} is required; {expected} found an empty cell"
-
-
 def _duplicates(table: Table, columns: list[str], lines: list[int], rule: str) -> Iterator[Problem]:
     if not lines:
         return
-    first = _first_lines(table.frame, columns)
+    # for every row, the first line holding the same values in ``columns``
+    keys = [table.frame[c].astype("string") for c in columns]
+    first = pd.Series(table.frame.index, index=table.frame.index)
+    first = first.groupby(keys, dropna=True, observed=True).transform("min")
     what = "the primary key" if rule == "primary-key" else "the unique column"
     label = columns[0] if len(columns) == 1 else "(" + ", ".join(columns) + ")"
     for line in lines:
@@ -249,20 +237,16 @@ def sort_order(context: PackageContext) -> Iterator[Problem]:
         if order is not None and order[0]:
             continue  # sorted: found at once for text keys
         current = table.frame[key]
-        previous = current.shift(1)
-        out_of_order = pd.Series(False, index=current.index)
-        equal_so_far = pd.Series(True, index=current.index)
-        for column in key:
-            cur, prev = _comparable(current[column]), _comparable(previous[column])
-            greater = (prev > cur).fillna(False).astype(bool)
-            out_of_order |= equal_so_far & greater
-            equal_so_far &= (prev == cur).fillna(False).astype(bool)
+        out_of_order = _greater(current.shift(1), current)
         out_of_order.iloc[0] = False
         if not out_of_order.any():
             continue
         position = int(out_of_order.to_numpy().argmax())
         line = int(current.index[position])
-        place = _first_greater(current, position)
+        greater = _greater(current, current.iloc[position])
+        place = int(
+            current.index[int(greater.to_numpy().argmax()) if greater.any() else position - 1]
+        )
         yield table.problem(
             line,
             key[0],
@@ -273,24 +257,18 @@ def sort_order(context: PackageContext) -> Iterator[Problem]:
         )
 
 
-def _first_greater(keys: pd.DataFrame, position: int) -> int:
-    """The line of the first row whose key (in the typed order) is greater than row ``position``'s.
-
-    Keys compare column by column, as :func:`sort_order` compares neighbours; the row before
-    ``position`` is greater, so there is one.
-    """
-    greater = pd.Series(False, index=keys.index)
-    equal_so_far = pd.Series(True, index=keys.index)
-    for column in keys.columns:
-        values = _comparable(keys[column])
-        value = values.iloc[position]
-        if pd.isna(value):
-            break  # an empty key cell compares with nothing (as between neighbours)
+def _greater(left: pd.DataFrame, right: pd.DataFrame | pd.Series) -> pd.Series:
+    """Where each row of ``left`` is greater than ``right`` (its row, or one row for all) in key
+    order: column by column, an empty cell comparing with nothing."""
+    greater = pd.Series(False, index=left.index)
+    equal_so_far = pd.Series(True, index=left.index)
+    for column in left.columns:
+        value = right[column]
+        value = _comparable(value) if isinstance(value, pd.Series) else value
+        values = _comparable(left[column])
         greater |= equal_so_far & (values > value).fillna(False).astype(bool)
         equal_so_far &= (values == value).fillna(False).astype(bool)
-    if not greater.any():
-        return int(keys.index[position - 1])
-    return int(keys.index[int(greater.to_numpy().argmax())])
+    return greater
 
 
 def _key_text(table: Table, line: int, key: list[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 from collections.abc import Iterator
 from typing import TypeVar
 
@@ -92,33 +93,28 @@ def _unresolved(table: Table, target: Table, fk: ForeignKey, lines: list[int]) -
 
 
 class ExistingIds:
-    """The ids a foreign key may refer to, asked for the one closest to a missing value.
-
-    ``column`` holds the referenced cells' text, those of a valid value only; it is read only
-    when first asked (a valid key never is). At
-    most :data:`SCANNED_IDS` ids are compared with a value: all of them in a small table; in a
-    larger one, those sharing the value's first :data:`PREFIX_CHARS` characters, and of those,
-    when still too many, the ones next to the value in sorted order (the longest shared start).
-    """
+    """The ids a foreign key may refer to (the text of its valid cells, read when first asked),
+    asked for the one closest to a missing value (see :meth:`candidates`)."""
 
     def __init__(self, column: pd.Series) -> None:
         self._column = column
-        self._sorted: list[str] | None = None
         self._answers: dict[str, str | None] = {}
 
+    @functools.cached_property
     def _ids(self) -> list[str]:
         """The distinct non-empty ids, sorted by code point."""
-        if self._sorted is None:
-            import pyarrow.compute as pc
+        import pyarrow.compute as pc
 
-            unique = pc.unique(arrow_text(self._column).combine_chunks())
-            unique = unique.filter(pc.invert(pc.equal(unique, "")))
-            self._sorted = unique.take(pc.array_sort_indices(unique)).to_pylist()
-        return self._sorted
+        unique = pc.unique(arrow_text(self._column).combine_chunks())
+        unique = unique.filter(pc.invert(pc.equal(unique, "")))
+        ids: list[str] = unique.take(pc.array_sort_indices(unique)).to_pylist()
+        return ids
 
     def candidates(self, value: str) -> list[str]:
-        """The ids :meth:`closest` compares with ``value`` (at most :data:`SCANNED_IDS`)."""
-        ids = self._ids()
+        """The ids :meth:`closest` compares with ``value``: all of them in a small table; in a
+        larger one, the (at most :data:`SCANNED_IDS`) ids sharing the value's first
+        :data:`PREFIX_CHARS` characters that are next to it in sorted order."""
+        ids = self._ids
         if len(ids) <= SCANNED_IDS:
             return ids
         prefix = value[:PREFIX_CHARS]
@@ -187,9 +183,9 @@ def issue_years(plans: Table) -> pd.Series:
 def target_year_after_issue(context: PackageContext) -> Iterator[Problem]:
     """A target year is not before the year its plan was issued."""
     targets, plans = context.table("targets"), context.table("plans")
-    if not has(targets, "plan_id") or not has(plans, "plan_id", "issued"):
+    if not has_numbers(targets, "target_year") or not has(targets, "plan_id"):
         return
-    if not has_numbers(targets, "target_year"):
+    if not has(plans, "plan_id", "issued"):
         return
     issued = issue_years(plans)
     position = positions_in(targets.raw["plan_id"], issued.index)
@@ -211,9 +207,7 @@ def plans_have_facts(context: PackageContext) -> Iterator[Problem]:
     """Every plan has at least one target or measure."""
     plans = context.table("plans")
     targets, measures = context.table("targets"), context.table("measures")
-    if not has(plans, "plan_id"):
-        return
-    if not (has(targets, "plan_id") and has(measures, "plan_id")):
+    if not (has(plans, "plan_id") and has(targets, "plan_id") and has(measures, "plan_id")):
         return
     with_facts = pd.concat([targets.raw["plan_id"], measures.raw["plan_id"]])
     lonely = ~is_in(plans.raw["plan_id"], with_facts)

@@ -48,11 +48,10 @@ def validate_package(
     max_file_bytes: int = MAX_FILE_BYTES,
     checks: Sequence[Check] | None = None,
 ) -> Report:
-    """Validate the package described by ``descriptor_path`` (a file or its folder).
+    """Validate the package described by ``descriptor_path`` (a file or its folder) with
+    ``checks`` (default :data:`cnplans.validation.checks.CHECKS`), writing nothing.
 
-    ``checks`` defaults to :data:`cnplans.validation.checks.CHECKS`, run in their order.
-    Raises :class:`cnplans.validation.problems.CannotRun` when the descriptor itself is
-    unusable. Nothing is written.
+    Raises :class:`cnplans.validation.problems.CannotRun` when the descriptor is unusable.
     """
     child = Child()  # imports frictionless while this process imports the rest
     try:
@@ -63,11 +62,12 @@ def validate_package(
     except BaseException:
         child.stop()
         raise
-    problems, crashed = _run_checks(context, listed.CHECKS if checks is None else checks)
+    checks = listed.CHECKS if checks is None else checks
+    problems, crashed = _run_checks(context, checks)
     rejected, metadata_problems = context.metadata.result() if context.metadata else (set(), [])
     if rejected:  # frictionless finds schemas not valid: check again without them
         context = load_package(descriptor_path, max_file_bytes, rejected)
-        problems, crashed = _run_checks(context, listed.CHECKS if checks is None else checks)
+        problems, crashed = _run_checks(context, checks)
     problems.extend(metadata_problems)
     return Report(context, _with_column_numbers(context, problems), crashed)
 
@@ -92,13 +92,11 @@ def _run_checks(
 
 
 def _with_column_numbers(context: PackageContext, problems: list[Problem]) -> list[Problem]:
+    """The problems, sorted, each told the position of its column in its file's header."""
     tables = {table.path: table for table in context.tables.values()}
-    numbered = []
-    for problem in problems:
-        table = tables.get(problem.file)
-        if table is not None and problem.column_number is None:
-            number = table.column_number(problem.column)
-            if number is not None:
-                problem = dataclasses.replace(problem, column_number=number)
-        numbered.append(problem)
-    return sorted_problems(numbered)
+    return sorted_problems(
+        dataclasses.replace(p, column_number=tables[p.file].column_number(p.column))
+        if p.file in tables and p.column_number is None
+        else p
+        for p in problems
+    )

@@ -1,21 +1,12 @@
 """Values a type admits but the world does not: dates, periods, hierarchies, magnitudes, text.
 
 Each rule is one function over whole columns, and skips a table or column that did not load:
-
-- ``calendar-date``: a text field of possibly partial ISO dates (``YYYY``, ``YYYY-MM``,
-  ``YYYY-MM-DD``; the pattern only bounds each part) names a day, month and year the calendar
-  has: not 2024-02-30, 2023-02-29 or year 0000;
-- ``period-order``: a plan's period ends in or after the year it starts;
-- ``region-cycle``: following ``regions.parent_id`` from any region ends at a region with no
-  parent (no region is its own ancestor);
-- ``number-range``: every number is finite and at most :data:`MAX_ABS_NUMBER` in size (the
-  whole economy of China is about 1.3e14 yuan a year), and an exchange rate is within
-  :data:`RATE_RANGE` units of its currency per US dollar;
-- ``blank-quote``: a quote holds a word, not only spaces (ASCII, no-break or ideographic);
-- ``control-character``: no text cell holds a control character (NUL, ESC, ...), which a
-  terminal or a spreadsheet would act on; tab and line feed are text;
-- ``dialect``: no resource declares a CSV dialect or an encoding other than the package's own
-  (UTF-8, commas, double quotes, a header row), which every tool here reads its files as.
+``calendar-date`` (2024-02-30 is no day), ``period-order`` (a period ends in or after the year
+it starts), ``region-cycle`` (no region is its own ancestor), ``number-range`` (finite, at most
+:data:`MAX_ABS_NUMBER`: the whole economy of China is about 1.3e14 yuan a year; exchange rates
+within :data:`RATE_RANGE`), ``blank-quote`` (a quote holds a word), ``control-character`` (no
+NUL, ESC, ... that a terminal or a spreadsheet would act on; tab and line feed are text) and
+``dialect`` (every file is UTF-8 with commas, double quotes and a header row).
 
 >>> bool(CONTROL.search("a\\x1b[31m")), bool(CONTROL.search("a\\tb\\nc"))
 (True, False)
@@ -144,31 +135,27 @@ def number_ranges(context: PackageContext) -> Iterator[Problem]:
             if f.type != "number" or f.name not in table.frame.columns:
                 continue
             values = table.frame[f.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            known = ~np.isnan(values)
             with np.errstate(invalid="ignore"):
-                huge = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_NUMBER)
-                low = (
-                    ~((values >= RATE_RANGE[0]) & (values <= RATE_RANGE[1])) & ~np.isnan(values)
-                    if f.name in RATE_FIELDS
-                    else np.zeros(len(values), bool)
-                )
-            for line in table.frame.index[huge].tolist():
-                yield table.problem(
-                    int(line),
-                    f.name,
-                    "number-range",
-                    f"{f.name} {shown(table.text(line, f.name))} is not a finite number of at "
-                    f"most {MAX_ABS_NUMBER:.0e} in size; expected a value in base units (yuan, "
-                    "not billions) that a plan can state",
-                )
-            for line in table.frame.index[low].tolist():
-                yield table.problem(
-                    int(line),
-                    f.name,
-                    "number-range",
-                    f"{f.name} {shown(table.text(line, f.name))} is not a rate a currency has: "
-                    f"expected {RATE_RANGE[0]:g} to {RATE_RANGE[1]:,.0f} units of the currency "
-                    "per US dollar",
-                )
+                huge = known & ~(np.abs(values) <= MAX_ABS_NUMBER)
+                rate = (values >= RATE_RANGE[0]) & (values <= RATE_RANGE[1])
+            wrong_rate = known & ~rate & (f.name in RATE_FIELDS)
+            for wrong, expected in (
+                (
+                    huge,
+                    f"a finite number of at most {MAX_ABS_NUMBER:.0e} in size; expected a value "
+                    "in base units (yuan, not billions) that a plan can state",
+                ),
+                (
+                    wrong_rate,
+                    f"a rate a currency has: expected {RATE_RANGE[0]:g} to {RATE_RANGE[1]:,.0f} "
+                    "units of the currency per US dollar",
+                ),
+            ):
+                for line in table.frame.index[wrong].tolist():
+                    value = shown(table.text(line, f.name))
+                    message = f"{f.name} {value} is not {expected}"
+                    yield table.problem(int(line), f.name, "number-range", message)
 
 
 def text_cells(context: PackageContext) -> Iterator[Problem]:
@@ -213,19 +200,13 @@ def declared_dialects(context: PackageContext) -> Iterator[Problem]:
             continue
         name = str(resource.get("name", f"resources[{number}]"))
         line = descriptor_line(context, "name", name) if "name" in resource else None
-        encoding = resource.get("encoding")
+        encoding, dialect = resource.get("encoding"), resource.get("dialect")
+        declared = []
         if encoding is not None and str(encoding).lower() not in ENCODINGS:
-            yield Problem(
-                context.descriptor_label,
-                line,
-                None,
-                "dialect",
-                f"resource {name!r} declares the encoding {shown(encoding)}; expected UTF-8, the "
-                "encoding of every file of the package (remove the key; write the file in UTF-8)",
+            declared.append(
+                f"the encoding {shown(encoding)}; expected UTF-8, the encoding of every file of "
+                "the package (remove the key; write the file in UTF-8)"
             )
-        dialect = resource.get("dialect")
-        if dialect is None:
-            continue
         other = (
             {
                 key: value
@@ -235,13 +216,11 @@ def declared_dialects(context: PackageContext) -> Iterator[Problem]:
             if isinstance(dialect, dict)
             else {"dialect": dialect}
         )
-        if other:
-            yield Problem(
-                context.descriptor_label,
-                line,
-                None,
-                "dialect",
-                f"resource {name!r} declares the CSV dialect {shown(other)}; expected the "
-                "package's own (commas, double quotes, a header row): remove the key and run "
-                "`cnplans fmt`",
+        if dialect is not None and other:
+            declared.append(
+                f"the CSV dialect {shown(other)}; expected the package's own (commas, double "
+                "quotes, a header row): remove the key and run `cnplans fmt`"
             )
+        for what in declared:
+            message = f"resource {name!r} declares {what}"
+            yield Problem(context.descriptor_label, line, None, "dialect", message)

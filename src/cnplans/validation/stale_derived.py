@@ -1,18 +1,14 @@
 """Derived US dollar cells of ``targets`` that disagree with the exchange-rate table.
 
-The rule is :mod:`cnplans.conversion.convert`'s (the IATI value-date rule, rates of
-``exchange_rates``): :func:`find_stale_columns` recomputes ``usd``, ``fx_year``,
-``fx_units_per_usd`` and ``fx_basis`` of every target with
-:func:`cnplans.conversion.convert.derive` and compares them with the cells
-(:func:`cnplans.conversion.convert.same_cell`). It is the one computation of which derived cells
-are stale: this module's check reports each stale cell as ``stale-derived-value`` at its line and
-column, and each target whose basis year has no rate as ``missing-exchange-rate``;
-``cnplans convert`` rewrites the cells it lists and ``convert --check`` prints the stale ones.
+:func:`find_stale_columns` recomputes ``usd``, ``fx_year``, ``fx_units_per_usd`` and ``fx_basis``
+with :func:`cnplans.conversion.convert.derive` (the IATI value-date rule): the one computation
+of which cells are stale, reported here (``stale-derived-value``, ``missing-exchange-rate``) and
+rewritten by ``cnplans convert``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,15 +21,6 @@ from cnplans.validation.problems import Problem
 
 _TARGET_COLUMNS = ("plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS)
 _BASES = ("", "plan_issued", "source_published", "unknown")  # fx_basis by code
-
-
-def _rows(raw: pd.DataFrame, columns: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
-    """``(line, {column: text})`` for every row of a (small) text table indexed by line."""
-    records = raw[list(columns)].to_dict("records")
-    return [
-        (int(line), {str(k): str(v) for k, v in record.items()})
-        for line, record in zip(raw.index.tolist(), records, strict=True)
-    ]
 
 
 def _shown(text: str) -> str:
@@ -49,12 +36,11 @@ class Comparison:
 
     cells: list[tuple[int, str, str, str]]  # (line, column, expected, found): stale cells
     missing: list[tuple[int, str]]  # (line, sentence): rows whose basis year has no rate
-    # (line, column, expected, found) for every cell whose text is not the expected text: the
-    # stale cells and those only written differently ("7.19570" for "7.1957"), which
-    # ``cnplans convert`` rewrites
+    # (line, column, expected, found): every cell not written as expected, stale or only written
+    # differently ("7.19570" for "7.1957"): what ``cnplans convert`` rewrites
     rewrites: list[tuple[int, str, str, str]]
-    # (line, sentence): rows not compared, their plan or source unknown or their value not a
-    # number (other rules report them; ``cnplans convert`` stops at the first)
+    # (line, sentence): rows not compared, plan or source unknown or value not a number (other
+    # rules report them; ``cnplans convert`` stops at the first)
     skipped: list[tuple[int, str]]
     # money targets compared, by fx_basis, in the order plan_issued, source_published, unknown
     bases: dict[str, int]
@@ -82,13 +68,11 @@ def find_stale_columns(
         for line, plan, source, unit, value, *cells in zip(
             part.index.tolist(), *columns, strict=True
         ):
-            if plan not in issued or source not in published:
-                column, table, key = (
-                    ("plan_id", "plans", plan)
-                    if plan not in issued
-                    else ("source_id", "sources", source)
-                )
-                found.skipped.append((line, f"column {column}: {str(key)!r} is not in {table}"))
+            if plan not in issued:
+                found.skipped.append((line, f"column plan_id: {str(plan)!r} is not in plans"))
+                continue
+            if source not in published:
+                found.skipped.append((line, f"column source_id: {str(source)!r} is not in sources"))
                 continue
             try:
                 derived = derive(unit, value, issued[plan], published[source], rates, provider)
@@ -120,10 +104,15 @@ def stale_derived_values(context: PackageContext) -> Iterator[Problem]:
         return  # a table or column that is missing is reported elsewhere
     if not has(sources, "source_id", "published") or rates_table is None:
         return
-    rate_columns = {"currency", "year", "provider", "units_per_usd"}
-    if not rate_columns <= set(rates_table.raw.columns):
+    rate_columns = ["currency", "year", "provider", "units_per_usd"]
+    if not set(rate_columns) <= set(rates_table.raw.columns):
         return
-    rates = RateTable.from_rows(Path(rates_table.path), _rows(rates_table.raw, rate_columns))
+    records = rates_table.raw[rate_columns].to_dict("records")  # a small table: row by row
+    rows = [
+        (int(line), {str(k): str(v) for k, v in record.items()})
+        for line, record in zip(rates_table.raw.index.tolist(), records, strict=True)
+    ]
+    rates = RateTable.from_rows(Path(rates_table.path), rows)
     issued = dict(zip(plans.raw["plan_id"], plans.raw["issued"], strict=True))
     published = dict(zip(sources.raw["source_id"], sources.raw["published"], strict=True))
     found = find_stale_columns(targets.raw, issued, published, rates)

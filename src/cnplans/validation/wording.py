@@ -1,17 +1,12 @@
 """Wording rules: names are printed in their row's quote, ids are regular, region links are stated.
 
 A quote being verbatim in its source (:mod:`cnplans.validation.provenance`) does not make the
-row's other cells true. These rules check the cells that repeat the source's words: a name, a
-title, an issuer is printed in the row's own quote; a publisher or a dateline in the source's
-text; a cluster's region is named in the link's quote, or carried by the cluster's name, or is
-the plan's own region. They also keep ids regular (each starts with its plan's id, and no id is
-the key of two tables), so a merged view of the tables stays unambiguous.
-
-Words are compared as :func:`comparable` makes them: lower case, whitespace runs collapsed,
-curly quotes and dashes made straight; a cell printed exactly as in its quote is found without
-normalizing it. Every rule works on whole columns: pyarrow kernels for normalizing and key
-lookups, pandas for ids; the containment and prefix tests run once per row (in Python, on the
-rows' strings).
+row's other cells true. These rules check the cells that repeat the source's words (a name, a
+title, an issuer in the row's quote; a publisher or a dateline in the source's text; a cluster's
+region in the link's quote, the cluster's name or the plan's region) and keep ids regular (each
+starts with its plan's id; no id is the key of two tables), words compared as :func:`comparable`
+makes them. Every rule works on whole columns (pyarrow, pandas); only the containment and
+prefix tests run once per row, on the rows' strings.
 """
 
 from __future__ import annotations
@@ -40,9 +35,13 @@ ID_TABLES = ("sources", "plans", "targets", "projects", "measures", "clusters")
 # Tables whose ids carry a second part after the plan id: the value of this column.
 ID_KIND_COLUMNS = {"clusters": "kind"}
 REGION_BASES = ("quote", "name", "plan_region")  # cluster_regions.basis
-SINGLE_QUOTES = "[\u2018\u2019\u201a\u201b]"
-DOUBLE_QUOTES = "[\u201c\u201d\u201e\u201f]"
-DASHES = "[\u2010-\u2015\u2212]"
+# What :func:`comparable` replaces, after lower-casing: curly quotes, dashes, whitespace runs.
+REPLACED = (
+    ("[\u2018\u2019\u201a\u201b]", "'"),
+    ("[\u201c\u201d\u201e\u201f]", '"'),
+    ("[\u2010-\u2015\u2212]", "-"),
+    (WHITESPACE, " "),
+)
 QUOTE_CHARS = 80  # how much of a quote a message shows
 
 
@@ -52,10 +51,8 @@ def comparable(text: pd.Series) -> list[str]:
     import pyarrow.compute as pc
 
     arrow = pc.utf8_lower(arrow_text(text))
-    arrow = pc.replace_substring_regex(arrow, SINGLE_QUOTES, "'")
-    arrow = pc.replace_substring_regex(arrow, DOUBLE_QUOTES, '"')
-    arrow = pc.replace_substring_regex(arrow, DASHES, "-")
-    arrow = pc.replace_substring_regex(arrow, WHITESPACE, " ")
+    for pattern, replacement in REPLACED:
+        arrow = pc.replace_substring_regex(arrow, pattern, replacement)
     arrow = pc.utf8_trim(arrow, " ")
     return list(pc.fill_null(arrow, "").to_pylist())
 
@@ -144,11 +141,6 @@ def source_words(context: PackageContext) -> Iterator[Problem]:
             )
 
 
-def _positions(keys: pd.Series, table: Table, key: str) -> np.ndarray:
-    """The position in ``table`` of the row whose ``key`` equals each of ``keys`` (-1: none)."""
-    return positions_in(keys, pd.Index(table.raw[key]))
-
-
 def _take(table: Table, column: str, positions: np.ndarray, index: pd.Index) -> pd.Series:
     """``table.raw[column]`` at ``positions`` (NA where a position is -1), indexed by ``index``."""
     import pyarrow as pa
@@ -172,7 +164,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
     stated = np.union1d(rows["quote"], rows["name"])
     if stated.size and has(regions, "region_id", "name_en"):
         at = raw.iloc[stated]
-        positions = _positions(at["region_id"], regions, "region_id")
+        positions = positions_in(at["region_id"], pd.Index(regions.raw["region_id"]))
         region_names = _take(regions, "name_en", positions, at.index)
         wrong = positions >= 0
         wrong[wrong] = ~contained(region_names[wrong], at["quote"][wrong])
@@ -189,7 +181,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
             )
     if not has(clusters, "cluster_id") or not (rows["name"].size or rows["plan_region"].size):
         return
-    cluster_positions = _positions(raw["cluster_id"], clusters, "cluster_id")
+    cluster_positions = positions_in(raw["cluster_id"], pd.Index(clusters.raw["cluster_id"]))
     if rows["name"].size and "name" in clusters.raw.columns:
         at = raw.iloc[rows["name"]]
         positions = cluster_positions[rows["name"]]
@@ -212,7 +204,7 @@ def region_links(context: PackageContext) -> Iterator[Problem]:
         at = raw.iloc[rows["plan_region"]]
         positions = cluster_positions[rows["plan_region"]]
         plan_ids = _take(clusters, "plan_id", positions, at.index)
-        plan_positions = _positions(plan_ids, plans, "plan_id")
+        plan_positions = positions_in(plan_ids, pd.Index(plans.raw["plan_id"]))
         plan_regions = _take(plans, "region_id", plan_positions, at.index)
         wrong = (plan_regions.notna() & (at["region_id"] != plan_regions)).to_numpy(bool)
         for line in at.index[wrong].tolist():

@@ -8,7 +8,7 @@ upper value, and the share with the right qualifier and year, over every curated
 target not found counts as wrong in both), and lists what was missed or differs.
 
 By default it scores the live package (``resources/``, ``sources/``).
-``tests/contrib/test_draft.py`` scores a frozen copy of the five seed sources' curated targets
+``tests/drafting/test_draft.py`` scores a frozen copy of the five seed sources' curated targets
 (``tests/fixtures/draft/curated-*.csv``) with :func:`score` and asserts the figure does not
 fall below what it was.
 
@@ -120,7 +120,7 @@ def live_package() -> tuple[list[dict[str, str]], dict[str, str], dict[str, int 
 
 def main() -> int:
     """Print the accuracy on the live package and the drafting speed."""
-    from timing import alternate, arguments  # here: tests/contrib/test_draft.py imports this file
+    from timing import alternate, arguments  # here: tests/drafting/test_draft.py imports this file
 
     runs = arguments(__doc__, 5).parse_args().runs
 

@@ -6,7 +6,7 @@ traceback, within the bounds of ``conftest.run_cnplans`` (enforced with ``resour
 a subprocess timeout, not measured), and must change no file: the package tree is hashed
 before and after. The rows are those of the December 2026 review of hostile inputs (ids D1-D25;
 the loader's L1-L6 are in tests/loader/test_release_hostile.py, the workflows' W1-W2 in
-tests/contrib/test_contrib_workflows.py).
+tests/drafting/test_contrib_workflows.py).
 """
 
 from __future__ import annotations
@@ -340,11 +340,11 @@ def test_every_case_says_what_validate_must_report() -> None:
 
 
 def _earlier_corpus() -> list[Any]:
-    """The 47 bad contributions of tests/contrib/test_contrib_corpus.py (validated there
+    """The 47 bad contributions of tests/drafting/test_contrib_corpus.py (validated there
     in-process, against exactly their problems), to run here through every command."""
     import importlib.util
 
-    path = Path(__file__).parent / "contrib" / "test_contrib_corpus.py"
+    path = Path(__file__).parent / "drafting" / "test_contrib_corpus.py"
     spec = importlib.util.spec_from_file_location("earlier_corpus", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -1,6 +1,6 @@
 """The list of checks: plain functions, each once, with their rule ids; the source files are
 read only when a check needs them. (That every rule id is in CONTRIBUTING.md's
-table and in some check: tests/contrib/test_contrib_contributing.py.)"""
+table and in some check: tests/drafting/test_contrib_contributing.py.)"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from cnplans.__main__ import COMMANDS, build_parser
 
 PROBE = """
@@ -55,3 +57,30 @@ def test_the_full_parser_still_knows_every_option() -> None:
     parser = build_parser()  # every sub-command configured (used to check documented commands)
     args = parser.parse_args(["validate", "--format", "json", "datapackage.json"])
     assert args.format == "json"
+
+
+def test_version_of_a_copy_without_metadata_or_data_is_unknown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of src/ that was never installed and has no datapackage.json beside it."""
+    import importlib.metadata
+
+    import cnplans
+    from cnplans.datapackage import paths
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    def no_data() -> None:
+        raise FileNotFoundError("cnplans cannot find its bundled data")
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    monkeypatch.setattr(paths, "bundled_root", no_data)
+    monkeypatch.delitem(vars(cnplans), "__version__", raising=False)  # read it again
+    try:
+        with pytest.raises(SystemExit) as exit:
+            build_parser().parse_args(["--version"])
+    finally:
+        vars(cnplans).pop("__version__", None)  # the real one is read again, or restored
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == "cnplans unknown\n"

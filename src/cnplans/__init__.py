@@ -20,11 +20,13 @@ def _read_version() -> str:
     try:
         return metadata.version("cnplans")
     except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        import json
-
+        from cnplans.datapackage import PackageError, read_descriptor
         from cnplans.datapackage.paths import bundled_descriptor
 
-        return str(json.loads(bundled_descriptor().read_text(encoding="utf-8"))["version"])
+        try:
+            return str(read_descriptor(bundled_descriptor()).get("version", "unknown"))
+        except (PackageError, OSError):  # a copy of src/ without the data beside it
+            return "unknown"
 
 
 __all__ = [

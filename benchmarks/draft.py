@@ -1,20 +1,10 @@
 """Benchmark: how many curated targets ``cnplans draft`` proposes right, and how fast it drafts.
 
-Accuracy: every curated ``targets`` row is looked for among the rows drafted (``--all``, so
-thresholds count too) from its own source text: a drafted row with the same value, upper value
-and unit whose figure lies inside the curated quote. Of the rows found, the qualifier and strive
-flag, and the target year, are compared. It prints the share with the right value, unit and
-upper value, and the share with the right qualifier and year, over every curated target (a
-target not found counts as wrong in both), and lists what was missed or differs.
-
-By default it scores the live package (``resources/``, ``sources/``).
-``tests/drafting/test_draft.py`` scores a frozen copy of the five seed sources' curated targets
-(``tests/fixtures/draft/curated-*.csv``) with :func:`score` and asserts the figure does not
-fall below what it was.
-
-Speed: the five source texts repeated to about 300 KB are drafted ``--runs`` times; the baseline,
-in the same process, is the quantity reader alone over the same sentences. It prints the
-median time of each and their ratio (these machines are noisy: read the ratio).
+Accuracy on the live package: a curated ``targets`` row is found when a row drafted (``--all``)
+from its source has its value, upper value and unit inside its quote; prints the shares found
+and found with the right qualifier, strive flag and year, and what was missed or differs
+(``tests/drafting/test_draft.py`` runs :func:`score` on a frozen copy). Speed: drafting the
+sources repeated to about 300 KB against the quantity reader alone, in this process: medians.
 
 Usage: ``python benchmarks/draft.py [--runs 5]`` from the repository (``src`` first on the path).
 """
@@ -25,6 +15,7 @@ import csv
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,18 +61,14 @@ def score(
             dateline_year=dateline_years.get(source_id),
             include_all=True,
         ).targets
-        used: set[int] = set()
         for row in (r for r in rows if r["source_id"] == source_id):
-            quote_start = text.find(row["quote"])
-            quote_end = quote_start + len(row["quote"])
+            start = text.find(row["quote"])
             found = next(
                 (
-                    i
-                    for i, c in enumerate(drafted)
-                    if i not in used
-                    and (c.row["value"], c.row["value_max"], c.row["unit"])
-                    == (row["value"], row["value_max"], row["unit"])
-                    and (quote_start < 0 or (c.start < quote_end and c.end > quote_start))
+                    c
+                    for c in drafted
+                    if all(c.row[k] == row[k] for k in ("value", "value_max", "unit"))
+                    and (start < 0 or (c.start < start + len(row["quote"]) and c.end > start))
                 ),
                 None,
             )
@@ -89,9 +76,9 @@ def score(
             if found is None:
                 result.misses.append(f"not proposed: {label}")
                 continue
-            used.add(found)
+            drafted.remove(found)  # each drafted row matches one curated row at most
             result.numbers += 1
-            got = drafted[found].row
+            got = found.row
             differ = ", ".join(
                 f"{name} {got[name]!r} (curated {row[name]!r})"
                 for name in ("qualifier", "strive", "target_year")
@@ -104,8 +91,11 @@ def score(
     return result
 
 
-def live_package() -> tuple[list[dict[str, str]], dict[str, str], dict[str, int | None]]:
-    """The curated targets, the source texts and their dateline years of the live package."""
+def main() -> int:
+    """Print the accuracy on the live package and the drafting speed."""
+    from timing import alternate, arguments  # here: tests/drafting/test_draft.py imports this file
+
+    runs = arguments(__doc__, 5).parse_args().runs
     with (REPO / "resources" / "targets.csv").open(encoding="utf-8", newline="") as handle:
         targets = list(csv.DictReader(handle))
     with (REPO / "resources" / "sources.csv").open(encoding="utf-8", newline="") as handle:
@@ -115,16 +105,6 @@ def live_package() -> tuple[list[dict[str, str]], dict[str, str], dict[str, int 
         s["source_id"]: int(s["published"][:4]) if s["dateline"] and s["published"] else None
         for s in sources
     }
-    return targets, texts, years
-
-
-def main() -> int:
-    """Print the accuracy on the live package and the drafting speed."""
-    from timing import alternate, arguments  # here: tests/drafting/test_draft.py imports this file
-
-    runs = arguments(__doc__, 5).parse_args().runs
-
-    targets, texts, years = live_package()
     result = score(targets, texts, years)
     print(
         f"draft accuracy on {len(texts)} sources, {result.total} curated targets: "
@@ -142,9 +122,7 @@ def main() -> int:
         for start, end in sentences(big):
             find_quantities(big[start:end])
 
-    def draft() -> None:
-        draft_targets(big, plan_id="p", source_id="s", include_all=True)
-
+    draft = partial(draft_targets, big, plan_id="p", source_id="s", include_all=True)
     times = alternate({"reader": reader_only, "draft": draft}, runs)
     reader, drafted = times["reader"].median, times["draft"].median
     print(

@@ -1,21 +1,14 @@
-"""Benchmark: ``cnplans.drafting.quantities.find_quantities`` against a bare digit scan of the same
-quotes.
+"""Benchmark: ``cnplans.drafting.quantities.find_quantities`` against a bare digit scan of the
+same quotes.
 
-The corpus is every ``quote`` cell of the package's ``resources/*.csv``, each made distinct by
-appending " item N." and repeated to about 10,000 quotes, plus about 2,000 invented Chinese plan
-sentences with varying numbers. Each run times ``find_quantities`` over the whole corpus and,
-in the same process, the baseline ``re.findall(r"[0-9]+(?:\\.[0-9]+)?", quote)`` over it,
-alternating which goes first; the machines are noisy, so it prints medians over the runs: the
-ratio of the two (find_quantities takes N.N x the time of a bare digit scan) and, for
-information, microseconds per quote.
-
-The first run saves the corpus and every result (all fields of each ``Quantity``) to
-``--reference`` (in /tmp); later runs time that same saved corpus and print whether the
-results are still identical (OK) or not (DIFFERENT), so an optimization can be checked to
-change nothing. ``--rebuild`` writes a new reference from the current code and resources.
+The corpus: the resources' ``quote`` cells, made distinct, to about 10,000, and about 2,000
+invented Chinese plan sentences. Alternated runs in this process; prints the median ratio of the
+times and microseconds per quote. The first run saves the corpus and every result to
+``--reference``; later runs time that corpus and print whether the results are identical (OK)
+or not (DIFFERENT). ``--rebuild`` writes a new reference.
 
 Usage: ``python benchmarks/quantities.py [--runs 7] [--reference PATH] [--rebuild]`` from the
-repository (``src`` is put first on the path).
+repository.
 """
 
 from __future__ import annotations
@@ -24,13 +17,10 @@ import csv
 import json
 import re
 import statistics
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from timing import REPO, alternate, arguments
-
-sys.path.insert(0, str(REPO / "src"))
 
 from cnplans.drafting.quantities import find_quantities
 
@@ -40,18 +30,6 @@ CHINESE_QUOTES = 2_000
 BASELINE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 Result = tuple[tuple[object, ...], ...]
-
-
-def resource_quotes() -> list[str]:
-    """The non-empty ``quote`` cells of every table in ``resources/``."""
-    quotes: list[str] = []
-    for path in sorted((REPO / "resources").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                quote = (row.get("quote") or "").strip()
-                if quote:
-                    quotes.append(quote)
-    return quotes
 
 
 def chinese_sentences(count: int) -> list[str]:
@@ -82,8 +60,11 @@ def chinese_sentences(count: int) -> list[str]:
 
 
 def build_corpus() -> list[str]:
-    """About 10,000 distinct resource quotes and 2,000 Chinese sentences."""
-    base = resource_quotes()
+    """About 10,000 distinct ``quote`` cells of ``resources/`` and 2,000 Chinese sentences."""
+    base: list[str] = []
+    for path in sorted((REPO / "resources").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            base += [q for row in csv.DictReader(handle) if (q := (row.get("quote") or "").strip())]
     if not base:
         raise SystemExit("no quotes found under resources/")
     english = [f"{base[i % len(base)]} item {i}." for i in range(ENGLISH_QUOTES)]
@@ -102,6 +83,7 @@ def results_of(corpus: Sequence[str]) -> list[Result]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Time both over the corpus, print the figures; exit 1 when the results differ."""
     parser = arguments(__doc__, 7)
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument("--rebuild", action="store_true", help="write a new reference")
@@ -134,9 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.runs,
     )
     ratios = [a / b for a, b in zip(times["find"].seconds, times["scan"].seconds, strict=True)]
-    ratio = statistics.median(ratios)
     print(
-        f"find_quantities takes {ratio:.1f} x the time of a bare digit scan "
+        f"find_quantities takes {statistics.median(ratios):.1f} x the time of a bare digit scan "
         f"(median of {args.runs} runs; range {min(ratios):.1f}-{max(ratios):.1f})"
     )
     per_quote = {name: t.median / len(corpus) * 1e6 for name, t in times.items()}

@@ -1,10 +1,7 @@
 """Benchmark: how many lines of Python the project has, against issue 14's goals.
 
-Counts as ``wc -l`` does (line feeds in each file) over the non-test ``.py`` files of ``src/``,
-``scripts/``, ``benchmarks/`` and ``noxfile.py`` (goal: at most 10,000 lines), and of
-``src/cnplans/`` alone (goal: at most 6,000). A file is a test when its name starts with
-``test_`` or it lies in a ``tests`` folder. Prints the lines of each folder's own files (not
-its subfolders'), the totals and the goals; it never fails.
+Counts line feeds (as ``wc -l``) of the non-test ``.py`` files (named ``test_*`` or under
+``tests/``) per folder, and prints the totals against the goals; it never fails.
 
 Usage: ``python benchmarks/size.py`` from anywhere.
 """
@@ -12,26 +9,20 @@ Usage: ``python benchmarks/size.py`` from anywhere.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 from timing import REPO
 
 
-def python_files() -> list[Path]:
-    """The non-test ``.py`` files counted, relative to the repository."""
+def main() -> None:
+    """Print the line counts per folder and the totals against the goals."""
     files = [REPO / "noxfile.py"]
     for folder in ("src", "scripts", "benchmarks"):
         files += sorted((REPO / folder).rglob("*.py"))
-    return [
-        path.relative_to(REPO)
+    lines = {
+        path.relative_to(REPO): path.read_bytes().count(b"\n")
         for path in files
         if path.is_file() and not path.name.startswith("test_") and "tests" not in path.parts
-    ]
-
-
-def main() -> None:
-    """Print the line counts per folder and the totals against the goals."""
-    lines = {path: (REPO / path).read_bytes().count(b"\n") for path in python_files()}
+    }
     folders: Counter[str] = Counter()
     for path, count in lines.items():
         folders[path.parent.as_posix() + "/" if path.parent.parts else path.name] += count

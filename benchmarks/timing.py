@@ -1,9 +1,9 @@
 """What the benchmarks share: the command line, alternated runs (fresh processes with wall
 time and peak memory, or calls in this process), medians, the machine.
 
-The benchmarks import it as ``timing`` (Python puts the script's folder first on the path).
-This module imports only the standard library, so the processes it starts begin small (a
-child's ``ru_maxrss`` counts what it inherited when forked).
+Imported as ``timing`` (a script's folder is first on the path); it puts the checkout's ``src``
+next. Only the standard library, so the processes it starts begin small (a forked child's
+``ru_maxrss`` counts what it inherited).
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
 
 
 def arguments(doc: str, runs: int, about: str | None = None) -> argparse.ArgumentParser:
-    """A command line described by the first line of ``doc``, with ``--runs`` (default ``runs``)."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    """A command line described by the first paragraph of ``doc``, with ``--runs``."""
+    parser = argparse.ArgumentParser(description=" ".join(doc.split("\n\n")[0].split()))
     parser.add_argument("--runs", type=int, default=runs, help=about)
     return parser
 
@@ -73,11 +74,8 @@ def run(
     cwd: Path | None = None,
     plain: bool = False,
 ) -> None:
-    """Run ``command`` once in a fresh process and add its wall time, peak and output to ``runs``.
-
-    The child gets :func:`env` (``plain``: this process's own environment). The peak is the
-    child's own ``ru_maxrss`` (``os.wait4``: bytes on macOS, KiB on Linux).
-    """
+    """Run ``command`` once in a fresh process (with :func:`env` unless ``plain``) and add its
+    wall time, peak (its ``ru_maxrss``: bytes on macOS, KiB on Linux) and output to ``runs``."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -89,14 +87,13 @@ def run(
         )
         _, status, usage = os.wait4(process.pid, 0)
         runs.seconds.append(time.perf_counter() - start)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
         runs.peak_bytes.append(usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024))
         out.seek(0)
         runs.stdout.append(out.read())
-    if process.returncode not in expect:
+    if (code := process.returncode) not in expect:
         raise SystemExit(
-            f"{' '.join(command[:5])} ... exited with {process.returncode}, expected "
-            f"{sorted(expect)}"
+            f"{' '.join(command[:5])} ... exited with {code}, expected {sorted(expect)}"
         )
 
 
@@ -123,8 +120,8 @@ def alternate(
     return results
 
 
-# Runs a table reader in a fresh process; prints its wall time from before ``import pandas``,
-# its time after it and its row count. ``{read}`` is the reading code, setting ``rows``.
+# A reader's process: prints its seconds from before ``import pandas`` and from after it, and
+# the ``rows`` that its reading code ``{read}`` sets.
 IMPORT_AND_READ = """
 import sys, time
 start = time.perf_counter()
@@ -137,8 +134,7 @@ print(done - start, done - imported, rows)
 
 
 def import_and_read(runs: int, **readers: tuple[str, Sequence[str]]) -> dict[str, Runs]:
-    """Alternated fresh-process runs of each reader: its reading code (see
-    :data:`IMPORT_AND_READ`) and the arguments it reads from ``sys.argv``."""
+    """Alternated fresh-process runs of each reader: (reading code, its ``sys.argv``)."""
     return alternate(
         {
             name: [sys.executable, "-c", IMPORT_AND_READ.format(read=code), *argv]

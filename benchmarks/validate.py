@@ -1,26 +1,12 @@
 """Benchmark: ``cnplans validate`` against ``frictionless validate`` on synthetic packages.
 
-For each size (target rows; the other tables are proportionate, see ``scripts/synth.py``) a
-valid synthetic package is written once into the work folder, then every tool runs in fresh
-processes, alternating which goes first, several times:
-
-* ``cnplans validate`` (all checks: types, constraints, keys, quotes in their sources,
-  hashes, derived dollar columns);
-* ``frictionless validate`` of the same ``datapackage.json``;
-* the floor: a process that only reads every CSV of the package with
-  ``pandas.read_csv(path, engine="pyarrow")``.
-
-It prints, per size, the median wall time of each, the ratio frictionless / cnplans and
-cnplans / floor, each tool's peak memory (the child's ``ru_maxrss``, largest over the runs)
-and rows per second (rows of all tables over the median time). Then the loader at the largest
-size: ``cnplans.loader.read_table`` of the targets table (what ``cnplans.load("targets")``
-runs, on the synthetic package's folder instead of the bundled data) against a plain
-``pandas.read_csv`` of the same file, each in fresh processes.
+Per size (target rows; ``scripts/synth.py`` writes each package once into ``--work``),
+alternated fresh processes of both and of the floor (pandas reading every CSV with pyarrow):
+medians, ratios, peak memory, rows per second. Then, at the largest size, the loader's
+``read_table`` of the targets against ``pandas.read_csv``. Prints figures against targets.
 
 Usage: ``python benchmarks/validate.py [--sizes 10000,100000,1000000] [--runs 5]
-[--runs-large 3] [--work DIR]`` from the repository (``src`` is put first on the path). The
-targets, at the largest size: cnplans at least 10x faster than frictionless, within 4x of the
-floor, under 1 GiB of memory; the loader within 1.5x of ``pandas.read_csv`` (import + read).
+[--runs-large 3] [--work DIR]`` from the repository.
 """
 
 from __future__ import annotations
@@ -35,6 +21,7 @@ import timing
 
 LARGE = 1_000_000  # sizes from this many rows up run --runs-large times
 MAX_FILE_MB = 4096  # the synthetic targets.csv outgrows the default 200 MB limit at 1M rows
+CNPLANS = ("-m", "cnplans", "validate", "--format", "json", "--max-file-size-mb", str(MAX_FILE_MB))
 FLOOR = 'rows = sum(len(pandas.read_csv(p, engine="pyarrow")) for p in sys.argv[1:])\nprint(rows)'
 LOAD_CNPLANS = """from pathlib import Path
 from cnplans.loader import read_table
@@ -57,12 +44,11 @@ def synthesize(rows: int, work: Path) -> Path:
 
 
 def total_rows(package: Path) -> int:
-    """Data rows of all tables (no cell of the synthetic data spans lines)."""
+    """Data rows of all tables (lines but headers: no synthetic cell spans lines)."""
     count = 0
     for path in timing.csv_paths(package):
         with open(path, "rb") as file:
-            count += sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 24), b""))
-        count -= 1  # the header
+            count += sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 24), b"")) - 1
     return count
 
 
@@ -100,10 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = args.runs_large if size >= LARGE else args.runs
         results = timing.alternate(
             {
-                "cnplans": [
-                    *(python, "-m", "cnplans", "validate", "--format", "json"),
-                    *("--max-file-size-mb", str(MAX_FILE_MB), str(package)),
-                ],
+                "cnplans": [python, *CNPLANS, str(package)],
                 "frictionless": [
                     *(python, "-m", "frictionless", "validate"),
                     str(package / "datapackage.json"),
@@ -125,8 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(lines))
     if not sizes:
         return 0
-    print()
-    print(f"at {size:,} target rows:")
+    print(f"\nat {size:,} target rows:")
     print(f"  cnplans {fl.median / cn.median:.1f}x faster than frictionless (target: 10x or more)")
     print(f"  cnplans {cn.median / floor.median:.2f}x the read-only floor (target: 4x or less)")
     print(f"  cnplans peak memory {cn.peak_mib:.0f} MiB (target: at most 512 MiB)")
@@ -135,8 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loader = timing.import_and_read(
         runs, cnplans=(LOAD_CNPLANS, [str(package)]), pandas=(LOAD_PANDAS, [targets])
     )
-    print()
-    print(f"loader: targets.csv of {size:,} rows, fresh processes, medians")
+    print(f"\nloader: targets.csv of {size:,} rows, fresh processes, medians")
     timing.print_import_and_read(loader)
     print("(target: a ratio of 1.5 or less for import + read)")
     return 0

@@ -41,9 +41,8 @@ __all__ = [
 ]
 
 # Public functions imported on first use, so that ``import cnplans`` does not import pandas.
-_LAZY = {name: "cnplans.loader" for name in ("describe", "load", "load_all", "package", "tables")}
-_LAZY["to_currency"] = "cnplans.conversion.fx"
-_LAZY["overview"] = "cnplans.loader.overviews"
+_LAZY = dict.fromkeys(("describe", "load", "load_all", "package", "tables"), "cnplans.loader")
+_LAZY |= {"to_currency": "cnplans.conversion.fx", "overview": "cnplans.loader.overviews"}
 
 
 def __getattr__(name: str) -> Any:

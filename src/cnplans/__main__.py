@@ -14,10 +14,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import NoReturn, TextIO
 
-# name -> (module that implements it, one-line help). Each module defines
-# ``configure(parser: argparse.ArgumentParser) -> None`` and
-# ``run(args: argparse.Namespace) -> int``, and keeps heavy imports (pandera, frictionless,
-# requests) inside ``run``.
+# name -> (module that implements it, one-line help). Each module defines ``configure(parser)``
+# and ``run(args) -> int``, and keeps heavy imports inside ``run``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cnplans.validation.command", "check a data package: schemas, rows, keys, quotes"),
     "tables": ("cnplans.loader.commands.tables", "list the tables with their row counts"),
@@ -55,11 +53,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser(configure: Iterable[str] | None = None) -> argparse.ArgumentParser:
-    """Build the argument parser with every registered sub-command.
-
-    Every sub-command is listed; the modules of those in ``configure`` (all when None) are
-    imported to add their options. :func:`main` configures only the one it runs.
-    """
+    """The argument parser listing every sub-command; those in ``configure`` (all when None)
+    get their options (their modules are imported)."""
     from cnplans import __version__
 
     parser = argparse.ArgumentParser(
@@ -81,9 +76,7 @@ def build_parser(configure: Iterable[str] | None = None) -> argparse.ArgumentPar
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code: 0 ok, 1 invalid data, 2 cannot run, 3 a bug.
 
-    Whatever happens, one line on standard error says it, never a traceback: a known failure
-    (:class:`~cnplans.datapackage.errors.CnplansError`) with its own exit code; anything else is a
-    bug in cnplans, said so, with exit code 3.
+    Whatever happens, one line on standard error says it, never a traceback.
     """
     from cnplans.datapackage.errors import EXIT_BUG, CnplansError, printable
 
@@ -119,10 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> NoReturn:
     """The ``cnplans`` program: :func:`main`, then the process ends at once with its exit code.
 
-    Once a command has returned, its files are written whole and its output only needs
-    flushing; tearing down pandas', pyarrow's and pandera's modules at interpreter exit costs
-    about 0.35 s more, a fifth of validating the real package (``benchmarks/real_package.py``),
-    so the program skips it, as mypy does. :func:`main` itself returns, for callers in Python.
+    Its files are written whole by then; skipping the teardown of pandas, pyarrow and pandera
+    at exit saves about 0.35 s (``benchmarks/real_package.py``), as mypy does.
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
@@ -132,11 +123,8 @@ def run() -> NoReturn:
 
 
 class _Printable:
-    """A text stream that writes each line through :func:`~cnplans.datapackage.errors.printable`.
-
-    Messages on standard error quote cells, names and paths from the files; a newline or an
-    escape sequence in one must not print a line of its own or drive the terminal.
-    """
+    """A text stream that writes each line through :func:`~cnplans.datapackage.errors.printable`
+    (messages quote values from files, which must not forge lines or drive the terminal)."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream

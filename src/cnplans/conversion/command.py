@@ -39,44 +39,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert (or check) the targets of the package at ``args.descriptor``."""
+    from cnplans.conversion.convert import ConvertError, compute_conversion, write_conversion
     from cnplans.datapackage.atomic import package_lock
 
     with package_lock(Path(args.descriptor)):  # no other command rewrites targets meanwhile
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from cnplans.conversion.convert import ConvertError, compute_conversion, write_conversion
-
-    try:
-        conversion = compute_conversion(args.descriptor)
-    except ConvertError as error:
-        print(f"cnplans convert: {error}", file=sys.stderr)
-        return error.exit_code
-    money = sum(conversion.bases.values())
-    bases = ", ".join(
-        f"{count} {_BASIS_WORDS.get(basis, basis)}" for basis, count in conversion.bases.items()
-    )
-    summary = f"{money} money targets" + (f" ({bases})" if bases else "")
-    if args.check:
-        for cell in conversion.stale:
-            print(cell.sentence())
-        if conversion.stale:
-            print(
-                f"{conversion.label}: {len(conversion.stale)} stale derived cell(s); "
-                "run `cnplans convert` to recompute them",
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
-        print(f"{conversion.label}: derived columns agree with the exchange rates; {summary}.")
+        try:
+            conversion = compute_conversion(args.descriptor)
+        except ConvertError as error:
+            print(f"cnplans convert: {error}", file=sys.stderr)
+            return error.exit_code
+        money = sum(conversion.bases.values())
+        bases = ", ".join(
+            f"{count} {_BASIS_WORDS.get(basis, basis)}" for basis, count in conversion.bases.items()
+        )
+        summary = f"{money} money targets" + (f" ({bases})" if bases else "")
+        if args.check:
+            for cell in conversion.stale:
+                print(cell.sentence())
+            if conversion.stale:
+                print(
+                    f"{conversion.label}: {len(conversion.stale)} stale derived cell(s); "
+                    "run `cnplans convert` to recompute them",
+                    file=sys.stderr,
+                )
+                return EXIT_INVALID
+            print(f"{conversion.label}: derived columns agree with the exchange rates; {summary}.")
+            return EXIT_OK
+        try:
+            wrote = write_conversion(conversion)
+        except OSError as error:
+            print(f"cnplans convert: cannot write {conversion.label}: {error}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        if wrote:
+            print(f"{conversion.label}: rewrote {conversion.rewritten} derived cell(s); {summary}.")
+        else:
+            print(f"{conversion.label}: already up to date, nothing written; {summary}.")
         return EXIT_OK
-    try:
-        wrote = write_conversion(conversion)
-    except OSError as error:
-        print(f"cnplans convert: cannot write {conversion.label}: {error}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
-    if wrote:
-        print(f"{conversion.label}: rewrote {conversion.rewritten} derived cell(s); {summary}.")
-    else:
-        print(f"{conversion.label}: already up to date, nothing written; {summary}.")
-    return EXIT_OK

@@ -1,36 +1,19 @@
 """Derived US dollar columns of ``targets``: compute them from the exchange-rate table.
 
-A target is money when its ``unit`` is an ISO 4217 currency code (not ``percent`` or ``count``).
-Money is converted at the annual average rate of one year, chosen by the IATI value-date rule:
+A target is money when its ``unit`` is an ISO 4217 code. Money is converted at the annual
+average ``federal_reserve`` rate (units per US dollar; the dollar converts at 1) of one year,
+chosen by the IATI value-date rule: the plan's issue year (basis ``plan_issued``), else the
+source's publication year (``source_published``), else none (``unknown``: the three other cells
+stay empty). Percentages and counts get four empty cells; a known year without a rate is an
+error naming the currency and year.
 
-1. the year the plan was issued (``plans.issued``, a possibly partial ISO date), basis
-   ``plan_issued``;
-2. else the year the target's source was published (``sources.published``), basis
-   ``source_published``;
-3. else the amount stays unconverted: basis ``unknown``, and ``usd``, ``fx_year`` and
-   ``fx_units_per_usd`` stay empty.
-
-The rates are the ``federal_reserve`` rows of ``exchange_rates`` (units of currency per US
-dollar); the US dollar converts at 1. Percentages and counts get four empty cells. A known year
-whose rate the table lacks is an error naming the currency and year, never an empty cell.
-
-How the cells are written, deterministically:
-
-- ``usd`` = ``value`` / ``fx_units_per_usd``, computed in decimal arithmetic and rounded to whole
-  dollars (half to even). Only ``value`` is converted: for a range it is the lower bound, and the
-  upper bound in dollars is ``value_max / fx_units_per_usd`` (the same rate).
-- ``fx_year`` is the four-digit year; ``fx_units_per_usd`` is the rate's text exactly as
-  ``exchange_rates.csv`` writes it (``6.7290``); ``fx_basis`` is the word.
-- ``reported_usd`` (the source's own dollar figure) and every other cell keep their text: the
-  file is read with :mod:`csv`, the four derived cells are changed and the rows are written
-  back in the package's CSV form (:func:`cnplans.datapackage.csv_form.table_text`: text cells
-  quoted), the form the validator's ``non-canonical-csv`` rule asks for. A file in that form
-  changes only in the derived cells; a file with nothing to recompute is not written at all.
-
-:func:`compute_conversion` computes everything without writing; :func:`write_conversion` writes
-it atomically. Which cells are stale (numbers compared to 6 significant figures) is computed
-once, by :func:`cnplans.validation.stale_derived.find_stale_columns`, for
-``cnplans convert``, ``convert --check`` and the validator's ``stale-derived-value`` rule.
+``usd`` is ``value / fx_units_per_usd`` in decimal arithmetic, rounded to whole dollars (half
+to even); ``fx_units_per_usd`` is the rate's text as ``exchange_rates.csv`` writes it. Every
+other cell keeps its text: the rows are written back in the package's CSV form
+(:func:`cnplans.datapackage.csv_form.table_text`), and a file with nothing to recompute is not
+written. Which cells are stale is computed once, by
+:func:`cnplans.validation.stale_derived.find_stale_columns`, for ``convert``, ``convert --check``
+and the validator's ``stale-derived-value`` rule.
 """
 
 from __future__ import annotations
@@ -38,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
@@ -68,8 +51,6 @@ from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from cnplans.datapackage.table_schema import TableSchema
 
 DERIVED_COLUMNS: tuple[str, ...] = ("usd", "fx_year", "fx_units_per_usd", "fx_basis")
 NUMERIC_COLUMNS: frozenset[str] = frozenset({"usd", "fx_units_per_usd"})
@@ -154,26 +135,16 @@ def same_cell(column: str, expected: str, found: str) -> bool:
     equal as integers, anything else when equal as text; empty agrees only with empty.
     """
     expected, found = expected.strip(), found.strip()
-    if not expected or not found:
+    if not expected or not found or column not in (*NUMERIC_COLUMNS, "fx_year"):
         return expected == found
-    if column in NUMERIC_COLUMNS:
-        try:
-            return f"{float(expected):.{SIGNIFICANT_DIGITS}g}" == (
-                f"{float(found):.{SIGNIFICANT_DIGITS}g}"
-            )
-        except ValueError:
-            return False
-    if column == "fx_year":
-        try:
+    try:
+        if column == "fx_year":
             return int(float(expected)) == int(float(found))
-        except ValueError:
-            return False
-    return expected == found
-
-
-# --------------------------------------------------------------------------------------------
-# The conversion of one package
-# --------------------------------------------------------------------------------------------
+        return (
+            f"{float(expected):.{SIGNIFICANT_DIGITS}g}" == f"{float(found):.{SIGNIFICANT_DIGITS}g}"
+        )
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -205,8 +176,8 @@ class Conversion:
     old_text: str
     new_text: str
     stale: list[StaleCell] = field(default_factory=list)
-    bases: dict[str, int] = field(default_factory=dict)  # fx_basis -> number of money targets,
-    # in the order plan_issued, source_published, unknown
+    # fx_basis -> number of money targets, in the order plan_issued, source_published, unknown
+    bases: dict[str, int] = field(default_factory=dict)
     rewritten: int = 0  # how many cells' text the conversion changes
 
 
@@ -217,12 +188,17 @@ def _label(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _lacks(label: str, header: Iterable[str], needed: Iterable[str]) -> None:
+    """Refuse a header without the columns ``needed``."""
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise ConvertError(f"{label}: line 1: the header lacks {', '.join(missing)}")
+
+
 def _column_map(path: Path, root: Path, key: str, value: str) -> dict[str, str]:
     """``{key: value}`` for every row of a small CSV file (plans' issue dates, sources' dates)."""
     reader = csv.DictReader(io.StringIO(read_text(path, expected="a CSV file"), newline=""))
-    missing = [c for c in (key, value) if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ConvertError(f"{_label(path, root)}: line 1: the header lacks {', '.join(missing)}")
+    _lacks(_label(path, root), reader.fieldnames or [], (key, value))
     return {row[key]: row[value] or "" for row in reader}
 
 
@@ -232,9 +208,12 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
     Raises :class:`ConvertError` (with every missing rate, or the first unreadable value,
     located by file and line) when the conversion cannot be done.
     """
+    # Imported here: stale_derived imports this module, and both load pandas.
+    from cnplans.validation.stale_derived import find_stale_columns
+
     root = descriptor.parent
     try:  # a file that cannot be used (read_text: a FIFO is never opened) is exit code 2
-        targets_path, plans, sources, rates_path = (
+        path, plans, sources, rates_path = (
             resource_path(descriptor, name)
             for name in ("targets", "plans", "sources", RESOURCE_NAME)
         )
@@ -244,13 +223,59 @@ def compute_conversion(descriptor: Path, provider: str = DEFAULT_PROVIDER) -> Co
             rates = read_rates(rates_path)
         except RatesFileError as error:
             raise ConvertError(str(error)) from None
-        text = read_text(targets_path, expected="a CSV file")
+        text = read_text(path, expected="a CSV file")
         file, _, data = read_descriptor_text(descriptor)  # the schema says which cells are text
         schema = read_schema(file.parent, resource(data, "targets", str(file)))
     except (FileNotFoundError, PackageError) as error:
         raise ConvertError(str(error), exit_code=2) from None
-    label = _label(targets_path, root)
-    return _convert_text(text, targets_path, label, schema, issued, published, rates, provider)
+    label = _label(path, root)
+    try:
+        header, rows = parse_rows(text, label)
+    except PackageError as error:
+        raise ConvertError(f"{error}; `cnplans validate` says what is wrong") from None
+    if not header and not rows:
+        raise ConvertError(f"{label}: the file is empty; expected a header line")
+    needed = ["plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS]
+    _lacks(label, header, needed)
+    # The first row that cannot be converted stops the conversion: a row of the wrong width,
+    # an unknown plan or source, a value that is not a number. When none does, every missing
+    # rate is listed.
+    widths = [
+        (line, f"expected {len(header)} cells, found {len(cells)}")
+        for line, cells in rows
+        if len(cells) != len(header)
+    ]
+    found = find_stale_columns(
+        _text_table(header, rows, needed), issued, published, rates, provider
+    )
+    stop = min([*widths[:1], *found.skipped[:1]], key=lambda stop: stop[0], default=None)
+    if stop is not None:
+        raise ConvertError(f"{label}: line {stop[0]}: {stop[1]}")
+    if found.missing:
+        raise ConvertError(
+            "\n".join(f"{label}: line {line}: {error}" for line, error in found.missing)
+        )
+    position = {name: header.index(name) for name in needed}
+    stale = [
+        StaleCell(label, line, column, position[column] + 1, expected, cell)
+        for line, column, expected, cell in found.cells
+    ]
+    new_text = text
+    if found.rewrites:
+        row_at = dict(rows)
+        for line, column, expected, _ in found.rewrites:
+            row_at[line][position[column]] = expected
+        # A cell holding a carriage return would not stay in its cell once rewritten with LF
+        # line ends (Python before 3.13 writes it unquoted).
+        for line, cells in rows if "\r" in text else ():
+            name = next((n for n, c in zip(header, cells, strict=False) if "\r" in c), None)
+            if name is not None:
+                raise ConvertError(
+                    f"{label}: line {line}: column {name}: the cell holds a carriage return (CR); "
+                    "expected LF line ends only: save the file with LF line ends, then convert"
+                )
+        new_text = table_text(header, (cells for _, cells in rows), schema)
+    return Conversion(path, label, text, new_text, stale, found.bases, len(found.rewrites))
 
 
 def _text_table(
@@ -268,80 +293,6 @@ def _text_table(
         at = header.index(name)
         cells[name] = pd.array([c[at] if at < len(c) else "" for _, c in records], dtype=text)
     return pd.DataFrame(cells, index=pd.Index([line for line, _ in records], name="line"))
-
-
-def _convert_text(
-    text: str,
-    path: Path,
-    label: str,
-    schema: TableSchema,
-    issued: Mapping[str, str],
-    published: Mapping[str, str],
-    rates: RateTable,
-    provider: str,
-) -> Conversion:
-    # Imported here: stale_derived imports this module, and both load pandas.
-    from cnplans.validation.stale_derived import find_stale_columns
-
-    try:
-        header, rows = parse_rows(text, label)
-    except PackageError as error:
-        raise ConvertError(f"{error}; `cnplans validate` says what is wrong") from None
-    if not header and not rows:
-        raise ConvertError(f"{label}: the file is empty; expected a header line")
-    needed = ["plan_id", "source_id", "unit", "value", *DERIVED_COLUMNS]
-    missing = [c for c in needed if c not in header]
-    if missing:
-        raise ConvertError(f"{label}: line 1: the header lacks {', '.join(missing)}")
-    # The first row that cannot be converted stops the conversion: a row of the wrong width,
-    # an unknown plan or source, a value that is not a number. When none does, every missing
-    # rate is listed.
-    stops = [
-        (line, f"expected {len(header)} cells, found {len(cells)}")
-        for line, cells in rows
-        if len(cells) != len(header)
-    ][:1]
-    found = find_stale_columns(
-        _text_table(header, rows, needed), issued, published, rates, provider
-    )
-    stops = sorted([*stops, *found.skipped[:1]], key=lambda stop: stop[0])
-    if stops:
-        line, sentence = stops[0]
-        raise ConvertError(f"{label}: line {line}: {sentence}")
-    if found.missing:
-        raise ConvertError(
-            "\n".join(f"{label}: line {line}: {error}" for line, error in found.missing)
-        )
-
-    position = {name: header.index(name) for name in needed}
-    stale = [
-        StaleCell(label, line, column, position[column] + 1, expected, cell)
-        for line, column, expected, cell in found.cells
-    ]
-    new_text = text
-    if found.rewrites:
-        row_at = {line: cells for line, cells in rows}
-        for line, column, expected, _ in found.rewrites:
-            row_at[line][position[column]] = expected
-        _refuse_carriage_returns(text, rows, header, label)
-        new_text = table_text(header, (cells for _, cells in rows), schema)
-    return Conversion(path, label, text, new_text, stale, found.bases, len(found.rewrites))
-
-
-def _refuse_carriage_returns(
-    text: str, rows: list[tuple[int, list[str]]], header: list[str], label: str
-) -> None:
-    """Refuse a cell holding a carriage return: rewritten with LF line ends, it would not stay
-    in its cell (Python before 3.13 writes it unquoted)."""
-    if "\r" not in text:
-        return
-    for line, cells in rows:
-        for name, cell in zip(header, cells, strict=False):
-            if "\r" in cell:
-                raise ConvertError(
-                    f"{label}: line {line}: column {name}: the cell holds a carriage return (CR); "
-                    "expected LF line ends only: save the file with LF line ends, then convert"
-                )
 
 
 def write_conversion(conversion: Conversion) -> bool:

@@ -1,15 +1,10 @@
 """Exchange rates: reading the ``exchange_rates`` table and converting amounts between currencies.
 
-Every rate in the table is in units of the currency per US dollar (``units_per_usd``), one row per
-currency, year and provider. ``federal_reserve`` rows (release G.5A, republished by FRED as series
-AEXCHUS) are the conversion basis of the package; ``world_bank`` rows (PA.NUS.FCRF) are a second,
-separately labelled series kept for comparison.
-
-The file is read by one reader, :func:`read_rates_file` (the standard library's ``csv`` module,
-cells kept as text), and :func:`read_rates` caches its rates per file version, so converting
-costs neither pandera, frictionless nor requests. :func:`to_currency` is the researcher-facing
-API; :mod:`cnplans.conversion.convert` and the maintainers' updater (``python -m scripts.rates``)
-use the readers.
+Rates are units of the currency per US dollar, one row per currency, year and provider:
+``federal_reserve`` (G.5A, FRED series AEXCHUS) is the conversion basis, ``world_bank``
+(PA.NUS.FCRF) a second series kept for comparison. :func:`read_rates_file` is the one reader
+(``csv``, cells as text); :func:`read_rates` caches it per file version; :func:`to_currency` is
+the researcher-facing API.
 """
 
 from __future__ import annotations
@@ -91,11 +86,8 @@ class RateTable:
 
     @classmethod
     def from_rows(cls, path: Path, rows: Iterable[tuple[int, Mapping[str, str]]]) -> RateTable:
-        """A table from ``(line, row)`` pairs of text cells; rows that do not parse are skipped.
-
-        For callers that have already read (and will report problems in) the file, such as the
-        validator.
-        """
+        """A table from ``(line, row)`` pairs of text cells (rows that do not parse are skipped),
+        for callers that report the file's problems themselves, such as the validator."""
         rates: dict[tuple[str, str], dict[int, Rate]] = {}
         for line, row in rows:
             year_text, text = row.get("year", ""), row.get("units_per_usd", "")
@@ -121,9 +113,8 @@ def missing_rate_message(path: Path, currency: str, years: list[int], provider: 
 def resource_path(descriptor_path: Path, name: str) -> Path:
     """Path of the file of resource ``name`` as ``datapackage.json`` lists it, inside its folder.
 
-    Raises :class:`FileNotFoundError` when the descriptor does not exist, and
-    :class:`cnplans.datapackage.PackageError` (a :class:`ValueError`) with a sentence saying
-    what else is wrong.
+    :class:`FileNotFoundError` without the descriptor, else a
+    :class:`~cnplans.datapackage.PackageError`.
     """
     if not descriptor_path.exists():
         raise FileNotFoundError(f"{descriptor_path}: no such file")
@@ -134,11 +125,7 @@ def resource_path(descriptor_path: Path, name: str) -> Path:
 
 @dataclass(frozen=True)
 class RatesFile:
-    """The exchange-rate CSV file as written: its header and every row's cells as text.
-
-    The one reading of the file: :func:`read_rates` maps it to rates for conversion, and the
-    maintainers' updater (``scripts/rates``) rewrites the table from it.
-    """
+    """The exchange-rate CSV file as written: its header and every row's cells as text."""
 
     path: Path
     header: list[str]
@@ -153,9 +140,8 @@ class RatesFile:
 def read_rates_file(path: Path, required: Iterable[str] = RATE_COLUMNS) -> RatesFile:
     """Read the exchange-rate CSV file; :class:`RatesFileError` names the line that is wrong.
 
-    The header must have the ``required`` columns; every row must have one cell per column, a
-    four-digit ``year``, a positive ``units_per_usd`` and a primary key no other row has.
-    Blank lines are skipped.
+    Every row needs one cell per column, a four-digit ``year``, a positive ``units_per_usd`` and
+    its own primary key; blank lines are skipped.
     """
     if not path.exists():
         raise RatesFileError(f"{path}: no such file; the exchange-rate table is missing")
@@ -176,34 +162,27 @@ def read_rates_file(path: Path, required: Iterable[str] = RATE_COLUMNS) -> Rates
     rows: dict[RateKey, dict[str, str]] = {}
     lines: dict[RateKey, int] = {}
     for line, cells in records:
-        key, row = _checked_row(path, line, header, cells)
+        where = f"{path}: line {line}"
+        if len(cells) != len(header):
+            raise RatesFileError(f"{where}: expected {len(header)} cells, found {len(cells)}")
+        row = dict(zip(header, cells, strict=True))
+        if not re.fullmatch(r"[0-9]{4}", row["year"]):
+            raise RatesFileError(
+                f"{where}: column year: expected a four-digit year, found {row['year']!r}"
+            )
+        if not _is_positive_number(row["units_per_usd"]):
+            raise RatesFileError(
+                f"{where}: column units_per_usd: expected a positive number, "
+                f"found {row['units_per_usd']!r}"
+            )
+        key = (row["currency"], int(row["year"]), row["provider"])
         if key in rows:
             raise RatesFileError(
-                f"{path}: line {line}: a second row for currency {key[0]}, year {key[1]}, "
+                f"{where}: a second row for currency {key[0]}, year {key[1]}, "
                 f"provider {key[2]} (the first is on line {lines[key]})"
             )
         rows[key], lines[key] = row, line
     return RatesFile(path, header, rows, lines)
-
-
-def _checked_row(
-    path: Path, line: int, header: list[str], cells: list[str]
-) -> tuple[RateKey, dict[str, str]]:
-    if len(cells) != len(header):
-        raise RatesFileError(
-            f"{path}: line {line}: expected {len(header)} cells, found {len(cells)}"
-        )
-    row = dict(zip(header, cells, strict=True))
-    if not re.fullmatch(r"[0-9]{4}", row["year"]):
-        raise RatesFileError(
-            f"{path}: line {line}: column year: expected a four-digit year, found {row['year']!r}"
-        )
-    if not _is_positive_number(row["units_per_usd"]):
-        raise RatesFileError(
-            f"{path}: line {line}: column units_per_usd: expected a positive number, "
-            f"found {row['units_per_usd']!r}"
-        )
-    return (row["currency"], int(row["year"]), row["provider"]), row
 
 
 def read_rates(path: Path) -> RateTable:
@@ -239,14 +218,9 @@ def to_currency(
 ) -> pd.Series:
     """Convert ``amounts`` from ``currency`` to ``to`` at the annual average rate of ``year``.
 
-    Vectorized: ``year`` is one year for every amount, or a Series aligned with ``amounts``
-    (same index) giving each amount its own year. Rates come from the bundled ``exchange_rates``
-    table (or ``rates_path``) in units of currency per US dollar: yuan to dollars divides by the
-    yuan rate, dollars to yuan multiplies by it, and any other pair goes through the dollar
-    (``amount / rate[currency] * rate[to]``, both of the same year). The US dollar's own rate is
-    1 in every year. A missing amount or year gives a missing result; an amount whose currency
-    and year have no rate raises :class:`MissingRateError` (a ``KeyError`` and ``ValueError``)
-    naming the currency and the years, never a silent NaN.
+    ``year`` is one year, or a Series with the index of ``amounts``. Any pair goes through the
+    dollar (``amount / rate[currency] * rate[to]``) with the bundled rates (or ``rates_path``);
+    a missing amount or year gives a missing result, a missing rate :class:`MissingRateError`.
 
     >>> import pandas as pd
     >>> from cnplans import to_currency

@@ -1,16 +1,10 @@
 """Opening a data package: its descriptor, the files inside it, its schemas and its CSV rows.
 
-Every command reads a package through these functions, so what counts as a usable descriptor
-and as a safe path is decided once. A path the package gives (a resource's ``path`` or
-``schema``, a source text's ``path``) must name a file inside the descriptor's folder: a URL or
-other scheme, an absolute path or drive letter, a backslash, a ``..`` segment, a NUL character
-and a link that resolves outside the folder are all refused, and nothing is ever fetched. Files
-are read whole, so every read is bounded (:data:`cnplans.datapackage.paths.MAX_FILE_BYTES` unless
-the caller says otherwise). Errors are :class:`PackageError` sentences naming the file. Only the
-standard library is imported (and pandas, once a schema is read).
-
-The module is not called ``cnplans.package``: that is the public function returning the
-descriptor, and importing a submodule of that name would replace it.
+Every command reads a package through these functions. A path the package gives must name a
+file inside the descriptor's folder (no URL, absolute path, backslash, ``..``, NUL or outward
+link; nothing is fetched), and every read is bounded (:data:`~.paths.MAX_FILE_BYTES`). Errors
+are :class:`PackageError` sentences naming the file. (Not ``cnplans.package``: that name is the
+public function returning the descriptor.)
 
 >>> from cnplans.datapackage.paths import bundled_root
 >>> descriptor = read_descriptor(bundled_root())
@@ -67,15 +61,8 @@ class FileTooLarge(PackageError):
         self.path, self.size, self.limit = path, size, limit
 
 
-# --------------------------------------------------------------------------------------------
-# Paths inside the package
-# --------------------------------------------------------------------------------------------
-
-
 def unsafe_reason(relative: str) -> str | None:
-    """Why ``relative`` may not be read from a package, or None for a safe relative path.
-
-    The text alone decides (links are :func:`resolve_inside`'s job).
+    """Why ``relative`` may not be read from a package, or None (the text alone decides).
 
     >>> unsafe_reason("resources/plans.csv") is None
     True
@@ -105,9 +92,8 @@ def resolve_inside(
 ) -> tuple[Path | None, str | None]:
     """The file ``relative`` names inside ``root``, or (None, the reason it may not be opened).
 
-    Links are followed: one that resolves outside ``root`` is refused. ``real_dirs``, when
-    given, remembers resolved folders across calls (many files in one folder, as the source
-    texts are), so a file that is not itself a link costs one ``lstat``.
+    A link resolving outside ``root`` is refused. ``real_dirs`` caches resolved folders across
+    calls, so a file that is not itself a link costs one ``lstat``.
 
     >>> from cnplans.datapackage.paths import bundled_root
     >>> resolve_inside(bundled_root(), "resources/plans.csv")[0].name
@@ -173,11 +159,6 @@ def _resolved(target: str, real_dirs: dict[str, str]) -> str:
     return os.path.join(_resolved_dir(folder, real_dirs), name)
 
 
-# --------------------------------------------------------------------------------------------
-# Files: text, descriptor, schemas, rows
-# --------------------------------------------------------------------------------------------
-
-
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -190,8 +171,7 @@ _KINDS = (
 def file_kind(mode: int) -> str | None:
     """What a ``stat`` mode names when it is not a regular file ("a FIFO (named pipe)"), else None.
 
-    Such a file is refused by name before it is opened: reading a FIFO or a device waits or
-    never ends.
+    Such a file is refused before it is opened: reading a FIFO or a device may never end.
 
     >>> file_kind(os.stat(".").st_mode), file_kind(os.stat(__file__).st_mode)
     ('a folder', None)
@@ -230,10 +210,8 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, expected: str = "a te
 
 
 def parse_descriptor(text: str, label: str, *, require_resources: bool = True) -> dict[str, Any]:
-    """The descriptor in ``text`` (a BOM ignored): a JSON object with a ``resources`` list.
-
-    ``label`` names the file in an error. With ``require_resources=False`` any JSON object is
-    returned (the validator reports what else is wrong with it).
+    """The descriptor in ``text`` (a BOM ignored): a JSON object with a ``resources`` list
+    (any object with ``require_resources=False``); ``label`` names the file in an error.
 
     >>> parse_descriptor('{"resources": []}', "datapackage.json")
     {'resources': []}
@@ -256,18 +234,15 @@ def parse_descriptor(text: str, label: str, *, require_resources: bool = True) -
 def read_descriptor_text(
     path: Path, max_bytes: int = MAX_FILE_BYTES, *, require_resources: bool = True
 ) -> tuple[Path, str, dict[str, Any]]:
-    """The descriptor's file, its text (without a BOM) and the descriptor it holds.
-
-    ``path`` is a ``datapackage.json`` or its folder; see :func:`parse_descriptor`.
-    """
+    """The descriptor's file, its text (without a BOM) and the descriptor (``path``: the file
+    or its folder)."""
     file = path / DESCRIPTOR_NAME if path.is_dir() else path
     text = read_text(file, max_bytes, f"a {DESCRIPTOR_NAME}").removeprefix("\ufeff")
     return file, text, parse_descriptor(text, str(file), require_resources=require_resources)
 
 
 def read_descriptor(path: Path, max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
-    """The descriptor (``path`` is a ``datapackage.json`` or its folder): an object whose
-    ``resources`` is a list.
+    """The descriptor (``path`` is a ``datapackage.json`` or its folder).
 
     >>> read_descriptor(Path("nowhere.json"))
     Traceback (most recent call last):
@@ -322,10 +297,8 @@ def read_schema(
 
 
 def parse_rows(text: str, label: str) -> tuple[list[str], Records]:
-    r"""A CSV text's header and its records, each with the physical line it starts on.
-
-    Read by the ``csv`` module in strict mode; a record may span lines (a quoted line break),
-    blank lines are skipped, ``label`` names the file in a :class:`PackageError`.
+    r"""A CSV text's header and its records (blank lines skipped), each with the physical line
+    it starts on; ``label`` names the file in a :class:`PackageError`.
 
     >>> parse_rows('id,note\n1,"two\nlines"\n\n2,x\n', "t.csv")
     (['id', 'note'], [(2, ['1', 'two\nlines']), (5, ['2', 'x'])])
@@ -388,10 +361,8 @@ def dump_descriptor(descriptor: dict[str, Any]) -> str:
 def parse_json(text: str, label: str) -> Any:
     """The JSON value in ``text``, the one JSON reader of package files (descriptor, schemas).
 
-    Refused with a :class:`PackageError` naming ``label``: invalid JSON (with its line and
-    column), a key given twice in one object (JSON readers keep one of them silently, so a
-    second ``"schema"`` would replace the first), and nesting deeper than
-    :data:`MAX_JSON_DEPTH`. The size is bounded by the read (:func:`read_text`).
+    Invalid JSON, a key given twice in one object and nesting deeper than
+    :data:`MAX_JSON_DEPTH` are a :class:`PackageError` naming ``label``.
 
     >>> parse_json('{"a": [1, {"b": null}]}', "x.json")
     {'a': [1, {'b': None}]}
@@ -401,18 +372,13 @@ def parse_json(text: str, label: str) -> Any:
     cnplans.datapackage.PackageError: x.json gives the key 'schema' twice in one object; ...
     """
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys)
+        value = json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, label))
     except json.JSONDecodeError as error:
         refused = PackageError(
             f"{label} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         )
         refused.line = error.lineno
         raise refused from None
-    except _DuplicateKey as duplicate:
-        raise PackageError(
-            f"{label} gives the key {duplicate.args[0]!r} twice in one object; expected each "
-            "key once (a JSON reader would keep only one of the two)"
-        ) from None
     except RecursionError:
         value = None
         depth = MAX_JSON_DEPTH + 1
@@ -429,15 +395,14 @@ def parse_json(text: str, label: str) -> Any:
 MAX_JSON_DEPTH = 64
 
 
-class _DuplicateKey(Exception):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_keys(pairs: list[tuple[str, Any]], label: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise _DuplicateKey(key)
+            raise PackageError(
+                f"{label} gives the key {key!r} twice in one object; expected each "
+                "key once (a JSON reader would keep only one of the two)"
+            )
         found[key] = value
     return found
 

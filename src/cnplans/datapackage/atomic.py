@@ -1,11 +1,7 @@
 """Write files atomically: a temporary file in the same folder, then one rename over the target.
 
-A reader (or a crash) never sees half a file: either the old content or the new one. Every
-command that writes (convert, export, and the rate and release tools in scripts/) goes through here.
-
-Commands that read a package's tables and write them back (``new-source``, ``new-plan``,
-``add``, ``fmt``, ``convert``) do so under :func:`package_lock`, so two of them run at once one
-after the other and neither loses the other's row.
+A reader (or a crash) never sees half a file. Commands that read a package's tables and write
+them back do so under :func:`package_lock`, so two of them at once run one after the other.
 """
 
 from __future__ import annotations
@@ -31,9 +27,8 @@ _R = TypeVar("_R")
 def package_lock(descriptor: Path) -> Iterator[None]:
     """Hold the package's write lock (:mod:`filelock`, reentrant) while the block runs.
 
-    The lock file lives in the temporary folder, named by the package's resolved folder, so
-    nothing is written into the package. Waiting longer than :data:`LOCK_SECONDS` is a
-    :class:`~cnplans.datapackage.errors.CnplansError` (exit 2).
+    The lock file is in the temporary folder, so nothing is written into the package. Waiting
+    longer than :data:`LOCK_SECONDS` is a :class:`~cnplans.datapackage.errors.CnplansError`.
     """
     import filelock
 
@@ -95,11 +90,8 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_with(path: Path, write: Callable[[Path], object]) -> None:
-    """Replace ``path`` with what ``write`` puts into a temporary file beside it.
-
-    For writers that want a file name rather than bytes (Excel, Parquet). If ``write`` raises,
-    ``path`` is left as it was and the temporary file is removed.
-    """
+    """Replace ``path`` with what ``write`` puts into a temporary file beside it (for writers
+    that want a file name: Excel, Parquet); if ``write`` raises, ``path`` is left as it was."""
     temporary = temporary_copy(path, b"")
     try:
         write(temporary)
@@ -115,11 +107,8 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_texts(files: Sequence[tuple[Path, str]]) -> None:
-    """Replace several files together: every new content is written first, then all renamed.
-
-    If writing any temporary file fails, no target is touched. The renames themselves are
-    separate system calls, but each is atomic and they run back to back.
-    """
+    """Replace several files together: every new content is written first, then all renamed
+    (back to back), so if writing any fails no target is touched."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in files:
@@ -128,5 +117,4 @@ def write_texts(files: Sequence[tuple[Path, str]]) -> None:
             temporary.replace(path)
     finally:
         for temporary, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+            temporary.unlink(missing_ok=True)

@@ -25,11 +25,8 @@ _GIVEN_FAMILY = ("given-names", "family-names")
 
 
 def read_citation(root: Path) -> tuple[str, dict[str, Any]] | None:
-    """``root/CITATION.cff`` as written and as parsed, or None when the package has none.
-
-    A file that is not a YAML mapping is a :class:`~cnplans.datapackage.PackageError` naming it
-    (with its line and column when YAML gives them).
-    """
+    """``root/CITATION.cff`` as written and as parsed, or None when the package has none; a
+    file that is not a YAML mapping is a :class:`~cnplans.datapackage.PackageError`."""
     import yaml
 
     path = root / CITATION_NAME

@@ -1,17 +1,9 @@
 """The package's CSV form: the one definition of how cnplans writes a table as CSV text.
 
-Every non-empty cell of a text column (a field whose Table Schema type is ``string``) is in double
-quotes; every other cell (numbers, integers, years, booleans, dates) and every empty cell (a
-null) is written as the csv module's ``QUOTE_MINIMAL`` writes it: in quotes only when it holds a
-comma, a double quote or a line break. Inner double quotes are doubled, every record ends with
-one line feed, and the text is UTF-8 without a byte-order mark. Quoting the text cells means no
-spreadsheet splits them, whatever separator its CSV dialog guesses (LibreOffice offers ``;``).
-The header row names fields and is written as ``QUOTE_MINIMAL`` writes it. Importing this module
-imports only the standard library (pandas only for :func:`frame_text`).
-
-``cnplans fmt``, ``cnplans add``, ``cnplans convert`` and the maintainer scripts write tables
-through :func:`table_text` (or :func:`render_rows`); the validator's rule ``non-canonical-csv``
-checks files against it; :func:`frame_text` writes a typed DataFrame the same way.
+Every non-empty cell of a ``string`` field is in double quotes, so no spreadsheet splits it
+whatever separator it guesses; every other cell, empty cells and the header are written as
+``QUOTE_MINIMAL`` writes them. Records end with one line feed; UTF-8 without a BOM. The
+validator's rule ``non-canonical-csv`` checks files against this form.
 
 >>> print(render_rows([["a; b", "20", ""], ['say "hi" now', "1,5", "x"]], [0, 2]), end="")
 "a; b",20,
@@ -24,7 +16,7 @@ import csv
 import io
 import math
 import numbers
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +31,8 @@ TEXT_TYPE = "string"  # the Table Schema type whose cells are quoted
 class _Minimal(str):
     """A cell the csv module writes as ``QUOTE_MINIMAL`` would, in a ``QUOTE_NONNUMERIC`` writer.
 
-    That writer quotes every cell that is not a number and leaves a number's text as it is,
-    quoted only when it must be. This ``str`` defines ``__float__``, so the writer takes it for
-    a number (Python 3.11 has no ``QUOTE_STRINGS``/``QUOTE_NOTNULL`` to say it otherwise); it is
-    never converted.
+    Its ``__float__`` makes the writer take it for a number (Python 3.11 has no
+    ``QUOTE_STRINGS``); it is never converted.
     """
 
     __slots__ = ()
@@ -55,8 +45,8 @@ _EMPTY = _Minimal("")
 
 
 def render_rows(rows: Iterable[Sequence[str]], text_columns: Collection[int]) -> str:
-    """CSV text in the package's form, one line per row: the non-empty cells at the positions
-    ``text_columns`` in double quotes, every other cell as ``QUOTE_MINIMAL`` writes it.
+    """CSV text in the package's form: the non-empty cells at the positions ``text_columns`` in
+    double quotes, every other cell as ``QUOTE_MINIMAL`` writes it.
 
     >>> render_rows([["x", "", "3"], ["", "a,b", "4.5"]], {0, 1})
     '"x",,3\\n,"a,b",4.5\\n'
@@ -91,8 +81,8 @@ def text_columns(header: Sequence[str], schema: TableSchema) -> list[int]:
 
 
 def table_text(header: Sequence[str], records: Iterable[Sequence[str]], schema: TableSchema) -> str:
-    """A table file's text in the package's form: ``header``, then ``records`` (text cells as
-    they are in the file), with the text columns ``schema`` gives.
+    """A table file's text in the package's form: ``header``, then ``records``, with the text
+    columns ``schema`` gives.
 
     >>> from cnplans.datapackage.table_schema import TableSchema
     >>> schema = TableSchema.from_descriptor(
@@ -130,10 +120,9 @@ def number_text(x: float) -> str:
 def frame_text(frame: pd.DataFrame, schema: TableSchema | None) -> str:
     """A typed DataFrame (as :func:`cnplans.load` returns it) as CSV text in the package's form.
 
-    Numbers as :func:`number_text` writes them, dates ``YYYY-MM-DD``, booleans ``true``/``false``,
-    missing values empty. The text columns are the ``string`` fields of ``schema``; a column the
-    schema does not name (or every column, with ``schema`` None) is text when its dtype is
-    text, object or categorical. The index is not written.
+    Numbers as :func:`number_text` writes them, dates ``YYYY-MM-DD``, booleans ``true``/``false``.
+    Text columns are the ``string`` fields of ``schema``, and columns it does not name whose
+    dtype is text, object or categorical. The index is not written.
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame(
@@ -177,21 +166,16 @@ def _cells(column: pd.Series, declared: str | None) -> list[str]:
     """A column's cells as the package writes them (see :func:`frame_text`)."""
     import pandas as pd
 
-    dtype = column.dtype
-    missing = column.isna().to_numpy(dtype=bool)
-    if pd.api.types.is_bool_dtype(dtype):
-        values = column.to_numpy(dtype=object)
-        return [
-            "" if gone else ("true" if v else "false")
-            for v, gone in zip(values, missing, strict=True)
-        ]
-    if pd.api.types.is_integer_dtype(dtype):
-        values = column.to_numpy(dtype=object)
-        return ["" if gone else str(int(v)) for v, gone in zip(values, missing, strict=True)]
-    if pd.api.types.is_float_dtype(dtype):
-        floats = column.to_numpy(dtype="float64", na_value=math.nan)
-        return [number_text(v) for v in floats]
-    if pd.api.types.is_datetime64_any_dtype(dtype):
+    is_bool = pd.api.types.is_bool_dtype(column.dtype)
+    if is_bool or pd.api.types.is_integer_dtype(column.dtype):  # the fast path of _cell
+        values, missing = column.to_numpy(dtype=object), column.isna().to_numpy(dtype=bool)
+        show: Callable[[Any], str] = (
+            (lambda v: "true" if v else "false") if is_bool else (lambda v: str(int(v)))
+        )
+        return ["" if gone else show(v) for v, gone in zip(values, missing, strict=True)]
+    if pd.api.types.is_float_dtype(column.dtype):
+        return [number_text(v) for v in column.to_numpy(dtype="float64", na_value=math.nan)]
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
         times = pd.Series(pd.to_datetime(column), copy=False)
         whole_days = bool((times.dropna() == times.dropna().dt.normalize()).all())
         fmt = "%Y-%m-%d" if declared == "date" or whole_days else "%Y-%m-%dT%H:%M:%S"
@@ -200,7 +184,7 @@ def _cells(column: pd.Series, declared: str | None) -> list[str]:
 
 
 def _cell(value: object) -> str:
-    """One value of a text or mixed column as a cell."""
+    """One value as a cell (see :func:`frame_text`)."""
     import numpy as np
     import pandas as pd
 

@@ -20,10 +20,8 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def printable(text: str) -> str:
-    r"""``text`` with every control character shown as an escape, for one line of text output.
-
-    Values from files reach messages (a header name, a cell, a path), so a newline in one could
-    print a forged problem line and an escape sequence could drive the terminal.
+    r"""``text`` with every control character shown as an escape, for one line of text output
+    (a newline from a file could forge a problem line, an escape sequence drive the terminal).
 
     >>> print(printable("title\nresources/x.csv:1:a: fake \x1b[31m"))
     title\nresources/x.csv:1:a: fake \x1b[31m

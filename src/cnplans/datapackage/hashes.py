@@ -1,7 +1,6 @@
 """File hashes and the ``SHA256SUMS`` format that releases are published with.
 
-A file's SHA-256 is pooch's :func:`pooch.file_hash` (the library that downloads and verifies the
-releases); ``SHA256SUMS`` is what ``sha256sum`` writes and ``sha256sum -c`` checks: one
+``SHA256SUMS`` is what ``sha256sum`` writes and ``sha256sum -c`` checks: one
 ``<64 lower-case hex digits>  <file name>`` line per file, sorted by name.
 """
 
@@ -40,8 +39,7 @@ def file_sha256(path: Path) -> str:
 def parse_sha256sums(text: str, label: str = SUMS_NAME) -> dict[str, str]:
     """File name -> lower-case digest from ``SHA256SUMS`` text ("<hex>  <name>", "<hex> *<name>").
 
-    Blank lines and ``#`` comments are skipped; any other line that is not a checksum line is a
-    :class:`ChecksumError` naming ``label`` and the line number.
+    Blank lines and ``#`` comments are skipped; any other bad line is a :class:`ChecksumError`.
 
     >>> digest = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
     >>> parse_sha256sums(f"{digest}  a.txt\\n")

@@ -1,8 +1,5 @@
-"""Reading Table Schemas: the one source of truth for every field's type, constraints and text.
-
-Everything typed elsewhere (pandera schemas, loader dtypes, the data dictionary) is derived from
-what this module reads. It imports only the standard library and pandas.
-"""
+"""Reading Table Schemas: the one source of truth for every field's type, constraints and text
+(pandera schemas, loader dtypes and the data dictionary are derived from it)."""
 
 from __future__ import annotations
 
@@ -47,8 +44,7 @@ class Field:
         return list(values) if values is not None else None
 
     def constraints_text(self, leave_out: tuple[str, ...] = ()) -> str:
-        """The field's constraints as a short phrase for a data dictionary, the one wording of
-        them (the loader's ``describe``, the workbook's and the site's dictionaries).
+        """The field's constraints as a short phrase for a data dictionary (the one wording).
 
         >>> f = Field("id", "string", constraints={"required": True, "maxLength": 8, "enum": ["a"]})
         >>> f.constraints_text()

@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+# A text field with this pattern holds possibly partial ISO dates (YYYY, YYYY-MM, YYYY-MM-DD).
+PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 # Table Schema type -> pandas dtype name. Enums override this with a CategoricalDtype.
 PANDAS_DTYPES: dict[str, str] = {
     "string": "string",
@@ -89,6 +91,22 @@ class ForeignKey:
     fields: list[str]
     resource: str
     reference_fields: list[str]
+
+
+def is_partial_date_field(f: Field) -> bool:
+    """Whether ``f`` is a text field of possibly partial ISO dates, which loads as dates.
+
+    >>> from cnplans.loader import schema  # a bundled schema
+    >>> is_partial_date_field(schema("plans").field("issued"))
+    True
+    >>> is_partial_date_field(schema("plans").field("title"))
+    False
+    """
+    return (
+        f.type == "string"
+        and f.enum is None
+        and f.constraints.get("pattern") == PARTIAL_DATE_PATTERN
+    )
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,17 @@ import pandas as pd
 from cnplans import datapackage
 from cnplans.datapackage import PackageError, paths
 from cnplans.datapackage.errors import EXIT_INVALID
-from cnplans.datapackage.table_schema import PANDAS_DTYPES, Field, TableSchema
+from cnplans.datapackage.table_schema import (
+    PANDAS_DTYPES,
+    PARTIAL_DATE_PATTERN,
+    Field,
+    TableSchema,
+    is_partial_date_field,
+)
 
 _MAX_EXAMPLES = 5  # offending values an error lists before "and N more"
 
 # The pattern of a text field of possibly partial ISO dates (plans.issued, sources.published).
-PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 _FULL_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _BOOLEANS = {"true": True, "True": True, "TRUE": True, "1": True}
 _BOOLEANS |= {"false": False, "False": False, "FALSE": False, "0": False}
@@ -59,22 +64,6 @@ class DataError(PackageError):
 
 class PartialDateWarning(UserWarning):
     """A date field holds partial dates (``2024``, ``2024-11``), which load as ``NaT``."""
-
-
-def is_partial_date_field(f: Field) -> bool:
-    """Whether ``f`` is a text field of possibly partial ISO dates, which loads as dates.
-
-    >>> from cnplans.loader import schema
-    >>> is_partial_date_field(schema("plans").field("issued"))
-    True
-    >>> is_partial_date_field(schema("plans").field("title"))
-    False
-    """
-    return (
-        f.type == "string"
-        and f.enum is None
-        and f.constraints.get("pattern") == PARTIAL_DATE_PATTERN
-    )
 
 
 def loaded_dtype(f: Field) -> Any:

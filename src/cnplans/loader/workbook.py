@@ -40,8 +40,8 @@ from openpyxl.writer.excel import ExcelWriter
 from cnplans.datapackage.atomic import write_bytes
 from cnplans.datapackage.citation import citation_text
 from cnplans.datapackage.errors import EXIT_INVALID, CnplansError
-from cnplans.datapackage.table_schema import Field, TableSchema
-from cnplans.loader import is_partial_date_field, overviews, reproducible_zip
+from cnplans.datapackage.table_schema import Field, TableSchema, is_partial_date_field
+from cnplans.loader import overviews, reproducible_zip
 
 README_SHEET = "README"
 DICTIONARY_SHEET = "data_dictionary"

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from cnplans.loader import is_partial_date_field
+from cnplans.datapackage.table_schema import is_partial_date_field
 from cnplans.validation.context import PackageContext, has, has_numbers
 from cnplans.validation.package import descriptor_line
 from cnplans.validation.problems import Problem

@@ -10,18 +10,14 @@ checks), :mod:`.checks` (the list of checks, and how to add one), :mod:`.runner`
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __all__ = ["Problem", "validate_package"]
+_MODULES = {"Problem": "problems", "validate_package": "runner"}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Problem":
-        from cnplans.validation.problems import Problem
-
-        return Problem
-    if name == "validate_package":
-        from cnplans.validation.runner import validate_package
-
-        return validate_package
+    if name in _MODULES:
+        return getattr(importlib.import_module(f"cnplans.validation.{_MODULES[name]}"), name)
     raise AttributeError(f"module 'cnplans.validation' has no attribute {name!r}")

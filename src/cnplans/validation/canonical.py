@@ -1,19 +1,9 @@
-"""Every table file in the package's CSV form: byte for byte what
-:mod:`cnplans.datapackage.csv_form` writes.
+"""Every table file in the package's CSV form: byte for byte what ``cnplans fmt`` writes
+(:func:`cnplans.datapackage.csv_form.render_rows`: non-empty text cells quoted, the rest as
+``QUOTE_MINIMAL``, LF after every record, no blank lines).
 
-The form (:func:`cnplans.datapackage.csv_form.render_rows`): every non-empty cell of a field whose
-Table Schema type is ``string`` is in double quotes; every other cell, and every empty one, is as
-``csv.writer(file, lineterminator="\\n")`` (``QUOTE_MINIMAL``) writes it, in quotes only when it
-holds a comma, a double quote or a line break; inner quotes are doubled, every record ends with
-one line feed, the last one too, and there are no blank lines. The header is written as
-``QUOTE_MINIMAL`` writes it. ``cnplans fmt`` writes every table so. The check (rule
-``non-canonical-csv``) reports, once per file, the first line that differs and what differs
-there; a table whose schema could not be read is not checked (its schema says which cells are
-text).
-
-A table the reading stage found a problem in (:data:`READING_RULES`: a BOM, bytes that are not
-UTF-8, CR line ends, misplaced quotes, a blank or ragged row...) is skipped: that problem is
-reported already, and fixing it rewrites the file anyway.
+Rule ``non-canonical-csv`` reports the first difference of each file; a table without a usable
+schema, or with a :data:`READING_RULES` problem (reported already), is skipped.
 """
 
 from __future__ import annotations
@@ -46,12 +36,18 @@ class Difference:
     what: str
 
 
+def _rendered(rows: list[list[str]], first: bool, texts: Collection[int]) -> str:
+    """``rows`` in the package's form; with ``first``, the first one is the header."""
+    if first:
+        return render_rows(rows[:1], ()) + render_rows(rows[1:], texts)
+    return render_rows(rows, texts)
+
+
 def first_difference(text: str, text_columns: Collection[int] = ()) -> Difference | None:
     """Where ``text`` first differs from the package's form of its rows, or None.
 
-    The rows are the records :mod:`csv` reads (blank lines are not rows); the first is the
-    header, the cells of the others at the positions ``text_columns`` are text. They are
-    rendered a block at a time; the first block that differs is compared row by row.
+    ``text_columns`` are the positions of text cells. Rows are rendered a block at a time; the
+    first block that differs is compared row by row.
     """
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] = []
@@ -60,10 +56,7 @@ def first_difference(text: str, text_columns: Collection[int] = ()) -> Differenc
         rows = [row for row in block if row]
         first = not header
         header = header or (rows[0] if rows else [])
-        if first:
-            rendered = render_rows(rows[:1], ()) + render_rows(rows[1:], text_columns)
-        else:
-            rendered = render_rows(rows, text_columns)
+        rendered = _rendered(rows, first, text_columns)
         if text.startswith(rendered, position) and len(rows) == len(block):
             position += len(rendered)
             continue
@@ -80,26 +73,16 @@ def first_difference(text: str, text_columns: Collection[int] = ()) -> Differenc
 
 
 def _describe(
-    text: str,
-    start: int,
-    expected: str,
-    header: list[str],
-    text_columns: Collection[int],
-    line_of_start: int | None = None,
+    text: str, start: int, expected: str, header: list[str], text_columns: Collection[int]
 ) -> Difference:
-    """The first difference between ``text`` from ``start`` on and the row ``expected``.
-
-    ``line_of_start`` is the line ``start`` is on (by default counted in ``text``).
-    """
+    """The first difference between ``text`` from ``start`` on and the row ``expected``."""
     same = 0
     while same < len(expected) and start + same < len(text):
         if text[start + same] != expected[same]:
             break
         same += 1
     offset = start + same
-    if line_of_start is None:
-        line_of_start = text.count("\n", 0, start) + 1
-    line = line_of_start + text.count("\n", start, offset)
+    line = text.count("\n", 0, offset) + 1
     found, wanted = text[offset : offset + 1], expected[same : same + 1]
     if not found:
         return Difference(line, None, f"no newline at the end of the file; {FIX}")
@@ -144,11 +127,7 @@ def _shorten(text: str) -> str:
 
 
 def file_problem(file: Path, label: str, schema: TableSchema) -> Problem | None:
-    """The ``non-canonical-csv`` problem of one table file, or None when it is canonical.
-
-    The file must have no reading problem (:data:`READING_RULES`); ``schema`` says which fields
-    are text.
-    """
+    """The ``non-canonical-csv`` problem of one table file (with no reading problem), or None."""
     try:
         with file.open(encoding="utf-8", newline="") as handle:
             texts = text_columns(next(csv.reader(handle), []), schema)
@@ -170,11 +149,7 @@ def _in_form(file: Path, texts: Collection[int]) -> bool:
         while block := list(itertools.islice(reader, _ROWS_AT_A_TIME)):
             if not all(block):
                 return False  # a blank line
-            if first:
-                rendered = render_rows(block[:1], ()) + render_rows(block[1:], texts)
-            else:
-                rendered = render_rows(block, texts)
-            expected = rendered.encode("utf-8")
+            expected = _rendered(block, first, texts).encode("utf-8")
             if data.read(len(expected)) != expected:
                 return False
             first = False

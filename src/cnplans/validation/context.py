@@ -1,9 +1,7 @@
 """What a check sees: the loaded package, its tables with physical line numbers, its problems.
 
-Checks are functions ``check(context: PackageContext) -> Iterable[Problem]`` (see
-:mod:`cnplans.validation.checks`). They read tables from :attr:`PackageContext.tables`, where
-every DataFrame is indexed by the physical line on which each row starts in its CSV file, so a
-problem's line is simply the row's index label.
+Checks (:mod:`cnplans.validation.checks`) read :attr:`PackageContext.tables`, indexed by the line
+each row starts on, so a problem's line is the row's index label.
 """
 
 from __future__ import annotations
@@ -30,8 +28,7 @@ ROWS_AT_A_TIME = 1 << 14
 def row_slices(count: int) -> Iterator[slice]:
     """The positions of ``count`` rows as slices of :data:`ROWS_AT_A_TIME` rows.
 
-    A check that reads cells as Python objects reads them a slice at a time, so the memory it
-    takes does not grow with the table.
+    Cells read as Python objects are read a slice at a time, so memory does not grow with rows.
 
     >>> list(row_slices(3)), len(list(row_slices(ROWS_AT_A_TIME + 1)))
     ([slice(0, 16384, None)], 2)
@@ -56,9 +53,7 @@ class ResourceEntry:
 class TextTable:
     """A resource's CSV file as text, as soon as it is read (before its schema is checked).
 
-    What background work (such as the quote search) starts on while the tables are typed.
-    ``raw`` holds every cell as written, indexed by physical line, every column of the file
-    (the first of two with one name); :attr:`Table.raw` is its schema's columns.
+    ``raw``: every column of the file (the first of two with one name), indexed by line.
     """
 
     name: str
@@ -68,14 +63,10 @@ class TextTable:
 
 @dataclass
 class Table:
-    """A resource whose CSV file was read: its text cells and its typed values.
+    """A resource whose CSV file was read: its text cells (``raw``) and typed values (``frame``).
 
-    ``raw`` holds every cell as the text in the file (``""`` for an empty cell); ``frame`` holds
-    the same cells converted to the dtypes of the type map in
-    :mod:`cnplans.datapackage.table_schema`, with ``<NA>`` for empty cells and for cells that could
-    not be converted (those got a ``type`` or ``enum`` problem and are listed in ``unparsed``). Both
-    are indexed by physical line number. Only the schema's fields that the file has are present, in
-    schema order.
+    ``frame`` has ``<NA>`` for empty cells and cells that did not convert (``unparsed``). Both
+    hold the schema's fields that the file has, in schema order, indexed by line.
     """
 
     name: str
@@ -112,11 +103,8 @@ def has(table: Table | None, *columns: str) -> TypeGuard[Table]:
 
 
 def has_numbers(table: Table | None, *columns: str) -> TypeGuard[Table]:
-    """Whether ``table`` has every one of ``columns``, typed as numbers or years by its schema.
-
-    A check comparing numbers skips a column its package's schema types otherwise (a retyped
-    field is a schema change, not a value to compare).
-    """
+    """Whether ``table`` has every one of ``columns``, typed as numbers or years by its schema
+    (a retyped field is a schema change, not a value to compare)."""
     return has(table, *columns) and all(
         pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns
     )

@@ -1,12 +1,8 @@
-"""Text cells -> typed columns, one vectorized parser per Table Schema type.
+"""Text cells -> typed columns, of the dtypes of ``Field.pandas_dtype`` (the one type map).
 
-The dtype of every field comes from :meth:`cnplans.datapackage.table_schema.Field.pandas_dtype` (the
-one type map); this module only knows how the Table Schema spells each type as text. Empty cells
-(the schema's ``missingValues``) become ``<NA>``; a non-empty cell that does not parse becomes
-``<NA>`` too and is flagged, to be reported once as a ``type`` problem (``enum`` for a value
-outside an enum), so later checks never see it twice. Numbers and enums are parsed with
-pyarrow compute kernels over the text column (text stays in pyarrow buffers), dates with pandas'
-strict ``to_datetime``.
+Missing values become ``<NA>``; a cell that does not parse becomes ``<NA>`` too and is flagged,
+to be reported once (``type``, or ``enum``). Numbers and enums are parsed by pyarrow kernels over
+the text buffers, dates by pandas' strict ``to_datetime``.
 """
 
 from __future__ import annotations

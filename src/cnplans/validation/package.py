@@ -1,14 +1,9 @@
 """Loading a data package for validation: descriptor, path safety, schemas, tables.
 
-Only files inside the descriptor's folder are ever opened: a resource or schema path that
-:mod:`cnplans.datapackage` refuses (absolute, climbing out with ``..``, a URL, resolving through
-links outside the folder) is an ``unsafe-path`` problem and is never read or fetched.
-Frictionless checks the descriptor and the schemas as metadata only (schemas are inlined before
-frictionless sees them), never the rows, in a child process while the tables are read
-(:class:`MetadataCheck`); a ``profile`` other than the standard names is reported
-and hidden from frictionless, which would otherwise fetch it from its URL or open it relative to
-the current folder. The descriptor and schema files are bounded by the same size limit as the
-tables.
+Only files inside the descriptor's folder are ever opened (any other path is an ``unsafe-path``
+problem). Frictionless checks the descriptor and inlined schemas as metadata only, in a child
+process while the tables are read (:class:`MetadataCheck`); a non-standard ``profile`` is
+reported and hidden from it, since it would fetch or open it.
 """
 
 from __future__ import annotations
@@ -55,8 +50,8 @@ def descriptor_line(
 ) -> int | None:
     """The line of the descriptor on which ``"key": value`` is written (its n-th occurrence).
 
-    With ``in_resources``, only the text after the ``"resources"`` key is searched, so a
-    resource's path is not confused with a path in ``sources`` or ``licenses``.
+    With ``in_resources``, only the text after ``"resources"`` is searched, so a resource's path
+    is not taken for a path in ``sources`` or ``licenses``.
     """
     text = context.descriptor_text
     start = max(text.find('"resources"'), 0) if in_resources else 0
@@ -72,7 +67,7 @@ def descriptor_line(
 def _load_schema_json(
     context: PackageContext, name: str, schema: Any, occurrence: int = 0
 ) -> tuple[str, dict[str, Any] | None, list[Problem]]:
-    """One resource's schema descriptor (inline or from its file), the file it is in, problems.
+    """One resource's schema (inline or from its file), the file it is in, and problems.
 
     ``occurrence`` counts earlier resources naming the same schema, to locate this one's line.
     """
@@ -111,9 +106,7 @@ def _descriptor_problem(file: str, message: str) -> Problem:
 class MetadataCheck:
     """Frictionless' verdict on the descriptor and schemas, found by a child process meanwhile.
 
-    The request goes to a :class:`~cnplans.validation.frictionless_metadata.Child` (started
-    here unless given); :meth:`result` waits for its verdict. When the child cannot start,
-    fails, answers nonsense or misses its deadline, the same verdict is found in this process.
+    :meth:`result` waits for it; when the child fails or is late, it is found in this process.
     """
 
     def __init__(
@@ -165,8 +158,7 @@ class MetadataCheck:
 def _without_loadable_profiles(context: PackageContext, package: dict[str, Any]) -> list[Problem]:
     """Remove from ``package`` (a copy) every profile frictionless would load, and report it.
 
-    Frictionless validates against any profile but the standard names by loading it as a JSON
-    Schema: a URL is fetched, anything else is opened relative to the current folder.
+    Frictionless loads any profile but the standard names (a URL fetched, a path opened).
     """
     resources = package.get("resources")
     holders = [("package", "the package", package)] + [
@@ -175,19 +167,17 @@ def _without_loadable_profiles(context: PackageContext, package: dict[str, Any])
         if isinstance(r, dict)
     ]
     problems = []
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     for kind, owner, holder in holders:
         profile = holder.get("profile")
         if profile is None or profile in STANDARD_PROFILES[kind]:
             continue
         del holder["profile"]
         line = None
-        if isinstance(profile, str):
-            if kind == "package":
-                line = descriptor_line(context, "profile", profile, in_resources=False)
-            else:
-                line = descriptor_line(context, "profile", profile, seen.get(profile, 0))
-                seen[profile] = seen.get(profile, 0) + 1
+        if isinstance(profile, str) and kind == "package":
+            line = descriptor_line(context, "profile", profile, in_resources=False)
+        elif isinstance(profile, str):
+            line = descriptor_line(context, "profile", profile, _count(seen, "profile", profile))
         message = (
             f"{owner} has the profile {profile!r}, which would be loaded from elsewhere; "
             "cnplans never fetches or opens profiles. Expected one of: "
@@ -195,18 +185,6 @@ def _without_loadable_profiles(context: PackageContext, package: dict[str, Any])
         )
         problems.append(Problem(context.descriptor_label, line, None, "unsafe-path", message))
     return problems
-
-
-def _table_schema(label: str, data: dict[str, Any]) -> tuple[TableSchema | None, list[Problem]]:
-    try:
-        schema = TableSchema.from_descriptor(data)
-        for field in schema.fields:
-            field.pandas_dtype()
-            if "pattern" in field.constraints:
-                re.compile(str(field.constraints["pattern"]))
-    except (KeyError, TypeError, ValueError, AttributeError, re.error) as error:
-        return None, [_descriptor_problem(label, f"the Table Schema cannot be used: {error}")]
-    return schema, []
 
 
 def _foreign_key_problems(context: PackageContext) -> list[Problem]:
@@ -251,46 +229,39 @@ def _unlisted_files(context: PackageContext) -> list[Problem]:
         for entry in context.resources
         if entry.path and unsafe_reason(entry.path) is None
     }
-    problems = [
-        Problem(
-            context.relative(file),
-            None,
-            None,
-            "unlisted-file",
+    checks = [
+        (
+            "resources",
+            listed,
+            ".csv",
             f"the file is not listed in {context.descriptor_label}; expected every CSV in "
             "resources/ to be a resource of the package (add it, or remove the file)",
         )
-        for file in _entries(context.root / "resources")
-        if file.suffix.lower() == ".csv" and os.path.normpath(file) not in listed
     ]
     sources = context.texts.get("sources")
-    if sources is None or "path" not in sources.raw.columns:
-        return problems
-    named = {
-        os.path.normpath(context.root / str(path))
-        for path in sources.raw["path"].tolist()
-        if path and unsafe_reason(str(path)) is None
-    }
-    problems.extend(
-        Problem(
-            context.relative(file),
-            None,
-            None,
-            "unlisted-file",
+    if sources is not None and "path" in sources.raw.columns:
+        named = {
+            os.path.normpath(context.root / str(path))
+            for path in sources.raw["path"].tolist()
+            if path and unsafe_reason(str(path)) is None
+        }
+        message = (
             f"no row of {sources.path} names this file; expected every file in sources/ to be "
-            "the archived text of a source (add its row with `cnplans new-source`, or remove it)",
+            "the archived text of a source (add its row with `cnplans new-source`, or remove it)"
         )
-        for file in _entries(context.root / "sources")
-        if os.path.normpath(file) not in named
-    )
+        checks.append(("sources", named, "", message))
+    problems: list[Problem] = []
+    for folder_name, known, suffix, message in checks:
+        folder = context.root / folder_name
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        files = sorted(path for path in folder.rglob("*") if path.is_symlink() or not path.is_dir())
+        problems.extend(
+            Problem(context.relative(file), None, None, "unlisted-file", message)
+            for file in files
+            if file.suffix.lower().endswith(suffix) and os.path.normpath(file) not in known
+        )
     return problems
-
-
-def _entries(folder: Path) -> list[Path]:
-    """Everything under ``folder`` that is not a folder (links not followed), sorted."""
-    if not folder.is_dir() or folder.is_symlink():
-        return []
-    return sorted(path for path in folder.rglob("*") if path.is_symlink() or not path.is_dir())
 
 
 def load_package(
@@ -301,12 +272,10 @@ def load_package(
 ) -> PackageContext:
     """Read the descriptor, its schemas and its tables into a :class:`PackageContext`.
 
-    Raises :class:`CannotRun` only when the descriptor itself is unusable; every other problem
-    is recorded in ``context.problems``, but frictionless' verdict on the descriptor and the
-    schemas, which :attr:`PackageContext.metadata` gives when asked (:class:`MetadataCheck`).
-    With ``rejected`` (the indexes of resources whose schema that verdict found not valid), the
-    verdict is not sought again and those schemas are not used; ``metadata_child`` is the
-    child process to ask for it, when one was started earlier.
+    Raises :class:`CannotRun` only when the descriptor is unusable; other problems go to
+    ``context.problems``, but frictionless' verdict, which :attr:`PackageContext.metadata` gives.
+    With ``rejected`` (resources whose schema that verdict refused), it is not sought again and
+    those schemas are not used; ``metadata_child`` is a child process started earlier.
     """
     try:
         descriptor_path, text, descriptor = read_descriptor_text(
@@ -327,9 +296,18 @@ def load_package(
         descriptor_text=text,
     )
     schemas = _list_resources(context)
-    texts = {}
+    texts: dict[int, tuple[CsvText | None, list[Problem]]] = {}
     for entry in context.resources:
-        texts[entry.index] = _read_text(context, entry)
+        if entry.file is None:
+            continue
+        if not entry.file.exists():
+            message = (
+                f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
+                "but it does not exist; expected the file there (add it, or fix the path)"
+            )
+            texts[entry.index] = None, [Problem(entry.path, None, None, "missing-file", message)]
+            continue
+        texts[entry.index] = read_csv_text(entry.file, entry.path, context.max_file_bytes)
         csv_text = texts[entry.index][0]
         if csv_text is not None:
             context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
@@ -340,9 +318,18 @@ def load_package(
     invalid = set(rejected or ())
     for entry in context.resources:
         schema_label, schema_json = schemas[entry.index]
-        if schema_json is not None and entry.index not in invalid:
-            entry.schema, problems = _table_schema(schema_label, schema_json)
-            context.problems.extend(problems)
+        if schema_json is None or entry.index in invalid:
+            continue
+        try:
+            entry.schema = TableSchema.from_descriptor(schema_json)
+            for field in entry.schema.fields:
+                field.pandas_dtype()
+                if "pattern" in field.constraints:
+                    re.compile(str(field.constraints["pattern"]))
+        except (KeyError, TypeError, ValueError, AttributeError, re.error) as error:
+            entry.schema = None
+            message = f"the Table Schema cannot be used: {error}"
+            context.problems.append(_descriptor_problem(schema_label, message))
     context.problems.extend(_foreign_key_problems(context))
 
     for entry in context.resources:
@@ -350,10 +337,13 @@ def load_package(
         context.problems.extend(problems)
         if csv_text is None or entry.schema is None:
             continue
-        context.problems.extend(
-            header_problems(csv_text.header, entry.schema.field_names, entry.path)
+        names = entry.schema.field_names
+        context.problems.extend(header_problems(csv_text.header, names, entry.path))
+        raw = csv_text.rows[[name for name in names if name in csv_text.rows.columns]]
+        frame, unparsed = convert_table(raw, entry.schema)
+        context.tables[entry.name] = Table(
+            entry.name, entry.path, entry.schema, csv_text.header, raw, frame, unparsed
         )
-        context.tables[entry.name] = _typed_table(entry, csv_text)
     context.problems.extend(_unlisted_files(context))
     return context
 
@@ -417,26 +407,3 @@ def _count(seen: dict[tuple[str, str], int], key: str, value: object) -> int:
     count = seen.get((key, value), 0)
     seen[(key, value)] = count + 1
     return count
-
-
-def _read_text(
-    context: PackageContext, entry: ResourceEntry
-) -> tuple[CsvText | None, list[Problem]]:
-    """Read one resource's CSV as text cells (None when it cannot be used), and its problems."""
-    if entry.file is None:
-        return None, []
-    if not entry.file.exists():
-        message = (
-            f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
-            "but it does not exist; expected the file there (add it, or fix the path)"
-        )
-        return None, [Problem(entry.path, None, None, "missing-file", message)]
-    return read_csv_text(entry.file, entry.path, context.max_file_bytes)
-
-
-def _typed_table(entry: ResourceEntry, text: CsvText) -> Table:
-    """The resource's text converted to types (the schema's fields that the file has)."""
-    assert entry.schema is not None
-    raw = text.rows[[name for name in entry.schema.field_names if name in text.rows.columns]]
-    frame, unparsed = convert_table(raw, entry.schema)
-    return Table(entry.name, entry.path, entry.schema, text.header, raw, frame, unparsed)

@@ -1,11 +1,9 @@
 """Reading a CSV file as text cells, with the physical line each row starts on.
 
-The file is read a line at a time (split at LF only) and parsed by the ``csv`` module, whose
-``line_num`` counts physical lines. What a CSV reader silently tolerates (a byte order mark,
-CR line ends, a quote inside an unquoted cell, blank lines, rows of the wrong width) is checked
-on the way, and the cells are gathered column by column, so the file's bytes are never held
-whole beside its cells. Only to word a problem that ends the reading (bytes that are not
-UTF-8, bad quoting, a carriage return) are the bytes read whole, within the file size limit.
+Lines (split at LF only) go through the ``csv`` module, whose ``line_num`` counts physical
+lines; what it tolerates (a BOM, CR, a quote inside an unquoted cell, blank or ragged rows) is
+checked on the way. Cells are gathered column by column, so the bytes are never held whole
+beside them, except to word a problem that ends the reading.
 """
 
 from __future__ import annotations
@@ -94,10 +92,9 @@ def _line_ending_problems(data: bytes, label: str) -> list[Problem]:
     line = data.count(b"\n", 0, position) + 1
     count = data.count(b"\r")
     more = f" ({count} carriage returns in the file)" if count > 1 else ""
-    if crlf >= 0:
-        found = "Windows line ends (CR LF)"
-    else:
-        found = "a carriage return (CR) without a line feed"
+    found = (
+        "Windows line ends (CR LF)" if crlf >= 0 else "a carriage return (CR) without a line feed"
+    )
     message = (
         f"expected Unix line ends (LF only), found {found} on line {line}{more}; "
         "save the file with LF line endings"
@@ -108,8 +105,7 @@ def _line_ending_problems(data: bytes, label: str) -> list[Problem]:
 def _misquoted(record: str, start: int, label: str) -> Problem | None:
     """The first quoting error in ``record`` (which starts on line ``start``), or None.
 
-    Quotes alternate between opening and closing. An opening quote must start a cell or be the
-    second of a doubled quote; a closing quote must end the cell or be the first of a doubled one.
+    Quotes alternate: an opening one starts a cell or doubles, a closing one ends it or doubles.
     """
     quotes = [match.start() for match in re.finditer('"', record)]
     for index, position in enumerate(quotes):
@@ -190,8 +186,8 @@ class _Lines:
     def record(self, start: int, label: str, cells: list[str]) -> None:
         """Check the quoting and size of the record just read (from line ``start``).
 
-        The strict ``csv`` reader refuses a misplaced closing quote but keeps a quote inside an
-        unquoted cell as text: a record with a quote in a cell is matched against RFC 4180.
+        ``csv`` keeps a quote inside an unquoted cell as text, so such records are matched
+        against RFC 4180.
         """
         pending = self.pending
         record = pending[0] if len(pending) == 1 else "".join(pending)
@@ -307,10 +303,8 @@ def _unreadable(label: str, error: OSError) -> Problem:
 def read_csv_text(file: Path, label: str, max_bytes: int) -> tuple[CsvText | None, list[Problem]]:
     """Read ``file`` (named ``label`` in problems) as CSV text cells with physical line numbers.
 
-    Returns the text (or None when the file cannot be used at all) and the file-level problems:
-    ``missing-file``, ``unreadable-file``, ``file-too-large``, ``empty-file``, ``bom``,
-    ``encoding``, ``line-ending``, ``csv-syntax``, ``ragged-row``, ``row-too-large``,
-    ``header``. Ragged rows are reported and left out; the other rows are still returned.
+    Returns the text (None when the file cannot be used) and its :data:`READING_RULES` problems;
+    ragged rows are reported and left out.
     """
     try:
         status = file.stat()

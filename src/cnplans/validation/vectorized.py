@@ -1,8 +1,7 @@
 """Column operations over pyarrow-backed text, for checks that must scale to millions of rows.
 
-pandas keeps the validator's text columns in pyarrow arrays; some pandas methods on them still
-go through Python objects (``Series.isin`` builds a Python list of the values it looks for).
-These helpers call the pyarrow kernels directly and give the same answers.
+Some pandas methods go through Python objects even on pyarrow text (``Series.isin`` builds a
+list); these call the pyarrow kernels directly and give the same answers.
 """
 
 from __future__ import annotations
@@ -117,12 +116,8 @@ def positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:
 
 
 def full_match(text: pd.Series, pattern: str) -> np.ndarray:
-    """``text.str.fullmatch(pattern)`` as numpy bools (missing values never match).
-
-    pyarrow's regular expressions (RE2, as pandas uses for this dtype) run over the column's
-    chunks directly; a pattern RE2 cannot compile (a look-around, a back reference) is
-    matched by Python's ``re``, once per distinct value.
-    """
+    """``text.str.fullmatch(pattern)`` as numpy bools (missing values never match), in RE2;
+    a pattern RE2 cannot compile (a look-around) is matched by ``re`` once per distinct value."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -143,10 +138,8 @@ def full_match(text: pd.Series, pattern: str) -> np.ndarray:
 
 
 def length_within(text: pd.Series, low: int | None, high: int | None) -> np.ndarray:
-    """Whether each cell has from ``low`` to ``high`` characters (either may be None).
-
-    Missing cells pass.
-    """
+    """Whether each cell has from ``low`` to ``high`` characters (either may be None; missing
+    cells pass)."""
     import pyarrow.compute as pc
 
     counted = pc.fill_null(pc.utf8_length(arrow_text(text)), -1)

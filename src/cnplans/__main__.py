@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 # name -> (module that implements it, one-line help). Each module defines ``configure(parser)``
 # and ``run(args) -> int``, and keeps heavy imports inside ``run``.
@@ -52,16 +52,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Version(argparse.Action):
+    """``--version``, which reads the installed version only when asked (that takes tens of
+    milliseconds, which every other command would pay)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: Any) -> None:
+        super().__init__(
+            option_strings, argparse.SUPPRESS, nargs=0, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from cnplans import __version__
+
+        print(f"cnplans {__version__}")
+        parser.exit()
+
+
 def build_parser(configure: Iterable[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser listing every sub-command; those in ``configure`` (all when None)
     get their options (their modules are imported)."""
-    from cnplans import __version__
-
     parser = argparse.ArgumentParser(
         prog="cnplans",
         description="Chinese regional industrial development plans: validate, convert, load.",
     )
-    parser.add_argument("--version", action="version", version=f"cnplans {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = set(COMMANDS if configure is None else configure)
     for name, (module_name, help_text) in COMMANDS.items():

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 # A text field with this pattern holds possibly partial ISO dates (YYYY, YYYY-MM, YYYY-MM-DD).
 PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 # Table Schema type -> pandas dtype name. Enums override this with a CategoricalDtype.
@@ -71,6 +69,8 @@ class Field:
     def pandas_dtype(self) -> Any:
         """The pandas dtype this field loads as (enums as ``category`` with the schema's order)."""
         if self.enum is not None:
+            import pandas as pd  # here: the validator reads schemas before it imports pandas
+
             return pd.CategoricalDtype(categories=self.enum, ordered=False)
         try:
             return PANDAS_DTYPES[self.type]

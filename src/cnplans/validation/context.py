@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-import pandas as pd
-
 from cnplans.datapackage.paths import MAX_FILE_BYTES
 from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation.problems import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    import pandas as pd
 
     from cnplans.validation.package import MetadataCheck
 
@@ -105,9 +105,9 @@ def has(table: Table | None, *columns: str) -> TypeGuard[Table]:
 def has_numbers(table: Table | None, *columns: str) -> TypeGuard[Table]:
     """Whether ``table`` has every one of ``columns``, typed as numbers or years by its schema
     (a retyped field is a schema change, not a value to compare)."""
-    return has(table, *columns) and all(
-        pd.api.types.is_numeric_dtype(table.frame[c]) for c in columns
-    )
+    from pandas.api.types import is_numeric_dtype
+
+    return has(table, *columns) and all(is_numeric_dtype(table.frame[c]) for c in columns)
 
 
 @dataclass

@@ -33,7 +33,6 @@ from cnplans.validation.context import (
     Table,
     TextTable,
 )
-from cnplans.validation.conversion import convert_table
 from cnplans.validation.frictionless_metadata import Child, metadata_messages
 from cnplans.validation.problems import CannotRun, Problem
 from cnplans.validation.reading import CsvText, file_too_large, header_problems, read_csv_text
@@ -296,6 +295,10 @@ def load_package(
         descriptor_text=text,
     )
     schemas = _list_resources(context)
+    package = copy.deepcopy(context.descriptor)
+    context.problems.extend(_without_loadable_profiles(context, package))
+    if rejected is None:  # sent off before pandas is imported (reading the tables imports it)
+        context.metadata = MetadataCheck(context, schemas, package, metadata_child)
     texts: dict[int, tuple[CsvText | None, list[Problem]]] = {}
     for entry in context.resources:
         if entry.file is None:
@@ -311,10 +314,6 @@ def load_package(
         csv_text = texts[entry.index][0]
         if csv_text is not None:
             context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
-    package = copy.deepcopy(context.descriptor)
-    context.problems.extend(_without_loadable_profiles(context, package))
-    if rejected is None:
-        context.metadata = MetadataCheck(context, schemas, package, metadata_child)
     invalid = set(rejected or ())
     for entry in context.resources:
         schema_label, schema_json = schemas[entry.index]
@@ -331,6 +330,7 @@ def load_package(
             message = f"the Table Schema cannot be used: {error}"
             context.problems.append(_descriptor_problem(schema_label, message))
     context.problems.extend(_foreign_key_problems(context))
+    from cnplans.validation.conversion import convert_table
 
     for entry in context.resources:
         csv_text, problems = texts.get(entry.index, (None, []))

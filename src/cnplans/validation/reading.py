@@ -15,13 +15,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cnplans.datapackage import file_kind
 from cnplans.validation.problems import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BOM = b"\xef\xbb\xbf"
 # Limits of one table, each told as a problem at its line: a cell of megabytes is no quote, and
@@ -202,6 +202,9 @@ def _read(
     stream: BinaryIO, label: str, whole: Callable[[], bytes]
 ) -> tuple[CsvText | None, list[Problem]]:
     """Read the CSV ``stream``; ``whole()`` gives its bytes, to word a problem that ends it."""
+    import pandas as pd  # here, not above: the package's metadata is sent off before this import
+    import pyarrow as pa
+
     found: list[Problem] = []
     first = stream.readline()
     if first.startswith(BOM):
@@ -277,6 +280,8 @@ def _gather(
     batch: list[list[str]], positions: Iterable[int], columns: list[list[Any]], lone_cr: bool
 ) -> None:
     """Move the cells at ``positions`` of the rows of ``batch`` into ``columns`` (pyarrow)."""
+    import pyarrow as pa
+
     cells = list(zip(*batch, strict=True))
     for position, column in zip(positions, columns, strict=True):
         texts = cells[position] if cells else ()

@@ -1,8 +1,9 @@
 """Validate a data package: load it, run every check of the list, collect sorted problems.
 
 Frictionless' verdict on the descriptor and schemas comes from a child process
-(:mod:`cnplans.validation.frictionless_metadata`), started before this module imports pandas
-and pandera (through the checks and the loading), so that both imports run at once.
+(:mod:`cnplans.validation.frictionless_metadata`), started first and sent its request (the
+descriptor and schemas, read without pandas) before the loading imports pandas and pandera, so
+that the child's imports and check run while this process imports and checks the tables.
 """
 
 from __future__ import annotations
@@ -55,13 +56,14 @@ def validate_package(
     """
     child = Child()  # imports frictionless while this process imports the rest
     try:
-        from cnplans.validation import checks as listed
         from cnplans.validation.package import load_package
 
         context = load_package(descriptor_path, max_file_bytes, metadata_child=child)
     except BaseException:
         child.stop()
         raise
+    from cnplans.validation import checks as listed
+
     checks = listed.CHECKS if checks is None else checks
     problems, crashed = _run_checks(context, checks)
     rejected, metadata_problems = context.metadata.result() if context.metadata else (set(), [])

@@ -54,6 +54,32 @@ def test_python_dash_m_with_the_default_path(package: Path) -> None:
     assert "datapackage.json is valid" in result.stdout
 
 
+POOL_OF_A_RUN = (  # (pyarrow is imported by the run, then asked which pool it used)
+    "import sys\n"
+    "from cnplans.__main__ import main\n"
+    "code = main(['validate', sys.argv[1]])\n"
+    "import pyarrow\n"
+    "print(code, pyarrow.default_memory_pool().backend_name)\n"
+)
+
+
+@pytest.mark.parametrize(("variable", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_arrow_memory_pool_is_the_system_one_unless_the_variable_says(
+    package: Path, variable: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if variable is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = variable
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_OF_A_RUN, str(package)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.stdout.split()[-2:] == ["0", expected], result.stdout + result.stderr
+
+
 def test_folder_as_path(package: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["validate", str(package)], capsys)
     assert code == 0 and "is valid" in out

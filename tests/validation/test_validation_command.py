@@ -63,8 +63,11 @@ POOL_OF_A_RUN = (  # (pyarrow is imported by the run, then asked which pool it u
 )
 
 
-@pytest.mark.parametrize(("variable", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
-def test_arrow_memory_pool_is_the_system_one_unless_the_variable_says(
+DEFAULT_POOL = "jemalloc" if sys.platform == "linux" else "system"
+
+
+@pytest.mark.parametrize(("variable", "expected"), [(None, DEFAULT_POOL), ("mimalloc", "mimalloc")])
+def test_arrow_memory_pool_is_the_chosen_one_unless_the_variable_says(
     package: Path, variable: str | None, expected: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}

@@ -3,7 +3,8 @@
 Every non-empty cell of a ``string`` field is in double quotes, so no spreadsheet splits it
 whatever separator it guesses; every other cell, empty cells and the header are written as
 ``QUOTE_MINIMAL`` writes them. Records end with one line feed; UTF-8 without a BOM. The
-validator's rule ``non-canonical-csv`` checks files against this form.
+validator's rule ``non-canonical-csv`` checks files against this form (its reader renders the
+same form with pyarrow's kernels, tested against :func:`render_rows`).
 
 >>> print(render_rows([["a; b", "20", ""], ['say "hi" now', "1,5", "x"]], [0, 2]), end="")
 "a; b",20,

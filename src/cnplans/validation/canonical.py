@@ -3,7 +3,9 @@
 ``QUOTE_MINIMAL``, LF after every record, no blank lines).
 
 Rule ``non-canonical-csv`` reports the first difference of each file; a table without a usable
-schema, or with a :data:`READING_RULES` problem (reported already), is skipped.
+schema, or with a :data:`READING_RULES` problem (reported already), is skipped, and so is a file
+the reading found in the form already (``TextTable.in_form``,
+:func:`cnplans.validation.reading.read_csv_text`).
 """
 
 from __future__ import annotations
@@ -161,8 +163,8 @@ def canonical_csv(context: PackageContext) -> Iterator[Problem]:
     unreadable = {problem.file for problem in context.problems if problem.rule in READING_RULES}
     for entry in context.resources:
         text = context.texts.get(entry.name)
-        if entry.file is None or text is None or text.path != entry.path:
-            continue
+        if entry.file is None or text is None or text.path != entry.path or text.in_form:
+            continue  # (in_form: the reading compared the file with its form already)
         if entry.path in unreadable or entry.schema is None:
             continue
         problem = file_problem(entry.file, entry.path, entry.schema)

@@ -59,6 +59,7 @@ class TextTable:
     name: str
     path: str
     raw: pd.DataFrame
+    in_form: bool = False  # read as byte for byte the package's CSV form (no need to check it)
 
 
 @dataclass

@@ -299,21 +299,6 @@ def load_package(
     context.problems.extend(_without_loadable_profiles(context, package))
     if rejected is None:  # sent off before pandas is imported (reading the tables imports it)
         context.metadata = MetadataCheck(context, schemas, package, metadata_child)
-    texts: dict[int, tuple[CsvText | None, list[Problem]]] = {}
-    for entry in context.resources:
-        if entry.file is None:
-            continue
-        if not entry.file.exists():
-            message = (
-                f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
-                "but it does not exist; expected the file there (add it, or fix the path)"
-            )
-            texts[entry.index] = None, [Problem(entry.path, None, None, "missing-file", message)]
-            continue
-        texts[entry.index] = read_csv_text(entry.file, entry.path, context.max_file_bytes)
-        csv_text = texts[entry.index][0]
-        if csv_text is not None:
-            context.texts[entry.name] = TextTable(entry.name, entry.path, csv_text.rows)
     invalid = set(rejected or ())
     for entry in context.resources:
         schema_label, schema_json = schemas[entry.index]
@@ -329,6 +314,25 @@ def load_package(
             entry.schema = None
             message = f"the Table Schema cannot be used: {error}"
             context.problems.append(_descriptor_problem(schema_label, message))
+    texts: dict[int, tuple[CsvText | None, list[Problem]]] = {}
+    for entry in context.resources:
+        if entry.file is None:
+            continue
+        if not entry.file.exists():
+            message = (
+                f"{context.descriptor_label} lists this file for resource {entry.name!r}, "
+                "but it does not exist; expected the file there (add it, or fix the path)"
+            )
+            texts[entry.index] = None, [Problem(entry.path, None, None, "missing-file", message)]
+            continue
+        texts[entry.index] = read_csv_text(
+            entry.file, entry.path, context.max_file_bytes, entry.schema
+        )
+        csv_text = texts[entry.index][0]
+        if csv_text is not None:
+            context.texts[entry.name] = TextTable(
+                entry.name, entry.path, csv_text.rows, csv_text.in_form
+            )
     context.problems.extend(_foreign_key_problems(context))
     from cnplans.validation.conversion import convert_table
 

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO, Csv, Outcome, run_cli, start_lines, text_columns_of
 
@@ -23,7 +24,7 @@ from cnplans.datapackage.csv_form import render_rows
 from cnplans.datapackage.table_schema import TableSchema
 from cnplans.validation import canonical
 from cnplans.validation.canonical import first_difference
-from cnplans.validation.reading import parse_csv_bytes
+from cnplans.validation.reading import _read_in_form, parse_csv_bytes
 
 TARGETS = "resources/targets.csv"
 MEASURES = "resources/measures.csv"
@@ -304,7 +305,8 @@ def _schema(header: list[str], texts: list[int]) -> TableSchema:
 def test_the_quotes_at_the_cells_starts_tell_a_canonical_file_and_its_first_difference(
     tmp_path: Path,
 ) -> None:
-    """The check of a file says what rendering its rows says (random files, both kinds)."""
+    """The check of a file says what rendering its rows says (random files, both kinds), and
+    pyarrow's reading takes exactly the files in the form, with the csv module's cells."""
     rng = random.Random(5)
     seen = set()
     for number in range(600):
@@ -318,6 +320,10 @@ def test_the_quotes_at_the_cells_starts_tell_a_canonical_file_and_its_first_diff
         file = tmp_path / f"{number}.csv"
         file.write_bytes(data)
         problem = canonical.file_problem(file, "t.csv", _schema(header, texts))
+        fast = _read_in_form(file, _schema(header, texts))  # pyarrow's reading agrees
+        assert (fast is not None) == expected, data
+        if fast is not None:
+            pd.testing.assert_frame_equal(fast.rows, parsed.rows)
         if slow is None:
             assert problem is None, data
         else:

@@ -131,31 +131,14 @@ def _shorten(text: str) -> str:
 def file_problem(file: Path, label: str, schema: TableSchema) -> Problem | None:
     """The ``non-canonical-csv`` problem of one table file (with no reading problem), or None."""
     try:
-        with file.open(encoding="utf-8", newline="") as handle:
-            texts = text_columns(next(csv.reader(handle), []), schema)
-        if _in_form(file, texts):
-            return None
-        found = first_difference(file.read_bytes().decode("utf-8"), texts)
+        text = file.read_bytes().decode("utf-8")
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+        found = first_difference(text, text_columns(header, schema))
     except (OSError, UnicodeDecodeError, csv.Error):
         return None  # the reading stage read the file: it is not for this check to say more
     if found is None:
         return None
     return Problem(label, found.line, found.column, RULE, found.what)
-
-
-def _in_form(file: Path, texts: Collection[int]) -> bool:
-    """Whether ``file`` is byte for byte its rows rendered, read a block of rows at a time."""
-    with file.open(encoding="utf-8", newline="") as handle, file.open("rb") as data:
-        reader = csv.reader(handle)
-        first = True
-        while block := list(itertools.islice(reader, _ROWS_AT_A_TIME)):
-            if not all(block):
-                return False  # a blank line
-            expected = _rendered(block, first, texts).encode("utf-8")
-            if data.read(len(expected)) != expected:
-                return False
-            first = False
-        return data.read(1) == b""
 
 
 def canonical_csv(context: PackageContext) -> Iterator[Problem]:

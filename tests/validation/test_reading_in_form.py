@@ -16,6 +16,7 @@ import pytest
 
 from cnplans.datapackage.csv_form import render_rows
 from cnplans.datapackage.table_schema import TableSchema
+from cnplans.validation import reading
 from cnplans.validation.reading import (
     MAX_ROW_BYTES,
     _arrow_records,
@@ -65,12 +66,24 @@ def test_a_file_in_the_form_reads_as_the_csv_module_reads_it(tmp_path: Path) -> 
     assert fast.rows.index.tolist() == [2, 3, 5, 6, 8, 11]  # start lines after cells of 1, 2 LFs
 
 
-def test_read_csv_text_uses_the_fast_reader_only_with_a_schema(tmp_path: Path) -> None:
+def test_read_csv_text_uses_the_fast_reader_only_with_a_schema_and_from_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     file = _write(tmp_path, _canonical(CELLS))
+    small, _ = read_csv_text(file, "t.csv", 1 << 20, SCHEMA)
+    assert small is not None and not small.in_form  # under IN_FORM_READ_MIN_BYTES
+    monkeypatch.setattr(reading, "IN_FORM_READ_MIN_BYTES", file.stat().st_size)
     with_schema, problems = read_csv_text(file, "t.csv", 1 << 20, SCHEMA)
     without, _ = read_csv_text(file, "t.csv", 1 << 20)
     assert with_schema is not None and with_schema.in_form and not problems
     assert without is not None and not without.in_form
+    pd.testing.assert_frame_equal(with_schema.rows, small.rows)
+
+
+@pytest.fixture
+def always_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file is tried with pyarrow's reader, however small."""
+    monkeypatch.setattr(reading, "IN_FORM_READ_MIN_BYTES", 0)
 
 
 def test_a_header_only_file_in_the_form_has_no_rows(tmp_path: Path) -> None:
@@ -106,6 +119,7 @@ NOT_IN_FORM = {
 
 
 @pytest.mark.parametrize("text", NOT_IN_FORM.values(), ids=NOT_IN_FORM.keys())
+@pytest.mark.usefixtures("always_fast")
 def test_a_file_not_in_the_form_goes_to_the_csv_module(tmp_path: Path, text: str) -> None:
     file = _write(tmp_path, text)
     assert _read_in_form(file, SCHEMA) is None
@@ -119,6 +133,7 @@ def test_a_file_not_in_the_form_goes_to_the_csv_module(tmp_path: Path, text: str
         pd.testing.assert_frame_equal(read.rows, expected.rows)
 
 
+@pytest.mark.usefixtures("always_fast")
 def test_bytes_that_are_not_utf8_go_to_the_csv_module(tmp_path: Path) -> None:
     file = _write(tmp_path, b'id,n,note\n"a",1,"' + "中".encode("gbk") + b'"\n')
     assert _read_in_form(file, SCHEMA) is None
@@ -126,6 +141,7 @@ def test_bytes_that_are_not_utf8_go_to_the_csv_module(tmp_path: Path) -> None:
     assert [p.rule for p in problems] == ["encoding"]
 
 
+@pytest.mark.usefixtures("always_fast")
 def test_a_row_over_the_limit_goes_to_the_csv_module(tmp_path: Path) -> None:
     file = _write(tmp_path, _canonical([["a", "1", "x" * (MAX_ROW_BYTES + 1)]]))
     assert _read_in_form(file, SCHEMA) is None

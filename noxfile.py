@@ -58,10 +58,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks/size.py, real_package.py, load.py, quantities.py, draft.py, then
-    validate.py (posargs: the last)."""
+    """Run benchmarks/size.py, real_package.py, load.py, quantities.py, draft.py, engines.py,
+    then validate.py (posargs: the last)."""
     _install(session, "bench")
-    for script in ("size", "real_package", "load", "quantities", "draft"):
+    for script in ("size", "real_package", "load", "quantities", "draft", "engines"):
         session.run("python", f"benchmarks/{script}.py")
     session.run("python", "benchmarks/validate.py", *session.posargs)
 

@@ -17,7 +17,7 @@ from itertools import accumulate, groupby
 from cnplans.conversion.fx import CURRENCY_CODE
 
 from .package import Row
-from .render import render
+from .render import ENVIRONMENT
 
 CURRENCY_WORDS = {"CNY": "yuan", "USD": "US dollars"}
 WIDTH = 1000
@@ -101,16 +101,8 @@ def money_targets(targets: Iterable[Row], plan_labels: dict[str, str]) -> list[M
             )
         )
     order = {plan_id: i for i, plan_id in enumerate(plan_labels)}
-    return sorted(
-        found,
-        key=lambda t: (
-            order.get(t.plan_id, len(order)),
-            t.plan_id,
-            t.target_year == "",
-            t.target_year,
-            t.target_id,
-        ),
-    )
+    found.sort(key=lambda t: (t.target_year == "", t.target_year, t.target_id))
+    return sorted(found, key=lambda t: (order.get(t.plan_id, len(order)), t.plan_id))  # stable
 
 
 @dataclass(frozen=True)
@@ -235,8 +227,7 @@ def render_svg(targets: list[MoneyTarget], standalone: bool = False) -> str | No
         groups.append((y, rows))
         y += GROUP_HEIGHT + ROW_HEIGHT * len(rows)
     xs = accumulate((26 + 6.6 * len(words) for _, _, words in LEGEND), initial=8.0)
-    svg = render(
-        "chart.svg.j2",
+    svg = ENVIRONMENT.get_template("chart.svg.j2").render(
         width=WIDTH,
         height=y + LEGEND_HEIGHT,
         top=TOP,

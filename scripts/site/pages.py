@@ -36,7 +36,7 @@ from .package import (
     SiteError,
     Table,
 )
-from .render import render
+from .render import ENVIRONMENT
 
 PLANS_TABLE = "plans"
 TARGETS_TABLE = "targets"
@@ -204,8 +204,7 @@ class View:
 
 def _page(template: str, package: Package, root: str, current: str = "", **context: Any) -> str:
     """Render a page; ``current`` is the table whose navigation link is marked as this page."""
-    return render(
-        template,
+    return ENVIRONMENT.get_template(template).render(
         package=package,
         v=View(package, root),
         root=root,

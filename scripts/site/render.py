@@ -4,7 +4,6 @@ SVG), and ``StrictUndefined``, so a misspelt name fails the build instead of pri
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -18,8 +17,3 @@ ENVIRONMENT = jinja2.Environment(  # the one environment: templates are compiled
     keep_trailing_newline=True,
 )
 ENVIRONMENT.filters["px"] = lambda value: f"{value:.1f}"  # a chart coordinate: 285.0
-
-
-def render(template: str, **context: Any) -> str:
-    """Render ``templates/<template>`` with ``context``."""
-    return ENVIRONMENT.get_template(template).render(**context)

@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, root: Path) -> int:
     from . import build, stamp
 
+    repo = GitRepo(root)
     if args.command in ("release", "build"):
         options = build.BuildOptions(not args.no_python_dist, not args.no_build_isolation)
     if args.command == "release":
@@ -117,7 +118,6 @@ def _run(args: argparse.Namespace, root: Path) -> int:
     elif args.command == "build":
         from . import checks
 
-        repo = GitRepo(root)
         if not args.allow_dirty:
             checks.require_clean_tree(repo)
         version = str(read_descriptor(root / DESCRIPTOR)["version"])
@@ -129,7 +129,19 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         folder = build.finalize(staging, dist, version)
         print(f"built cnplans {version} into {folder} (SOURCE_DATE_EPOCH={epoch})")
     elif args.command == "diff":
-        print(_diff(root, args.ref, args.limit), end="")
+        from . import changelog, semver, snapshot
+        from .diff import compare
+
+        ref = args.ref
+        if ref is None:
+            tags = repo.release_tags()
+            if not tags:
+                raise ReleaseStepError(
+                    "there is no release tag (vX.Y.Z) yet; name a ref to compare with"
+                )
+            ref = tags[-1]
+        diff = compare(snapshot.from_git(repo, ref), snapshot.from_directory(root))
+        print(changelog.review(diff, semver.reasons(diff), limit=args.limit), end="")
     elif args.command == "stamp":
         path = root / DESCRIPTOR
         descriptor = stamp.stamped(root, read_descriptor(path))
@@ -142,19 +154,3 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         given = {f.name: getattr(args, f.name) for f in dataclasses.fields(PublishOptions)}
         return publish(root, args.version, PublishOptions(**given))
     return 0
-
-
-def _diff(root: Path, ref: str | None, limit: int) -> str:
-    from . import changelog, semver, snapshot
-    from .diff import compare
-
-    repo = GitRepo(root)
-    if ref is None:
-        tags = repo.release_tags()
-        if not tags:
-            raise ReleaseStepError(
-                "there is no release tag (vX.Y.Z) yet; name a ref to compare with"
-            )
-        ref = tags[-1]
-    diff = compare(snapshot.from_git(repo, ref), snapshot.from_directory(root))
-    return changelog.review(diff, semver.reasons(diff), limit=limit)

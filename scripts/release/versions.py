@@ -21,33 +21,6 @@ from .errors import Refused, ReleaseStepError
 PYPROJECT = "pyproject.toml"
 
 
-def pyproject_version(root: Path) -> str:
-    path = root / PYPROJECT
-    try:
-        data = tomllib.loads(read_text(path, expected="the project's pyproject.toml"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ReleaseStepError(f"{path} is not valid TOML: {exc}") from None
-    version = data.get("project", {}).get("version")
-    if not isinstance(version, str):
-        raise ReleaseStepError(f"{path} has no [project] version string")
-    return version
-
-
-def found_versions(root: Path) -> dict[str, str]:
-    """Where each version is written -> the version found there."""
-    descriptor = read_descriptor(root)
-    found = {
-        f"{PYPROJECT} [project].version": pyproject_version(root),
-        f"{DESCRIPTOR} version": str(descriptor.get("version")),
-        f"{CITATION} version": str(read_citation(root).get("version")),
-        f"{ZENODO} version": str(read_zenodo(root).get("version")),
-    }
-    installed = installed_version(root)
-    if installed is not None:
-        found["cnplans.__version__ (the cnplans installed from this folder)"] = installed
-    return found
-
-
 def installed_version(root: Path) -> str | None:
     """Version of the ``cnplans`` installed from ``root`` (None if it came from elsewhere)."""
     try:
@@ -60,7 +33,24 @@ def installed_version(root: Path) -> str | None:
 
 def require_agreement(root: Path) -> str:
     """The one version every file states; refuse (listing them) when they disagree."""
-    found = found_versions(root)
+    descriptor = read_descriptor(root)
+    path = root / PYPROJECT
+    try:
+        data = tomllib.loads(read_text(path, expected="the project's pyproject.toml"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ReleaseStepError(f"{path} is not valid TOML: {exc}") from None
+    stated = data.get("project", {}).get("version")
+    if not isinstance(stated, str):
+        raise ReleaseStepError(f"{path} has no [project] version string")
+    found = {  # where each version is written -> the version found there
+        f"{PYPROJECT} [project].version": stated,
+        f"{DESCRIPTOR} version": str(descriptor.get("version")),
+        f"{CITATION} version": str(read_citation(root).get("version")),
+        f"{ZENODO} version": str(read_zenodo(root).get("version")),
+    }
+    installed = installed_version(root)
+    if installed is not None:
+        found["cnplans.__version__ (the cnplans installed from this folder)"] = installed
     distinct = sorted(set(found.values()))
     if len(distinct) != 1:
         listing = "\n".join(f"  - {where}: {version}" for where, version in found.items())

@@ -67,9 +67,9 @@ def publish(
             tag_name=tag, name=f"cnplans {version}", body=notes, draft=True, prerelease=False
         )
         release = client.send("POST", target.api("/releases"), json=new, ok=(201,), dry=dry).data
-        progress.did("create the release")
+        progress.done.append("create the release")
     else:
-        progress.had("create the release")
+        progress.skipped.append("create the release")
     saved.update(release_id=release["id"], html_url=release.get("html_url"), tag=tag)
     state.save()
 
@@ -93,9 +93,9 @@ def publish(
         url = target.api(f"/releases/{release['id']}")
         dry = {**release, "draft": False}
         release = client.send("PATCH", url, json={"draft": False}, dry=dry).data
-        progress.did("publish the release")
+        progress.done.append("publish the release")
     else:
-        progress.had("publish the release")
+        progress.skipped.append("publish the release")
     saved.update(published=True, html_url=release.get("html_url"))
     state.save()
     return str(release.get("html_url", ""))

@@ -133,9 +133,9 @@ def upload_all(
         step = f"upload {path.name}"
         remote = present.get(path.name)
         if remote is not None and same(remote, path):
-            progress.had(step)
+            progress.skipped.append(step)
             continue
         upload(path, remote)
         record[path.name] = {"size": path.stat().st_size}
         state.save()
-        progress.did(step)
+        progress.done.append(step)

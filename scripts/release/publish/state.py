@@ -45,14 +45,7 @@ class Progress:
 
     planned: list[str]
     done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    def did(self, step: str) -> None:
-        self.done.append(step)
-
-    def had(self, step: str) -> None:
-        """``step`` was already done by an earlier run."""
-        self.skipped.append(step)
+    skipped: list[str] = field(default_factory=list)  # already done by an earlier run
 
     def report(self) -> str:
         finished = set(self.done) | set(self.skipped)

@@ -97,14 +97,13 @@ def publish(
     saved = state.section("zenodo")
     deposition = _existing(client, target, saved, metadata)
     if deposition is not None and deposition.get("submitted"):
-        for step in progress.planned:
-            progress.had(step)
+        progress.skipped += progress.planned
         return _identifiers(deposition, saved, state)
     if deposition is None:
         deposition = _create(client, target)
-        progress.did("create the deposition")
+        progress.done.append("create the deposition")
     else:
-        progress.had("create the deposition")
+        progress.skipped.append("create the deposition")
     saved.update(deposition_id=deposition["id"])
     state.save()
 
@@ -124,11 +123,11 @@ def publish(
     client.send(
         "PUT", target.api(f"/{deposition['id']}"), json={"metadata": metadata}, dry=deposition
     )
-    progress.did("set the metadata")
+    progress.done.append("set the metadata")
     url = target.api(f"/{deposition['id']}/actions/publish")
     dry = {"id": deposition["id"], "doi": "{doi}", "conceptdoi": "{conceptdoi}", "submitted": True}
     reply = client.send("POST", url, ok=(200, 202), dry=dry)
-    progress.did("publish the deposition")
+    progress.done.append("publish the deposition")
     return _identifiers(reply.data or {}, saved, state)
 
 

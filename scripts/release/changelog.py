@@ -7,7 +7,7 @@ release notes published with the artifacts, and what ``nox -s diff`` prints for 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from .diff import Change, Level, PackageDiff, TableRows, plural
 from .semver import Reason, Version
@@ -137,10 +137,9 @@ def _table_details(rows: TableRows, limit: int) -> list[str]:
     return lines
 
 
-def _keys(keys: Iterable[tuple[str, ...]], limit: int) -> str:
-    listed = list(keys)
-    shown = ", ".join(f"`{_escape(' / '.join(k), code=True)}`" for k in listed[:limit])
-    more = len(listed) - limit
+def _keys(keys: Sequence[tuple[str, ...]], limit: int) -> str:
+    shown = ", ".join(f"`{_escape(' / '.join(k), code=True)}`" for k in keys[:limit])
+    more = len(keys) - limit
     return shown + (f" … and {more} more" if more > 0 else "")
 
 

@@ -77,9 +77,9 @@ def metadata_disagreements(root: Path, descriptor: dict[str, Any]) -> list[str]:
     return problems
 
 
-def run_validator(root: Path, command: list[str] | None = None) -> str:
-    """Run ``cnplans validate`` on the tree in a subprocess and return its output; refuse unless
-    it succeeds (one that cannot start fails too: data not validated is not released)."""
+def run_validator(root: Path, command: list[str] | None = None) -> None:
+    """Run ``cnplans validate`` on the tree in a subprocess; refuse unless it succeeds (one that
+    cannot start fails too: data not validated is not released)."""
     command = command or [sys.executable, "-m", "cnplans", "validate", "datapackage.json"]
     shown = shlex.join(command)
     try:
@@ -88,9 +88,8 @@ def run_validator(root: Path, command: list[str] | None = None) -> str:
         )
     except OSError as exc:
         raise Refused(f"cannot run the validator `{shown}`: {exc}") from None
-    output = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
-        lines = output.splitlines()
+        lines = (done.stdout + done.stderr).strip().splitlines()
         cut = len(lines) - MAX_OUTPUT_LINES
         hidden = f"  … {cut} earlier lines not shown\n" if cut > 0 else ""
         body = "\n".join(f"  {line}" for line in lines[-MAX_OUTPUT_LINES:])
@@ -98,4 +97,3 @@ def run_validator(root: Path, command: list[str] | None = None) -> str:
             f"`{shown}` failed (exit {done.returncode}), so the data cannot be released:\n"
             f"{hidden}{body}\nFix the problems it lists, commit, and release again."
         )
-    return output

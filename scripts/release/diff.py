@@ -154,7 +154,12 @@ class PackageDiff:
 
 def compare(old: Snapshot, new: Snapshot) -> PackageDiff:
     """Compare two snapshots of the same data package."""
-    changes = _package_changes(old.descriptor, new.descriptor)
+    before, after = old.descriptor, new.descriptor
+    changes = _changed(Kind.PACKAGE_RENAMED, "package", before.get("name"), after.get("name"), repr)
+    ignored = STAMPED_PACKAGE_KEYS | {"name", "resources"}
+    changes += [
+        Change(Kind.PACKAGE_METADATA, f"package {k}") for k in _differing(before, after, ignored)
+    ]
     added = [(n, t) for n, t in new.tables.items() if n not in old.tables]
     changes += [Change(Kind.TABLE_ADDED, n, plural(len(t.rows))) for n, t in added]
     removed = [(n, t) for n, t in old.tables.items() if n not in new.tables]
@@ -184,15 +189,6 @@ def _changed(
 def _differing(old: dict[str, Any], new: dict[str, Any], ignored: AbstractSet[str]) -> list[str]:
     """The keys, other than ``ignored``, whose values differ, sorted."""
     return [k for k in sorted((set(old) | set(new)) - ignored) if old.get(k) != new.get(k)]
-
-
-def _package_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    changes = _changed(Kind.PACKAGE_RENAMED, "package", old.get("name"), new.get("name"), repr)
-    ignored = STAMPED_PACKAGE_KEYS | {"name", "resources"}
-    changes += [
-        Change(Kind.PACKAGE_METADATA, f"package {k}") for k in _differing(old, new, ignored)
-    ]
-    return changes
 
 
 def _resource_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:

@@ -59,15 +59,13 @@ class GitRepo:
         tags = [t for t in found if RELEASE_TAG.match(t)]
         return sorted(tags, key=lambda tag: tuple(int(part) for part in tag[1:].split(".")))
 
-    def resolve(self, ref: str) -> str:
-        """The commit hash ``ref`` names; an unknown ref is a ReleaseStepError."""
-        done = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        if done.returncode != 0:
+    def resolve(self, ref: str) -> None:
+        """Check that ``ref`` names a commit; an unknown ref is a ReleaseStepError."""
+        if not self.succeeds("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
             raise ReleaseStepError(
                 f"{ref!r} is not a commit, branch or tag in {self.root}; "
                 "give a ref such as v1.0.0, main or HEAD~1"
             )
-        return done.stdout.decode().strip()
 
     def show(self, ref: str, path: str) -> bytes | None:
         """The bytes of ``path`` (relative to ``root``) at ``ref``, or None if it did not exist."""

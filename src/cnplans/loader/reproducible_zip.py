@@ -27,25 +27,24 @@ def member_info(name: str, epoch: int) -> zipfile.ZipInfo:
     return info
 
 
-def write(
-    path: Path, members: Iterable[tuple[str, bytes]], epoch: int, *, sort: bool = True
-) -> None:
-    """Write a zip of ``members`` (name, bytes); sorted by name unless ``sort`` is False."""
-    items = sorted(members) if sort else list(members)
+def write(path: Path, members: Iterable[tuple[str, bytes]], epoch: int) -> None:
+    """Write a zip of ``members`` (name, bytes), sorted by name."""
+    items = sorted(members)
     names = [name for name, _ in items]
     if len(set(names)) != len(names):
         raise ValueError(f"{path.name}: the same member name twice in {names}")
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in items:
-            archive.writestr(member_info(name, epoch), data, compresslevel=COMPRESS_LEVEL)
+    path.write_bytes(_zipped(items, epoch))
 
 
 def normalized(data: bytes, epoch: int) -> bytes:
     """The zip ``data`` rewritten with fixed times and permissions, member order kept."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
-        members = [(info.filename, source.read(info)) for info in source.infolist()]
+        return _zipped([(info.filename, source.read(info)) for info in source.infolist()], epoch)
+
+
+def _zipped(members: Iterable[tuple[str, bytes]], epoch: int) -> bytes:
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w") as archive:
-        for name, content in members:
-            archive.writestr(member_info(name, epoch), content, compresslevel=COMPRESS_LEVEL)
+        for name, data in members:
+            archive.writestr(member_info(name, epoch), data, compresslevel=COMPRESS_LEVEL)
     return output.getvalue()

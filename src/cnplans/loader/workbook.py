@@ -128,9 +128,7 @@ def workbook_bytes(
     ]
     _check_sheet_names([s.name for s in (*summaries, *tables)])
     workbook = Workbook()
-    first = workbook.active
-    assert first is not None
-    workbook.remove(first)
+    workbook.remove(workbook.worksheets[0])
     for sheet in summaries:
         _data_sheet(workbook.create_sheet(sheet.name), sheet)
     readme = workbook.create_sheet(README_SHEET)  # after the overviews, before the tables
@@ -246,9 +244,8 @@ def _data_sheet(sheet: Worksheet, table: Sheet) -> None:
 def _dictionary(sheet: Worksheet, tables: Iterable[Sheet]) -> None:
     sheet.append(DICTIONARY_HEADER)
     for table in tables:
-        if table.schema is None:
+        if (schema := table.schema) is None:
             continue
-        schema = table.schema
         references = {own: target for _, own, target in _joins([table])}
         for field in schema.fields:
             sheet.append(
@@ -398,14 +395,13 @@ def _notes(tables: Sequence[Sheet]) -> list[tuple[str, str]]:
 
 def _joins(tables: Sequence[Sheet]) -> list[tuple[str, str, str]]:
     """(table, column, referenced table.column) for every single-column foreign key."""
-    joins = []
-    for table in tables:
-        if table.schema is None:
-            continue
-        for fk in table.schema.foreign_keys:
-            for own, ref in zip(fk.fields, fk.reference_fields, strict=True):
-                joins.append((table.name, own, f"{fk.resource or table.name}.{ref}"))
-    return joins
+    return [
+        (table.name, own, f"{fk.resource or table.name}.{ref}")
+        for table in tables
+        if table.schema is not None
+        for fk in table.schema.foreign_keys
+        for own, ref in zip(fk.fields, fk.reference_fields, strict=True)
+    ]
 
 
 def _license_text(descriptor: Mapping[str, Any]) -> str:
@@ -448,10 +444,8 @@ def _cell(value: Any, field: Field | None) -> Any:
 
 def _currencies(schema: TableSchema) -> set[str]:
     """Currency codes (lower case) a field name may end in: the unit field's ISO 4217 codes."""
-    codes = set(NAMED_CURRENCIES)
-    for field in schema.fields:
-        codes |= {v.lower() for v in field.enum or [] if CURRENCY_CODE.fullmatch(v)}
-    return codes
+    enums = [v for field in schema.fields for v in field.enum or []]
+    return {*NAMED_CURRENCIES, *(v.lower() for v in enums if CURRENCY_CODE.fullmatch(v))}
 
 
 def _shown_width(value: Any, kind: str | None) -> int:

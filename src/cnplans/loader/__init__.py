@@ -333,12 +333,8 @@ def _convert(path: Path, text: pd.Series, f: Field, table: str) -> pd.Series:
 
 
 def _convert_datetime(path: Path, text: pd.Series, f: Field, dtype: Any) -> pd.Series:
-    if f.format == "any":
-        fmt = "mixed"
-    elif f.format not in ("default", ""):
-        fmt = f.format
-    else:
-        fmt = "%Y-%m-%d" if f.type == "date" else "ISO8601"
+    default = "%Y-%m-%d" if f.type == "date" else "ISO8601"
+    fmt = {"any": "mixed", "default": default, "": default}.get(f.format, f.format)
     parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=f.type == "datetime")
     if f.type == "datetime":
         parsed = parsed.dt.tz_localize(None)  # UTC, without a zone: the dtype the type map gives
@@ -363,8 +359,7 @@ def _convert_partial_dates(path: Path, text: pd.Series, f: Field, table: str) ->
             PartialDateWarning,
             stacklevel=2,
         )
-    date_dtype: Any = PANDAS_DTYPES["date"]
-    return parsed.astype(date_dtype)
+    return parsed.astype(loaded_dtype(f))
 
 
 def _examples(items: Sequence[str], separator: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from cnplans.datapackage.errors import EXIT_CANNOT_RUN, CnplansError
+from cnplans.datapackage.errors import CnplansError
 from cnplans.datapackage.table_schema import Field, TableSchema
 
 NAMES: tuple[str, ...] = ("targets", "clusters")
@@ -40,8 +40,6 @@ TABLES: tuple[str, ...] = ("sources", "regions", "plans", "targets", "clusters",
 
 class OverviewError(CnplansError, KeyError):
     """An overview name that does not exist, or tables the overview cannot be built from."""
-
-    exit_code = EXIT_CANNOT_RUN
 
     def __str__(self) -> str:  # KeyError would print the message in quotes
         return str(self.args[0]) if self.args else ""
@@ -160,9 +158,7 @@ def storage_class(dtype: Any) -> str:
         return "TEXT"
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
         return "INTEGER"
-    if pd.api.types.is_float_dtype(dtype):
-        return "REAL"
-    return "TEXT"
+    return "REAL" if pd.api.types.is_float_dtype(dtype) else "TEXT"
 
 
 def sql_value(value: Any, field_type: str | None = None) -> Any:

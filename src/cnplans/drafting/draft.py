@@ -54,15 +54,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     >>> [text[a:b] for a, b in sentences(text)]
     ['Shanxi aims for 15%.', 'It will grow.', 'Combined with 3 parks.', 'New 1.5 line']
     """
-    spans = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() > start:
-            spans.append((start, match.end()))
-            start = match.end()
-    spans.append((start, len(text)))
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]  # never an empty match
     trimmed = []
-    for a, b in spans:
+    for a, b in itertools.pairwise([0, *ends, len(text)]):
         chunk = text[a:b]
         left = len(chunk) - len(chunk.lstrip())
         right = len(chunk.rstrip())
@@ -292,13 +286,9 @@ def _goal_years(
 
 def _nearest_year(years: Sequence[_Year], quantity: Quantity) -> _Year | None:
     """The year nearest the figure, among those a goal is to be met "by" when there are any."""
-    forward = [y for y in years if y.forward]
-    years = forward or years
-    if not years:
-        return None
-    return min(
-        years, key=lambda y: abs((y.start + y.end) / 2 - (quantity.start + quantity.end) / 2)
-    )
+    middle = (quantity.start + quantity.end) / 2
+    years = [y for y in years if y.forward] or years
+    return min(years, key=lambda y: abs((y.start + y.end) / 2 - middle), default=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,11 +347,7 @@ def _shortest_quote(
 ) -> tuple[int, int]:
     """The fewest whole clauses of the sentence that state the figure, its year and dollars."""
     clauses = _clauses(sentence)
-    spans = [(quantity.start, quantity.end)]
-    if year is not None:
-        spans.append((year.start, year.end))
-    if usd is not None:
-        spans.append((usd.start, usd.end))
+    spans = [(q.start, q.end) for q in (quantity, year, usd) if q is not None]
     first = min(i for i, (a, b) in enumerate(clauses) if b > min(s for s, _ in spans))
     last = max(i for i, (a, b) in enumerate(clauses) if a < max(e for _, e in spans))
     while True:

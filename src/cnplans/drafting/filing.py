@@ -194,21 +194,19 @@ def read_rows(table: CsvTable, data: bytes, label: str) -> tuple[list[NewRow], l
         for name, value in DEFAULT_CELLS.get(table.name, {}).items()
         if name in fields and name not in given
     }
-    if defaults and records:
-        for name, value in defaults.items():
-            remarks.append(
-                f"{name}: {label} has no {name} column, so every row's {name} is {value} "
-                f"(add the column to say otherwise)"
-            )
+    if records:
+        remarks.extend(
+            f"{name}: {label} has no {name} column, so every row's {name} is {value} "
+            f"(add the column to say otherwise)"
+            for name, value in defaults.items()
+        )
+    else:
+        remarks.append(f"{label} has no rows below its header; nothing to add from it")
     allow = EXPECTED_FOR_NOW.get(table.name, frozenset())
     rows = []
     for line, cells in records:
-        row = dict.fromkeys(fields, "")
-        row.update(defaults)
-        row.update((header[i], cells[i]) for i in kept)
+        row = {**dict.fromkeys(fields, ""), **defaults, **{header[i]: cells[i] for i in kept}}
         rows.append(NewRow(table.name, row, f"{label} line {line}", given, allow=allow))
-    if not records:
-        remarks.append(f"{label} has no rows below its header; nothing to add from it")
     return rows, remarks
 
 

@@ -436,13 +436,12 @@ def new_source(
             f"--id {source_id!r} is already a source in {sources.label}; IDs are never reused: "
             "choose another slug"
         )
-    for existing_id, digest in zip(
-        sources.column("source_id"), sources.column("sha256"), strict=True
-    ):
-        if digest == row["sha256"]:
-            problems.append(
-                f"{text_file.name} is already archived, byte for byte, as source {existing_id!r}"
-            )
+    digests = zip(sources.column("source_id"), sources.column("sha256"), strict=True)
+    problems.extend(
+        f"{text_file.name} is already archived, byte for byte, as source {existing_id!r}"
+        for existing_id, digest in digests
+        if digest == row["sha256"]
+    )
     _refuse(problems)
     target = package.inside(relative, "the archived text's path")
     if target.exists() or target.is_symlink():

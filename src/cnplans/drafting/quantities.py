@@ -422,7 +422,7 @@ class _Num:
     atom_start: int
     atom_end: int
     end: int
-    value: Decimal
+    value: Decimal | int  # (an int if short: 15 digits times a scale up to 10**12 are exact)
     kind: str  # "digits", "cn" or "words"
     value_max: Decimal | None = None
     unit: str | None = None  # "CNY", "USD", "percent", "measure" or None (a plain count)
@@ -624,9 +624,7 @@ class _Scanner:
                 year = int(date.group("year").translate(_FULLWIDTH))
                 if 1900 <= year <= 2100:
                     end = date.end()
-                    return _Num(
-                        lead, p, end, end, Decimal(year), "digits", year=True, iso_date=True
-                    )
+                    return _Num(lead, p, end, end, year, "digits", year=True, iso_date=True)
         match = _DIGITS.match(text, p)
         assert match is not None
         end = match.end()
@@ -654,10 +652,12 @@ class _Scanner:
                 text[end : end + 1] in _MONTH_AFTER_FIRST and _MONTH_AFTER.match(text, end)
             ):
                 return end  # the day of a date
-        value = Decimal(raw.replace(",", ""))
+        digits = raw.replace(",", "")
+        value = int(digits) if len(digits) <= 15 and digits.isdigit() else Decimal(digits)
+        num = _Num(lead, p, end, end, value, "digits")
         # (four ASCII digits compare as their numbers do)
-        plain4 = prefix is None and len(raw) == 4 and raw.isdigit() and "1900" <= raw <= "2100"
-        return _Num(lead, p, end, end, value, "digits", plain4=plain4)
+        num.plain4 = prefix is None and len(raw) == 4 and raw.isdigit() and "1900" <= raw <= "2100"
+        return num
 
     def read_chinese(self, p: int, lead: int, after_sep: bool) -> _Num | _SKIP:
         text = self.text
@@ -705,7 +705,7 @@ class _Scanner:
             )
         ):
             return end  # a pronoun: "one of", "no one"
-        return _Num(lead, p, end, end, Decimal(value), "words")
+        return _Num(lead, p, end, end, value, "words")
 
     def read_tail(self, num: _Num, prefix: str | None) -> _Num | _SKIP:
         """Scale, 多, unit and qualifier words after the numeral; checks on what follows it."""

@@ -248,7 +248,7 @@ _BEFORE = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
-# Last words of _BEFORE's English qualifiers and their last two letters; see _qualifier_before.
+# Last words of _BEFORE's English qualifiers; see _qualifier_before.
 _BEFORE_LAST_WORDS = frozenset(
     _WORDS.findall(
         "least than of exceed exceeds exceeded exceeding surpass surpasses surpassed surpassing top"
@@ -256,7 +256,6 @@ _BEFORE_LAST_WORDS = frozenset(
         " approximately approx roughly nearly almost some circa estimated"
     )
 )
-_BEFORE_LAST_ENDINGS = frozenset(word[-2:] for word in _BEFORE_LAST_WORDS)
 _BEFORE_LAST_CN = frozenset("于过破出多少超逾约近")
 _BEFORE_FIRST_CN = frozenset("不至达最低少小超突逾多高大约将接近")
 # A qualifier's last word and up to three before it, read backwards.
@@ -491,14 +490,17 @@ def _qualifier_before(text: str, lo: int, hi: int) -> re.Match[str] | None:
         starts = [p for p in range(max(lo, end - 5), end) if text[p] in _BEFORE_FIRST_CN]
     else:
         word_end = end - 1 if last == "." else end  # only "approx." ends in a full stop
-        ending = text[word_end - 2 : word_end] if word_end >= 2 else ""
-        if ending.isascii() and ending.lower() not in _BEFORE_LAST_ENDINGS:
-            return None  # (a cheaper test first: most words end otherwise)
+        piece = text[lo:word_end].rpartition(" ")[2]  # (cheaper tests first: an ASCII last word)
+        if piece.isascii() and not piece[-1:].isalpha():
+            return None  # no letter before word_end
+        if piece.isascii() and piece.isalpha() and piece.lower() not in _BEFORE_LAST_WORDS:
+            return None
         backwards = text[lo:word_end][::-1]
         words = _WORDS_BACKWARDS.match(backwards)
         if words is None:
             return None
-        word = backwards[: words.end(1)][::-1].translate(_FOLD_LETTERS).lower()
+        word = backwards[: words.end(1)][::-1]  # (translate is slow even when nothing changes)
+        word = (word if word.isascii() else word.translate(_FOLD_LETTERS)).lower()
         if word not in _BEFORE_LAST_WORDS or (last == "." and word != "approx"):
             return None
         first = word_end - words.end()
@@ -564,6 +566,8 @@ class _Scanner:
         before at in its sentence."""
         if not self.strive_known:
             self.find_strive()
+            if not (self.strive_at or self.lead_ins):
+                return False
         k = bisect_left(self.strive_at, at) - 1  # the last strive word before at
         if k >= 0 and _no_match_between(_CLAUSE_END, self.text, self.strive_at[k], at):
             return True

@@ -543,8 +543,10 @@ class _Scanner:
         text = self.text
         size = len(text)
         words = _number_word_starts(text)[::-1]  # (reversed, to pop the next one)
+        numeral = _NUMERAL.search(text)
         while True:
-            numeral = _NUMERAL.search(text, pos)
+            if numeral is not None and numeral.start() < pos:  # (else it is still the next one)
+                numeral = _NUMERAL.search(text, pos)
             start = size if numeral is None else numeral.start()
             while words and words[-1] < pos:
                 words.pop()

@@ -294,12 +294,6 @@ _STRIVE_LEAD_IN = re.compile(
 )
 
 
-def _no_match_between(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
-    """No match of pattern in text starts in [start, end)."""
-    match = pattern.search(text, start)
-    return match is None or match.start() >= end
-
-
 # ---------------------------------------------------------------------------------------------
 # Numerals
 
@@ -516,6 +510,7 @@ class _Scanner:
         self.strive_known = False  # where the strive words and lead-ins are: see find_strive
         self.strive_at: list[int] = []
         self.lead_ins: list[tuple[int, int]] = []
+        self.firsts: dict[tuple[re.Pattern[str], int], int] = {}  # see first_match
 
     def find_strive(self) -> None:
         """Where _STRIVE and _STRIVE_LEAD_IN match (as finditer finds them)."""
@@ -571,10 +566,19 @@ class _Scanner:
             if not (self.strive_at or self.lead_ins):
                 return False
         k = bisect_left(self.strive_at, at) - 1  # the last strive word before at
-        if k >= 0 and _no_match_between(_CLAUSE_END, self.text, self.strive_at[k], at):
+        if k >= 0 and self.first_match(_CLAUSE_END, self.strive_at[k]) >= at:
             return True
         j = bisect_right([end for _, end in self.lead_ins], at) - 1  # the last that ends by at
-        return j >= 0 and _no_match_between(_SENTENCE_END, self.text, self.lead_ins[j][0], at)
+        return j >= 0 and self.first_match(_SENTENCE_END, self.lead_ins[j][0]) >= at
+
+    def first_match(self, pattern: re.Pattern[str], start: int) -> int:
+        """Where pattern first matches at or after start (len(text) if nowhere); searched once, so
+        the numbers of a long clause do not each search the rest of the passage."""
+        found = self.firsts.get((pattern, start))
+        if found is None:
+            match = pattern.search(self.text, start)
+            found = self.firsts[pattern, start] = len(self.text) if match is None else match.start()
+        return found
 
     def glued_left(self, p: int) -> bool:
         """The numeral at p continues a word or identifier: "G5", "G.5A", "COVID-19"."""

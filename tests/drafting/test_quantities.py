@@ -585,6 +585,8 @@ def test_chinese_qualifiers(case: Case) -> None:
         "“十四五”时期，十四五规划。",
         "数十家企业，十几个项目，三级医院，千家万户，一条龙服务。",
         "4月25日印发，March 11 meeting.",
+        "占比达到百分之",
+        "百分之",
     ],
 )
 def test_not_quantities(passage: str) -> None:

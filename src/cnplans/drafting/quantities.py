@@ -812,6 +812,8 @@ class _Scanner:
         percent_of = text.startswith("百分之", p)
         if percent_of:
             p += 3
+            if p == len(text):
+                return p  # "百分之" ends the passage: no number follows it
         elif text[p] in _DIGIT_CHARS and _char_before(text, p) in _PREFIX_LAST:
             prefix_match = _PREFIX_BEFORE.search(text, max(previous_end, p - 8), p)
             if prefix_match is not None:
